@@ -1,0 +1,5 @@
+"""Entry point for ``python -m devserve``."""
+
+from devserve.cli import main
+
+main()

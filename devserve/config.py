@@ -1,0 +1,366 @@
+"""The config model: find, read and validate ``devserve.toml``; resolve its paths."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from starlette.routing import compile_path
+
+from devserve.config_errors import (
+    UNSUPPORTED_ORIGIN_KEYS,
+    UNSUPPORTED_ROUTE_KEYS,
+    UNSUPPORTED_SETTINGS_KEYS,
+    describe,
+    unsupported_key_problems,
+)
+from devserve.errors import ConfigError
+
+CONFIG_NAME = "devserve.toml"
+PYPROJECT = "pyproject.toml"
+
+_ORIGIN_URL = re.compile(
+    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(?P<port>\d{1,5}))?$"
+)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_METHOD = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _check_origin(origin: str) -> str:
+    problem = origin_url_problem(origin)
+    if problem:
+        raise ValueError(problem)
+    return origin
+
+
+def _check_method(method: str) -> str:
+    if method != "*" and not _METHOD.match(method):
+        raise ValueError(f"{method!r} is not an HTTP method name")
+    return method
+
+
+OriginUrl = Annotated[str, AfterValidator(_check_origin)]
+MethodName = Annotated[str, AfterValidator(_check_method)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CorsTable(_Strict):
+    """An exact CORS policy, as a real API would configure it."""
+
+    allow_origins: list[OriginUrl] = Field(
+        default_factory=list, description='Origins allowed, or ["*"].'
+    )
+    allow_origin_regex: str | None = Field(
+        default=None, description="Regex an origin must fully match."
+    )
+    allow_methods: list[MethodName] = Field(default_factory=lambda: ["GET", "HEAD", "POST"])
+    allow_headers: list[str] = Field(default_factory=list)
+    allow_credentials: bool = False
+    expose_headers: list[str] = Field(default_factory=list)
+    max_age: int = Field(default=0, ge=0, description="Access-Control-Max-Age, in seconds.")
+    allow_private_network: bool = False
+    preflight_status: int = Field(default=204, ge=200, le=299)
+
+    @field_validator("allow_origin_regex")
+    @classmethod
+    def _regex_compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"not a valid regular expression ({exc}); fix the pattern"
+                ) from None
+        return pattern
+
+    @field_validator("allow_credentials")
+    @classmethod
+    def _credentials_need_exact_origins(cls, credentials: bool, info: ValidationInfo) -> bool:
+        if credentials and "*" in info.data.get("allow_origins", []):
+            raise ValueError(
+                'true cannot be combined with "*" in allow_origins: browsers reject '
+                "credentialed responses with Access-Control-Allow-Origin: *. List the exact "
+                'origins instead, or use cors = "on" to echo any origin'
+            )
+        return credentials
+
+
+def origin_url_problem(origin: str) -> str | None:
+    """Say why ``origin`` is not a serialized origin (``scheme://host[:port]``), or None."""
+    if origin in ("*", "null"):
+        return None
+    match = _ORIGIN_URL.match(origin)
+    if not match:
+        if origin.endswith("/"):
+            fixed = origin.rstrip("/")
+            return f"{origin!r} has a trailing slash; an origin is scheme://host[:port]: {fixed!r}"
+        if "://" in origin and "/" in origin.split("://", 1)[1]:
+            base = origin.split("://", 1)[0] + "://" + origin.split("://", 1)[1].split("/", 1)[0]
+            return f"{origin!r} has a path; an origin is scheme://host[:port] only, write {base!r}"
+        return f"{origin!r} is not an origin; write it as scheme://host[:port], e.g. 'http://localhost:8000'"
+    if origin != origin.lower() and match["host"] == match["host"].upper() != match["host"].lower():
+        return f"{origin!r} must be lower case, as browsers send it"
+    if match["port"] and not 1 <= int(match["port"]) <= 65535:
+        return f"{origin!r} has a port outside 1-65535"
+    return None
+
+
+def _cors_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "<switch>"
+    if isinstance(value, dict | CorsTable):
+        return "<table>"
+    return "<mode>"
+
+
+CorsSetting = Annotated[
+    Annotated[bool, Tag("<switch>")]
+    | Annotated[Literal["off", "on", "*"], Tag("<mode>")]
+    | Annotated[CorsTable, Tag("<table>")],
+    Discriminator(_cors_kind),
+]
+
+
+class Route(_Strict):
+    """One declared mock route."""
+
+    method: MethodName | list[MethodName] = Field(
+        default="GET", description='"GET", a list, or "*" for any.'
+    )
+    path: str = Field(description="Starlette path syntax, e.g. /users/{id:int}.")
+    status: int = Field(default=200, ge=100, le=599)
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: Any = Field(default=None, alias="json")
+    body: str | None = None
+    file: Path | None = None
+    delay_ms: int = Field(default=0, ge=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("path")
+    @classmethod
+    def _path_is_absolute(cls, path: str) -> str:
+        if not path.startswith("/"):
+            raise ValueError(f"must start with '/', e.g. '/{path}'")
+        try:
+            compile_path(path)
+        except (AssertionError, ValueError) as exc:
+            raise ValueError(
+                f"not a valid Starlette path ({exc}); e.g. '/users/{{id:int}}'"
+            ) from None
+        return path
+
+    @model_validator(mode="after")
+    def _one_body(self) -> Route:
+        given = [
+            name
+            for name, value in (("json", self.json_body), ("body", self.body), ("file", self.file))
+            if value is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(f"give only one of json, body or file (found {', '.join(given)})")
+        return self
+
+    @property
+    def methods(self) -> list[str] | None:
+        """The methods this route answers; None means any."""
+        methods = [self.method] if isinstance(self.method, str) else self.method
+        return None if "*" in methods else methods
+
+
+class Origin(_Strict):
+    """One origin: a port with what it serves and its CORS policy."""
+
+    port: int = Field(ge=1, le=65535)
+    static: Path | None = Field(default=None, description="Directory served at /.")
+    spa: bool = Field(
+        default=False, description="Unknown extension-less paths fall back to index.html."
+    )
+    cors: CorsSetting = Field(default="off")
+    delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
+    routes: list[Route] = Field(default_factory=list)
+
+
+class Settings(_Strict):
+    """The ``[devserve]`` table."""
+
+    host: str = "127.0.0.1"
+    allowed_hosts: list[str] = Field(
+        default_factory=list, description="Extra Host header names accepted."
+    )
+
+
+class Config(_Strict):
+    """A whole, validated config with absolute paths."""
+
+    devserve: Settings = Field(default_factory=Settings)
+    origins: dict[str, Origin] = Field(min_length=1)
+
+    @field_validator("origins")
+    @classmethod
+    def _names_are_simple(cls, origins: dict[str, Origin]) -> dict[str, Origin]:
+        for name in origins:
+            if not _NAME.match(name):
+                raise ValueError(f"origin name {name!r} must use only letters, digits, '-' and '_'")
+        return origins
+
+
+def find_config(start: Path) -> Path | None:
+    """Find the config as ``run`` does: devserve.toml here or above, else [tool.devserve]."""
+    directories = [start, *start.parents]
+    for directory in directories:
+        if (directory / CONFIG_NAME).is_file():
+            return directory / CONFIG_NAME
+    for directory in directories:
+        candidate = directory / PYPROJECT
+        if candidate.is_file() and _has_tool_table(candidate):
+            return candidate
+    return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("tool"), dict) and "devserve" in data["tool"]
+
+
+def load_config(path: Path) -> Config:
+    """Read, validate and resolve the config at ``path``; ConfigError lists every problem."""
+    path = path.resolve()
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{label}: file not found; check the path given to -c"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{label}: cannot read the file ({exc})"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{label}: invalid TOML: {exc}; fix the syntax at that spot"]) from None
+    prefix: tuple[str, ...] = ()
+    if path.name == PYPROJECT:
+        prefix = ("tool", "devserve")
+        data = data.get("tool", {}).get("devserve", {})
+        # In pyproject.toml the [devserve] table's keys sit directly under [tool.devserve].
+        data = {
+            "devserve": {k: v for k, v in data.items() if k != "origins"},
+            "origins": data.get("origins", {}),
+        }
+    return parse_config(data, path=path, label=label, prefix=prefix)
+
+
+def parse_config(
+    data: dict[str, Any], *, path: Path, label: str, prefix: tuple[str, ...] = ()
+) -> Config:
+    """Validate already-parsed TOML data; paths resolve against ``path``'s folder."""
+    problems = unsupported_key_problems(data)
+    data = _strip_unsupported(data)
+    config: Config | None = None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(describe(exc))
+    if config is not None:
+        config = _resolve_paths(config, path.parent)
+        problems.extend(_cross_checks(config))
+    if problems:
+        location = ".".join(prefix)
+        raise ConfigError(
+            [
+                f"{label}: {location + '.' if location and not p.startswith('(') else ''}{p}"
+                for p in problems
+            ]
+        )
+    assert config is not None
+    return config
+
+
+def _strip_unsupported(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    if isinstance(data.get("devserve"), dict):
+        data["devserve"] = {
+            k: v for k, v in data["devserve"].items() if k not in UNSUPPORTED_SETTINGS_KEYS
+        }
+    if isinstance(data.get("origins"), dict):
+        origins = {}
+        for name, origin in data["origins"].items():
+            if isinstance(origin, dict):
+                origin = {k: v for k, v in origin.items() if k not in UNSUPPORTED_ORIGIN_KEYS}
+                if isinstance(origin.get("routes"), list):
+                    origin["routes"] = [
+                        {k: v for k, v in r.items() if k not in UNSUPPORTED_ROUTE_KEYS}
+                        if isinstance(r, dict)
+                        else r
+                        for r in origin["routes"]
+                    ]
+            origins[name] = origin
+        data["origins"] = origins
+    return data
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    origins = {}
+    for name, origin in config.origins.items():
+        static = (base / origin.static).resolve() if origin.static is not None else None
+        routes = [
+            route.model_copy(update={"file": (base / route.file).resolve()})
+            if route.file is not None
+            else route
+            for route in origin.routes
+        ]
+        origins[name] = origin.model_copy(update={"static": static, "routes": routes})
+    return config.model_copy(update={"origins": origins})
+
+
+def _cross_checks(config: Config) -> list[str]:
+    problems: list[str] = []
+    ports: dict[int, str] = {}
+    for name, origin in config.origins.items():
+        if origin.port in ports:
+            problems.append(
+                f"origins.{name}.port: port {origin.port} is already used by origin "
+                f"'{ports[origin.port]}'; every origin needs its own port"
+            )
+        ports.setdefault(origin.port, name)
+        if origin.static is not None and not origin.static.is_dir():
+            problems.append(
+                f"origins.{name}.static: directory {str(origin.static)!r} does not exist; "
+                "create it or fix the path (relative to the config file)"
+            )
+        for index, route in enumerate(origin.routes):
+            if route.file is not None and not route.file.is_file():
+                problems.append(
+                    f"origins.{name}.routes[{index}].file: {str(route.file)!r} does not exist; "
+                    "create it or fix the path (relative to the config file)"
+                )
+    return problems
+
+
+def default_config(
+    directory: Path, *, port: int = 8000, name: str = "site", cors: Any = "off", spa: bool = False
+) -> Config:
+    """The config used with no config file: one static origin serving ``directory``."""
+    origin = {"port": port, "static": str(directory), "cors": cors, "spa": spa}
+    return parse_config(
+        {"origins": {name: origin}}, path=directory / CONFIG_NAME, label="command line"
+    )

@@ -1,0 +1,165 @@
+"""Turn pydantic validation errors into one line per problem: key path, what is wrong, the fix."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import ValidationError
+
+# Keys of the SPEC whose features have not landed yet: reject them loudly rather than ignore them.
+UNSUPPORTED_SETTINGS_KEYS = {
+    "dashboard_port": "the dashboard and control API",
+    "live_reload": "live reload",
+}
+UNSUPPORTED_ORIGIN_KEYS = {
+    "mocks": "mock folders",
+    "resources": "json-server style resources",
+    "proxy": "the proxy",
+}
+UNSUPPORTED_ROUTE_KEYS = {
+    "match": "route matching",
+    "fault": "fault simulation",
+}
+
+_SETTINGS_KEYS = ["host", "allowed_hosts", *UNSUPPORTED_SETTINGS_KEYS]
+_ORIGIN_KEYS = ["port", "static", "spa", "cors", "delay_ms", "routes", *UNSUPPORTED_ORIGIN_KEYS]
+_CORS_KEYS = [
+    "allow_origins",
+    "allow_origin_regex",
+    "allow_methods",
+    "allow_headers",
+    "allow_credentials",
+    "expose_headers",
+    "max_age",
+    "allow_private_network",
+    "preflight_status",
+]
+_ROUTE_KEYS = [
+    "method",
+    "path",
+    "status",
+    "headers",
+    "json",
+    "body",
+    "file",
+    "delay_ms",
+    *UNSUPPORTED_ROUTE_KEYS,
+]
+
+# Discriminator tags pydantic puts in error locations; they are not keys the user wrote.
+_TAGS = {"<switch>", "<mode>", "<table>"}
+
+
+def key_path(loc: tuple[str | int, ...]) -> str:
+    """Render a location as the user wrote it: ``origins.api.cors.allow_origins[0]``."""
+    out = ""
+    for part in loc:
+        if part in _TAGS:
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def unsupported_key_problems(data: dict[str, Any]) -> list[str]:
+    """One problem per key of a feature this version does not have yet."""
+    problems = []
+
+    def note(path: str, feature: str) -> None:
+        problems.append(
+            f"{path}: {feature} is not supported by this version of devserve yet; remove the key"
+        )
+
+    settings = data.get("devserve")
+    if isinstance(settings, dict):
+        for key, feature in UNSUPPORTED_SETTINGS_KEYS.items():
+            if key in settings:
+                note(f"devserve.{key}", feature)
+    origins = data.get("origins")
+    if isinstance(origins, dict):
+        for name, origin in origins.items():
+            if not isinstance(origin, dict):
+                continue
+            for key, feature in UNSUPPORTED_ORIGIN_KEYS.items():
+                if key in origin:
+                    note(f"origins.{name}.{key}", feature)
+            routes = origin.get("routes")
+            for index, route in enumerate(routes if isinstance(routes, list) else []):
+                for key, feature in UNSUPPORTED_ROUTE_KEYS.items():
+                    if isinstance(route, dict) and key in route:
+                        note(f"origins.{name}.routes[{index}].{key}", feature)
+    return problems
+
+
+def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
+    parent = [part for part in loc[:-1] if part not in _TAGS]
+    if len(parent) == 0:
+        return ["devserve", "origins"]
+    if parent == ["devserve"]:
+        return _SETTINGS_KEYS
+    if len(parent) == 2 and parent[0] == "origins":
+        return _ORIGIN_KEYS
+    if len(parent) == 3 and parent[2] == "cors":
+        return _CORS_KEYS
+    if len(parent) == 4 and parent[2] == "routes":
+        return _ROUTE_KEYS
+    return []
+
+
+def _unknown_key(loc: tuple[str | int, ...]) -> str:
+    key = str(loc[-1])
+    known = _known_keys(loc)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean '{close[0]}'?"
+    if known:
+        return f"unknown key; expected one of: {', '.join(known)}"
+    return "unknown key; remove it"
+
+
+def _message(error: Any) -> tuple[str, str]:
+    """Return (extra key path suffix, message) for one pydantic error."""
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    given = error.get("input")
+    if kind == "extra_forbidden":
+        return "", _unknown_key(loc)
+    if kind == "missing":
+        return "", "required key is missing; add it"
+    if kind == "literal_error" and "<mode>" in loc:
+        return (
+            "",
+            f'expected "off", "on", "*", true, false or a table of policy keys (got {given!r})',
+        )
+    if kind == "too_short" and loc == ("origins",):
+        return (
+            "",
+            'no origins defined; add one, e.g. [origins.site] with port = 8000 and static = "."',
+        )
+    if loc and loc[-1] == "port" and kind in ("greater_than_equal", "less_than_equal"):
+        return "", f"port must be between 1 and 65535 (got {given!r})"
+    message = str(error["msg"])
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+        # Validators of list items prefix their message with the item index, e.g. "[0] ...".
+        if message.startswith("[") and "] " in message:
+            index, _, rest = message.partition("] ")
+            return index + "]", rest
+        return "", message
+    message = message[0].lower() + message[1:]
+    if not isinstance(given, dict | list):
+        message += f" (got {given!r})"
+    return "", message
+
+
+def describe(exc: ValidationError) -> list[str]:
+    """One line per pydantic error, in the user's terms."""
+    problems = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        suffix, message = _message(error)
+        problems.append(f"{key_path(loc)}{suffix}: {message}")
+    return problems

@@ -1,0 +1,127 @@
+"""ASGI middleware applying an origin's current CORS policy to every response, errors included."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from devserve.cors.fetch import (
+    SAFELISTED_RESPONSE_HEADERS,
+    UNEXPOSABLE_RESPONSE_HEADERS,
+    split_list,
+)
+from devserve.cors.policy import CorsSwitch, Policy
+
+_CORS_RESPONSE_HEADERS = (
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "access-control-expose-headers",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-max-age",
+    "access-control-allow-private-network",
+)
+_NOT_EXPOSED = (
+    SAFELISTED_RESPONSE_HEADERS | UNEXPOSABLE_RESPONSE_HEADERS | set(_CORS_RESPONSE_HEADERS)
+)
+_PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+
+
+def merge_vary(headers: MutableHeaders, *names: str) -> None:
+    """Add names to ``Vary`` without duplicating what is there (``*`` already covers all)."""
+    present = [v for value in headers.getlist("vary") for v in split_list(value)]
+    lowered = {v.lower() for v in present}
+    if "*" in lowered:
+        return
+    merged = present + [name for name in names if name.lower() not in lowered]
+    if "vary" in headers:
+        del headers["vary"]
+    headers["Vary"] = ", ".join(merged)
+
+
+class CorsMiddleware:
+    """Reads the origin's switch on every request, so a runtime change applies to the next one."""
+
+    def __init__(self, app: ASGIApp, switch: CorsSwitch) -> None:
+        self.app = app
+        self.switch = switch
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        policy = self.switch.active
+        if scope["type"] != "http" or policy is None:
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        origins = request_headers.getlist("origin")
+        # Two Origin headers is not something a browser sends; treat it like a denied origin.
+        origin = origins[0] if len(origins) == 1 else None
+        if (
+            scope["method"] == "OPTIONS"
+            and origin is not None
+            and "access-control-request-method" in request_headers
+        ):
+            await self._preflight(policy, origin, request_headers, send)
+            return
+        allowed = origin is not None and policy.allows_origin(origin)
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name in _CORS_RESPONSE_HEADERS:
+                    if name in headers:
+                        del headers[name]
+                if allowed:
+                    assert origin is not None
+                    _add_actual_headers(policy, origin, headers)
+                merge_vary(headers, "Origin")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    async def _preflight(
+        self, policy: Policy, origin: str, request_headers: Headers, send: Send
+    ) -> None:
+        method = request_headers["access-control-request-method"]
+        requested = split_list(request_headers.get("access-control-request-headers", ""))
+        problem: str | None
+        if not policy.allows_origin(origin):
+            problem = f"origin {origin!r} is not allowed"
+        else:
+            problem = policy.method_problem(method) or policy.header_problem(requested)
+        headers = MutableHeaders()
+        merge_vary(headers, *_PREFLIGHT_VARY)
+        if problem is None:
+            status = policy.preflight_status
+            body = b""
+            headers["Access-Control-Allow-Origin"] = policy.allow_origin_value(origin)
+            if policy.credentials:
+                headers["Access-Control-Allow-Credentials"] = "true"
+            headers["Access-Control-Allow-Methods"] = (
+                method if policy.methods is None else ", ".join(policy.methods)
+            )
+            headers["Access-Control-Allow-Headers"] = (
+                ", ".join(requested) if policy.headers is None else ", ".join(policy.headers)
+            )
+            headers["Access-Control-Max-Age"] = str(policy.max_age)
+            wants_private = request_headers.get("access-control-request-private-network") == "true"
+            if wants_private and policy.private_network:
+                headers["Access-Control-Allow-Private-Network"] = "true"
+        else:
+            status = 403
+            body = f"CORS preflight refused: {problem}\n".encode()
+            headers["Content-Type"] = "text/plain; charset=utf-8"
+        headers["Content-Length"] = str(len(body))
+        await send({"type": "http.response.start", "status": status, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _add_actual_headers(policy: Policy, origin: str, headers: MutableHeaders) -> None:
+    headers["Access-Control-Allow-Origin"] = policy.allow_origin_value(origin)
+    if policy.credentials:
+        headers["Access-Control-Allow-Credentials"] = "true"
+    if policy.expose is None:
+        exposed = sorted({name for name in headers if name not in _NOT_EXPOSED})
+    else:
+        exposed = list(policy.expose)
+    if exposed:
+        headers["Access-Control-Expose-Headers"] = ", ".join(exposed)

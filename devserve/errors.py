@@ -1,0 +1,37 @@
+"""The one exception family library code raises; only cli.py turns it into output."""
+
+from __future__ import annotations
+
+
+class DevserveError(Exception):
+    """A user-facing error: the message names what is wrong and how to fix it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(DevserveError):
+    """The config is invalid; ``problems`` lists every error, one line each."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class PortInUseError(DevserveError):
+    """A port an origin (or the dashboard) needs cannot be bound."""
+
+    exit_code = 3
+
+    def __init__(self, name: str, host: str, port: int, reason: str) -> None:
+        super().__init__(
+            f"cannot start origin '{name}': port {port} on {host} is not available ({reason}). "
+            f"Stop whatever is using it or pick another port for '{name}'."
+        )
+        self.name = name
+        self.port = port

@@ -1,0 +1,63 @@
+"""Host header allow-list: the defence against DNS rebinding (SPEC §6)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+def host_name(host_header: str) -> str:
+    """The name in a Host header: ``[::1]:8000`` -> ``::1``, ``localhost:8000`` -> ``localhost``."""
+    if host_header.startswith("["):
+        return host_header[1:].split("]", 1)[0]
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+def is_allowed_host(name: str, extra: frozenset[str]) -> bool:
+    """localhost, *.localhost and IP literals are safe: a rebinding attack needs a DNS name."""
+    name = name.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost") or name in extra:
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+class HostGuard:
+    """Refuse requests whose Host is not on the allow-list, before anything else sees them."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.extra = frozenset(h.lower().rstrip(".") for h in allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = Headers(scope=scope).get("host")
+        # HTTP/1.0 clients may omit Host; browsers never do, so there is nothing to rebind.
+        if host is None or is_allowed_host(host_name(host), self.extra):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = (
+            f"devserve: Host {host_name(host)!r} is not allowed. Use localhost or an IP address, "
+            f"or add {host_name(host)!r} to allowed_hosts in [devserve] of devserve.toml.\n"
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

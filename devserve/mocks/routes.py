@@ -1,0 +1,94 @@
+"""Declared mock routes: turn config ``routes`` into Starlette routes that render their response."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from devserve.config import Route as RouteConfig
+
+# Sandboxed: a mock template must not reach Python internals, whoever wrote the config.
+_jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+
+
+async def _template_context(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    try:
+        parsed: Any = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        parsed = None
+    return {
+        "path": dict(request.path_params),
+        "query": dict(request.query_params),
+        "headers": dict(request.headers),
+        "json": parsed,
+        "method": request.method,
+    }
+
+
+def render(value: Any, context: dict[str, Any]) -> Any:
+    """Render every string inside ``value`` as a Jinja2 template; other values pass through."""
+    if isinstance(value, str):
+        if "{{" not in value and "{%" not in value:
+            return value
+        return _jinja.from_string(value).render(context)
+    if isinstance(value, list):
+        return [render(item, context) for item in value]
+    if isinstance(value, dict):
+        return {key: render(item, context) for key, item in value.items()}
+    return value
+
+
+def _endpoint(config: RouteConfig) -> Any:
+    async def endpoint(request: Request) -> Response:
+        if config.delay_ms:
+            await asyncio.sleep(config.delay_ms / 1000)
+        context = await _template_context(request)
+        headers = dict(config.headers)
+        try:
+            headers = render(headers, context)
+            if config.json_body is not None:
+                content = json.dumps(render(config.json_body, context), ensure_ascii=False).encode()
+                media_type: str | None = "application/json"
+            elif config.body is not None:
+                content = render(config.body, context).encode()
+                media_type = "text/plain; charset=utf-8"
+            elif config.file is not None:
+                # Read on every request so an edited mock file is served at once.
+                content = config.file.read_bytes()
+                media_type = _media_type(config.file.suffix)
+            else:
+                content, media_type = b"", None
+        except Exception as exc:  # a broken template is the user's mock, not devserve, failing
+            kind = "template error" if isinstance(exc, TemplateError) else type(exc).__name__
+            message = f"devserve: {kind} in route {config.path}: {exc}\n"
+            return Response(message, status_code=500, media_type="text/plain")
+        if any(name.lower() == "content-type" for name in headers):
+            media_type = None
+        return Response(content, status_code=config.status, headers=headers, media_type=media_type)
+
+    return endpoint
+
+
+def _media_type(suffix: str) -> str:
+    types = {
+        ".json": "application/json",
+        ".html": "text/html; charset=utf-8",
+        ".xml": "application/xml",
+    }
+    return types.get(suffix.lower(), "text/plain; charset=utf-8")
+
+
+def build_routes(configs: list[RouteConfig]) -> list[BaseRoute]:
+    """One Starlette route per declared route, in config order (the first match wins)."""
+    return [
+        Route(config.path, _endpoint(config), methods=config.methods, include_in_schema=False)
+        for config in configs
+    ]

@@ -1,0 +1,141 @@
+"""Build one origin's ASGI app from its config: routes, static files, CORS, delay, Host guard."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers
+from starlette.responses import PlainTextResponse
+from starlette.routing import Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from devserve.config import Origin, Settings
+from devserve.cors.middleware import CorsMiddleware
+from devserve.cors.policy import CorsSwitch, resolve
+from devserve.hosts import HostGuard
+from devserve.mocks.routes import build_routes
+from devserve.static import StaticFiles
+
+log = logging.getLogger("devserve.requests")
+errors = logging.getLogger("devserve.errors")
+
+
+@dataclass
+class OriginApp:
+    """An origin ready to serve: its app plus the switch that controls its CORS at runtime."""
+
+    name: str
+    config: Origin
+    switch: CorsSwitch
+    app: ASGIApp
+
+    def serves(self) -> list[str]:
+        """What this origin serves, in words, for the banner and the status output."""
+        parts = []
+        if self.config.routes:
+            count = len(self.config.routes)
+            parts.append(f"{count} route{'s' if count != 1 else ''}")
+        if self.config.static is not None:
+            parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
+        return parts or ["nothing (404 for every path)"]
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    await PlainTextResponse(f"Not Found: {scope['path']}\n", status_code=404)(scope, receive, send)
+
+
+class ErrorResponses:
+    """Turn a crash into a 500 *inside* the CORS layer, so the browser can still read the error."""
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            errors.exception("origin '%s': error while answering %s", self.name, scope.get("path"))
+            if started or scope["type"] != "http":
+                raise
+            response = PlainTextResponse("Internal Server Error (see the devserve terminal)\n", 500)
+            await response(scope, receive, send)
+
+
+class Delay:
+    """Hold every response of the origin back by a fixed time (``delay_ms``)."""
+
+    def __init__(self, app: ASGIApp, delay_ms: int) -> None:
+        self.app = app
+        self.seconds = delay_ms / 1000
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
+
+
+class RequestLog:
+    """One terminal line per request: origin, method, path, status, time and the page's origin."""
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 0
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            elapsed = (time.perf_counter() - start) * 1000
+            origin = Headers(scope=scope).get("origin")
+            source = f"  from {origin}" if origin else ""
+            log.info(
+                "%-10s %-7s %s %s %.0fms%s",
+                self.name,
+                scope["method"],
+                scope["path"],
+                status or "-",
+                elapsed,
+                source,
+            )
+
+
+def build_origin(name: str, config: Origin, settings: Settings) -> OriginApp:
+    """Assemble the middleware stack; the order matters and is explained inline."""
+    fallback: ASGIApp = (
+        StaticFiles(config.static, spa=config.spa) if config.static is not None else _not_found
+    )
+    # Routes win over static files; anything no route answers falls through to the static app.
+    app: ASGIApp = Router(
+        routes=build_routes(config.routes), default=fallback, redirect_slashes=False
+    )
+    app = ErrorResponses(app, name)
+    switch = CorsSwitch(resolve(config.cors))
+    app = CorsMiddleware(app, switch)
+    if config.delay_ms:
+        app = Delay(app, config.delay_ms)
+    app = HostGuard(app, settings.allowed_hosts)
+    app = RequestLog(app, name)
+    return OriginApp(name=name, config=config, switch=switch, app=app)
