@@ -134,7 +134,7 @@ def _message(error: Any) -> tuple[str, str]:
             "",
             f'expected "off", "on", "*", true, false or a table of policy keys (got {given!r})',
         )
-    if kind == "too_short" and loc == ("origins",):
+    if kind in ("too_short", "missing") and loc == ("origins",):
         return (
             "",
             'no origins defined; add one, e.g. [origins.site] with port = 8000 and static = "."',

@@ -1,0 +1,256 @@
+"""Static files for one origin: safe path resolution, ETag/304, SPA fallback, directory listing."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import stat
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import anyio.to_thread
+import jinja2
+from starlette.datastructures import Headers
+from starlette.responses import FileResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from devserve._resources import templates_dir
+from devserve.errors import DevserveError
+
+# The OS mime database varies (Windows registry, old /etc/mime.types): these must not.
+_MEDIA_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".wasm": "application/wasm",
+    ".webmanifest": "application/manifest+json",
+    ".txt": "text/plain",
+    ".gz": "application/gzip",
+}
+_CHARSET_TYPES = {"application/json", "application/manifest+json", "image/svg+xml"}
+# Always revalidate: a dev server must never let the browser run yesterday's file.
+_NO_CACHE = {"Cache-Control": "no-cache"}
+_NOT_MODIFIED_HEADERS = ("etag", "last-modified", "cache-control")
+
+Found = tuple[str, os.stat_result]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    href: str
+    is_dir: bool
+    size: str
+    modified: str
+
+
+class StaticFiles:
+    """Serve ``directory`` over GET and HEAD without ever leaving it.
+
+    With ``spa``, an extension-less path that matches nothing gets the root ``index.html``.
+    """
+
+    def __init__(self, directory: Path, *, spa: bool = False) -> None:
+        self.root = os.path.realpath(directory)
+        if not os.path.isdir(self.root):
+            raise DevserveError(
+                f"static directory '{directory}' does not exist or is not a folder; "
+                "create it or fix the path in the config"
+            )
+        self.spa = spa
+        self._listing = _listing_template()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+        if scope["type"] != "http":
+            return
+        response = await self._respond(scope)
+        await response(scope, receive, send)
+
+    async def _respond(self, scope: Scope) -> Response:
+        if scope["method"] not in ("GET", "HEAD"):
+            return _body("Method Not Allowed", 405, head=False, headers={"Allow": "GET, HEAD"})
+        head = scope["method"] == "HEAD"
+        path = _route_path(scope)
+        segments = _safe_segments(path)
+        if segments is None:
+            return _body("Not Found", 404, head=head)
+
+        found = await anyio.to_thread.run_sync(self._lookup, segments)
+        if found is not None and stat.S_ISREG(found[1].st_mode):
+            return _file(found, scope)
+        if found is not None and stat.S_ISDIR(found[1].st_mode):
+            if not path.endswith("/"):
+                return _redirect_to_slash(scope)
+            if index := await self._find_file(*segments, "index.html"):
+                return _file(index, scope)
+            entries = await anyio.to_thread.run_sync(self._entries, found[0])
+            html = self._listing.render(path=path, entries=entries, parent=bool(segments))
+            return _body(html, 200, head=head, media_type="text/html; charset=utf-8")
+
+        last = segments[-1] if segments else ""
+        if self.spa and "." not in last and (index := await self._find_file("index.html")):
+            return _file(index, scope)
+        if page := await self._find_file("404.html"):
+            return _file(page, scope, status=404)
+        return _body(f"Not Found: {path}", 404, head=head)
+
+    async def _find_file(self, *segments: str) -> Found | None:
+        found = await anyio.to_thread.run_sync(self._lookup, list(segments))
+        return found if found is not None and stat.S_ISREG(found[1].st_mode) else None
+
+    def _contained(self, joined: str) -> str | None:
+        """Return the real path of ``joined`` if it stays inside the root and is no dotfile."""
+        real = os.path.realpath(joined)
+        if os.path.commonpath([real, self.root]) != self.root:
+            return None
+        relative = os.path.relpath(real, self.root)
+        # A symlink inside the root may still point at `.env` or into `.git/`.
+        if relative != "." and any(part.startswith(".") for part in relative.split(os.sep)):
+            return None
+        return real
+
+    def _lookup(self, segments: list[str]) -> Found | None:
+        try:
+            real = self._contained(os.path.join(self.root, *segments))
+            return None if real is None else (real, os.stat(real))
+        except (OSError, ValueError):  # too long, permission denied, vanished meanwhile
+            return None
+
+    def _entries(self, directory: str) -> list[_Entry]:
+        entries = []
+        with os.scandir(directory) as scan:
+            for item in scan:
+                if item.name.startswith("."):
+                    continue
+                try:
+                    if item.is_symlink() and self._contained(item.path) is None:
+                        continue
+                    info = item.stat()
+                except OSError:  # a dangling symlink has nothing to show
+                    continue
+                is_dir = stat.S_ISDIR(info.st_mode)
+                entries.append(
+                    _Entry(
+                        name=item.name + ("/" if is_dir else ""),
+                        href=quote(item.name) + ("/" if is_dir else ""),
+                        is_dir=is_dir,
+                        size="" if is_dir else _human_size(info.st_size),
+                        modified=datetime.fromtimestamp(info.st_mtime).strftime("%Y-%m-%d %H:%M"),
+                    )
+                )
+        entries.sort(key=lambda entry: (not entry.is_dir, entry.name.lower()))
+        return entries
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    # Under a Mount or `uvicorn --root-path`, "path" still carries the prefix (ASGI semantics).
+    if root_path and (path == root_path or path.startswith(root_path.rstrip("/") + "/")):
+        return path[len(root_path.rstrip("/")) :]
+    return path
+
+
+def _safe_segments(path: str) -> list[str] | None:
+    """Split a decoded URL path into segments, or None if any could name something else."""
+    segments = [segment for segment in path.split("/") if segment]
+    for segment in segments:
+        # Checking the once-more-decoded form too defeats double encoding (`%252e%252e`).
+        for form in (segment, unquote(segment)):
+            if form.startswith(".") or "/" in form or "\\" in form or "\x00" in form:
+                return None
+    return segments
+
+
+def _file(found: Found, scope: Scope, *, status: int = 200) -> Response:
+    real, info = found
+    response = FileResponse(
+        real, status_code=status, stat_result=info, media_type=_media_type(real), headers=_NO_CACHE
+    )
+    if status == 200 and _not_modified(Headers(scope=scope), response.headers):
+        headers = {name: response.headers[name] for name in _NOT_MODIFIED_HEADERS}
+        return Response(status_code=304, headers=headers)
+    return response
+
+
+def _not_modified(request: Headers, response: Headers) -> bool:
+    if_none_match = request.get("if-none-match")
+    if if_none_match is not None:
+        # RFC 9110 13.1.3: If-None-Match overrides If-Modified-Since and compares weakly.
+        if if_none_match.strip() == "*":
+            return True
+        etag = response["etag"].removeprefix("W/")
+        return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+    if_modified_since = request.get("if-modified-since")
+    if if_modified_since is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+        return since >= parsedate_to_datetime(response["last-modified"])
+    except (TypeError, ValueError):  # unparsable, or a date without a zone against one with
+        return False
+
+
+def _redirect_to_slash(scope: Scope) -> Response:
+    # Collapse leading slashes: `//evil.example/` in Location is a protocol-relative redirect.
+    location = "/" + quote((scope["path"] + "/").lstrip("/"), safe="/!$&'()*+,;=:@")
+    if query := scope.get("query_string", b"").decode("latin-1"):
+        location += "?" + query
+    # no-cache because browsers otherwise keep a 301 forever, even after the folder is gone.
+    return Response(status_code=301, headers={"Location": location, **_NO_CACHE})
+
+
+def _body(
+    content: str,
+    status: int,
+    *,
+    head: bool,
+    media_type: str = "text/plain; charset=utf-8",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    headers = {**_NO_CACHE, **(headers or {})}
+    response = Response(content, status, headers=headers, media_type=media_type)
+    if head:
+        response.body = b""  # Content-Length still tells the GET body's size, as HEAD should.
+    return response
+
+
+def _media_type(path: str) -> str:
+    suffix = os.path.splitext(path)[1].lower()
+    media_type = _MEDIA_TYPES.get(suffix)
+    if media_type is None:
+        guessed, encoding = mimetypes.guess_type(path)
+        # `x.tar.bz2` guesses as a tar *with* an encoding we do not send: it is just bytes.
+        media_type = guessed if guessed and encoding is None else "application/octet-stream"
+    if media_type.startswith("text/") or media_type in _CHARSET_TYPES:
+        media_type += "; charset=utf-8"
+    return media_type
+
+
+def _human_size(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
+@cache
+def _listing_template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return environment.get_template("listing.html")

@@ -1,0 +1,260 @@
+// devserve demo page: asks three API origins the same three questions and shows
+// what the browser let this page read.
+//
+// Contract for automated tests:
+//   - every result cell is  <td class="result" data-case="<origin>:<get|post|credentials>">
+//     and gets data-result="allowed" or "blocked" once its request has finished
+//     (data-expected holds what this origin's configured CORS mode should give);
+//   - document.body.dataset.done === "true" once every case has finished
+//     (it is removed while "Run again" is running).
+'use strict';
+
+const LISTED_ORIGINS = ['http://localhost:8000', 'http://127.0.0.1:8000'];
+const TIMEOUT_MS = 10000;
+
+// The three API origins of templates/demo/devserve.toml.
+const APIS = [
+  {
+    name: 'api-on',
+    port: 8001,
+    mode: 'cors = "on": permissive development mode',
+    expect() {
+      return {
+        allowed: true,
+        why: {
+          get: 'CORS is on: Access-Control-Allow-Origin echoes this page\'s origin.',
+          post: 'CORS is on: the preflight allowed POST and Content-Type, so the browser sent the POST and let the page read its response.',
+          credentials: 'CORS is on: the exact origin plus Access-Control-Allow-Credentials: true, which credentialed requests need.',
+        },
+      };
+    },
+  },
+  {
+    name: 'api-off',
+    port: 8002,
+    mode: 'cors = "off": no CORS headers at all',
+    expect() {
+      return {
+        allowed: false,
+        why: {
+          get: 'CORS is off on this origin: no Access-Control-Allow-Origin header.',
+          post: 'CORS is off on this origin: the preflight (OPTIONS) got no Access-Control-Allow-Origin header, so the browser never sent the POST.',
+          credentials: 'CORS is off on this origin: no Access-Control-Allow-Origin (nor Access-Control-Allow-Credentials) header.',
+        },
+      };
+    },
+  },
+  {
+    name: 'api-list',
+    port: 8003,
+    mode: 'cors = { allow_origins = [...] }: an exact policy',
+    expect(pageOrigin) {
+      if (!LISTED_ORIGINS.includes(pageOrigin)) {
+        const why = `This page's origin ${pageOrigin} is not in allow_origins ` +
+          `(only ${LISTED_ORIGINS.join(' and ')}): no Access-Control-Allow-Origin header.`;
+        return { allowed: false, why: { get: why, post: why, credentials: why } };
+      }
+      return {
+        allowed: true,
+        why: {
+          get: 'This page\'s origin is in allow_origins, so Access-Control-Allow-Origin is that exact origin.',
+          post: 'POST is in allow_methods and Content-Type is in allow_headers, so the preflight succeeded.',
+          credentials: 'allow_credentials = true: the exact origin (never *) plus Access-Control-Allow-Credentials: true.',
+        },
+      };
+    },
+  },
+];
+
+// The three questions asked of every API origin.
+const CASES = [
+  {
+    id: 'get',
+    label: '(a) GET /hello',
+    note: 'a simple request: no preflight',
+    path: '/hello',
+    init: () => ({ method: 'GET' }),
+  },
+  {
+    id: 'post',
+    label: '(b) POST /echo (JSON)',
+    note: 'Content-Type: application/json needs a preflight',
+    path: '/echo',
+    init: () => ({
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'hi from the demo page' }),
+    }),
+  },
+  {
+    id: 'credentials',
+    label: '(c) GET /hello',
+    note: "with credentials: 'include' (sends cookies)",
+    path: '/hello',
+    init: () => ({ method: 'GET', credentials: 'include' }),
+  },
+];
+
+// Headers the page tries to read from allowed responses. Neither is CORS-safelisted,
+// so each is readable only when the server exposes it (Access-Control-Expose-Headers).
+const SHOWN_HEADERS = ['X-Devserve-Cors', 'X-Demo'];
+
+const isHttp = location.protocol === 'http:' || location.protocol === 'https:';
+const protocol = isHttp ? location.protocol : 'http:';
+const hostname = location.hostname || 'localhost';
+const pageOrigin = isHttp ? location.origin : `${protocol}//${hostname}:8000`;
+
+function apiBase(port) {
+  return protocol + '//' + hostname + ':' + port;
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === 'className') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('data-')) node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children) {
+    if (child != null) node.append(child);
+  }
+  return node;
+}
+
+function prettyBody(text) {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 1).replace(/\n\s*/g, ' ');
+  } catch {
+    return text;
+  }
+}
+
+// Build the table: one <tbody> per API origin, one row per case.
+function buildTable() {
+  const table = document.getElementById('results');
+  for (const old of table.querySelectorAll('tbody')) old.remove();
+  const cells = [];
+  for (const api of APIS) {
+    const base = apiBase(api.port);
+    const tbody = el('tbody', { 'data-origin': api.name });
+    tbody.append(el('tr', {},
+      el('th', { className: 'origin-head', colSpan: 2, scope: 'rowgroup' },
+        el('span', { text: api.name + ' ' }),
+        el('a', { href: base + '/', text: base }),
+        el('span', { className: 'mode', text: api.mode }))));
+    const expectation = api.expect(pageOrigin);
+    for (const c of CASES) {
+      const cell = el('td', {
+        className: 'result',
+        'data-case': `${api.name}:${c.id}`,
+        'data-expected': expectation.allowed ? 'allowed' : 'blocked',
+      }, el('span', { className: 'badge pending-text', text: 'running…' }));
+      tbody.append(el('tr', {},
+        el('td', { className: 'request' },
+          el('code', { text: c.label }),
+          el('small', { text: c.note })),
+        cell));
+      cells.push({ api, c, cell, base, expectation });
+    }
+    table.append(tbody);
+  }
+  return cells;
+}
+
+async function runCase({ api, c, cell, base, expectation }, generation) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  let outcome;
+  try {
+    const response = await fetch(base + c.path, { ...c.init(), signal: controller.signal });
+    const text = await response.text();
+    const headers = [];
+    for (const name of SHOWN_HEADERS) {
+      const value = response.headers.get(name);
+      if (value !== null) headers.push(`${name}: ${value}`);
+    }
+    outcome = { allowed: true, status: response.status, text, headers };
+  } catch (error) {
+    outcome = { allowed: false, timedOut: error && error.name === 'AbortError' };
+  } finally {
+    clearTimeout(timer);
+  }
+  if (generation !== currentGeneration) return; // a newer run replaced this table
+
+  cell.replaceChildren();
+  const expected = expectation.allowed === outcome.allowed;
+  if (outcome.allowed) {
+    cell.append(
+      el('span', { className: 'badge allowed-text', text: `allowed (HTTP ${outcome.status})` }),
+      el('pre', { className: 'body', text: prettyBody(outcome.text) }));
+    if (outcome.headers.length) {
+      cell.append(el('p', { className: 'header-line' },
+        'Readable headers: ', el('code', { text: outcome.headers.join(' · ') })));
+    }
+    cell.append(el('p', { className: 'hint' },
+      expected
+        ? expectation.why[c.id]
+        : el('span', {
+          className: 'unexpected',
+          text: `Not what ${api.name}'s configured mode gives: was its CORS switched at runtime (devserve cors ${api.name})?`,
+        })));
+  } else {
+    cell.append(
+      el('span', { className: 'badge blocked-text', text: 'blocked' }),
+      el('p', { className: 'blocked-text', text: 'The browser refused to let the page read the response.' }));
+    let hint;
+    if (outcome.timedOut) {
+      hint = el('span', { className: 'unexpected', text: `No answer within ${TIMEOUT_MS / 1000} s: is ${api.name} running on port ${api.port}?` });
+    } else if (expected) {
+      hint = expectation.why[c.id];
+    } else {
+      hint = el('span', {
+        className: 'unexpected',
+        text: `Not what ${api.name}'s configured mode gives: is devserve running it on port ${api.port}, ` +
+          `or was its CORS switched off at runtime? The browser console names the exact reason.`,
+      });
+    }
+    cell.append(el('p', { className: 'hint' }, hint));
+  }
+  cell.setAttribute('data-result', outcome.allowed ? 'allowed' : 'blocked');
+}
+
+let currentGeneration = 0;
+
+async function runAll() {
+  const generation = ++currentGeneration;
+  const button = document.getElementById('run-again');
+  const status = document.getElementById('status');
+  delete document.body.dataset.done;
+  button.disabled = true;
+  status.textContent = 'Running…';
+
+  const cells = buildTable();
+  await Promise.allSettled(cells.map((item) => runCase(item, generation)));
+  if (generation !== currentGeneration) return;
+
+  const allowed = cells.filter(({ cell }) => cell.dataset.result === 'allowed').length;
+  status.textContent = `${allowed} of ${cells.length} allowed, ${cells.length - allowed} blocked · ` +
+    `finished ${new Date().toLocaleTimeString()}`;
+  button.disabled = false;
+  document.body.dataset.done = 'true';
+}
+
+function init() {
+  document.getElementById('page-origin').textContent = pageOrigin;
+  const other = hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+  const link = document.getElementById('other-host');
+  link.href = `${protocol}//${other}:${location.port || 8000}/`;
+  link.textContent = `${other}:${location.port || 8000}`;
+  if (!isHttp) {
+    document.querySelector('.intro').append(el('p', {
+      className: 'unexpected',
+      text: 'Open this page through devserve (run `devserve demo`), not as a file.',
+    }));
+  }
+  document.getElementById('run-again').addEventListener('click', () => { runAll(); });
+  runAll();
+}
+
+init();
