@@ -127,13 +127,13 @@ def _message(error: Any) -> tuple[str, str]:
     given = error.get("input")
     if kind == "extra_forbidden":
         return "", _unknown_key(loc)
-    if kind == "missing":
-        return "", "required key is missing; add it"
     if kind == "literal_error" and "<mode>" in loc:
         return (
             "",
             f'expected "off", "on", "*", true, false or a table of policy keys (got {given!r})',
         )
+    if kind == "missing" and loc != ("origins",):
+        return "", "required key is missing; add it"
     if kind in ("too_short", "missing") and loc == ("origins",):
         return (
             "",

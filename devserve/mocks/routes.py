@@ -11,6 +11,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from devserve.config import Route as RouteConfig
 
@@ -46,14 +47,23 @@ def render(value: Any, context: dict[str, Any]) -> Any:
     return value
 
 
-def _endpoint(config: RouteConfig) -> Any:
-    async def endpoint(request: Request) -> Response:
+class MockEndpoint:
+    """The ASGI app of one declared route (a class, so Starlette keeps ``method = "*"`` as any)."""
+
+    def __init__(self, config: RouteConfig) -> None:
+        self.config = config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.respond(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def respond(self, request: Request) -> Response:
+        config = self.config
         if config.delay_ms:
             await asyncio.sleep(config.delay_ms / 1000)
         context = await _template_context(request)
-        headers = dict(config.headers)
         try:
-            headers = render(headers, context)
+            headers = render(dict(config.headers), context)
             if config.json_body is not None:
                 content = json.dumps(render(config.json_body, context), ensure_ascii=False).encode()
                 media_type: str | None = "application/json"
@@ -66,15 +76,13 @@ def _endpoint(config: RouteConfig) -> Any:
                 media_type = _media_type(config.file.suffix)
             else:
                 content, media_type = b"", None
-        except Exception as exc:  # a broken template is the user's mock, not devserve, failing
+        except Exception as exc:  # a broken template is the user's mock failing, not devserve
             kind = "template error" if isinstance(exc, TemplateError) else type(exc).__name__
             message = f"devserve: {kind} in route {config.path}: {exc}\n"
             return Response(message, status_code=500, media_type="text/plain")
         if any(name.lower() == "content-type" for name in headers):
             media_type = None
         return Response(content, status_code=config.status, headers=headers, media_type=media_type)
-
-    return endpoint
 
 
 def _media_type(suffix: str) -> str:
@@ -89,6 +97,6 @@ def _media_type(suffix: str) -> str:
 def build_routes(configs: list[RouteConfig]) -> list[BaseRoute]:
     """One Starlette route per declared route, in config order (the first match wins)."""
     return [
-        Route(config.path, _endpoint(config), methods=config.methods, include_in_schema=False)
+        Route(config.path, MockEndpoint(config), methods=config.methods, include_in_schema=False)
         for config in configs
     ]

@@ -1,0 +1,157 @@
+"""Declared mock routes, as a client sees them."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from devserve.config import parse_config
+from devserve.origin import build_origin
+
+
+def client(tmp_path: Path, origin: dict[str, Any]) -> TestClient:
+    config = parse_config(
+        {"origins": {"api": {"port": 8001, **origin}}}, path=tmp_path / "devserve.toml", label="t"
+    )
+    app = build_origin("api", config.origins["api"], config.devserve).app
+    return TestClient(app, base_url="http://127.0.0.1:8001")
+
+
+def test_json_route_with_templates(tmp_path: Path) -> None:
+    api = client(
+        tmp_path,
+        {
+            "routes": [
+                {
+                    "path": "/users/{id:int}",
+                    "status": 201,
+                    "headers": {"X-Request-Id": "r-{{ path.id }}"},
+                    "json": {"id": "{{ path.id }}", "q": "{{ query.q }}", "tags": ["{{ method }}"]},
+                }
+            ]
+        },
+    )
+    response = api.get("/users/7?q=ada")
+    assert response.status_code == 201
+    assert response.headers["x-request-id"] == "r-7"
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"id": "7", "q": "ada", "tags": ["GET"]}
+    assert api.get("/users/x").status_code == 404  # {id:int} does not match
+
+
+def test_body_template_sees_the_request_json_and_headers(tmp_path: Path) -> None:
+    api = client(
+        tmp_path,
+        {
+            "routes": [
+                {
+                    "method": "POST",
+                    "path": "/echo",
+                    "body": "{{ json.name }} via {{ headers['x-via'] }}",
+                }
+            ]
+        },
+    )
+    response = api.post("/echo", json={"name": "Ada"}, headers={"X-Via": "test"})
+    assert response.text == "Ada via test"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_file_route_is_read_on_every_request(tmp_path: Path) -> None:
+    data = tmp_path / "users.json"
+    data.write_text('[{"id": 1}]')
+    api = client(tmp_path, {"routes": [{"path": "/users", "file": "users.json"}]})
+    assert api.get("/users").json() == [{"id": 1}]
+    data.write_text('[{"id": 2}]')
+    response = api.get("/users")
+    assert response.json() == [{"id": 2}]
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_methods_list_any_and_405(tmp_path: Path) -> None:
+    api = client(
+        tmp_path,
+        {
+            "routes": [
+                {"method": ["PUT", "PATCH"], "path": "/a", "body": "a"},
+                {"method": "*", "path": "/b", "body": "b"},
+            ]
+        },
+    )
+    assert api.put("/a").text == "a"
+    assert api.patch("/a").text == "a"
+    refused = api.get("/a")
+    assert refused.status_code == 405
+    assert set(refused.headers["allow"].split(", ")) == {"PUT", "PATCH"}
+    assert api.delete("/b").text == "b"
+    assert api.request("REPORT", "/b").text == "b"
+
+
+def test_first_matching_route_wins_and_routes_win_over_static(tmp_path: Path) -> None:
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "users").write_text("static")
+    api = client(
+        tmp_path,
+        {
+            "static": "web",
+            "routes": [
+                {"path": "/users", "body": "first"},
+                {"path": "/users", "body": "second"},
+            ],
+        },
+    )
+    assert api.get("/users").text == "first"
+
+
+def test_content_type_header_overrides_the_default(tmp_path: Path) -> None:
+    api = client(
+        tmp_path,
+        {
+            "routes": [
+                {"path": "/x", "body": "<a/>", "headers": {"Content-Type": "application/xml"}}
+            ]
+        },
+    )
+    assert api.get("/x").headers["content-type"] == "application/xml"
+
+
+def test_empty_route_and_status(tmp_path: Path) -> None:
+    api = client(tmp_path, {"routes": [{"method": "DELETE", "path": "/x", "status": 204}]})
+    response = api.delete("/x")
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_broken_template_is_a_500_that_says_why(tmp_path: Path) -> None:
+    api = client(tmp_path, {"routes": [{"path": "/x", "body": "{{ 1 / 0 }}"}]})
+    response = api.get("/x")
+    assert response.status_code == 500
+    assert "ZeroDivisionError in route /x" in response.text
+
+
+def test_templates_are_sandboxed(tmp_path: Path) -> None:
+    api = client(tmp_path, {"routes": [{"path": "/x", "body": "{{ method.__class__.__mro__ }}"}]})
+    response = api.get("/x")
+    assert response.status_code == 500
+    assert "object" not in response.text.split("route /x:")[0]
+
+
+def test_route_and_origin_delays(tmp_path: Path) -> None:
+    api = client(
+        tmp_path,
+        {
+            "delay_ms": 100,
+            "routes": [{"path": "/slow", "body": "", "delay_ms": 150}, {"path": "/f", "body": ""}],
+        },
+    )
+    start = time.monotonic()
+    api.get("/f")
+    origin_only = time.monotonic() - start
+    start = time.monotonic()
+    api.get("/slow")
+    both = time.monotonic() - start
+    assert origin_only >= 0.1
+    assert both >= 0.25
