@@ -71,19 +71,23 @@ def _fail(error: DevserveError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-def _serve(config: Config, *, host: str | None, open_browser: bool) -> None:
+def _serve(
+    config: Config,
+    *,
+    config_path: Path | None = None,
+    host: str | None,
+    watch: bool,
+    open_browser: bool,
+) -> None:
     from devserve.runner import run  # uvicorn is only needed for commands that serve
 
     try:
-        run(config, host=host, open_browser=open_browser)
+        run(config, config_path=config_path, host=host, watch=watch, open_browser=open_browser)
     except DevserveError as exc:
         raise _fail(exc) from None
 
 
-def _load(config_path: Path | None) -> Config | None:
-    path = config_path or find_config(Path.cwd())
-    if path is None:
-        return None
+def _load(path: Path) -> Config:
     try:
         return load_config(path)
     except DevserveError as exc:
@@ -118,14 +122,17 @@ def run(
     open_browser: OpenOption = False,
 ) -> None:
     """Start every origin of the config; with no config, serve this folder on port 8000."""
-    loaded = _load(config)
-    if loaded is None:
+    path = config or find_config(Path.cwd())
+    if path is None:
         typer.echo(
             "No devserve.toml found: serving this folder as origin 'site'. "
             "Run `devserve init` for a multi-origin setup."
         )
         loaded = default_config(Path.cwd())
-    _serve(loaded, host=host, open_browser=open_browser)
+    else:
+        loaded = _load(path)
+        path = path.resolve()
+    _serve(loaded, config_path=path, host=host, watch=not no_reload, open_browser=open_browser)
 
 
 def cors_setting(values: list[str]) -> Any:
@@ -169,17 +176,14 @@ def serve(
         )
     except DevserveError as exc:
         raise _fail(exc) from None
-    _serve(config, host=host, open_browser=open_browser)
+    _serve(config, host=host, watch=not no_reload, open_browser=open_browser)
 
 
 @app.command()
 def demo(host: HostOption = None, open_browser: OpenOption = False) -> None:
     """Run the bundled demo: a page origin and three API origins with different CORS."""
-    try:
-        config = load_config(templates_dir() / "demo" / "devserve.toml")
-    except DevserveError as exc:
-        raise _fail(exc) from None
-    _serve(config, host=host, open_browser=open_browser)
+    config = _load(templates_dir() / "demo" / "devserve.toml")
+    _serve(config, host=host, watch=False, open_browser=open_browser)
 
 
 @app.command()
@@ -219,7 +223,6 @@ def check_config(config: ConfigOption = None) -> None:
         )
         raise typer.Exit(2)
     loaded = _load(path)
-    assert loaded is not None
     typer.echo(f"{path}: valid, {len(loaded.origins)} origin(s): {', '.join(loaded.origins)}")
 
 

@@ -202,6 +202,7 @@ class Settings(_Strict):
     """The ``[devserve]`` table."""
 
     host: str = "127.0.0.1"
+    live_reload: bool = Field(default=True, description="Inject the live-reload script in pages.")
     allowed_hosts: list[str] = Field(
         default_factory=list, description="Extra Host header names accepted."
     )

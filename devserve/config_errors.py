@@ -10,7 +10,6 @@ from pydantic import ValidationError
 # Keys of the SPEC whose features have not landed yet: reject them loudly rather than ignore them.
 UNSUPPORTED_SETTINGS_KEYS = {
     "dashboard_port": "the dashboard and control API",
-    "live_reload": "live reload",
 }
 UNSUPPORTED_ORIGIN_KEYS = {
     "mocks": "mock folders",
@@ -22,7 +21,7 @@ UNSUPPORTED_ROUTE_KEYS = {
     "fault": "fault simulation",
 }
 
-_SETTINGS_KEYS = ["host", "allowed_hosts", *UNSUPPORTED_SETTINGS_KEYS]
+_SETTINGS_KEYS = ["host", "allowed_hosts", "live_reload", *UNSUPPORTED_SETTINGS_KEYS]
 _ORIGIN_KEYS = ["port", "static", "spa", "cors", "delay_ms", "routes", *UNSUPPORTED_ORIGIN_KEYS]
 _CORS_KEYS = [
     "allow_origins",

@@ -17,6 +17,7 @@ from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
 from devserve.hosts import HostGuard
 from devserve.mocks.routes import build_routes
+from devserve.reload import InjectScript, ReloadHub, ReservedEndpoints
 from devserve.static import StaticFiles
 
 log = logging.getLogger("devserve.requests")
@@ -122,11 +123,18 @@ class RequestLog:
             )
 
 
-def build_origin(name: str, config: Origin, settings: Settings) -> OriginApp:
-    """Assemble the middleware stack; the order matters and is explained inline."""
-    fallback: ASGIApp = (
-        StaticFiles(config.static, spa=config.spa) if config.static is not None else _not_found
-    )
+def build_origin(
+    name: str, config: Origin, settings: Settings, *, hub: ReloadHub | None = None
+) -> OriginApp:
+    """Assemble the middleware stack; the order matters and is explained inline.
+
+    With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
+    """
+    fallback: ASGIApp = _not_found
+    if config.static is not None:
+        fallback = StaticFiles(config.static, spa=config.spa)
+        if hub is not None:
+            fallback = InjectScript(fallback)  # static HTML only: never into mock responses
     # Routes win over static files; anything no route answers falls through to the static app.
     app: ASGIApp = Router(
         routes=build_routes(config.routes), default=fallback, redirect_slashes=False
@@ -136,6 +144,9 @@ def build_origin(name: str, config: Origin, settings: Settings) -> OriginApp:
     app = CorsMiddleware(app, switch)
     if config.delay_ms:
         app = Delay(app, config.delay_ms)
-    app = HostGuard(app, settings.allowed_hosts)
     app = RequestLog(app, name)
+    if hub is not None:
+        # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
+        app = ReservedEndpoints(app, hub=hub, origin=name)
+    app = HostGuard(app, settings.allowed_hosts)
     return OriginApp(name=name, config=config, switch=switch, app=app)

@@ -49,7 +49,9 @@ def test_check_config_invalid_lists_every_error_without_traceback(tmp_path: Path
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2
-    assert all(line.startswith(f"error: {tmp_path / 'devserve.toml'}: origins.a.") for line in lines)
+    assert all(
+        line.startswith(f"error: {tmp_path / 'devserve.toml'}: origins.a.") for line in lines
+    )
     assert "did you mean 'static'?" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
@@ -150,8 +152,14 @@ def test_host_header_allow_list_over_the_wire(start_devserve: StartDevserve) -> 
     url = f"http://127.0.0.1:{port}/"
     assert httpx.get(url, headers={"Host": "evil.example"}).status_code == 403
     assert "allowed_hosts" in httpx.get(url, headers={"Host": "evil.example:80"}).text
-    for host in ["localhost", f"localhost:{port}", "app.localhost", "127.0.0.1", "[::1]:1",
-                 "dev.example.test"]:
+    for host in [
+        "localhost",
+        f"localhost:{port}",
+        "app.localhost",
+        "127.0.0.1",
+        "[::1]:1",
+        "dev.example.test",
+    ]:
         assert httpx.get(url, headers={"Host": host}).status_code == 404, host
 
 

@@ -127,7 +127,6 @@ def test_no_origins(tmp_path: Path) -> None:
     ("snippet", "key"),
     [
         ("[devserve]\ndashboard_port = 8999\n", "devserve.dashboard_port"),
-        ("[devserve]\nlive_reload = true\n", "devserve.live_reload"),
         ("[origins.x]\nport = 2\nproxy = 'http://127.0.0.1:9'\n", "origins.x.proxy"),
         ("[origins.x]\nport = 2\nresources = 'db.json'\n", "origins.x.resources"),
         ("[origins.x]\nport = 2\nmocks = 'mocks'\n", "origins.x.mocks"),

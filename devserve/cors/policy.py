@@ -122,6 +122,11 @@ class CorsSwitch:
         self.configured = configured
         self.enabled = configured is not None
 
+    def reconfigure(self, setting: bool | str | CorsTable) -> None:
+        """Take a new configured policy (config reload); its on/off state follows the config."""
+        self.configured = resolve(setting)
+        self.enabled = self.configured is not None
+
     @property
     def active(self) -> Policy | None:
         """The policy in force now; switching on an origin configured "off" uses ``on``."""

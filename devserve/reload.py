@@ -1,0 +1,242 @@
+"""Live reload: the event hub, the reserved `/__devserve/` endpoints, script injection."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from devserve._resources import templates_dir
+
+PREFIX = "/__devserve/"
+SCRIPT_PATH = PREFIX + "livereload.js"
+EVENTS_PATH = PREFIX + "events"
+SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
+_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+_BODY_START = re.compile(rb"<body[^>]*>", re.IGNORECASE)
+# A comment line every so often keeps idle streams from being cut by proxies and sleep.
+KEEPALIVE_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Event:
+    """One server-sent event: ``kind`` is reload, css, config-error or config-ok."""
+
+    kind: str
+    data: str = ""
+
+    def encode(self) -> bytes:
+        lines = "".join(f"data: {line}\n" for line in (self.data or "").split("\n"))
+        return f"event: {self.kind}\n{lines}\n".encode()
+
+
+_CLOSE = Event("close")
+
+
+class ReloadHub:
+    """Fans events out to every open page, per origin; remembers the current config error."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self.config_error: str | None = None
+
+    def subscribe(self, origin: str) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._queues[origin].add(queue)
+        if self.config_error is not None:
+            queue.put_nowait(Event("config-error", self.config_error))
+        return queue
+
+    def unsubscribe(self, origin: str, queue: asyncio.Queue[Event]) -> None:
+        self._queues[origin].discard(queue)
+
+    def publish(self, origin: str, event: Event) -> None:
+        for queue in self._queues.get(origin, ()):
+            queue.put_nowait(event)
+
+    def publish_all(self, event: Event) -> None:
+        for origin in list(self._queues):
+            self.publish(origin, event)
+
+    def report_config(self, error: str | None) -> None:
+        """Show (or clear) the config-error overlay in every open page."""
+        changed = error != self.config_error
+        self.config_error = error
+        if changed:
+            self.publish_all(Event("config-error", error) if error else Event("config-ok"))
+
+    def close(self) -> None:
+        """End every open stream, so shutdown does not wait for pages to hang up."""
+        self.publish_all(_CLOSE)
+
+    def listeners(self, origin: str) -> int:
+        return len(self._queues.get(origin, ()))
+
+
+def _same_origin(scope: Scope, headers: Headers) -> bool:
+    """The reserved endpoints answer only their own pages (SPEC §6)."""
+    site = headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    return origin == f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+
+
+class ReservedEndpoints:
+    """Serves ``/__devserve/`` (script and event stream) ahead of the origin's CORS and routes."""
+
+    def __init__(self, app: ASGIApp, *, hub: ReloadHub, origin: str) -> None:
+        self.app = app
+        self.hub = hub
+        self.origin = origin
+        self.script = (templates_dir() / "livereload.js").read_bytes()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if not _same_origin(scope, headers):
+            await _plain(
+                send, 403, "devserve: the live-reload endpoints answer only their own origin"
+            )
+        elif scope["path"] == SCRIPT_PATH and scope["method"] in ("GET", "HEAD"):
+            await _send(send, 200, "text/javascript; charset=utf-8", self.script)
+        elif scope["path"] == EVENTS_PATH and scope["method"] == "GET":
+            await self._stream(receive, send)
+        else:
+            await _plain(send, 404, "Not Found")
+
+    async def _stream(self, receive: Receive, send: Send) -> None:
+        queue = self.hub.subscribe(self.origin)
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"text/event-stream"),
+                        (b"cache-control", b"no-cache"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"retry: 500\n\n", "more_body": True})
+            disconnected = asyncio.ensure_future(_wait_disconnect(receive))
+            try:
+                while True:
+                    getter = asyncio.ensure_future(queue.get())
+                    done, _ = await asyncio.wait(
+                        {getter, disconnected},
+                        timeout=KEEPALIVE_SECONDS,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    if disconnected in done:
+                        getter.cancel()
+                        return
+                    if getter not in done:
+                        getter.cancel()
+                        await send(
+                            {"type": "http.response.body", "body": b": ping\n\n", "more_body": True}
+                        )
+                        continue
+                    event = getter.result()
+                    if event is _CLOSE:
+                        break
+                    await send(
+                        {"type": "http.response.body", "body": event.encode(), "more_body": True}
+                    )
+            finally:
+                disconnected.cancel()
+            await send({"type": "http.response.body", "body": b""})
+        except OSError:
+            pass  # the page went away mid-write
+        finally:
+            self.hub.unsubscribe(self.origin, queue)
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _send(send: Send, status: int, content_type: str, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-cache"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
+    await _send(send, status, "text/plain; charset=utf-8", (text + "\n").encode())
+
+
+def inject(html: bytes) -> bytes:
+    """Put the script tag before ``</head>``, else after ``<body>``, else at the end."""
+    for pattern, before in ((_HEAD_END, True), (_BODY_START, False)):
+        match = pattern.search(html)
+        if match:
+            at = match.start() if before else match.end()
+            return html[:at] + SCRIPT_TAG + html[at:]
+    return html + SCRIPT_TAG
+
+
+class InjectScript:
+    """Adds the live-reload script to full HTML responses of a static app (never to mocks)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def buffering_send(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = Headers(raw=message["headers"])
+                is_html = headers.get("content-type", "").startswith("text/html")
+                # Partial (206) and empty (304) responses must stay byte-exact.
+                if is_html and message["status"] in (200, 404):
+                    start = message
+                    return
+                await send(message)
+            elif start is None:
+                await send(message)
+            else:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await self._send_injected(start, b"".join(chunks), scope, send)
+
+        await self.app(scope, receive, buffering_send)
+
+    @staticmethod
+    async def _send_injected(start: Message, body: bytes, scope: Scope, send: Send) -> None:
+        headers = MutableHeaders(scope=start)
+        if scope["method"] == "HEAD":
+            # No body to rewrite: the GET body would be longer by exactly the tag.
+            length = int(headers.get("content-length", "0")) + len(SCRIPT_TAG)
+            headers["content-length"] = str(length)
+            await send(start)
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body = inject(body)
+        headers["content-length"] = str(len(body))
+        await send(start)
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,65 @@
+"""Which folders to watch for a config, and what a batch of file changes means for each origin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchfiles import Change, DefaultFilter
+
+from devserve.config import Config
+
+
+class DevFilter(DefaultFilter):
+    """watchfiles' defaults (.git, node_modules, __pycache__, swap files) plus editor leftovers."""
+
+    ignore_entity_patterns = (
+        *DefaultFilter.ignore_entity_patterns,
+        r"^\.#",  # Emacs lock files
+        r"^#.*#$",  # Emacs autosave
+        r"\.swx$",
+        r"^4913$",  # Vim's write-permission probe
+        r"\.tmp$",
+        r"\.crdownload$",
+    )
+
+
+@dataclass
+class Plan:
+    """What to do about one batch of changes."""
+
+    config_changed: bool = False
+    # origin name -> "css" when only stylesheets changed, else "reload"
+    pages: dict[str, str] = field(default_factory=dict)
+
+
+def watch_roots(config: Config, config_path: Path | None) -> list[Path]:
+    """The smallest set of existing folders covering the config file and every served file."""
+    wanted: set[Path] = set()
+    if config_path is not None:
+        wanted.add(config_path.parent)
+    for origin in config.origins.values():
+        if origin.static is not None:
+            wanted.add(origin.static)
+        for route in origin.routes:
+            if route.file is not None:
+                wanted.add(route.file.parent)
+    existing = sorted(path.resolve() for path in wanted if path.is_dir())
+    return [p for p in existing if not any(p != q and p.is_relative_to(q) for q in existing)]
+
+
+def plan(changes: set[tuple[Change, str]], config: Config, config_path: Path | None) -> Plan:
+    """Map changed paths to a config reload and to the origins whose pages must refresh."""
+    result = Plan()
+    changed_by_origin: dict[str, list[Path]] = {}
+    for _, raw in changes:
+        path = Path(raw)
+        if config_path is not None and path == config_path:
+            result.config_changed = True
+            continue
+        for name, origin in config.origins.items():
+            if origin.static is not None and path.is_relative_to(origin.static):
+                changed_by_origin.setdefault(name, []).append(path)
+    for name, paths in changed_by_origin.items():
+        result.pages[name] = "css" if all(p.suffix == ".css" for p in paths) else "reload"
+    return result
