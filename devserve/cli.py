@@ -226,6 +226,66 @@ def check_config(config: ConfigOption = None) -> None:
     typer.echo(f"{path}: valid, {len(loaded.origins)} origin(s): {', '.join(loaded.origins)}")
 
 
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="Control API of the instance, e.g. http://127.0.0.1:8999."),
+]
+
+
+@app.command()
+def status(
+    config: ConfigOption = None,
+    url: UrlOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show the running instance's origins, URLs and current CORS state."""
+    from devserve import instance as control
+
+    try:
+        found = control.find_instance(config=config, url=url)
+        listed = control.origins(found)
+    except DevserveError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps({"instance": found.__dict__, "origins": listed}, indent=2))
+        return
+    typer.echo(f"devserve {found.version} (pid {found.pid}) serving {found.config or 'a folder'}")
+    for origin in listed:
+        typer.echo(f"  {control.describe_origin(origin)}")
+    typer.echo(f"  dashboard: {found.url}")
+
+
+@app.command()
+def cors(
+    name: Annotated[str, typer.Argument(help="The origin's name in the config.")],
+    state: Annotated[
+        str | None, typer.Argument(help="on or off; leave out to show the current state.")
+    ] = None,
+    config: ConfigOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Show, or switch at runtime, CORS for one origin of the running instance."""
+    from devserve import instance as control
+
+    if state not in (None, "on", "off"):
+        typer.echo(f"error: the state must be on or off, not {state!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        found = control.find_instance(config=config, url=url)
+        if state is None:
+            listed = {o["name"]: o for o in control.origins(found)}
+            if name not in listed:
+                raise DevserveError(
+                    f"no origin named {name!r}; the origins are: {', '.join(listed)}"
+                )
+            origin = listed[name]
+        else:
+            origin = control.set_cors(found, name, state == "on")
+    except DevserveError as exc:
+        raise _fail(exc) from None
+    typer.echo(control.describe_origin(origin))
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of devserve.toml, for editor completion and checks."""

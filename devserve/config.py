@@ -202,10 +202,21 @@ class Settings(_Strict):
     """The ``[devserve]`` table."""
 
     host: str = "127.0.0.1"
+    dashboard_port: int | Literal[False] = Field(
+        default=8999, description="Dashboard and control API port; false disables both."
+    )
     live_reload: bool = Field(default=True, description="Inject the live-reload script in pages.")
     allowed_hosts: list[str] = Field(
         default_factory=list, description="Extra Host header names accepted."
     )
+
+
+    @field_validator("dashboard_port", mode="before")
+    @classmethod
+    def _port_or_false(cls, value: object) -> object:
+        if value is False or (type(value) is int and 1 <= value <= 65535):
+            return value
+        raise ValueError(f"expected a port (1-65535), or false for no dashboard (got {value!r})")
 
 
 class Config(_Strict):
@@ -336,6 +347,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 def _cross_checks(config: Config) -> list[str]:
     problems: list[str] = []
     ports: dict[int, str] = {}
+    dashboard = config.devserve.dashboard_port
     for name, origin in config.origins.items():
         if origin.port in ports:
             problems.append(
@@ -343,6 +355,11 @@ def _cross_checks(config: Config) -> list[str]:
                 f"'{ports[origin.port]}'; every origin needs its own port"
             )
         ports.setdefault(origin.port, name)
+        if dashboard is not False and origin.port == dashboard:
+            problems.append(
+                f"origins.{name}.port: port {dashboard} is the dashboard's "
+                "(devserve.dashboard_port); pick another port, or move the dashboard"
+            )
         if origin.static is not None and not origin.static.is_dir():
             problems.append(
                 f"origins.{name}.static: directory {str(origin.static)!r} does not exist; "

@@ -8,9 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 # Keys of the SPEC whose features have not landed yet: reject them loudly rather than ignore them.
-UNSUPPORTED_SETTINGS_KEYS = {
-    "dashboard_port": "the dashboard and control API",
-}
+UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
     "mocks": "mock folders",
     "resources": "json-server style resources",
@@ -21,7 +19,7 @@ UNSUPPORTED_ROUTE_KEYS = {
     "fault": "fault simulation",
 }
 
-_SETTINGS_KEYS = ["host", "allowed_hosts", "live_reload", *UNSUPPORTED_SETTINGS_KEYS]
+_SETTINGS_KEYS = ["host", "dashboard_port", "allowed_hosts", "live_reload"]
 _ORIGIN_KEYS = ["port", "static", "spa", "cors", "delay_ms", "routes", *UNSUPPORTED_ORIGIN_KEYS]
 _CORS_KEYS = [
     "allow_origins",

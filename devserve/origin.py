@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import dataclass
 
-from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +16,7 @@ from devserve.cors.policy import CorsSwitch, resolve
 from devserve.hosts import HostGuard
 from devserve.mocks.routes import build_routes
 from devserve.reload import InjectScript, ReloadHub, ReservedEndpoints
+from devserve.requestlog import Observer, RequestLog
 from devserve.static import StaticFiles
 
 log = logging.getLogger("devserve.requests")
@@ -86,45 +85,13 @@ class Delay:
         await self.app(scope, receive, send)
 
 
-class RequestLog:
-    """One terminal line per request: origin, method, path, status, time and the page's origin."""
-
-    def __init__(self, app: ASGIApp, name: str) -> None:
-        self.app = app
-        self.name = name
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 0
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            elapsed = (time.perf_counter() - start) * 1000
-            origin = Headers(scope=scope).get("origin")
-            source = f"  from {origin}" if origin else ""
-            log.info(
-                "%-10s %-7s %s %s %.0fms%s",
-                self.name,
-                scope["method"],
-                scope["path"],
-                status or "-",
-                elapsed,
-                source,
-            )
-
-
 def build_origin(
-    name: str, config: Origin, settings: Settings, *, hub: ReloadHub | None = None
+    name: str,
+    config: Origin,
+    settings: Settings,
+    *,
+    hub: ReloadHub | None = None,
+    observer: Observer | None = None,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
@@ -144,7 +111,7 @@ def build_origin(
     app = CorsMiddleware(app, switch)
     if config.delay_ms:
         app = Delay(app, config.delay_ms)
-    app = RequestLog(app, name)
+    app = RequestLog(app, name, observer)
     if hub is not None:
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
         app = ReservedEndpoints(app, hub=hub, origin=name)

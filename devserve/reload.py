@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections import defaultdict
-from dataclasses import dataclass
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
+from devserve.events import Event, Hub
 
 PREFIX = "/__devserve/"
 SCRIPT_PATH = PREFIX + "livereload.js"
@@ -18,49 +16,18 @@ EVENTS_PATH = PREFIX + "events"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 _BODY_START = re.compile(rb"<body[^>]*>", re.IGNORECASE)
-# A comment line every so often keeps idle streams from being cut by proxies and sleep.
-KEEPALIVE_SECONDS = 15.0
 
 
-@dataclass(frozen=True)
-class Event:
-    """One server-sent event: ``kind`` is reload, css, config-error or config-ok."""
-
-    kind: str
-    data: str = ""
-
-    def encode(self) -> bytes:
-        lines = "".join(f"data: {line}\n" for line in (self.data or "").split("\n"))
-        return f"event: {self.kind}\n{lines}\n".encode()
-
-
-_CLOSE = Event("close")
-
-
-class ReloadHub:
-    """Fans events out to every open page, per origin; remembers the current config error."""
+class ReloadHub(Hub):
+    """The pages' channels (one per origin), plus the config error every page should show."""
 
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        super().__init__()
         self.config_error: str | None = None
 
-    def subscribe(self, origin: str) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
-        self._queues[origin].add(queue)
-        if self.config_error is not None:
-            queue.put_nowait(Event("config-error", self.config_error))
-        return queue
-
-    def unsubscribe(self, origin: str, queue: asyncio.Queue[Event]) -> None:
-        self._queues[origin].discard(queue)
-
-    def publish(self, origin: str, event: Event) -> None:
-        for queue in self._queues.get(origin, ()):
-            queue.put_nowait(event)
-
-    def publish_all(self, event: Event) -> None:
-        for origin in list(self._queues):
-            self.publish(origin, event)
+    def page_events(self) -> list[Event]:
+        """What a page that connects now must hear first."""
+        return [Event("config-error", self.config_error)] if self.config_error else []
 
     def report_config(self, error: str | None) -> None:
         """Show (or clear) the config-error overlay in every open page."""
@@ -68,13 +35,6 @@ class ReloadHub:
         self.config_error = error
         if changed:
             self.publish_all(Event("config-error", error) if error else Event("config-ok"))
-
-    def close(self) -> None:
-        """End every open stream, so shutdown does not wait for pages to hang up."""
-        self.publish_all(_CLOSE)
-
-    def listeners(self, origin: str) -> int:
-        return len(self._queues.get(origin, ()))
 
 
 def _same_origin(scope: Scope, headers: Headers) -> bool:
@@ -109,60 +69,9 @@ class ReservedEndpoints:
         elif scope["path"] == SCRIPT_PATH and scope["method"] in ("GET", "HEAD"):
             await _send(send, 200, "text/javascript; charset=utf-8", self.script)
         elif scope["path"] == EVENTS_PATH and scope["method"] == "GET":
-            await self._stream(receive, send)
+            await self.hub.stream(self.origin, receive, send, self.hub.page_events())
         else:
             await _plain(send, 404, "Not Found")
-
-    async def _stream(self, receive: Receive, send: Send) -> None:
-        queue = self.hub.subscribe(self.origin)
-        try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", b"text/event-stream"),
-                        (b"cache-control", b"no-cache"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": b"retry: 500\n\n", "more_body": True})
-            disconnected = asyncio.ensure_future(_wait_disconnect(receive))
-            try:
-                while True:
-                    getter = asyncio.ensure_future(queue.get())
-                    done, _ = await asyncio.wait(
-                        {getter, disconnected},
-                        timeout=KEEPALIVE_SECONDS,
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                    if disconnected in done:
-                        getter.cancel()
-                        return
-                    if getter not in done:
-                        getter.cancel()
-                        await send(
-                            {"type": "http.response.body", "body": b": ping\n\n", "more_body": True}
-                        )
-                        continue
-                    event = getter.result()
-                    if event is _CLOSE:
-                        break
-                    await send(
-                        {"type": "http.response.body", "body": event.encode(), "more_body": True}
-                    )
-            finally:
-                disconnected.cancel()
-            await send({"type": "http.response.body", "body": b""})
-        except OSError:
-            pass  # the page went away mid-write
-        finally:
-            self.hub.unsubscribe(self.origin, queue)
-
-
-async def _wait_disconnect(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
 
 
 async def _send(send: Send, status: int, content_type: str, body: bytes) -> None:

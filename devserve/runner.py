@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import socket
@@ -11,6 +12,7 @@ import webbrowser
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,9 +21,12 @@ from watchfiles import awatch
 from devserve import __version__
 from devserve.binding import bind, is_loopback, url_host
 from devserve.config import Config, load_config
+from devserve.control import CHANNEL, build_control_app
 from devserve.errors import DevserveError
+from devserve.events import Event, Hub
 from devserve.origin import OriginApp, build_origin
-from devserve.reload import Event, ReloadHub
+from devserve.reload import ReloadHub
+from devserve.requestlog import RequestRecord
 from devserve.watcher import DevFilter, plan, watch_roots
 
 log = logging.getLogger("devserve")
@@ -49,14 +54,25 @@ class Swappable:
 
 
 @dataclass
-class Running:
-    """One origin being served: its current app, its server and the socket it owns."""
+class Launched:
+    """A uvicorn server running on a socket it owns."""
 
-    origin: OriginApp
-    entry: Swappable
     server: _Server
     sock: socket.socket
     task: asyncio.Task[None]
+
+
+@dataclass
+class Running(Launched):
+    """One origin being served: its current app behind a swappable entry point."""
+
+    origin: OriginApp | None = None
+    entry: Swappable | None = None
+
+    @property
+    def app(self) -> OriginApp:
+        assert self.origin is not None
+        return self.origin
 
 
 @dataclass
@@ -70,7 +86,10 @@ class Runner:
     open_browser: bool = False
     echo: Callable[[str], None] = print
     hub: ReloadHub = field(default_factory=ReloadHub)
+    control_hub: Hub = field(default_factory=Hub)
     running: dict[str, Running] = field(default_factory=dict)
+    control: Launched | None = None
+    control_note: str = "off (dashboard_port = false)"
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -83,13 +102,16 @@ class Runner:
 
     def stop(self) -> None:
         """First call: graceful shutdown. A second call (Ctrl-C again): drop connections now."""
-        if self._stopping.is_set():
-            for entry in self.running.values():
-                entry.server.force_exit = True
+        again = self._stopping.is_set()
         self._stopping.set()
         self.hub.close()
-        for entry in self.running.values():
-            entry.server.should_exit = True
+        self.control_hub.close()
+        for launched in self._launched():
+            launched.server.force_exit = again
+            launched.server.should_exit = True
+
+    def _launched(self) -> list[Launched]:
+        return [*self.running.values(), *([self.control] if self.control else [])]
 
     def _build(self, name: str, config: Config) -> OriginApp:
         return build_origin(
@@ -97,13 +119,13 @@ class Runner:
             config.origins[name],
             config.devserve,
             hub=self.hub if self.live_reload else None,
+            observer=self._observe,
         )
 
-    async def _start(self, origin: OriginApp, sock: socket.socket) -> Running:
-        entry = Swappable(origin.app)
+    async def _launch(self, app: ASGIApp, sock: socket.socket, name: str) -> Launched:
         server = _Server(
             uvicorn.Config(
-                entry,
+                app,
                 lifespan="off",
                 access_log=False,
                 log_config=None,
@@ -117,10 +139,37 @@ class Runner:
         if task.done():
             sock.close()
             task.result()  # re-raise what stopped it
-            raise DevserveError(f"origin '{origin.name}' could not start")
-        return Running(origin=origin, entry=entry, server=server, sock=sock, task=task)
+            raise DevserveError(f"'{name}' could not start")
+        return Launched(server=server, sock=sock, task=task)
 
-    async def _stop(self, entry: Running) -> None:
+    async def _start(self, origin: OriginApp, sock: socket.socket) -> Running:
+        entry = Swappable(origin.app)
+        launched = await self._launch(entry, sock, origin.name)
+        return Running(
+            server=launched.server, sock=sock, task=launched.task, origin=origin, entry=entry
+        )
+
+    async def _start_control(self) -> None:
+        port = self.config.devserve.dashboard_port
+        if port is False:
+            self.control_note = "off (dashboard_port = false)"
+            return
+        try:
+            sock = bind("dashboard", self.host, port)
+        except DevserveError:
+            self.control_note = (
+                f"not started: port {port} is taken (another devserve?); "
+                "set dashboard_port in [devserve] to use another"
+            )
+            log.warning("dashboard: %s", self.control_note)
+            return
+        app = build_control_app(
+            self, self.control_hub, allowed_hosts=self.config.devserve.allowed_hosts
+        )
+        self.control = await self._launch(app, sock, "dashboard")
+        self.control_note = self.url(port)
+
+    async def _stop(self, entry: Launched) -> None:
         entry.server.should_exit = True
         await entry.task
         entry.sock.close()
@@ -146,6 +195,7 @@ class Runner:
                     self.running[name] = await self._start(
                         self._build(name, self.config), sockets[name]
                     )
+                await self._start_control()
                 self.echo(self.banner())
                 if self.open_browser:
                     self._open_first_page()
@@ -156,7 +206,7 @@ class Runner:
                     await watcher
             finally:
                 self.stop()
-                await asyncio.gather(*(self._stop(e) for e in self.running.values()))
+                await asyncio.gather(*(self._stop(e) for e in self._launched()))
                 for sock in sockets.values():
                     sock.close()
 
@@ -168,7 +218,7 @@ class Runner:
             ):
                 todo = plan(changes, self.config, self.config_path)
                 for name, kind in todo.pages.items():
-                    self.hub.publish(name, Event(kind))
+                    self._reload_pages(name, kind)
                 if todo.config_changed:
                     await self.reload_config()
                 if watch_roots(self.config, self.config_path) != roots:
@@ -181,14 +231,67 @@ class Runner:
             new = load_config(self.config_path)
             await self.apply(new)
         except DevserveError as exc:
-            self.hub.report_config(exc.message)
+            self._report_config(exc.message)
             log.error("config error, still serving the last good config:\n%s", _indent(exc.message))
             return
-        self.hub.report_config(None)
+        self._report_config(None)
+        self._publish_origins()
+
+    def _report_config(self, error: str | None) -> None:
+        self.hub.report_config(error)
+        self.control_hub.publish(CHANNEL, _json_event("config", {"error": error}))
+
+    def _reload_pages(self, name: str, kind: str) -> None:
+        self.hub.publish(name, Event(kind))
+        self.control_hub.publish(CHANNEL, _json_event("reload", {"origin": name, "kind": kind}))
+
+    def _observe(self, record: RequestRecord) -> None:
+        if self.control_hub.listeners(CHANNEL):
+            self.control_hub.publish(CHANNEL, _json_event("request", record.as_json()))
+
+    def _publish_origins(self) -> None:
+        self.control_hub.publish(CHANNEL, _json_event("origins", self.origins_state()))
+
+    # The control server's view of this runner (devserve.control.Controlled).
+
+    def origins_state(self) -> list[dict[str, Any]]:
+        return [self._origin_state(entry.app) for entry in self.running.values()]
+
+    def _origin_state(self, origin: OriginApp) -> dict[str, Any]:
+        switch = origin.switch
+        active, configured = switch.active, switch.configured
+        return {
+            "name": origin.name,
+            "url": self.url(origin.config.port),
+            "port": origin.config.port,
+            "cors": {
+                "enabled": switch.enabled,
+                "mode": active.mode if active else "off",
+                "configured": configured.mode if configured else "off",
+                "describe": switch.describe(),
+            },
+            "serves": origin.serves(),
+        }
+
+    def set_cors(self, name: str, enabled: bool) -> dict[str, Any]:
+        """Switch one origin's CORS; its very next response follows. KeyError if unknown."""
+        origin = self.running[name].app
+        origin.switch.enabled = enabled
+        state = "on" if enabled else "off"
+        log.info("CORS of '%s' switched %s: %s", name, state, origin.switch.describe())
+        self._publish_origins()
+        return self._origin_state(origin)
+
+    def control_events(self) -> list[Event]:
+        return [
+            _json_event("origins", self.origins_state()),
+            _json_event("config", {"error": self.hub.config_error}),
+        ]
 
     async def apply(self, new: Config) -> None:
         """Diff ``new`` against the running config; touch only what changed."""
         old = self.config
+        dashboard_moved = new.devserve.dashboard_port != old.devserve.dashboard_port
         if new.devserve.host != old.devserve.host:
             log.warning("host changed in the config: restart devserve to bind the new host")
         settings_changed = new.devserve != old.devserve
@@ -216,21 +319,28 @@ class Runner:
                 continue
             entry = self.running[name]
             if before.model_copy(update={"cors": after.cors}) == after and not settings_changed:
-                entry.origin.switch.reconfigure(after.cors)  # a CORS change needs no rebuild
+                entry.app.switch.reconfigure(after.cors)  # a CORS change needs no rebuild
             else:
                 rebuilt = self._build(name, new)
                 if before.cors == after.cors:
-                    rebuilt.switch.enabled = entry.origin.switch.enabled  # keep a runtime toggle
+                    rebuilt.switch.enabled = entry.app.switch.enabled  # keep a runtime toggle
                 entry.origin = rebuilt
+                assert entry.entry is not None
                 entry.entry.app = rebuilt.app
                 self.hub.publish(name, Event("reload"))
+        if dashboard_moved:
+            if self.control is not None:
+                await self._stop(self.control)
+                self.control = None
+            await self._start_control()
+            log.info("dashboard: %s", self.control_note)
         changes = [f"+{n}" for n in added] + [f"-{n}" for n in removed] + [f"~{n}" for n in moved]
         log.info("config reloaded%s", f" ({' '.join(changes)})" if changes else "")
         if added or moved:
             self.echo(self.banner())
 
     def banner(self) -> str:
-        origins = [entry.origin for entry in self.running.values()]
+        origins = [entry.app for entry in self.running.values()]
         lines = [f"devserve {__version__}: {len(origins)} origin(s)"]
         width = max((len(o.name) for o in origins), default=0)
         for origin in origins:
@@ -238,6 +348,7 @@ class Runner:
                 f"  {origin.name:<{width}}  {self.url(origin.config.port):<24}  "
                 f"{', '.join(origin.serves())}  | CORS {origin.switch.describe()}"
             )
+        lines.append(f"  dashboard: {self.control_note}")
         if self.watch:
             reload = "live reload on" if self.live_reload else "live reload off"
             lines.append(f"  watching for changes ({reload})")
@@ -250,9 +361,13 @@ class Runner:
         return "\n".join(lines)
 
     def _open_first_page(self) -> None:
-        origins = [entry.origin for entry in self.running.values()]
+        origins = [entry.app for entry in self.running.values()]
         pages = [o for o in origins if o.config.static is not None] or origins
         webbrowser.open(self.url(pages[0].config.port))
+
+
+def _json_event(kind: str, data: object) -> Event:
+    return Event(kind, json.dumps(data, separators=(",", ":")))
 
 
 def _indent(text: str) -> str:

@@ -126,7 +126,6 @@ def test_no_origins(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("snippet", "key"),
     [
-        ("[devserve]\ndashboard_port = 8999\n", "devserve.dashboard_port"),
         ("[origins.x]\nport = 2\nproxy = 'http://127.0.0.1:9'\n", "origins.x.proxy"),
         ("[origins.x]\nport = 2\nresources = 'db.json'\n", "origins.x.resources"),
         ("[origins.x]\nport = 2\nmocks = 'mocks'\n", "origins.x.mocks"),
@@ -156,6 +155,17 @@ path = "/y/{id:nope}"
     assert any("origins.a.routes[0].path: must start with '/'" in line for line in found)
     assert any("routes[1]" in line and "only one of json, body or file" in line for line in found)
     assert any("routes[2].path: not a valid Starlette path" in line for line in found)
+
+
+@pytest.mark.parametrize("value", ["0", "true", "'8999'", "70000"])
+def test_dashboard_port_is_a_port_or_false(tmp_path: Path, value: str) -> None:
+    (found,) = problems(tmp_path, f"[devserve]\ndashboard_port = {value}\n[origins.a]\nport = 1\n")
+    assert "devserve.dashboard_port: expected a port (1-65535), or false" in found
+
+
+def test_dashboard_port_may_not_be_an_origin_port(tmp_path: Path) -> None:
+    (found,) = problems(tmp_path, "[devserve]\ndashboard_port = 8000\n[origins.a]\nport = 8000\n")
+    assert "origins.a.port: port 8000 is the dashboard's" in found
 
 
 def test_lookup_prefers_devserve_toml_in_parents(tmp_path: Path) -> None:

@@ -1,0 +1,146 @@
+"""The control server: dashboard page and control API, closed to every origin but its own."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from devserve import __version__
+from devserve._resources import templates_dir
+from devserve.events import Event, Hub
+from devserve.hosts import HostGuard
+
+CHANNEL = "#control"  # not a valid origin name, so it can share a hub with the pages
+_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Controlled(Protocol):
+    """What the control server needs from the runner."""
+
+    config_path: Path | None
+
+    def origins_state(self) -> list[dict[str, Any]]: ...
+
+    def set_cors(self, name: str, enabled: bool) -> dict[str, Any]: ...
+
+    def control_events(self) -> list[Event]: ...
+
+
+class OwnOriginOnly:
+    """SPEC §6: no CORS, only its own Origin, and changes only as JSON (no cross-site forms)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        problem = _refusal(scope, headers)
+        if problem is not None:
+            status, message = problem
+            await PlainTextResponse(f"devserve control: {message}\n", status)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _refusal(scope: Scope, headers: Headers) -> tuple[int, str] | None:
+    site = headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return 403, "requests from other sites are refused"
+    origin = headers.get("origin")
+    if origin is not None and origin != f"http://{headers.get('host', '')}":
+        return 403, f"origin {origin!r} may not use the control API"
+    if scope["method"] in _CHANGING:
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            return 415, "changes must be sent as application/json"
+    if scope["method"] == "OPTIONS":
+        return 403, "the control API answers no CORS preflight"
+    return None
+
+
+def _template_env() -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(str(templates_dir()))
+    return jinja2.Environment(loader=loader, autoescape=True)
+
+
+def build_control_app(
+    runner: Controlled, hub: Hub, *, allowed_hosts: list[str]
+) -> Callable[[Scope, Receive, Send], Any]:
+    """The control server's ASGI app."""
+    env = _template_env()
+
+    async def dashboard(request: Request) -> Response:
+        config = str(runner.config_path) if runner.config_path else None
+        page = env.get_template("dashboard.html").render(version=__version__, config=config)
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+    async def asset(request: Request) -> Response:
+        name = request.url.path.lstrip("/")
+        media = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}[name]
+        path = templates_dir() / name
+        if not path.is_file():
+            return PlainTextResponse("Not Found\n", 404)
+        return Response(path.read_bytes(), media_type=f"{media}; charset=utf-8")
+
+    async def origins(request: Request) -> Response:
+        return JSONResponse(runner.origins_state())
+
+    async def set_cors(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "the body is not JSON"}, 400)
+        if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
+            return JSONResponse({"error": 'send {"enabled": true} or {"enabled": false}'}, 400)
+        try:
+            return JSONResponse(runner.set_cors(name, body["enabled"]))
+        except KeyError:
+            return JSONResponse({"error": f"no origin named {name!r}"}, 404)
+
+    async def instance(request: Request) -> Response:
+        config = str(runner.config_path) if runner.config_path else None
+        return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
+
+    async def events(scope: Scope, receive: Receive, send: Send) -> None:
+        await hub.stream(CHANNEL, receive, send, runner.control_events())
+
+    app = Starlette(
+        routes=[
+            Route("/", dashboard),
+            Route("/dashboard.js", asset),
+            Route("/dashboard.css", asset),
+            Route("/api/origins", origins),
+            Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
+            Route("/api/instance", instance),
+            Route("/api/events", _EventsEndpoint(events)),
+        ]
+    )
+    return HostGuard(OwnOriginOnly(app), allowed_hosts)
+
+
+class _EventsEndpoint:
+    """A class, so Starlette treats it as a raw ASGI app (an event stream is not a Response)."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Any]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "GET":
+            await PlainTextResponse("Method Not Allowed\n", 405)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,114 @@
+"""Server-sent events: a hub of named channels and the ASGI loop that streams one to a client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from starlette.types import Receive, Send
+
+# A comment line every so often keeps idle streams from being cut by proxies and sleep.
+KEEPALIVE_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Event:
+    """One server-sent event."""
+
+    kind: str
+    data: str = ""
+
+    def encode(self) -> bytes:
+        lines = "".join(f"data: {line}\n" for line in self.data.split("\n"))
+        return f"event: {self.kind}\n{lines}\n".encode()
+
+
+_CLOSE = Event("close")
+
+
+class Hub:
+    """Fans events out to every open stream of a channel (an origin's pages, the dashboard)."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+
+    def subscribe(self, channel: str, initial: Iterable[Event] = ()) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        for event in initial:
+            queue.put_nowait(event)
+        self._queues[channel].add(queue)
+        return queue
+
+    def unsubscribe(self, channel: str, queue: asyncio.Queue[Event]) -> None:
+        self._queues[channel].discard(queue)
+
+    def publish(self, channel: str, event: Event) -> None:
+        for queue in self._queues.get(channel, ()):
+            queue.put_nowait(event)
+
+    def publish_all(self, event: Event) -> None:
+        for channel in list(self._queues):
+            self.publish(channel, event)
+
+    def listeners(self, channel: str) -> int:
+        return len(self._queues.get(channel, ()))
+
+    def close(self) -> None:
+        """End every open stream, so shutdown does not wait for clients to hang up."""
+        self.publish_all(_CLOSE)
+
+    async def stream(
+        self, channel: str, receive: Receive, send: Send, initial: Iterable[Event] = ()
+    ) -> None:
+        """Answer one request with the channel's events until the client or the hub ends it."""
+        queue = self.subscribe(channel, initial)
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"text/event-stream"),
+                        (b"cache-control", b"no-cache"),
+                    ],
+                }
+            )
+            await _body(send, b"retry: 500\n\n")
+            disconnected = asyncio.ensure_future(_wait_disconnect(receive))
+            try:
+                while True:
+                    getter = asyncio.ensure_future(queue.get())
+                    done, _ = await asyncio.wait(
+                        {getter, disconnected},
+                        timeout=KEEPALIVE_SECONDS,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    if disconnected in done:
+                        getter.cancel()
+                        return
+                    if getter not in done:
+                        getter.cancel()
+                        await _body(send, b": ping\n\n")
+                        continue
+                    event = getter.result()
+                    if event is _CLOSE:
+                        break
+                    await _body(send, event.encode())
+            finally:
+                disconnected.cancel()
+            await send({"type": "http.response.body", "body": b""})
+        except OSError:
+            pass  # the client went away mid-write
+        finally:
+            self.unsubscribe(channel, queue)
+
+
+async def _body(send: Send, chunk: bytes) -> None:
+    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass

@@ -1,0 +1,111 @@
+"""One record per request: a terminal line, and an event for whoever watches (the dashboard)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("devserve.requests")
+
+# Where the CORS verdict of a response is left for the log (set by the verdict middleware).
+VERDICT_KEY = "devserve.verdict"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A CORS verdict as the log shows it: ``allowed`` or ``blocked`` and why."""
+
+    verdict: str
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    origin: str
+    method: str
+    path: str
+    status: int
+    ms: float
+    source: str | None
+    cors: Verdict | None
+    time: str
+
+    def as_json(self) -> dict[str, Any]:
+        cors = self.cors
+        return {
+            "origin": self.origin,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "ms": round(self.ms, 1),
+            "from": self.source,
+            "cors": {
+                "verdict": cors.verdict if cors else None,
+                "reason": cors.reason if cors else None,
+                "note": cors.note if cors else None,
+            },
+            "time": self.time,
+        }
+
+    def line(self) -> str:
+        source = f"  from {self.source}" if self.source else ""
+        verdict = ""
+        if self.cors is not None:
+            verdict = f"  {self.cors.verdict}"
+            if self.cors.reason:
+                verdict += f": {self.cors.reason}"
+            if self.cors.note:
+                verdict += f" ({self.cors.note})"
+        status = self.status or "-"
+        head = f"{self.origin:<10} {self.method:<7} {self.path} {status} {self.ms:.0f}ms"
+        return head + source + verdict
+
+
+Observer = Callable[[RequestRecord], None]
+
+
+class RequestLog:
+    """Times each request and reports it once the response is done."""
+
+    def __init__(self, app: ASGIApp, name: str, observer: Observer | None = None) -> None:
+        self.app = app
+        self.name = name
+        self.observer = observer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 0
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            record = RequestRecord(
+                origin=self.name,
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=(time.perf_counter() - start) * 1000,
+                source=Headers(scope=scope).get("origin"),
+                cors=scope.get(VERDICT_KEY),
+                time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            )
+            log.info("%s", record.line())
+            if self.observer is not None:
+                self.observer(record)
