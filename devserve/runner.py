@@ -190,6 +190,9 @@ class Runner:
         names = list(self.config.origins)
         sockets = self._bind_all(names, self.config)
         with _signals_stop(asyncio.get_running_loop(), self.stop):
+            # Watch before the ports open, so no edit made right after start-up is missed.
+            watcher = asyncio.create_task(self._watch()) if self.watch else None
+            await asyncio.sleep(0)
             try:
                 for name in names:
                     self.running[name] = await self._start(
@@ -200,12 +203,12 @@ class Runner:
                 if self.open_browser:
                     self._open_first_page()
                 self._ready.set()
-                watcher = asyncio.create_task(self._watch()) if self.watch else None
                 await self._stopping.wait()
-                if watcher is not None:
-                    await watcher
             finally:
                 self.stop()
+                self._ready.set()
+                if watcher is not None:
+                    await watcher
                 await asyncio.gather(*(self._stop(e) for e in self._launched()))
                 for sock in sockets.values():
                     sock.close()
@@ -216,6 +219,9 @@ class Runner:
             async for changes in awatch(
                 *roots, watch_filter=DevFilter(), stop_event=self._stopping, step=50
             ):
+                await self._ready.wait()  # changes seen during start-up wait for it to finish
+                if self._stopping.is_set():
+                    return
                 todo = plan(changes, self.config, self.config_path)
                 for name, kind in todo.pages.items():
                     self._reload_pages(name, kind)

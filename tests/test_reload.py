@@ -16,11 +16,14 @@ from devserve.reload import SCRIPT_TAG, ReloadHub, inject
 from tests.conftest import Devserve, StartDevserve, free_ports, port_open
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+def wait_for(
+    condition: Callable[[], bool], server: Devserve | None = None, timeout: float = 10.0
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
+            output = server.output() if server else ""
+            raise AssertionError(f"condition not met in time; devserve said:\n{output}")
         time.sleep(0.02)
 
 
@@ -226,14 +229,14 @@ def test_invalid_config_keeps_the_last_good_one_and_reports(
 
 
 def test_added_removed_and_moved_origins(running: tuple[Devserve, int, int], project: Path) -> None:
-    _, page, api = running
+    server, page, api = running
     extra, moved = free_ports(2)
     config = project / "devserve.toml"
     config.write_text(config_text(page, api) + f"\n[origins.more]\nport = {extra}\ncors = 'on'\n")
-    wait_for(lambda: port_open(extra))
+    wait_for(lambda: port_open(extra), server)
     assert httpx.get(f"http://127.0.0.1:{extra}/x").status_code == 404
     config.write_text(config_text(page, moved))
-    wait_for(lambda: port_open(moved) and not port_open(extra) and not port_open(api))
+    wait_for(lambda: port_open(moved) and not port_open(extra) and not port_open(api), server)
     assert httpx.get(f"http://127.0.0.1:{moved}/data").json() == {"v": 1}
 
 

@@ -1,0 +1,267 @@
+"""The control API and the `status` / `cors` commands against a real running instance."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Devserve, StartDevserve, free_ports
+
+JSON = {"Content-Type": "application/json"}
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def config_text(page: int, api: int, other: int, dashboard: int, *, api_cors: str = "on") -> str:
+    return f"""
+[devserve]
+dashboard_port = {dashboard}
+
+[origins.page]
+port = {page}
+
+[origins.api]
+port = {api}
+cors = "{api_cors}"
+[[origins.api.routes]]
+path = "/data"
+json = {{ ok = true }}
+
+[origins.other]
+port = {other}
+cors = "on"
+"""
+
+
+class Instance:
+    def __init__(self, server: Devserve, ports: list[int], path: Path) -> None:
+        self.server = server
+        self.page, self.api, self.other, self.dashboard = ports
+        self.control = f"http://127.0.0.1:{self.dashboard}"
+        self.config = path
+
+    def acao(self, port: int) -> str | None:
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/data", headers={"Origin": f"http://127.0.0.1:{self.page}"}
+        )
+        return response.headers.get("access-control-allow-origin")
+
+
+@pytest.fixture
+def instance(start_devserve: StartDevserve, tmp_path: Path) -> Instance:
+    ports = free_ports(4)
+    server = start_devserve(config_text(*ports), ports=ports)
+    return Instance(server, ports, tmp_path / "devserve.toml")
+
+
+def devserve(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devserve", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_origins_and_instance(instance: Instance) -> None:
+    origins = httpx.get(f"{instance.control}/api/origins").json()
+    assert [o["name"] for o in origins] == ["page", "api", "other"]
+    api = origins[1]
+    assert api["url"] == f"http://127.0.0.1:{instance.api}"
+    assert api["port"] == instance.api
+    assert api["cors"]["enabled"] is True and api["cors"]["mode"] == "on"
+    assert api["serves"] == ["1 route"]
+    info = httpx.get(f"{instance.control}/api/instance").json()
+    assert info["config"] == str(instance.config)
+    assert info["pid"] == instance.server.process.pid
+
+
+def test_switch_changes_the_next_response_of_that_origin_only(instance: Instance) -> None:
+    with httpx.Client() as client:
+        before = client.get(
+            f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.test"}
+        )
+        assert before.headers["access-control-allow-origin"] == "http://a.test"
+        off = httpx.put(f"{instance.control}/api/origins/api/cors", json={"enabled": False}).json()
+        assert off["cors"] == {**off["cors"], "enabled": False, "mode": "off", "configured": "on"}
+        # Same keep-alive connection: no restart, nothing dropped.
+        after = client.get(
+            f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.test"}
+        )
+        assert "access-control-allow-origin" not in after.headers
+    assert instance.acao(instance.other) == f"http://127.0.0.1:{instance.page}"
+    httpx.put(f"{instance.control}/api/origins/api/cors", json={"enabled": True})
+    assert instance.acao(instance.api) == f"http://127.0.0.1:{instance.page}"
+
+
+def test_switching_on_an_origin_configured_off_uses_the_permissive_policy(
+    instance: Instance,
+) -> None:
+    state = httpx.put(f"{instance.control}/api/origins/page/cors", json={"enabled": True}).json()
+    assert state["cors"]["mode"] == "on" and state["cors"]["configured"] == "off"
+    response = httpx.get(f"http://127.0.0.1:{instance.page}/x", headers={"Origin": "http://b.test"})
+    assert response.headers["access-control-allow-origin"] == "http://b.test"
+
+
+def test_bad_switch_requests(instance: Instance) -> None:
+    url = f"{instance.control}/api/origins/api/cors"
+    assert httpx.put(url, content=b"nope", headers=JSON).status_code == 400
+    assert httpx.put(url, json={"enabled": "yes"}).status_code == 400
+    assert (
+        httpx.put(f"{instance.control}/api/origins/zzz/cors", json={"enabled": True}).status_code
+        == 404
+    )
+    assert httpx.post(url, json={"enabled": False}).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "body"),
+    [
+        ("PUT", {"Origin": "http://evil.test", **JSON}, b'{"enabled": false}'),
+        ("PUT", {"Content-Type": "text/plain"}, b'{"enabled": false}'),
+        ("PUT", {"Content-Type": "application/x-www-form-urlencoded"}, b"enabled=false"),
+        ("PUT", {"Sec-Fetch-Site": "cross-site", **JSON}, b'{"enabled": false}'),
+        ("PUT", {"Host": "evil.test", **JSON}, b'{"enabled": false}'),
+        ("OPTIONS", {"Origin": "http://evil.test", "Access-Control-Request-Method": "PUT"}, b""),
+    ],
+)
+def test_control_api_refuses_other_origins_and_non_json_changes(
+    instance: Instance, method: str, headers: dict[str, str], body: bytes
+) -> None:
+    response = httpx.request(
+        method, f"{instance.control}/api/origins/api/cors", headers=headers, content=body
+    )
+    assert response.status_code in (403, 415)
+    assert not any(name.startswith("access-control-") for name in response.headers)
+    assert httpx.get(f"{instance.control}/api/origins").json()[1]["cors"]["enabled"] is True
+
+
+def test_reads_from_other_origins_are_refused(instance: Instance) -> None:
+    for path in ["/api/origins", "/api/events", "/api/instance", "/"]:
+        response = httpx.get(f"{instance.control}{path}", headers={"Origin": "http://evil.test"})
+        assert response.status_code == 403, path
+        assert "access-control-allow-origin" not in response.headers
+    same = httpx.get(f"{instance.control}/api/origins", headers={"Origin": instance.control})
+    assert same.status_code == 200
+
+
+def read_events(url: str, into: list[tuple[str, str]], stop: threading.Event) -> None:
+    kind = ""
+    try:
+        with httpx.Client(timeout=None) as client, client.stream("GET", url) as response:
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    into.append((kind, line.removeprefix("data: ")))
+                if stop.is_set():
+                    return
+    except httpx.HTTPError:
+        pass  # devserve stopped at the end of the test
+
+
+def test_event_stream_reports_requests_switches_and_config(instance: Instance) -> None:
+    events: list[tuple[str, str]] = []
+    stop = threading.Event()
+    threading.Thread(
+        target=read_events, args=(f"{instance.control}/api/events", events, stop), daemon=True
+    ).start()
+    wait_for(lambda: [k for k, _ in events][:2] == ["origins", "config"])
+    assert json.loads(events[1][1]) == {"error": None}
+    httpx.get(f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.test"})
+    wait_for(lambda: any(k == "request" for k, _ in events))
+    request = json.loads(next(d for k, d in events if k == "request"))
+    assert {k: request[k] for k in ("origin", "method", "path", "status", "from")} == {
+        "origin": "api",
+        "method": "GET",
+        "path": "/data",
+        "status": 200,
+        "from": "http://a.test",
+    }
+    httpx.put(f"{instance.control}/api/origins/api/cors", json={"enabled": False})
+    wait_for(lambda: [k for k, _ in events].count("origins") == 2)
+    instance.config.write_text(instance.config.read_text().replace("port = ", "prot = ", 1))
+    wait_for(lambda: any(k == "config" and "did you mean" in d for k, d in events))
+    stop.set()
+
+
+def test_runtime_switch_survives_a_config_reload_that_keeps_cors(instance: Instance) -> None:
+    httpx.put(f"{instance.control}/api/origins/api/cors", json={"enabled": False})
+    text = instance.config.read_text().replace("json = { ok = true }", "json = { ok = 2 }")
+    instance.config.write_text(text)
+    wait_for(lambda: httpx.get(f"http://127.0.0.1:{instance.api}/data").json() == {"ok": 2})
+    assert instance.acao(instance.api) is None
+    instance.config.write_text(text.replace('cors = "on"\n[[', 'cors = "*"\n[[', 1))
+    wait_for(lambda: instance.acao(instance.api) == "*")
+
+
+def test_dashboard_port_taken_still_starts_origins(start_devserve: StartDevserve) -> None:
+    page, api, other, dashboard = free_ports(4)
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", dashboard))
+        blocker.listen()
+        server = start_devserve(config_text(page, api, other, dashboard), ports=[page, api, other])
+        wait_for(lambda: "dashboard: not started: port" in server.output())
+    assert httpx.get(f"http://127.0.0.1:{api}/data").status_code == 200
+
+
+def test_cli_status_and_cors(instance: Instance, tmp_path: Path) -> None:
+    status = devserve("status", cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert f"api  http://127.0.0.1:{instance.api}  1 route  | CORS on" in status.stdout
+    as_json = json.loads(devserve("status", "--json", cwd=tmp_path).stdout)
+    assert as_json["instance"]["config"] == str(instance.config)
+    assert [o["name"] for o in as_json["origins"]] == ["page", "api", "other"]
+
+    off = devserve("cors", "api", "off", cwd=tmp_path)
+    assert off.returncode == 0
+    assert "switched off at runtime; the config says on" in off.stdout
+    assert instance.acao(instance.api) is None
+    shown = devserve("cors", "api", cwd=tmp_path)
+    assert "CORS off" in shown.stdout
+    assert devserve("cors", "api", "on", cwd=tmp_path).returncode == 0
+    assert instance.acao(instance.api) == f"http://127.0.0.1:{instance.page}"
+
+    unknown = devserve("cors", "nope", "on", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "no origin named 'nope'; the origins are: page, api, other" in unknown.stderr
+    assert devserve("cors", "api", "maybe", cwd=tmp_path).returncode == 2
+    by_url = devserve("status", "--url", instance.control, cwd=tmp_path.parent)
+    assert by_url.returncode == 0
+
+
+def test_cli_says_when_nothing_runs_or_another_project_does(
+    instance: Instance, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "devserve.toml").write_text(
+        f"[devserve]\ndashboard_port = {instance.dashboard}\n[origins.x]\nport = 1\n"
+    )
+    other = devserve("status", cwd=elsewhere)
+    assert other.returncode == 2
+    assert f"serves another project ({instance.config})" in other.stderr
+    (free,) = free_ports(1)
+    (elsewhere / "devserve.toml").write_text(
+        f"[devserve]\ndashboard_port = {free}\n[origins.x]\nport = 1\n"
+    )
+    nothing = devserve("cors", "x", cwd=elsewhere)
+    assert nothing.returncode == 2
+    assert "no devserve is running for" in nothing.stderr
+    assert "Traceback" not in nothing.stderr
