@@ -1,0 +1,70 @@
+"""Run `fetch` inside a real page and report what its script could read."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Frame, Page
+
+# Below pytest-timeout's 60 s: a hung request ends the test with a readable result.
+FETCH_TIMEOUT_MS = 8_000
+
+
+def open_page(context: BrowserContext, url: str) -> Page:
+    """Open ``url`` in a new tab and wait for it to load; its origin is the fetches' origin."""
+    page = context.new_page()
+    response = page.goto(url)
+    assert response is not None and response.ok, f"could not open {url}: {response}"
+    return page
+
+
+_FETCH_JS = """
+async ({url, init, readHeaders, timeoutMs}) => {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(url, {...init, signal: controller.signal});
+    const body = await response.text();
+    const headers = {};
+    for (const name of readHeaders) headers[name] = response.headers.get(name);
+    return {readable: true, status: response.status, body, headers};
+  } catch (error) {
+    return {readable: false, error: `${error.name}: ${error.message}`};
+  } finally {
+    clearTimeout(timer);
+  }
+}
+"""
+
+
+def browser_fetch(
+    where: Page | Frame,
+    url: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+    credentials: str = "same-origin",
+    read_headers: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Run ``fetch(url, ...)`` in the page (or frame) and say what its script could read.
+
+    Returns ``{"readable": True, "status", "body", "headers": {name: value or None}}``, or
+    ``{"readable": False, "error"}``: a CORS block surfaces as ``TypeError: Failed to fetch``.
+    """
+    init: dict[str, Any] = {"method": method, "credentials": credentials}
+    if headers:
+        init["headers"] = headers
+    if body is not None:
+        init["body"] = body
+    result: dict[str, Any] = where.evaluate(
+        _FETCH_JS,
+        {
+            "url": url,
+            "init": init,
+            "readHeaders": list(read_headers),
+            "timeoutMs": FETCH_TIMEOUT_MS,
+        },
+    )
+    return result
