@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from devserve.config import Origin, Settings
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
+from devserve.cors.report import VerdictReporter
 from devserve.hosts import HostGuard
 from devserve.mocks.routes import build_routes
 from devserve.reload import InjectScript, ReloadHub, ReservedEndpoints
@@ -109,6 +110,8 @@ def build_origin(
     app = ErrorResponses(app, name)
     switch = CorsSwitch(resolve(config.cors))
     app = CorsMiddleware(app, switch)
+    # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
+    app = VerdictReporter(app, name, switch)
     if config.delay_ms:
         app = Delay(app, config.delay_ms)
     app = RequestLog(app, name, observer)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -254,6 +255,26 @@ class Runner:
     def _observe(self, record: RequestRecord) -> None:
         if self.control_hub.listeners(CHANNEL):
             self.control_hub.publish(CHANNEL, _json_event("request", record.as_json()))
+        if record.cors is not None and record.cors.verdict == "blocked" and self.live_reload:
+            self._notify_page(record)
+
+    def _notify_page(self, record: RequestRecord) -> None:
+        """Tell the pages of the origin the blocked request came from, if devserve serves it."""
+        page = _served_by(record.source, self.running)
+        serving = self.running.get(record.origin)
+        if page is None or serving is None or not self.hub.listeners(page):
+            return
+        cors = record.cors
+        assert cors is not None
+        data = {
+            "origin": record.origin,
+            "method": record.method,
+            "url": self.url(serving.app.config.port) + record.path,
+            "status": record.status,
+            "reason": cors.reason,
+            "note": cors.note,
+        }
+        self.hub.publish(page, _json_event("cors-blocked", data))
 
     def _publish_origins(self) -> None:
         self.control_hub.publish(CHANNEL, _json_event("origins", self.origins_state()))
@@ -370,6 +391,21 @@ class Runner:
         origins = [entry.app for entry in self.running.values()]
         pages = [o for o in origins if o.config.static is not None] or origins
         webbrowser.open(self.url(pages[0].config.port))
+
+
+def _served_by(source: str | None, running: dict[str, Running]) -> str | None:
+    """The name of the running origin whose port a request's ``Origin`` points at, if any."""
+    if not source or source == "null":
+        return None
+    try:
+        parsed = urlsplit(source)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    except ValueError:
+        return None
+    for name, entry in running.items():
+        if entry.origin is not None and entry.origin.config.port == port:
+            return name
+    return None
 
 
 def _json_event(kind: str, data: object) -> Event:

@@ -25,6 +25,8 @@ _NOT_EXPOSED = (
     SAFELISTED_RESPONSE_HEADERS | UNEXPOSABLE_RESPONSE_HEADERS | set(_CORS_RESPONSE_HEADERS)
 )
 _PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+# Why a preflight was refused, left in the scope for the verdict (devserve.cors.report).
+REFUSAL_KEY = "devserve.cors.refusal"
 
 
 def merge_vary(headers: MutableHeaders, *names: str) -> None:
@@ -60,7 +62,7 @@ class CorsMiddleware:
             and origin is not None
             and "access-control-request-method" in request_headers
         ):
-            await self._preflight(policy, origin, request_headers, send)
+            await self._preflight(scope, policy, origin, request_headers, send)
             return
         allowed = origin is not None and policy.allows_origin(origin)
 
@@ -79,7 +81,7 @@ class CorsMiddleware:
         await self.app(scope, receive, send_with_cors)
 
     async def _preflight(
-        self, policy: Policy, origin: str, request_headers: Headers, send: Send
+        self, scope: Scope, policy: Policy, origin: str, request_headers: Headers, send: Send
     ) -> None:
         method = request_headers["access-control-request-method"]
         requested = split_list(request_headers.get("access-control-request-headers", ""))
@@ -107,6 +109,7 @@ class CorsMiddleware:
             if wants_private and policy.private_network:
                 headers["Access-Control-Allow-Private-Network"] = "true"
         else:
+            scope[REFUSAL_KEY] = problem
             status = 403
             body = f"CORS preflight refused: {problem}\n".encode()
             headers["Content-Type"] = "text/plain; charset=utf-8"

@@ -1,0 +1,97 @@
+"""SPEC §8, server side: judge each cross-origin response as a browser would, and say so.
+
+The verdict goes into the ``X-Devserve-Cors`` response header (visible in the network panel)
+and into the scope, where the request log picks it up for the terminal and the dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from devserve.cors.middleware import REFUSAL_KEY
+from devserve.cors.policy import CorsSwitch
+from devserve.cors.verdict import Verdict, header_value, server_verdict
+from devserve.requestlog import VERDICT_KEY
+from devserve.requestlog import Verdict as LoggedVerdict
+
+HEADER = "X-Devserve-Cors"
+# No CORS check happens for these: a navigation (a form post, a link) or an opaque no-cors
+# load (<img>, <script> without crossorigin). Judging them would only cry wolf.
+_NOT_CORS_MODES = frozenset({"navigate", "no-cors", "same-origin", "websocket"})
+
+
+class VerdictReporter:
+    """Wraps an origin's CORS layer, so it sees the exact headers the browser will see."""
+
+    def __init__(self, app: ASGIApp, name: str, switch: CorsSwitch) -> None:
+        self.app = app
+        self.name = name
+        self.switch = switch
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Headers(scope=scope)
+        if "origin" not in request or request.get("sec-fetch-mode") in _NOT_CORS_MODES:
+            await self.app(scope, receive, send)
+            return
+        serving = f"{scope.get('scheme', 'http')}://{request.get('host', '')}"
+
+        async def reporting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response = MutableHeaders(scope=message)
+                verdict = server_verdict(
+                    method=scope["method"],
+                    request_headers=request.items(),
+                    status=message["status"],
+                    response_headers=response.items(),
+                    serving_origin=serving,
+                )
+                if verdict is not None:
+                    verdict = self._explain(verdict, scope, request)
+                    response[HEADER] = header_value(verdict)
+                    scope[VERDICT_KEY] = _logged(verdict)
+            await send(message)
+
+        await self.app(scope, receive, reporting_send)
+
+    def _explain(self, verdict: Verdict, scope: Scope, request: Headers) -> Verdict:
+        """Put devserve's own knowledge first: which origin, which config key, which command."""
+        if verdict.allowed:
+            return verdict
+        name = self.name
+        policy = self.switch.active
+        if policy is None:
+            reason = (
+                f"CORS is off for origin '{name}': turn it on with `devserve cors {name} on` "
+                f'or set cors = "on" for it in devserve.toml'
+            )
+        elif REFUSAL_KEY in scope:
+            reason = (
+                f"origin '{name}' refused the preflight: {scope[REFUSAL_KEY]}; "
+                "list it in that origin's cors table"
+            )
+        elif not policy.allows_origin(request.get("origin", "")):
+            reason = (
+                f"origin {request.get('origin')!r} is not allowed by origin '{name}': "
+                "add it to allow_origins in its cors table"
+            )
+        else:
+            return verdict  # the engine's reason already names the header and the fix
+        # devserve's own reason names the fix in devserve's terms; the engine's would repeat it
+        # in header terms, less helpfully.
+        return replace(verdict, reasons=[reason])
+
+
+def _logged(verdict: Verdict) -> LoggedVerdict:
+    caveats = [verdict.credentials_note] if verdict.credentials_note else []
+    caveats += verdict.engine_notes
+    return LoggedVerdict(
+        verdict="allowed" if verdict.allowed else "blocked",
+        reason=verdict.reasons[0] if verdict.reasons else None,
+        note="; ".join(caveats) or None,
+    )
