@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -278,3 +279,23 @@ def test_no_reload_watches_nothing(start_devserve: StartDevserve, project: Path)
     time.sleep(0.5)
     response = httpx.get(f"http://127.0.0.1:{api}/data", headers={"Origin": "http://x.test"})
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_a_blocked_request_is_told_to_the_page_it_came_from(
+    running: tuple[Devserve, int, int],
+) -> None:
+    server, page, api = running  # the api origin has CORS off
+    events = Events(f"http://127.0.0.1:{page}/__devserve/events")
+    time.sleep(0.3)
+    from_page = {"Origin": f"http://localhost:{page}"}
+    response = httpx.get(f"http://127.0.0.1:{api}/data", headers=from_page)
+    assert response.headers["x-devserve-cors"].startswith("blocked")
+    wait_for(lambda: "cors-blocked" in events.kinds, server)
+    (notice,) = [json.loads(data) for data in events.data]
+    assert notice["origin"] == "api" and notice["method"] == "GET"
+    assert notice["url"] == f"http://127.0.0.1:{api}/data"
+    assert notice["reason"].startswith("CORS is off for origin 'api'")
+    # An allowed request, or one from a page devserve does not serve, tells no page.
+    httpx.get(f"http://127.0.0.1:{api}/data", headers={"Origin": "http://localhost:1"})
+    time.sleep(0.3)
+    assert events.kinds.count("cors-blocked") == 1
