@@ -13,7 +13,8 @@ from devserve.events import Event, Hub
 PREFIX = "/__devserve/"
 SCRIPT_PATH = PREFIX + "livereload.js"
 EVENTS_PATH = PREFIX + "events"
-SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'.encode()
+# defer: never holds up the page's own parsing, and runs once the DOM it decorates exists.
+SCRIPT_TAG = f'<script src="{SCRIPT_PATH}" defer></script>'.encode()
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 _BODY_START = re.compile(rb"<body[^>]*>", re.IGNORECASE)
 
