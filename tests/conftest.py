@@ -15,6 +15,13 @@ from pathlib import Path
 import pytest
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: fast failures first, and Playwright's sync API keeps an
+    event loop registered on the main thread while its session fixture lives, which would
+    break any later test that runs a loop there (anyio.run, asyncio.run)."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
