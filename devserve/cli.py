@@ -13,6 +13,7 @@ import typer
 
 from devserve import __version__
 from devserve._resources import templates_dir
+from devserve.check_command import check
 from devserve.config import Config, default_config, find_config, load_config
 from devserve.errors import DevserveError
 
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help text is plain: "[tool.devserve]" is not markup
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -284,6 +286,9 @@ def cors(
     except DevserveError as exc:
         raise _fail(exc) from None
     typer.echo(control.describe_origin(origin))
+
+
+app.command("check")(check)
 
 
 @app.command()

@@ -436,7 +436,7 @@ def _cors_check(
         ]
     return [
         f"Access-Control-Allow-Credentials is {allow_credentials!r}; with credentials it must "
-        "be exactly 'true' (lower case, one value)"
+        "be exactly 'true' (lower case, one value): send Access-Control-Allow-Credentials: true"
     ]
 
 
@@ -474,7 +474,8 @@ def _method_reasons(headers: list[tuple[str, str]], method: str, credentials: bo
     if isinstance(methods, _Unparsable):
         return [
             f"Access-Control-Allow-Methods {str(methods)!r} is not a comma-separated list of "
-            "method names: browsers reject the whole preflight"
+            "method names: browsers reject the whole preflight; send e.g. "
+            "Access-Control-Allow-Methods: GET, PUT"
         ]
     listed = methods or []
     if method in listed or method in SAFELISTED_METHODS:
@@ -508,7 +509,8 @@ def _header_reasons(
     if isinstance(allowed, _Unparsable):
         return [
             f"Access-Control-Allow-Headers {str(allowed)!r} is not a comma-separated list of "
-            "header names: browsers reject the whole preflight"
+            "header names: browsers reject the whole preflight; send e.g. "
+            "Access-Control-Allow-Headers: Content-Type, X-Token"
         ]
     listed = {item.lower() for item in allowed or []}
     got = _get(headers, "access-control-allow-headers")

@@ -1,0 +1,552 @@
+"""`devserve check`: send a request the way a browser's fetch() would, and explain the verdict.
+
+Exit codes: 0 the page can read the response, 1 the browser blocks it, 2 usage or network error.
+
+``devserve check --json`` prints one JSON object (``to_json``). Its keys are stable: new keys
+may be added, none is renamed or removed. Header names are lowercased; a header sent several
+times is one value joined with ", ". Example (a PUT that needs a preflight)::
+
+    {
+      "url": "http://127.0.0.1:8001/users/1",  // as given
+      "origin": "http://localhost:8000",       // the page's origin, serialized as a browser does
+      "method": "PUT",                         // as fetch() sends it
+      "credentials": false,                    // --credentials
+      "browser": "standard",                   // "standard" | "chromium" | "firefox"
+      "simple": false,                         // true: no preflight needed
+      "preflight_reasons": ["method 'PUT' is not GET, HEAD or POST"],
+      "preflight": {                           // null, or the first preflight
+        "status": 204,
+        "headers": {"access-control-allow-origin": "http://localhost:8000", ...},
+        "verdict": {"allowed": true, "reasons": []}
+      },
+      "steps": [                               // every request sent, in order
+        {
+          "kind": "preflight",                 // "preflight" | "request"
+          "method": "OPTIONS",
+          "url": "http://127.0.0.1:8001/users/1",
+          "status": 204,
+          "request_headers": {"origin": "...", "access-control-request-method": "PUT"},
+          "response_headers": {"access-control-allow-methods": "PUT", ...},
+          "verdict": {"allowed": true, "reasons": []}  // null: same-origin, no CORS check
+        },
+        {"kind": "request", "method": "PUT", ...}
+      ],
+      "allowed": true,                         // the verdict: exit 0 if true, 1 if false
+      "status": 200,                           // the status the page sees; null when blocked
+      "reasons": [],                           // why it is blocked, one sentence each
+      "engine_notes": [],                      // engines that would decide otherwise, and why
+      "notes": [],                             // remarks, e.g. headers the page cannot read
+      "readable_headers": {"content-type": "application/json"}  // what the script can read
+    }
+
+``request_headers`` are the headers the page set plus those the browser adds for CORS
+(``origin``, ``access-control-request-*``); ``response_headers`` are only the ones that matter
+to CORS (``access-control-*``, ``location``, ``vary``). A redirect is one more ``request`` step;
+after a hop between two origins other than the page's, ``origin`` is ``"null"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from devserve.cors.fetch import (
+    FORBIDDEN_METHODS,
+    UNEXPOSABLE_RESPONSE_HEADERS,
+    is_forbidden_request_header,
+    is_token,
+    normalize_header_value,
+)
+from devserve.cors.verdict import (
+    ENGINE_NAMES,
+    Engine,
+    RequestShape,
+    Verdict,
+    check_preflight,
+    check_response,
+    classify_request,
+    normalize_method,
+)
+from devserve.errors import DevserveError
+
+MAX_REDIRECTS = 20  # https://fetch.spec.whatwg.org/#http-redirect-fetch
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_BODY_HEADERS = frozenset(
+    {"content-encoding", "content-language", "content-location", "content-type"}
+)
+# Headers `check` sets itself, as the browser does; giving them with -H is a usage error.
+_RESERVED = {
+    "origin": "use --origin",
+    "access-control-request-method": "check sends it with the preflight",
+    "access-control-request-headers": "check sends it with the preflight",
+    "host": "it comes from the URL",
+    "content-length": "it comes from the body",
+    "transfer-encoding": "it comes from the body",
+    "connection": "the HTTP client manages it",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request sent and its response; ``verdict`` is None where no CORS check applies."""
+
+    kind: Literal["preflight", "request"]
+    method: str
+    url: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    reason_phrase: str
+    response_headers: list[tuple[str, str]]
+    verdict: Verdict | None
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Everything `devserve check` found: the steps, the final verdict and what is readable."""
+
+    url: str
+    origin: str
+    method: str
+    credentials: bool
+    browser: Engine
+    shape: RequestShape
+    steps: list[Step]
+    verdict: Verdict
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict.allowed
+
+    @property
+    def status(self) -> int | None:
+        """The status the page sees, or None when it sees only a network error."""
+        return self.steps[-1].status if self.allowed else None
+
+    @property
+    def engine_notes(self) -> list[str]:
+        notes = list(self.shape.engine_notes)
+        for step in self.steps:
+            notes += step.verdict.engine_notes if step.verdict else []
+        return list(dict.fromkeys(notes))
+
+    @property
+    def readable_headers(self) -> dict[str, str]:
+        if not self.allowed:
+            return {}
+        headers = _combined(self.steps[-1].response_headers)
+        return {name: headers[name] for name in self.verdict.readable_headers}
+
+
+def serialize_origin(url: str) -> str:
+    """The origin of ``url`` as a browser writes it: lowercase, no default port, no path."""
+    if url.strip() == "null":
+        return "null"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # e.g. an unclosed IPv6 bracket, or a port out of range
+        raise _not_a_url(url) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise _not_a_url(url)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = 80 if scheme == "http" else 443
+    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+
+
+def _not_a_url(url: str) -> DevserveError:
+    return DevserveError(f"{url!r} is not an http(s) URL such as http://localhost:8000")
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """A ``'Name: value'`` command-line header."""
+    name, colon, value = text.partition(":")
+    if not colon or not is_token(name.strip()):
+        raise DevserveError(f"-H {text!r} is not a header: write it as 'Name: value'")
+    return name.strip(), normalize_header_value(value)
+
+
+def run_check(
+    url: str,
+    *,
+    origin: str,
+    method: str = "GET",
+    headers: Sequence[tuple[str, str]] = (),
+    body: str | None = None,
+    credentials: bool = False,
+    engine: Engine = "standard",
+    timeout: float = 10.0,
+) -> CheckReport:
+    """Fetch ``url`` as a page on ``origin`` would, and judge every step as ``engine`` does.
+
+    Raises DevserveError for a request fetch() itself would refuse and for network errors.
+    """
+    try:
+        page = serialize_origin(origin)
+    except DevserveError:
+        raise DevserveError(
+            f"--origin {origin!r} is not an origin: give the page's origin, "
+            "e.g. http://localhost:8000"
+        ) from None
+    serialize_origin(url)
+    method = _checked_method(method)
+    request_headers, notes = _checked_headers(headers)
+    if body is not None and method in ("GET", "HEAD"):
+        raise DevserveError(
+            f"a {method} request cannot have a body (fetch() refuses it): add -X POST"
+        )
+    if body is not None and not any(name.lower() == "content-type" for name, _ in headers):
+        request_headers.append(("Content-Type", "text/plain;charset=UTF-8"))  # as fetch() does
+    shape = classify_request(method, request_headers, engine=engine)
+    if serialize_origin(url) == page:
+        shape = RequestShape(shape.method, [], [], [])  # a same-origin request is never preflighted
+    # The client only builds requests (default headers, timeout); _Flow sends them through the
+    # transport itself, see _Flow._send. The client closes the transport.
+    transport = httpx.HTTPTransport()
+    with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as client:
+        flow = _Flow(client, transport, page=page, credentials=credentials, engine=engine)
+        verdict = flow.run(url, method, request_headers, body)
+    return CheckReport(
+        url=url,
+        origin=page,
+        method=method,
+        credentials=credentials,
+        browser=engine,
+        shape=shape,
+        steps=flow.steps,
+        verdict=verdict,
+        notes=notes + verdict.notes,
+    )
+
+
+class _Flow:
+    """The browser's fetch loop: preflight where needed, request, CORS check, redirects."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        transport: httpx.BaseTransport,
+        *,
+        page: str,
+        credentials: bool,
+        engine: Engine,
+    ) -> None:
+        self.client = client
+        self.transport = transport
+        self.page = page
+        self.credentials = credentials
+        self.engine = engine
+        self.steps: list[Step] = []
+
+    def run(
+        self, url: str, method: str, headers: list[tuple[str, str]], body: str | None
+    ) -> Verdict:
+        cors = tainted = False
+        for hop in range(MAX_REDIRECTS + 1):
+            # Once a request went cross-origin it stays in CORS mode, even back on the page's
+            # origin; after a hop between two other origins the browser sends Origin: null.
+            cors = cors or serialize_origin(url) != self.page
+            origin = "null" if tainted else self.page
+            shape = classify_request(method, headers, engine=self.engine)
+            if cors and shape.needs_preflight:
+                preflight = self._preflight(url, origin, shape)
+                if preflight.verdict is not None and not preflight.verdict.allowed:
+                    return preflight.verdict
+            sent = list(headers)
+            if cors or method not in ("GET", "HEAD"):
+                sent.append(("Origin", origin))
+            response = self._request(method, url, sent, body, cors=cors, origin=origin)
+            verdict = response.verdict or _same_origin(response.response_headers)
+            location = _combined(response.response_headers).get("location")
+            if not verdict.allowed or response.status not in _REDIRECTS or location is None:
+                return verdict
+            if hop == MAX_REDIRECTS:
+                break
+            target = _resolve(url, location)
+            problem = _redirect_problem(target, page=self.page, cors=cors)
+            if problem:
+                return Verdict(allowed=False, reasons=[problem])
+            if (
+                serialize_origin(url) != serialize_origin(target)
+                and serialize_origin(url) != self.page
+            ):
+                tainted = True
+            if (response.status in (301, 302) and method == "POST") or (
+                response.status == 303 and method not in ("GET", "HEAD")
+            ):
+                method, body = "GET", None
+                headers = [(n, v) for n, v in headers if n.lower() not in _BODY_HEADERS]
+            url = target
+        return Verdict(
+            allowed=False,
+            reasons=[f"more than {MAX_REDIRECTS} redirects: the browser gives up (a loop?)"],
+        )
+
+    def _preflight(self, url: str, origin: str, shape: RequestShape) -> Step:
+        headers = [("Origin", origin), ("Access-Control-Request-Method", shape.method)]
+        if shape.unsafe_header_names:
+            headers.append(("Access-Control-Request-Headers", ",".join(shape.unsafe_header_names)))
+        response = self._fetch("OPTIONS", url, headers, None)
+        verdict = check_preflight(
+            status=response.status_code,
+            headers=response.headers.multi_items(),
+            origin=origin,
+            method=shape.method,
+            request_header_names=shape.unsafe_header_names,
+            credentials=self.credentials,
+            engine=self.engine,
+        )
+        return self._record("preflight", "OPTIONS", url, headers, response, verdict)
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: str | None,
+        *,
+        cors: bool,
+        origin: str,
+    ) -> Step:
+        response = self._fetch(method, url, headers, body)
+        verdict = (
+            check_response(
+                headers=response.headers.multi_items(),
+                origin=origin,
+                credentials=self.credentials,
+                engine=self.engine,
+            )
+            if cors
+            else None
+        )
+        return self._record("request", method, url, headers, response, verdict)
+
+    def _record(
+        self,
+        kind: Literal["preflight", "request"],
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        response: httpx.Response,
+        verdict: Verdict | None,
+    ) -> Step:
+        step = Step(
+            kind=kind,
+            method=method,
+            url=url,
+            request_headers=headers,
+            status=response.status_code,
+            reason_phrase=response.reason_phrase,
+            response_headers=response.headers.multi_items(),
+            verdict=verdict,
+        )
+        self.steps.append(step)
+        return step
+
+    def _fetch(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: str | None
+    ) -> httpx.Response:
+        if not any(name.lower() == "accept" for name, _ in headers):
+            headers = [*headers, ("Accept", "*/*")]  # fetch()'s default
+        try:
+            request = self.client.build_request(method, url, headers=headers, content=body)
+            request.method = method  # httpx upper-cases it; fetch() sends "patch" as written
+            return self._send(request)
+        except httpx.TimeoutException:
+            raise DevserveError(f"{method} {url} timed out: is the server running?") from None
+        except (httpx.InvalidURL, ValueError) as exc:  # ValueError: IDNA errors in a host name
+            raise DevserveError(f"{method} {url}: the URL is not valid ({exc})") from None
+        except httpx.HTTPError as exc:
+            raise DevserveError(
+                f"{method} {url} failed: {exc or type(exc).__name__}. "
+                "Is the server running, and is the URL right?"
+            ) from None
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send one request, never following or even parsing a redirect.
+
+        Not ``client.send``: httpx parses the Location of every redirect response, even with
+        follow_redirects=False, and raises on one it cannot parse; a browser gets a response
+        and judges it (a network error, so "blocked", not a failure of `check`).
+        """
+        response = self.transport.handle_request(request)
+        response.request = request
+        try:
+            response.read()
+        finally:
+            response.close()
+        return response
+
+
+def _checked_method(method: str) -> str:
+    if not is_token(method):
+        raise DevserveError(f"-X {method!r} is not an HTTP method")
+    if method.upper() in FORBIDDEN_METHODS:
+        raise DevserveError(f"a page cannot send {method.upper()}: fetch() refuses it")
+    return normalize_method(method)
+
+
+def _checked_headers(
+    headers: Sequence[tuple[str, str]],
+) -> tuple[list[tuple[str, str]], list[str]]:
+    checked, notes = [], []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _RESERVED:
+            raise DevserveError(
+                f"-H {name!r}: the browser sets this header itself; {_RESERVED[lowered]}"
+            )
+        if any(char in value for char in "\r\n\0") or not value.isascii():
+            raise DevserveError(f"-H {name!r}: the value must be one line of ASCII text")
+        if is_forbidden_request_header(name):
+            notes.append(
+                f"{name} is a header only the browser sets, never the page's script: "
+                "sent as given, and it does not count for the preflight"
+            )
+        checked.append((name, normalize_header_value(value)))
+    return checked, notes
+
+
+def _resolve(url: str, location: str) -> str:
+    """The redirect target; an unparsable Location is kept as is for _redirect_problem."""
+    try:
+        return urljoin(url, location)
+    except ValueError:
+        return location
+
+
+def _redirect_problem(target: str, *, page: str, cors: bool) -> str | None:
+    # A Location the browser cannot parse, or not http(s), ends the fetch in a network error.
+    try:
+        serialize_origin(target)
+    except DevserveError:
+        return (
+            f"the response redirects to {target!r}, which is not a valid http(s) URL: "
+            "fix its Location header"
+        )
+    parts = urlsplit(target)
+    # https://fetch.spec.whatwg.org/#http-redirect-fetch: in CORS mode, or when the hop leaves
+    # the page's origin, a Location with user:password@ is a network error.
+    leaves = cors or serialize_origin(target) != page
+    if leaves and (parts.username or parts.password):
+        return (
+            f"the response redirects to {target!r}, a URL with credentials in it: "
+            "drop the user:password@ from its Location header"
+        )
+    return None
+
+
+def _same_origin(headers: list[tuple[str, str]]) -> Verdict:
+    names = dict.fromkeys(name.lower() for name, _ in headers)
+    return Verdict(
+        allowed=True,
+        notes=["same-origin request: CORS does not apply"],
+        readable_headers=[name for name in names if name not in UNEXPOSABLE_RESPONSE_HEADERS],
+    )
+
+
+def _combined(headers: list[tuple[str, str]]) -> dict[str, str]:
+    combined: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        combined[key] = f"{combined[key]}, {value}" if key in combined else value
+    return combined
+
+
+def _mattered(headers: list[tuple[str, str]], kind: str) -> list[tuple[str, str]]:
+    """The headers worth showing: CORS's own, Location and Vary, and what the page set."""
+    if kind == "request":
+        return headers
+    return [
+        (name, value)
+        for name, value in headers
+        if name.lower().startswith("access-control-") or name.lower() in ("location", "vary")
+    ]
+
+
+def format_text(report: CheckReport) -> str:
+    """The human-readable report: each step with the headers that mattered, then the verdict."""
+    lines = [
+        f"{report.method} {report.url}",
+        f"from a page on {report.origin}, credentials: "
+        f"{'include' if report.credentials else 'omit'}, browser: {ENGINE_NAMES[report.browser]}",
+        "",
+    ]
+    if report.shape.needs_preflight:
+        lines.append("Needs a preflight:")
+        lines += [f"  - {reason}" for reason in report.shape.preflight_reasons]
+    elif report.steps[0].verdict is not None:
+        lines.append("Simple request: no preflight (safelisted method and headers).")
+    for step in report.steps:
+        lines += ["", f"{step.kind}: {step.method} {step.url}"]
+        lines += [
+            f"  > {name}: {value}" for name, value in _mattered(step.request_headers, "request")
+        ]
+        lines.append(f"  < {step.status} {step.reason_phrase}".rstrip())
+        lines += [
+            f"  < {name}: {value}" for name, value in _mattered(step.response_headers, "response")
+        ]
+        if step.verdict is None:
+            lines.append("  same origin: no CORS check")
+        else:
+            lines.append("  passed" if step.verdict.allowed else "  FAILED")
+    lines.append("")
+    if report.allowed:
+        lines.append(f"ALLOWED: the page can read the response (status {report.status}).")
+        readable = ", ".join(report.readable_headers) or "(none)"
+        lines.append(f"Readable response headers: {readable}")
+    else:
+        lines.append('BLOCKED: the page gets only "TypeError: Failed to fetch".')
+        lines += [f"  - {reason}" for reason in report.verdict.reasons]
+    lines += [f"Note: {note}" for note in report.engine_notes + report.notes]
+    return "\n".join(lines)
+
+
+def to_json(report: CheckReport) -> dict[str, Any]:
+    """The report as JSON-ready data; the keys are documented in this module's docstring."""
+    steps = [_step_json(step) for step in report.steps]
+    preflight = next(
+        (
+            {"status": s["status"], "headers": s["response_headers"], "verdict": s["verdict"]}
+            for s in steps
+            if s["kind"] == "preflight"
+        ),
+        None,
+    )
+    return {
+        "url": report.url,
+        "origin": report.origin,
+        "method": report.method,
+        "credentials": report.credentials,
+        "browser": report.browser,
+        "simple": not report.shape.needs_preflight,
+        "preflight_reasons": report.shape.preflight_reasons,
+        "preflight": preflight,
+        "steps": steps,
+        "allowed": report.allowed,
+        "status": report.status,
+        "reasons": report.verdict.reasons,
+        "engine_notes": report.engine_notes,
+        "notes": report.notes,
+        "readable_headers": report.readable_headers,
+    }
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    verdict = step.verdict
+    return {
+        "kind": step.kind,
+        "method": step.method,
+        "url": step.url,
+        "status": step.status,
+        "request_headers": _combined(_mattered(step.request_headers, "request")),
+        "response_headers": _combined(_mattered(step.response_headers, "response")),
+        "verdict": None
+        if verdict is None
+        else {"allowed": verdict.allowed, "reasons": verdict.reasons},
+    }
