@@ -3,9 +3,11 @@
 Three origins (``page``, ``api``, ``other``) run the same app on free loopback ports, each in
 its own uvicorn thread. ``GET /`` on any of them is a blank page. ``/s/{scenario}/{step}``
 answers with the replies registered for that scenario: ``"preflight"`` (or
-``"preflight:{step}"``) for a CORS preflight, ``step`` for anything else. ``{page}``,
-``{api}`` and ``{other}`` in header values become those origins, so a scenario can name the
-page's origin or redirect to another origin. Every request is logged per scenario.
+``"preflight:{step}"``) for a CORS preflight, ``step`` for anything else. In header values,
+``{page}``, ``{api}`` and ``{other}`` become those origins (``{PAGE}`` etc. upper-cased,
+``{page_port}`` etc. the bare port) and ``{sid}`` the scenario, so a scenario can name the
+page's origin, get it subtly wrong, or redirect to another origin. Every request is logged
+per scenario.
 """
 
 from __future__ import annotations
@@ -68,10 +70,13 @@ class OracleServer:
         """The requests seen for ``scenario`` since the last call, and forget them."""
         return self.log.pop(scenario, [])
 
-    def _fill(self, value: str) -> str:
+    def fill(self, value: str, sid: str) -> str:
+        """``value`` with the placeholders of the module docstring replaced."""
         for name, origin in self.origins.items():
             value = value.replace("{" + name + "}", origin)
-        return value
+            value = value.replace("{" + name.upper() + "}", origin.upper())
+            value = value.replace("{" + name + "_port}", origin.rsplit(":", 1)[1])
+        return value.replace("{sid}", sid)
 
     def app(self, origin_name: str) -> ASGIApp:
         """The ASGI app of one origin; plain ASGI so that any method, even ``patch``, gets in."""
@@ -103,7 +108,7 @@ class OracleServer:
             empty = reply.status in (204, 304) or request.method == "HEAD"
             response = Response(b"" if empty else reply.body.encode(), status_code=reply.status)
             response.raw_headers.extend(
-                (name.lower().encode(), self._fill(value).encode())
+                (name.lower().encode(), self.fill(value, sid).encode())
                 for name, value in reply.headers
             )
             await response(scope, receive, send)
@@ -123,7 +128,8 @@ def oracle_server() -> Iterator[OracleServer]:
     try:
         for name, port in zip(ORIGIN_NAMES, ports, strict=True):
             config = uvicorn.Config(
-                state.app(name), host="127.0.0.1",
+                state.app(name),
+                host="127.0.0.1",
                 port=port,
                 log_level="warning",
                 lifespan="off",
