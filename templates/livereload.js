@@ -49,6 +49,127 @@
     document.getElementById(OVERLAY_ID)?.remove();
   }
 
+  // The blocked notice: devserve saw a cross-origin request from this page blocked (by CORS).
+  // A shadow root keeps the page's styles out of it and its styles out of the page.
+  const NOTICE_ID = "devserve-cors-notice";
+  const NOTICE_MAX = 4;
+  const NOTICE_CSS = `
+    :host { all: initial; position: fixed; z-index: 2147483646; top: 12px; right: 12px;
+      width: min(440px, calc(100vw - 24px)); max-height: 60vh; display: block; }
+    .box { box-sizing: border-box; max-height: 60vh; overflow: auto; padding: 10px 12px;
+      border-radius: 8px; border: 1px solid #ff6b6b; background: #2b1111; color: #ffdede;
+      font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
+      box-shadow: 0 8px 30px rgba(0, 0, 0, 0.45); }
+    .head { display: flex; align-items: baseline; gap: 8px; margin: 0 0 6px; }
+    .title { font-weight: 700; flex: 1; }
+    button { all: unset; cursor: pointer; font-size: 18px; line-height: 1; padding: 0 4px;
+      color: inherit; }
+    button:focus-visible { outline: 2px solid #ffdede; border-radius: 3px; }
+    ol { list-style: none; margin: 0; padding: 0; }
+    li { padding: 6px 0; border-top: 1px solid rgba(255, 107, 107, 0.35); }
+    .req { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; color: #fff;
+      overflow-wrap: anywhere; }
+    .method { font-weight: 700; margin-right: 6px; }
+    .reason { margin-top: 2px; }
+    .note { margin-top: 2px; color: #f0c36a; }
+    .more { margin-top: 4px; color: #d9a0a0; font-size: 12px; }
+  `;
+  let noticeEntries = [];
+  let noticeHidden = 0;
+
+  function noticeBox() {
+    let host = document.getElementById(NOTICE_ID);
+    if (host && host.shadowRoot) return host;
+    host = document.createElement("devserve-notice");
+    host.id = NOTICE_ID;
+    host.setAttribute("role", "alert");
+    const root = host.attachShadow({ mode: "open" });
+    const style = document.createElement("style");
+    style.textContent = NOTICE_CSS;
+    const box = document.createElement("div");
+    box.className = "box";
+    const head = document.createElement("div");
+    head.className = "head";
+    const title = document.createElement("span");
+    title.className = "title";
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "\u00d7";
+    close.title = "Dismiss";
+    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("data-devserve-dismiss", "");
+    close.addEventListener("click", dismissNotice);
+    head.append(title, close);
+    const list = document.createElement("ol");
+    const more = document.createElement("div");
+    more.className = "more";
+    box.append(head, list, more);
+    root.append(style, box);
+    document.body.append(host);
+    return host;
+  }
+
+  function renderNotice() {
+    const root = noticeBox().shadowRoot;
+    const count = noticeEntries.length + noticeHidden;
+    root.querySelector(".title").textContent =
+      count === 1
+        ? "devserve: a cross-origin request was blocked by CORS"
+        : `devserve: ${count} cross-origin requests were blocked by CORS`;
+    const items = noticeEntries.map((entry) => {
+      const item = document.createElement("li");
+      const req = document.createElement("div");
+      req.className = "req";
+      const method = document.createElement("span");
+      method.className = "method";
+      method.textContent = String(entry.method || "");
+      req.append(method, String(entry.url || ""));
+      if (entry.origin) req.title = `origin '${entry.origin}'`;
+      const reason = document.createElement("div");
+      reason.className = "reason";
+      reason.textContent = String(entry.reason || "blocked");
+      item.append(req, reason);
+      if (entry.note) {
+        const note = document.createElement("div");
+        note.className = "note";
+        note.textContent = String(entry.note);
+        item.append(note);
+      }
+      return item;
+    });
+    root.querySelector("ol").replaceChildren(...items);
+    root.querySelector(".more").textContent = noticeHidden
+      ? `and ${noticeHidden} earlier (see the devserve dashboard or terminal)`
+      : "";
+  }
+
+  function showBlocked(data) {
+    let entry;
+    try {
+      entry = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!entry || typeof entry !== "object") return;
+    noticeEntries.unshift(entry); // newest first
+    if (noticeEntries.length > NOTICE_MAX) {
+      noticeHidden += noticeEntries.length - NOTICE_MAX;
+      noticeEntries = noticeEntries.slice(0, NOTICE_MAX);
+    }
+    renderNotice();
+  }
+
+  function dismissNotice() {
+    noticeEntries = [];
+    noticeHidden = 0;
+    document.getElementById(NOTICE_ID)?.remove();
+  }
+
+  function whenBody(action) {
+    if (document.body) action();
+    else addEventListener("DOMContentLoaded", action, { once: true });
+  }
+
   const events = new EventSource("/__devserve/events");
   events.addEventListener("open", () => {
     // Back after devserve restarted: the page may be stale, so reload once.
@@ -64,4 +185,5 @@
     else addEventListener("DOMContentLoaded", () => showOverlay(event.data), { once: true });
   });
   events.addEventListener("config-ok", hideOverlay);
+  events.addEventListener("cors-blocked", (event) => whenBody(() => showBlocked(event.data)));
 })();
