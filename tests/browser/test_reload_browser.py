@@ -290,3 +290,25 @@ def test_added_origin_starts_answering(page: Page, project: Project) -> None:
     assert http_get_json(project.api_url()) == {"from": "api", "message": "v1"}
     assert project.server.process.pid == pid and project.server.process.poll() is None
     assert page.evaluate("window.marker") == 1
+
+
+def test_page_reconnects_and_reloads_once_after_a_restart(
+    page: Page, project: Project, start_devserve: StartDevserve
+) -> None:
+    page.evaluate("window.marker = 1")
+    assert project.server.stop() == 0
+    page.wait_for_function("() => !window.__streams.some((s) => s.readyState === 1)")
+    (project.web / "index.html").write_text(_html("after restart"))  # edited while it was down
+
+    start_devserve(project.config(), ports=[project.ports.page, project.ports.api])
+
+    # EventSource retries on its own (about every 3 s in Chromium), then the page reloads once.
+    page.wait_for_function(
+        "() => document.getElementById('title')?.textContent === 'after restart'"
+        " && window.marker === undefined",
+        timeout=15_000,
+    )
+    page.wait_for_function(STREAM_OPEN_JS)
+    page.evaluate("window.marker = 2")
+    time.sleep(0.5)
+    assert page.evaluate("window.marker") == 2  # reloaded once, not in a loop
