@@ -41,8 +41,9 @@ times is one value joined with ", ". Example (a PUT that needs a preflight)::
 
 ``request_headers`` are the headers the page set plus those the browser adds for CORS
 (``origin``, ``access-control-request-*``); ``response_headers`` are only the ones that matter
-to CORS (``access-control-*``, ``location``, ``vary``). A redirect is one more ``request`` step;
-after a hop between two origins other than the page's, ``origin`` is ``"null"``.
+to CORS (``access-control-*``, ``location``, ``vary``, and devserve's own ``x-devserve-cors``).
+A redirect is one more ``request`` step; after a hop between two origins other than the page's,
+``origin`` is ``"null"``.
 """
 
 from __future__ import annotations
@@ -458,14 +459,18 @@ def _combined(headers: list[tuple[str, str]]) -> dict[str, str]:
     return combined
 
 
+# X-Devserve-Cors: when the server is devserve, its own verdict, shown beside ours.
+_SHOWN_RESPONSE_HEADERS = frozenset({"location", "vary", "x-devserve-cors"})
+
+
 def _mattered(headers: list[tuple[str, str]], kind: str) -> list[tuple[str, str]]:
-    """The headers worth showing: CORS's own, Location and Vary, and what the page set."""
+    """The headers worth showing: CORS's, Location, Vary, devserve's verdict, what the page set."""
     if kind == "request":
         return headers
     return [
         (name, value)
         for name, value in headers
-        if name.lower().startswith("access-control-") or name.lower() in ("location", "vary")
+        if name.lower().startswith("access-control-") or name.lower() in _SHOWN_RESPONSE_HEADERS
     ]
 
 

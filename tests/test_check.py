@@ -280,3 +280,20 @@ def test_refused_connection_exits_2_with_one_line_and_no_traceback() -> None:
     [line] = done.stderr.splitlines()
     assert line.startswith(f"error: GET {url} failed:")
     assert "Is the server running" in line
+
+
+def test_against_devserve_both_judges_are_shown(start_devserve: Any) -> None:
+    # devserve's own server-side verdict (X-Devserve-Cors) appears beside check's.
+    port = free_port()
+    start_devserve(
+        f'[devserve]\ndashboard_port = false\n[origins.api]\nport = {port}\ncors = "off"\n'
+        '[[origins.api.routes]]\npath = "/d"\njson = { ok = true }\n',
+        ports=[port],
+    )
+    url = f"http://127.0.0.1:{port}/d"
+    result = runner.invoke(app, ["check", url, "--origin", "http://localhost:3000", "--json"])
+    assert result.exit_code == 1, result.output
+    (step,) = json.loads(result.output)["steps"]
+    assert step["response_headers"]["x-devserve-cors"].startswith(
+        "blocked; reason=\"CORS is off for origin 'api'"
+    )
