@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 
 from devserve.cli import app
 from tests.browser.oracle_server import OracleServer, Reply, oracle_server
-from tests.conftest import free_port
+from tests.conftest import StartDevserve, free_port
 
 runner = CliRunner()
 
@@ -282,7 +282,7 @@ def test_refused_connection_exits_2_with_one_line_and_no_traceback() -> None:
     assert "Is the server running" in line
 
 
-def test_against_devserve_both_judges_are_shown(start_devserve: Any) -> None:
+def test_against_devserve_both_judges_are_shown(start_devserve: StartDevserve) -> None:
     # devserve's own server-side verdict (X-Devserve-Cors) appears beside check's.
     port = free_port()
     start_devserve(
