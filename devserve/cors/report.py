@@ -76,9 +76,10 @@ class VerdictReporter:
                 "list it in that origin's cors table"
             )
         elif not policy.allows_origin(request.get("origin", "")):
+            where = "its cors table" if policy.mode == "policy" else "a cors table for it"
             reason = (
                 f"origin {request.get('origin')!r} is not allowed by origin '{name}': "
-                "add it to allow_origins in its cors table"
+                f"add it to allow_origins in {where}"
             )
         else:
             return verdict  # the engine's reason already names the header and the fix

@@ -117,3 +117,9 @@ def test_the_log_line_and_the_record_carry_the_verdict(
     lines = [r.getMessage() for r in caplog.records if r.name == "devserve.requests"]
     assert f"from {PAGE}  blocked: CORS is off for origin 'api'" in lines[0]
     assert "blocked" not in lines[1] and "from" not in lines[1]
+
+
+def test_null_origin_under_on_points_to_a_table(serve: Serve) -> None:
+    value = serve("on").send("GET", "/data", origin="null").headers[HEADER]
+    assert "origin 'null' is not allowed by origin 'api'" in value
+    assert "allow_origins in a cors table for it" in value
