@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tests.browser.pagefetch import STREAM_OPEN_JS  # noqa: E402
 from tests.conftest import free_ports, run_devserve  # noqa: E402
 
 TARGET_MS = 150.0
@@ -55,7 +56,6 @@ INIT_JS = """
   }).observe(document, {childList: true, subtree: true});
 })();
 """
-STREAM_OPEN_JS = "() => (window.__streams || []).some((s) => s.readyState === EventSource.OPEN)"
 
 
 def html(version: int) -> str:

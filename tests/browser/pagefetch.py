@@ -1,4 +1,4 @@
-"""Run `fetch` inside a real page and report what its script could read."""
+"""Drive real pages: open one (optionally with its live-reload stream connected), run `fetch`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,32 @@ def open_page(context: BrowserContext, url: str) -> Page:
     page = context.new_page()
     response = page.goto(url)
     assert response is not None and response.ok, f"could not open {url}: {response}"
+    return page
+
+
+# Runs before the page's own scripts: remembers every EventSource, so a test can wait until the
+# live-reload stream is open (an edit made before that would go unnoticed by the page).
+TRACK_STREAMS_JS = """
+(() => {
+  const Native = window.EventSource;
+  if (!Native || Native.__tracked) return;
+  window.__streams = [];
+  window.EventSource = class extends Native {
+    constructor(...args) { super(...args); window.__streams.push(this); }
+  };
+  window.EventSource.__tracked = true;
+})();
+"""
+STREAM_OPEN_JS = "() => (window.__streams || []).some((s) => s.readyState === EventSource.OPEN)"
+
+
+def open_live_page(context: BrowserContext, url: str) -> Page:
+    """Open ``url`` and wait until its live-reload event stream is connected."""
+    page = context.new_page()
+    page.add_init_script(TRACK_STREAMS_JS)
+    response = page.goto(url)
+    assert response is not None and response.ok, f"could not open {url}: {response}"
+    page.wait_for_function(STREAM_OPEN_JS)
     return page
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.browser.pagefetch import FETCH_TIMEOUT_MS, browser_fetch, open_page
+from tests.browser.pagefetch import FETCH_TIMEOUT_MS, browser_fetch, open_live_page, open_page
 from tests.conftest import Devserve, free_ports, run_devserve
 
 if TYPE_CHECKING:
@@ -27,20 +27,6 @@ NOTICE = "#devserve-cors-notice"
 NOTICE_BOX = "#devserve-cors-notice .box"
 DISMISS = "#devserve-cors-notice [data-devserve-dismiss]"
 CONNECTED = 'body[data-connected="true"]'
-
-# Runs before the page's scripts: remembers every EventSource (see test_reload_browser.py).
-TRACK_STREAMS_JS = """
-(() => {
-  const Native = window.EventSource;
-  if (!Native || Native.__tracked) return;
-  window.__streams = [];
-  window.EventSource = class extends Native {
-    constructor(...args) { super(...args); window.__streams.push(this); }
-  };
-  window.EventSource.__tracked = true;
-})();
-"""
-STREAM_OPEN_JS = "() => (window.__streams || []).some((s) => s.readyState === EventSource.OPEN)"
 
 
 def _config(ports: dict[str, int]) -> str:
@@ -131,16 +117,6 @@ def open_dashboard(context: BrowserContext, instance: Instance) -> Page:
     page = open_page(context, instance.dashboard)
     page.wait_for_selector(CONNECTED)
     page.wait_for_selector("#cors-api")
-    return page
-
-
-def open_live_page(context: BrowserContext, url: str) -> Page:
-    """Open ``url`` and wait until its live-reload event stream is connected."""
-    page = context.new_page()
-    page.add_init_script(TRACK_STREAMS_JS)
-    response = page.goto(url)
-    assert response is not None and response.ok, f"could not open {url}: {response}"
-    page.wait_for_function(STREAM_OPEN_JS)
     return page
 
 

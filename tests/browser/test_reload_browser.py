@@ -16,28 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.pagefetch import browser_fetch
+from tests.browser.pagefetch import STREAM_OPEN_JS, browser_fetch, open_live_page
 from tests.conftest import Devserve, StartDevserve, free_ports, port_open
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
 
 OVERLAY = "#__devserve-overlay"
-
-# Runs before the page's own scripts: remembers every EventSource, so a test can wait until the
-# live-reload stream is open (an edit made before that would go unnoticed by the page).
-TRACK_STREAMS_JS = """
-(() => {
-  const Native = window.EventSource;
-  if (!Native || Native.__tracked) return;
-  window.__streams = [];
-  window.EventSource = class extends Native {
-    constructor(...args) { super(...args); window.__streams.push(this); }
-  };
-  window.EventSource.__tracked = true;
-})();
-"""
-STREAM_OPEN_JS = "() => (window.__streams || []).some((s) => s.readyState === EventSource.OPEN)"
 
 
 def _html(title: str) -> str:
@@ -159,16 +144,6 @@ def page(context: BrowserContext, project: Project) -> Page:
     live = open_live_page(context, project.page_url)
     project.wait_watching(seen)
     return live
-
-
-def open_live_page(context: BrowserContext, url: str) -> Page:
-    """Open ``url`` and wait until its live-reload event stream is connected."""
-    page = context.new_page()
-    page.add_init_script(TRACK_STREAMS_JS)
-    response = page.goto(url)
-    assert response is not None and response.ok, f"could not open {url}: {response}"
-    page.wait_for_function(STREAM_OPEN_JS)
-    return page
 
 
 def http_get_json(url: str) -> Any:
