@@ -64,6 +64,17 @@ class Devserve:
 StartDevserve = Callable[..., Devserve]
 
 
+def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m devserve ARGS` to completion (a short command, not a server)."""
+    return subprocess.run(
+        [sys.executable, "-m", "devserve", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
 def run_devserve(
     args: list[str], *, cwd: Path, wait_ports: list[int], timeout: float = 15
 ) -> Devserve:

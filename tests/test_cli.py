@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -15,19 +13,9 @@ from typer.testing import CliRunner
 
 from devserve import __version__
 from devserve.cli import app
-from tests.conftest import StartDevserve, free_ports, port_open, run_devserve
+from tests.conftest import StartDevserve, free_ports, port_open, run_command, run_devserve
 
 runner = CliRunner()
-
-
-def devserve(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devserve", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
 
 
 def test_version() -> None:
@@ -38,14 +26,14 @@ def test_version() -> None:
 
 def test_check_config_valid(tmp_path: Path) -> None:
     (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 8000\n")
-    result = devserve("check-config", cwd=tmp_path)
+    result = run_command("check-config", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "valid, 1 origin(s): a" in result.stdout
 
 
 def test_check_config_invalid_lists_every_error_without_traceback(tmp_path: Path) -> None:
     (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 0\nstatik = 'x'\n")
-    result = devserve("check-config", cwd=tmp_path)
+    result = run_command("check-config", cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2
@@ -57,7 +45,7 @@ def test_check_config_invalid_lists_every_error_without_traceback(tmp_path: Path
 
 
 def test_check_config_without_any_config(tmp_path: Path) -> None:
-    result = devserve("check-config", cwd=tmp_path)
+    result = run_command("check-config", cwd=tmp_path)
     assert result.returncode == 2
     assert "devserve init" in result.stderr
 
@@ -65,14 +53,14 @@ def test_check_config_without_any_config(tmp_path: Path) -> None:
 def test_run_with_invalid_config_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "custom.toml"
     config.write_text("[origins.a]\nport = 'eighty'\n")
-    result = devserve("run", "-c", str(config), cwd=tmp_path)
+    result = run_command("run", "-c", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert "origins.a.port" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_missing_config_file_given_with_c(tmp_path: Path) -> None:
-    result = devserve("run", "-c", str(tmp_path / "nope.toml"), cwd=tmp_path)
+    result = run_command("run", "-c", str(tmp_path / "nope.toml"), cwd=tmp_path)
     assert result.returncode == 2
     assert "file not found" in result.stderr
 
@@ -85,7 +73,7 @@ def test_port_in_use_names_origin_and_port_and_starts_nothing(tmp_path: Path) ->
         (tmp_path / "devserve.toml").write_text(
             f"[origins.first]\nport = {free}\n[origins.second]\nport = {taken}\n"
         )
-        result = devserve(cwd=tmp_path)
+        result = run_command(cwd=tmp_path)
     assert result.returncode == 3
     assert f"origin 'second': port {taken}" in result.stderr
     assert "Traceback" not in result.stderr
@@ -187,7 +175,7 @@ def test_serve_a_folder_with_cors(tmp_path: Path) -> None:
 
 
 def test_serve_rejects_mixed_cors_values(tmp_path: Path) -> None:
-    result = devserve("serve", ".", "--cors", "on", "--cors", "http://x.test", cwd=tmp_path)
+    result = run_command("serve", ".", "--cors", "on", "--cors", "http://x.test", cwd=tmp_path)
     assert result.returncode == 2
     assert "--cors takes either" in result.stderr
 
@@ -206,7 +194,7 @@ def test_init_writes_starter_and_never_overwrites(tmp_path: Path) -> None:
 
 def test_init_output_is_a_valid_config(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", str(tmp_path)]).exit_code == 0
-    result = devserve("check-config", cwd=tmp_path)
+    result = run_command("check-config", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Devserve, StartDevserve, free_ports
+from tests.conftest import Devserve, StartDevserve, free_ports, run_command
 
 JSON = {"Content-Type": "application/json"}
 
@@ -67,16 +65,6 @@ def instance(start_devserve: StartDevserve, tmp_path: Path) -> Instance:
     ports = free_ports(4)
     server = start_devserve(config_text(*ports), ports=ports)
     return Instance(server, ports, tmp_path / "devserve.toml")
-
-
-def devserve(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "devserve", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
 
 
 def test_origins_and_instance(instance: Instance) -> None:
@@ -222,27 +210,27 @@ def test_dashboard_port_taken_still_starts_origins(start_devserve: StartDevserve
 
 
 def test_cli_status_and_cors(instance: Instance, tmp_path: Path) -> None:
-    status = devserve("status", cwd=tmp_path)
+    status = run_command("status", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     assert f"api  http://127.0.0.1:{instance.api}  1 route  | CORS on" in status.stdout
-    as_json = json.loads(devserve("status", "--json", cwd=tmp_path).stdout)
+    as_json = json.loads(run_command("status", "--json", cwd=tmp_path).stdout)
     assert as_json["instance"]["config"] == str(instance.config)
     assert [o["name"] for o in as_json["origins"]] == ["page", "api", "other"]
 
-    off = devserve("cors", "api", "off", cwd=tmp_path)
+    off = run_command("cors", "api", "off", cwd=tmp_path)
     assert off.returncode == 0
     assert "switched off at runtime; the config says on" in off.stdout
     assert instance.acao(instance.api) is None
-    shown = devserve("cors", "api", cwd=tmp_path)
+    shown = run_command("cors", "api", cwd=tmp_path)
     assert "CORS off" in shown.stdout
-    assert devserve("cors", "api", "on", cwd=tmp_path).returncode == 0
+    assert run_command("cors", "api", "on", cwd=tmp_path).returncode == 0
     assert instance.acao(instance.api) == f"http://127.0.0.1:{instance.page}"
 
-    unknown = devserve("cors", "nope", "on", cwd=tmp_path)
+    unknown = run_command("cors", "nope", "on", cwd=tmp_path)
     assert unknown.returncode == 2
     assert "no origin named 'nope'; the origins are: page, api, other" in unknown.stderr
-    assert devserve("cors", "api", "maybe", cwd=tmp_path).returncode == 2
-    by_url = devserve("status", "--url", instance.control, cwd=tmp_path.parent)
+    assert run_command("cors", "api", "maybe", cwd=tmp_path).returncode == 2
+    by_url = run_command("status", "--url", instance.control, cwd=tmp_path.parent)
     assert by_url.returncode == 0
 
 
@@ -254,14 +242,14 @@ def test_cli_says_when_nothing_runs_or_another_project_does(
     (elsewhere / "devserve.toml").write_text(
         f"[devserve]\ndashboard_port = {instance.dashboard}\n[origins.x]\nport = 1\n"
     )
-    other = devserve("status", cwd=elsewhere)
+    other = run_command("status", cwd=elsewhere)
     assert other.returncode == 2
     assert f"serves another project ({instance.config})" in other.stderr
     (free,) = free_ports(1)
     (elsewhere / "devserve.toml").write_text(
         f"[devserve]\ndashboard_port = {free}\n[origins.x]\nport = 1\n"
     )
-    nothing = devserve("cors", "x", cwd=elsewhere)
+    nothing = run_command("cors", "x", cwd=elsewhere)
     assert nothing.returncode == 2
     assert "no devserve is running for" in nothing.stderr
     assert "Traceback" not in nothing.stderr
