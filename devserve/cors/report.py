@@ -89,10 +89,8 @@ class VerdictReporter:
 
 
 def _logged(verdict: Verdict) -> LoggedVerdict:
-    caveats = [verdict.credentials_note] if verdict.credentials_note else []
-    caveats += verdict.engine_notes
     return LoggedVerdict(
         verdict="allowed" if verdict.allowed else "blocked",
         reason=verdict.reasons[0] if verdict.reasons else None,
-        note="; ".join(caveats) or None,
+        note=verdict.caveat,
     )

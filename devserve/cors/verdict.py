@@ -94,6 +94,12 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     readable_headers: list[str] = field(default_factory=list)
 
+    @property
+    def caveat(self) -> str | None:
+        """What could make this outcome differ (credentials mode, engine), as one sentence."""
+        caveats = [self.credentials_note] if self.credentials_note else []
+        return "; ".join(caveats + self.engine_notes) or None
+
 
 @dataclass(frozen=True)
 class RequestShape:
@@ -312,10 +318,8 @@ def header_value(verdict: Verdict) -> str:
     parts = ["allowed" if verdict.allowed else "blocked"]
     if not verdict.allowed:
         parts.append(f"reason={_quoted('; '.join(verdict.reasons))}")
-    caveats = [verdict.credentials_note] if verdict.credentials_note else []
-    caveats += verdict.engine_notes
-    if caveats:
-        parts.append(f"note={_quoted('; '.join(caveats))}")
+    if verdict.caveat:
+        parts.append(f"note={_quoted(verdict.caveat)}")
     return "; ".join(parts)
 
 
