@@ -7,14 +7,16 @@ import logging
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
 from devserve import __version__
 from devserve._resources import templates_dir
-from devserve.check_command import check
+from devserve.check.output import format_text, to_json
+from devserve.check.simulate import parse_header, run_check
 from devserve.config import Config, default_config, find_config, load_config
+from devserve.cors.verdict import ENGINES, Engine
 from devserve.errors import DevserveError
 
 app = typer.Typer(
@@ -81,7 +83,7 @@ def _serve(
     watch: bool,
     open_browser: bool,
 ) -> None:
-    from devserve.runner import run  # uvicorn is only needed for commands that serve
+    from devserve.serve.runner import run  # uvicorn is only needed for commands that serve
 
     try:
         run(config, config_path=config_path, host=host, watch=watch, open_browser=open_browser)
@@ -241,7 +243,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the running instance's origins, URLs and current CORS state."""
-    from devserve import instance as control
+    from devserve.control import client as control
 
     try:
         found = control.find_instance(config=config, url=url)
@@ -267,7 +269,7 @@ def cors(
     url: UrlOption = None,
 ) -> None:
     """Show, or switch at runtime, CORS for one origin of the running instance."""
-    from devserve import instance as control
+    from devserve.control import client as control
 
     if state not in (None, "on", "off"):
         typer.echo(f"error: the state must be on or off, not {state!r}", err=True)
@@ -288,7 +290,83 @@ def cors(
     typer.echo(control.describe_origin(origin))
 
 
-app.command("check")(check)
+def _engine(value: str) -> str:
+    if value.lower() not in ENGINES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(ENGINES)}")
+    return value.lower()
+
+
+@app.command("check")
+def check(
+    url: Annotated[
+        str, typer.Argument(help="The URL the page's script fetches.", show_default=False)
+    ],
+    origin: Annotated[
+        str,
+        typer.Option(
+            "--origin",
+            help="The page's origin, e.g. http://localhost:8000 (a page URL works too).",
+            show_default=False,
+        ),
+    ],
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--request",
+            "-X",
+            help="HTTP method (default GET, or POST with -d).",
+            show_default=False,
+        ),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            "-H",
+            help="A header the page sets, 'Name: value'; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", "-d", help="Request body (text).", show_default=False)
+    ] = None,
+    credentials: Annotated[
+        bool,
+        typer.Option("--credentials", help="As fetch(url, {credentials: 'include'})."),
+    ] = False,
+    browser: Annotated[
+        str,
+        typer.Option(
+            "--browser",
+            help="standard (the Fetch standard, strictest), chromium or firefox.",
+            callback=_engine,
+        ),
+    ] = "standard",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable keys).")] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for each response.", min=0.1)
+    ] = 10.0,
+) -> None:
+    """Act as the browser would: preflight if needed, send the request, and explain the verdict.
+
+    Exit 0 if the page can read the response, 1 if it is blocked, 2 on a usage or network error.
+    """
+    try:
+        headers = [parse_header(text) for text in header or []]
+        report = run_check(
+            url,
+            origin=origin,
+            method=method or ("POST" if data is not None else "GET"),
+            headers=headers,
+            body=data,
+            credentials=credentials,
+            engine=cast(Engine, browser.lower()),
+            timeout=timeout,
+        )
+    except DevserveError as exc:
+        raise _fail(exc) from None
+    typer.echo(json.dumps(to_json(report), indent=2) if as_json else format_text(report))
+    raise typer.Exit(0 if report.allowed else 1)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -20,6 +21,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     event loop registered on the main thread while its session fixture lives, which would
     break any later test that runs a loop there (anyio.run, asyncio.run)."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _restore_loggers() -> Iterator[None]:
+    """The CLI points devserve's loggers at stdout and stops propagation; an in-process CLI test
+    must not take log records away from a later test's caplog."""
+    saved = {
+        name: (logger.handlers[:], logger.propagate, logger.level)
+        for name in ("devserve", "uvicorn")
+        for logger in [logging.getLogger(name)]
+    }
+    yield
+    for name, (handlers, propagate, level) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+        logger.setLevel(level)
 
 
 def free_port() -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from devserve.cors.fetch import (
+from devserve.cors.policy import CorsSwitch, Policy
+from devserve.cors.standard import (
     SAFELISTED_RESPONSE_HEADERS,
     UNEXPOSABLE_RESPONSE_HEADERS,
     split_list,
 )
-from devserve.cors.policy import CorsSwitch, Policy
 
 _CORS_RESPONSE_HEADERS = (
     "access-control-allow-origin",
@@ -25,7 +25,7 @@ _NOT_EXPOSED = (
     SAFELISTED_RESPONSE_HEADERS | UNEXPOSABLE_RESPONSE_HEADERS | set(_CORS_RESPONSE_HEADERS)
 )
 _PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
-# Why a preflight was refused, left in the scope for the verdict (devserve.cors.report).
+# Why a preflight was refused, left in the scope for the verdict (devserve.cors.annotate).
 REFUSAL_KEY = "devserve.cors.refusal"
 
 

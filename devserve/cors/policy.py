@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Literal
 
 from devserve.config import CorsTable
-from devserve.cors.fetch import SAFELISTED_METHODS
+from devserve.cors.standard import SAFELISTED_METHODS
 
 Mode = Literal["off", "on", "*", "policy"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
-from devserve.cors.fetch import (
+from devserve.cors.standard import (
     NON_WILDCARD_REQUEST_HEADERS,
     NORMALIZED_METHODS,
     SAFELISTED_METHODS,
@@ -165,13 +165,6 @@ def classify_request(
     return RequestShape(normalize_method(method), reasons, unsafe, notes)
 
 
-def preflight_reasons(
-    method: str, headers: HeaderList, *, engine: Engine = "standard"
-) -> list[str]:
-    """Why the request needs a preflight; an empty list means a simple request."""
-    return classify_request(method, headers, engine=engine).preflight_reasons
-
-
 def unsafe_header_names(headers: HeaderList, *, engine: Engine = "standard") -> list[str]:
     """The sorted, lowercased names a preflight lists in Access-Control-Request-Headers."""
     return classify_request("GET", headers, engine=engine).unsafe_header_names
@@ -264,73 +257,6 @@ def check_response(
     return _decide(engine, evaluate)
 
 
-def server_verdict(
-    *,
-    method: str,
-    request_headers: HeaderList,
-    status: int,
-    response_headers: HeaderList,
-    serving_origin: str | None = None,
-) -> Verdict | None:
-    """The verdict on one of devserve's own responses, as the standard (strictest) decides.
-
-    None when there is nothing to judge: no ``Origin``, or the request comes from
-    ``serving_origin`` itself. The server cannot see the credentials mode: unless the request
-    carries cookies (only sent with credentials), both modes are judged; when they differ, the
-    verdict is the one without credentials (fetch's default) and a note gives the other.
-    """
-    request = list(request_headers)
-    response = list(response_headers)
-    origin = _get(request, "origin")
-    if origin is None or origin == serving_origin:
-        return None
-    requested_method = _get(request, "access-control-request-method")
-    preflight = method == "OPTIONS" and requested_method is not None
-
-    def judge(credentials: bool) -> Verdict:
-        if preflight:
-            assert requested_method is not None
-            return check_preflight(
-                status=status,
-                headers=response,
-                origin=origin,
-                method=requested_method,
-                request_header_names=split_list(
-                    _get(request, "access-control-request-headers") or ""
-                ),
-                credentials=credentials,
-            )
-        return check_response(headers=response, origin=origin, credentials=credentials)
-
-    if _get(request, "cookie") is not None:
-        return judge(True)
-    without, with_credentials = judge(False), judge(True)
-    if without.allowed == with_credentials.allowed:
-        return without
-    # Credentials only ever make the check stricter, so here: allowed without, blocked with.
-    note = f"allowed without credentials; blocked with credentials: {with_credentials.reasons[0]}"
-    engine_notes = _unique(without.engine_notes + with_credentials.engine_notes)
-    return replace(without, credentials_note=note, engine_notes=engine_notes)
-
-
-def header_value(verdict: Verdict) -> str:
-    """The ``X-Devserve-Cors`` value: ``allowed`` or ``blocked; reason="..."`` (+ ``note``)."""
-    parts = ["allowed" if verdict.allowed else "blocked"]
-    if not verdict.allowed:
-        parts.append(f"reason={_quoted('; '.join(verdict.reasons))}")
-    if verdict.caveat:
-        parts.append(f"note={_quoted(verdict.caveat)}")
-    return "; ".join(parts)
-
-
-def _quoted(text: str, limit: int = 600) -> str:
-    """An HTTP quoted-string: one line, ASCII only, at most ``limit`` characters of text."""
-    clean = "".join(char if " " <= char <= "~" else " " if char.isspace() else "?" for char in text)
-    if len(clean) > limit:
-        clean = clean[: limit - 3] + "..."
-    return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _decide(engine: Engine, evaluate: Callable[[_Engine], _Outcome]) -> Verdict:
     outcomes: dict[Engine, _Outcome] = {}
     for name in ENGINES:
@@ -363,10 +289,10 @@ def _engine_notes(
     who = " and ".join(ENGINE_NAMES[name] for name in differ)
     who = who[0].upper() + who[1:]
     if mine:  # the others are stricter: they lack a deviation this engine has
-        used = _unique([d.summary for d in outcomes[engine].used])
+        used = unique([d.summary for d in outcomes[engine].used])
         first = outcomes[differ[0]].reasons[0]
         return [f"{who} {block}: {first}" + (f" ({'; '.join(used)})" if used else "")]
-    used = _unique([d.summary for name in differ for d in outcomes[name].used])
+    used = unique([d.summary for name in differ for d in outcomes[name].used])
     return [f"{who} {allow}: {'; '.join(used)}"]
 
 
@@ -374,7 +300,7 @@ def _get_all(headers: list[tuple[str, str]], name: str) -> list[str]:
     return [normalize_header_value(v) for key, v in headers if key.lower() == name]
 
 
-def _get(headers: list[tuple[str, str]], name: str) -> str | None:
+def get_header(headers: list[tuple[str, str]], name: str) -> str | None:
     """A header's value, several values combined with ", " as the Fetch standard's "get" does."""
     values = _get_all(headers, name)
     return ", ".join(values) if values else None
@@ -386,7 +312,7 @@ class _Unparsable(str):
 
 def _extract(headers: list[tuple[str, str]], name: str) -> list[str] | _Unparsable | None:
     """https://fetch.spec.whatwg.org/#extract-header-list-values for a ``#token`` header."""
-    value = _get(headers, name)
+    value = get_header(headers, name)
     if value is None:
         return None
     items = split_list(value)
@@ -430,7 +356,7 @@ def _cors_check(
         ]
     if not credentials:
         return []
-    allow_credentials = _get(headers, "access-control-allow-credentials")
+    allow_credentials = get_header(headers, "access-control-allow-credentials")
     if allow_credentials == "true":
         return []
     if allow_credentials is None:
@@ -496,7 +422,7 @@ def _method_reasons(headers: list[tuple[str, str]], method: str, credentials: bo
             f"method {method!r} is not allowed: the preflight response has no "
             f"Access-Control-Allow-Methods; send Access-Control-Allow-Methods: {method}"
         ]
-    got = _get(headers, "access-control-allow-methods")
+    got = get_header(headers, "access-control-allow-methods")
     reason = f"method {method!r} is not in Access-Control-Allow-Methods (got {got!r})"
     if any(item.upper() == method.upper() for item in listed):
         reason += f": methods match case-sensitively, list {method!r} exactly"
@@ -517,7 +443,7 @@ def _header_reasons(
             "Access-Control-Allow-Headers: Content-Type, X-Token"
         ]
     listed = {item.lower() for item in allowed or []}
-    got = _get(headers, "access-control-allow-headers")
+    got = get_header(headers, "access-control-allow-headers")
     reasons = []
     for name in names:
         if name in listed:
@@ -550,7 +476,7 @@ def _header_reasons(
 
 def _exposure(headers: list[tuple[str, str]], credentials: bool) -> tuple[list[str], list[str]]:
     """The response header names the page can read, and notes on the ones it cannot."""
-    present = _unique([name.lower() for name, _ in headers])
+    present = unique([name.lower() for name, _ in headers])
     exposed = _extract(headers, "access-control-expose-headers")
     notes = []
     if isinstance(exposed, _Unparsable):
@@ -588,5 +514,5 @@ def _exposure(headers: list[tuple[str, str]], credentials: bool) -> tuple[list[s
     return readable, notes
 
 
-def _unique(items: list[str]) -> list[str]:
+def unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 import pytest
 from typer.testing import CliRunner
 
-from devserve.check import run_check
+from devserve.check.simulate import run_check
 from devserve.cli import app
 from tests.browser.oracle_server import Logged, OracleServer, Reply, oracle_server
 from tests.browser.pagefetch import browser_fetch, open_page

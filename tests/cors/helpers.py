@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from devserve.config import parse_config
 from devserve.cors.policy import CorsSwitch
-from devserve.origin import OriginApp, build_origin
+from devserve.serve.origin import OriginApp, build_origin
 
 PAGE = "http://localhost:8000"  # the page origin every policy under test allows
 OTHER = "http://evil.example"  # an origin no allow-list contains

@@ -11,8 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from devserve.config import parse_config
-from devserve.origin import build_origin
-from devserve.requestlog import RequestRecord
+from devserve.serve.origin import build_origin
+from devserve.serve.requestlog import RequestRecord
 
 from .helpers import OTHER, PAGE, TABLE, Served, make_site
 
@@ -22,7 +22,7 @@ Serve = Callable[[Any], Served]
 
 def test_cors_off_says_so_and_names_the_switch(serve: Serve) -> None:
     value = serve("off").send("GET", "/data", origin=PAGE).headers[HEADER]
-    assert value.startswith('blocked; reason="CORS is off for origin \'api\'')
+    assert value.startswith("blocked; reason=\"CORS is off for origin 'api'")
     assert "devserve cors api on" in value
 
 

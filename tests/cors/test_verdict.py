@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from devserve.cors.annotate import header_value, server_verdict
 from devserve.cors.verdict import (
     CLIENT_HINTS_SAFELISTED,
     DEVIATIONS,
@@ -14,8 +15,6 @@ from devserve.cors.verdict import (
     check_preflight,
     check_response,
     classify_request,
-    header_value,
-    server_verdict,
     unsafe_header_names,
 )
 

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from devserve.config import parse_config
-from devserve.origin import build_origin
+from devserve.serve.origin import build_origin
 
 
 def client(tmp_path: Path, origin: dict[str, Any]) -> TestClient:

@@ -12,8 +12,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from devserve.config import parse_config
-from devserve.origin import build_origin
-from devserve.reload import SCRIPT_TAG, ReloadHub, inject
+from devserve.live.reload import SCRIPT_TAG, ReloadHub, inject
+from devserve.serve.origin import build_origin
 from tests.conftest import Devserve, StartDevserve, free_ports, port_open
 
 

@@ -18,8 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve import __version__
 from devserve._resources import templates_dir
-from devserve.events import Event, Hub
-from devserve.hosts import HostGuard
+from devserve.live.events import Event, Hub
+from devserve.serve.hosts import HostGuard
 
 CHANNEL = "#control"  # not a valid origin name, so it can share a hub with the pages
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -11,14 +11,14 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.config import Origin, Settings
+from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
-from devserve.cors.report import VerdictReporter
-from devserve.hosts import HostGuard
+from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints
 from devserve.mocks.routes import build_routes
-from devserve.reload import InjectScript, ReloadHub, ReservedEndpoints
-from devserve.requestlog import Observer, RequestLog
-from devserve.static import StaticFiles
+from devserve.serve.hosts import HostGuard
+from devserve.serve.requestlog import Observer, RequestLog
+from devserve.serve.static import StaticFiles
 
 log = logging.getLogger("devserve.requests")
 errors = logging.getLogger("devserve.errors")

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from devserve.binding import url_host
 from devserve.config import find_config, load_config
 from devserve.errors import DevserveError
+from devserve.serve.binding import url_host
 
 TIMEOUT = 3.0
 

@@ -8,7 +8,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
-from devserve.events import Event, Hub
+from devserve.live.events import Event, Hub
 
 PREFIX = "/__devserve/"
 SCRIPT_PATH = PREFIX + "livereload.js"

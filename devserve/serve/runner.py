@@ -20,15 +20,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from watchfiles import awatch
 
 from devserve import __version__
-from devserve.binding import bind, is_loopback, url_host
 from devserve.config import Config, load_config
-from devserve.control import CHANNEL, build_control_app
+from devserve.control.server import CHANNEL, build_control_app
 from devserve.errors import DevserveError
-from devserve.events import Event, Hub
-from devserve.origin import OriginApp, build_origin
-from devserve.reload import ReloadHub
-from devserve.requestlog import RequestRecord
-from devserve.watcher import DevFilter, plan, watch_roots
+from devserve.live.events import Event, Hub
+from devserve.live.reload import ReloadHub
+from devserve.live.watcher import DevFilter, plan, watch_roots
+from devserve.serve.binding import bind, is_loopback, url_host
+from devserve.serve.origin import OriginApp, build_origin
+from devserve.serve.requestlog import RequestRecord
 
 log = logging.getLogger("devserve")
 

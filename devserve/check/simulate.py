@@ -1,61 +1,18 @@
 """`devserve check`: send a request the way a browser's fetch() would, and explain the verdict.
 
 Exit codes: 0 the page can read the response, 1 the browser blocks it, 2 usage or network error.
-
-``devserve check --json`` prints one JSON object (``to_json``). Its keys are stable: new keys
-may be added, none is renamed or removed. Header names are lowercased; a header sent several
-times is one value joined with ", ". Example (a PUT that needs a preflight)::
-
-    {
-      "url": "http://127.0.0.1:8001/users/1",  // as given
-      "origin": "http://localhost:8000",       // the page's origin, serialized as a browser does
-      "method": "PUT",                         // as fetch() sends it
-      "credentials": false,                    // --credentials
-      "browser": "standard",                   // "standard" | "chromium" | "firefox"
-      "simple": false,                         // true: no preflight needed
-      "preflight_reasons": ["method 'PUT' is not GET, HEAD or POST"],
-      "preflight": {                           // null, or the first preflight
-        "status": 204,
-        "headers": {"access-control-allow-origin": "http://localhost:8000", ...},
-        "verdict": {"allowed": true, "reasons": []}
-      },
-      "steps": [                               // every request sent, in order
-        {
-          "kind": "preflight",                 // "preflight" | "request"
-          "method": "OPTIONS",
-          "url": "http://127.0.0.1:8001/users/1",
-          "status": 204,
-          "request_headers": {"origin": "...", "access-control-request-method": "PUT"},
-          "response_headers": {"access-control-allow-methods": "PUT", ...},
-          "verdict": {"allowed": true, "reasons": []}  // null: same-origin, no CORS check
-        },
-        {"kind": "request", "method": "PUT", ...}
-      ],
-      "allowed": true,                         // the verdict: exit 0 if true, 1 if false
-      "status": 200,                           // the status the page sees; null when blocked
-      "reasons": [],                           // why it is blocked, one sentence each
-      "engine_notes": [],                      // engines that would decide otherwise, and why
-      "notes": [],                             // remarks, e.g. headers the page cannot read
-      "readable_headers": {"content-type": "application/json"}  // what the script can read
-    }
-
-``request_headers`` are the headers the page set plus those the browser adds for CORS
-(``origin``, ``access-control-request-*``); ``response_headers`` are only the ones that matter
-to CORS (``access-control-*``, ``location``, ``vary``, and devserve's own ``x-devserve-cors``).
-A redirect is one more ``request`` step; after a hop between two origins other than the page's,
-``origin`` is ``"null"``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from devserve.cors.fetch import (
+from devserve.cors.standard import (
     FORBIDDEN_METHODS,
     UNEXPOSABLE_RESPONSE_HEADERS,
     is_forbidden_request_header,
@@ -63,7 +20,6 @@ from devserve.cors.fetch import (
     normalize_header_value,
 )
 from devserve.cors.verdict import (
-    ENGINE_NAMES,
     Engine,
     RequestShape,
     Verdict,
@@ -139,7 +95,7 @@ class CheckReport:
     def readable_headers(self) -> dict[str, str]:
         if not self.allowed:
             return {}
-        headers = _combined(self.steps[-1].response_headers)
+        headers = combined(self.steps[-1].response_headers)
         return {name: headers[name] for name in self.verdict.readable_headers}
 
 
@@ -263,7 +219,7 @@ class _Flow:
                 sent.append(("Origin", origin))
             response = self._request(method, url, sent, body, cors=cors, origin=origin)
             verdict = response.verdict or _same_origin(response.response_headers)
-            location = _combined(response.response_headers).get("location")
+            location = combined(response.response_headers).get("location")
             if not verdict.allowed or response.status not in _REDIRECTS or location is None:
                 return verdict
             if hop == MAX_REDIRECTS:
@@ -451,107 +407,9 @@ def _same_origin(headers: list[tuple[str, str]]) -> Verdict:
     )
 
 
-def _combined(headers: list[tuple[str, str]]) -> dict[str, str]:
+def combined(headers: list[tuple[str, str]]) -> dict[str, str]:
     combined: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
         combined[key] = f"{combined[key]}, {value}" if key in combined else value
     return combined
-
-
-# X-Devserve-Cors: when the server is devserve, its own verdict, shown beside ours.
-_SHOWN_RESPONSE_HEADERS = frozenset({"location", "vary", "x-devserve-cors"})
-
-
-def _mattered(headers: list[tuple[str, str]], kind: str) -> list[tuple[str, str]]:
-    """The headers worth showing: CORS's, Location, Vary, devserve's verdict, what the page set."""
-    if kind == "request":
-        return headers
-    return [
-        (name, value)
-        for name, value in headers
-        if name.lower().startswith("access-control-") or name.lower() in _SHOWN_RESPONSE_HEADERS
-    ]
-
-
-def format_text(report: CheckReport) -> str:
-    """The human-readable report: each step with the headers that mattered, then the verdict."""
-    lines = [
-        f"{report.method} {report.url}",
-        f"from a page on {report.origin}, credentials: "
-        f"{'include' if report.credentials else 'omit'}, browser: {ENGINE_NAMES[report.browser]}",
-        "",
-    ]
-    if report.shape.needs_preflight:
-        lines.append("Needs a preflight:")
-        lines += [f"  - {reason}" for reason in report.shape.preflight_reasons]
-    elif report.steps[0].verdict is not None:
-        lines.append("Simple request: no preflight (safelisted method and headers).")
-    for step in report.steps:
-        lines += ["", f"{step.kind}: {step.method} {step.url}"]
-        lines += [
-            f"  > {name}: {value}" for name, value in _mattered(step.request_headers, "request")
-        ]
-        lines.append(f"  < {step.status} {step.reason_phrase}".rstrip())
-        lines += [
-            f"  < {name}: {value}" for name, value in _mattered(step.response_headers, "response")
-        ]
-        if step.verdict is None:
-            lines.append("  same origin: no CORS check")
-        else:
-            lines.append("  passed" if step.verdict.allowed else "  FAILED")
-    lines.append("")
-    if report.allowed:
-        lines.append(f"ALLOWED: the page can read the response (status {report.status}).")
-        readable = ", ".join(report.readable_headers) or "(none)"
-        lines.append(f"Readable response headers: {readable}")
-    else:
-        lines.append('BLOCKED: the page gets only "TypeError: Failed to fetch".')
-        lines += [f"  - {reason}" for reason in report.verdict.reasons]
-    lines += [f"Note: {note}" for note in report.engine_notes + report.notes]
-    return "\n".join(lines)
-
-
-def to_json(report: CheckReport) -> dict[str, Any]:
-    """The report as JSON-ready data; the keys are documented in this module's docstring."""
-    steps = [_step_json(step) for step in report.steps]
-    preflight = next(
-        (
-            {"status": s["status"], "headers": s["response_headers"], "verdict": s["verdict"]}
-            for s in steps
-            if s["kind"] == "preflight"
-        ),
-        None,
-    )
-    return {
-        "url": report.url,
-        "origin": report.origin,
-        "method": report.method,
-        "credentials": report.credentials,
-        "browser": report.browser,
-        "simple": not report.shape.needs_preflight,
-        "preflight_reasons": report.shape.preflight_reasons,
-        "preflight": preflight,
-        "steps": steps,
-        "allowed": report.allowed,
-        "status": report.status,
-        "reasons": report.verdict.reasons,
-        "engine_notes": report.engine_notes,
-        "notes": report.notes,
-        "readable_headers": report.readable_headers,
-    }
-
-
-def _step_json(step: Step) -> dict[str, Any]:
-    verdict = step.verdict
-    return {
-        "kind": step.kind,
-        "method": step.method,
-        "url": step.url,
-        "status": step.status,
-        "request_headers": _combined(_mattered(step.request_headers, "request")),
-        "response_headers": _combined(_mattered(step.response_headers, "response")),
-        "verdict": None
-        if verdict is None
-        else {"allowed": verdict.allowed, "reasons": verdict.reasons},
-    }

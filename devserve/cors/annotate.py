@@ -13,14 +13,89 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.cors.middleware import REFUSAL_KEY
 from devserve.cors.policy import CorsSwitch
-from devserve.cors.verdict import Verdict, header_value, server_verdict
-from devserve.requestlog import VERDICT_KEY
-from devserve.requestlog import Verdict as LoggedVerdict
+from devserve.cors.standard import split_list
+from devserve.cors.verdict import (
+    HeaderList,
+    Verdict,
+    check_preflight,
+    check_response,
+    get_header,
+    unique,
+)
+from devserve.serve.requestlog import VERDICT_KEY
+from devserve.serve.requestlog import Verdict as LoggedVerdict
 
 HEADER = "X-Devserve-Cors"
 # No CORS check happens for these: a navigation (a form post, a link) or an opaque no-cors
 # load (<img>, <script> without crossorigin). Judging them would only cry wolf.
 _NOT_CORS_MODES = frozenset({"navigate", "no-cors", "same-origin", "websocket"})
+
+
+def server_verdict(
+    *,
+    method: str,
+    request_headers: HeaderList,
+    status: int,
+    response_headers: HeaderList,
+    serving_origin: str | None = None,
+) -> Verdict | None:
+    """The verdict on one of devserve's own responses, as the standard (strictest) decides.
+
+    None when there is nothing to judge: no ``Origin``, or the request comes from
+    ``serving_origin`` itself. The server cannot see the credentials mode: unless the request
+    carries cookies (only sent with credentials), both modes are judged; when they differ, the
+    verdict is the one without credentials (fetch's default) and a note gives the other.
+    """
+    request = list(request_headers)
+    response = list(response_headers)
+    origin = get_header(request, "origin")
+    if origin is None or origin == serving_origin:
+        return None
+    requested_method = get_header(request, "access-control-request-method")
+    preflight = method == "OPTIONS" and requested_method is not None
+
+    def judge(credentials: bool) -> Verdict:
+        if preflight:
+            assert requested_method is not None
+            return check_preflight(
+                status=status,
+                headers=response,
+                origin=origin,
+                method=requested_method,
+                request_header_names=split_list(
+                    get_header(request, "access-control-request-headers") or ""
+                ),
+                credentials=credentials,
+            )
+        return check_response(headers=response, origin=origin, credentials=credentials)
+
+    if get_header(request, "cookie") is not None:
+        return judge(True)
+    without, with_credentials = judge(False), judge(True)
+    if without.allowed == with_credentials.allowed:
+        return without
+    # Credentials only ever make the check stricter, so here: allowed without, blocked with.
+    note = f"allowed without credentials; blocked with credentials: {with_credentials.reasons[0]}"
+    engine_notes = unique(without.engine_notes + with_credentials.engine_notes)
+    return replace(without, credentials_note=note, engine_notes=engine_notes)
+
+
+def header_value(verdict: Verdict) -> str:
+    """The ``X-Devserve-Cors`` value: ``allowed`` or ``blocked; reason="..."`` (+ ``note``)."""
+    parts = ["allowed" if verdict.allowed else "blocked"]
+    if not verdict.allowed:
+        parts.append(f"reason={_quoted('; '.join(verdict.reasons))}")
+    if verdict.caveat:
+        parts.append(f"note={_quoted(verdict.caveat)}")
+    return "; ".join(parts)
+
+
+def _quoted(text: str, limit: int = 600) -> str:
+    """An HTTP quoted-string: one line, ASCII only, at most ``limit`` characters of text."""
+    clean = "".join(char if " " <= char <= "~" else " " if char.isspace() else "?" for char in text)
+    if len(clean) > limit:
+        clean = clean[: limit - 3] + "..."
+    return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class VerdictReporter:
