@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+from devserve.config.model import CorsTable, Origin, Route, Settings
 
 # Keys of the SPEC whose features have not landed yet: reject them loudly rather than ignore them.
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
@@ -19,30 +21,11 @@ UNSUPPORTED_ROUTE_KEYS = {
     "fault": "fault simulation",
 }
 
-_SETTINGS_KEYS = ["host", "dashboard_port", "allowed_hosts", "live_reload"]
-_ORIGIN_KEYS = ["port", "static", "spa", "cors", "delay_ms", "routes", *UNSUPPORTED_ORIGIN_KEYS]
-_CORS_KEYS = [
-    "allow_origins",
-    "allow_origin_regex",
-    "allow_methods",
-    "allow_headers",
-    "allow_credentials",
-    "expose_headers",
-    "max_age",
-    "allow_private_network",
-    "preflight_status",
-]
-_ROUTE_KEYS = [
-    "method",
-    "path",
-    "status",
-    "headers",
-    "json",
-    "body",
-    "file",
-    "delay_ms",
-    *UNSUPPORTED_ROUTE_KEYS,
-]
+
+def _keys(model: type[BaseModel], *extra: str) -> list[str]:
+    """The keys a user may write in a table: the model's fields, by the name TOML uses."""
+    return [field.alias or name for name, field in model.model_fields.items()] + list(extra)
+
 
 # Discriminator tags pydantic puts in error locations; they are not keys the user wrote.
 _TAGS = {"<switch>", "<mode>", "<table>"}
@@ -96,13 +79,13 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
     if len(parent) == 0:
         return ["devserve", "origins"]
     if parent == ["devserve"]:
-        return _SETTINGS_KEYS
+        return _keys(Settings, *UNSUPPORTED_SETTINGS_KEYS)
     if len(parent) == 2 and parent[0] == "origins":
-        return _ORIGIN_KEYS
+        return _keys(Origin, *UNSUPPORTED_ORIGIN_KEYS)
     if len(parent) == 3 and parent[2] == "cors":
-        return _CORS_KEYS
+        return _keys(CorsTable)
     if len(parent) == 4 and parent[2] == "routes":
-        return _ROUTE_KEYS
+        return _keys(Route, *UNSUPPORTED_ROUTE_KEYS)
     return []
 
 

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from devserve.config import Route as RouteConfig
+from devserve.media import media_type as _file_type
 
 # Sandboxed: a mock template must not reach Python internals, whoever wrote the config.
 _jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
@@ -73,7 +74,7 @@ class MockEndpoint:
             elif config.file is not None:
                 # Read on every request so an edited mock file is served at once.
                 content = config.file.read_bytes()
-                media_type = _media_type(config.file.suffix)
+                media_type = _file_type(config.file.name)
             else:
                 content, media_type = b"", None
         except Exception as exc:  # a broken template is the user's mock failing, not devserve
@@ -83,15 +84,6 @@ class MockEndpoint:
         if any(name.lower() == "content-type" for name in headers):
             media_type = None
         return Response(content, status_code=config.status, headers=headers, media_type=media_type)
-
-
-def _media_type(suffix: str) -> str:
-    types = {
-        ".json": "application/json",
-        ".html": "text/html; charset=utf-8",
-        ".xml": "application/xml",
-    }
-    return types.get(suffix.lower(), "text/plain; charset=utf-8")
 
 
 def build_routes(configs: list[RouteConfig]) -> list[BaseRoute]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import stat
 from dataclasses import dataclass
@@ -20,23 +19,8 @@ from starlette.types import Receive, Scope, Send
 
 from devserve._resources import templates_dir
 from devserve.errors import DevserveError
+from devserve.media import media_type
 
-# The OS mime database varies (Windows registry, old /etc/mime.types): these must not.
-_MEDIA_TYPES = {
-    ".html": "text/html",
-    ".htm": "text/html",
-    ".js": "text/javascript",
-    ".mjs": "text/javascript",
-    ".css": "text/css",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".wasm": "application/wasm",
-    ".webmanifest": "application/manifest+json",
-    ".txt": "text/plain",
-    ".gz": "application/gzip",
-}
-_CHARSET_TYPES = {"application/json", "application/manifest+json", "image/svg+xml"}
 # Always revalidate: a dev server must never let the browser run yesterday's file.
 _NO_CACHE = {"Cache-Control": "no-cache"}
 _NOT_MODIFIED_HEADERS = ("etag", "last-modified", "cache-control")
@@ -176,7 +160,7 @@ def _safe_segments(path: str) -> list[str] | None:
 def _file(found: Found, scope: Scope, *, status: int = 200) -> Response:
     real, info = found
     response = FileResponse(
-        real, status_code=status, stat_result=info, media_type=_media_type(real), headers=_NO_CACHE
+        real, status_code=status, stat_result=info, media_type=media_type(real), headers=_NO_CACHE
     )
     if status == 200 and _not_modified(Headers(scope=scope), response.headers):
         headers = {name: response.headers[name] for name in _NOT_MODIFIED_HEADERS}
@@ -224,18 +208,6 @@ def _body(
     if head:
         response.body = b""  # Content-Length still tells the GET body's size, as HEAD should.
     return response
-
-
-def _media_type(path: str) -> str:
-    suffix = os.path.splitext(path)[1].lower()
-    media_type = _MEDIA_TYPES.get(suffix)
-    if media_type is None:
-        guessed, encoding = mimetypes.guess_type(path)
-        # `x.tar.bz2` guesses as a tar *with* an encoding we do not send: it is just bytes.
-        media_type = guessed if guessed and encoding is None else "application/octet-stream"
-    if media_type.startswith("text/") or media_type in _CHARSET_TYPES:
-        media_type += "; charset=utf-8"
-    return media_type
 
 
 def _human_size(size: float) -> str:

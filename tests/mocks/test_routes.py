@@ -68,7 +68,7 @@ def test_file_route_is_read_on_every_request(tmp_path: Path) -> None:
     data.write_text('[{"id": 2}]')
     response = api.get("/users")
     assert response.json() == [{"id": 2}]
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"  # the static table
 
 
 def test_methods_list_any_and_405(tmp_path: Path) -> None:
