@@ -1,0 +1,48 @@
+"""Node peers (json-server 0.17.4, http-server, puppeteer-core) installed by `.ci/run` into a cache
+folder outside the repository; tests that need one skip with a reason when it is missing,
+except under CI=true, where a missing peer is a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+PEERS_DIR = Path(os.environ.get("DEVSERVE_PEERS", Path.home() / ".cache" / "devserve-peers"))
+# What .ci/run installs: keep the two lists in step.
+PEERS = {
+    "json-server": "json-server@0.17.4",
+    "http-server": "http-server@14",
+    "puppeteer-core": "puppeteer-core@24",
+}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def need(what: str, reason: str) -> None:
+    """Skip the calling test with ``reason`` outside CI; fail it under CI=true."""
+    if in_ci():
+        pytest.fail(f"{what} is required under CI=true: {reason}")
+    pytest.skip(reason)
+
+
+def node() -> str:
+    """The `node` executable, or skip/fail."""
+    found = shutil.which("node")
+    if found is None:
+        need("node", "Node.js is not installed (apt-get install nodejs npm)")
+    assert found is not None
+    return found
+
+
+def peer(name: str) -> Path:
+    """The installed package folder of a Node peer, or skip/fail with how to install it."""
+    node()
+    folder = PEERS_DIR / "node_modules" / name
+    if not (folder / "package.json").is_file():
+        need(name, f"{name} is not installed: npm install --prefix {PEERS_DIR} {PEERS[name]}")
+    return folder
