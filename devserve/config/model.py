@@ -19,6 +19,8 @@ from pydantic import (
 )
 from starlette.routing import compile_path
 
+from devserve.cors.origins import origin_regex_problem
+
 _ORIGIN_URL = re.compile(
     r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(?P<port>\d{1,5}))?$"
 )
@@ -67,13 +69,9 @@ class CorsTable(_Strict):
     @field_validator("allow_origin_regex")
     @classmethod
     def _regex_compiles(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(
-                    f"not a valid regular expression ({exc}); fix the pattern"
-                ) from None
+        problem = None if pattern is None else origin_regex_problem(pattern)
+        if problem is not None:
+            raise ValueError(problem)
         return pattern
 
     @field_validator("allow_credentials")
@@ -83,7 +81,7 @@ class CorsTable(_Strict):
             raise ValueError(
                 'true cannot be combined with "*" in allow_origins: browsers reject '
                 "credentialed responses with Access-Control-Allow-Origin: *. List the exact "
-                'origins instead, or use cors = "on" to echo any origin'
+                'origins instead, or use cors = "on" to echo local origins'
             )
         return credentials
 
@@ -194,6 +192,12 @@ class Settings(_Strict):
     live_reload: bool = Field(default=True, description="Inject the live-reload script in pages.")
     allowed_hosts: list[str] = Field(
         default_factory=list, description="Extra Host header names accepted."
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=0,
+        strict=True,
+        description="Largest request body an origin accepts (413 beyond); default 10 MiB.",
     )
 
     @field_validator("dashboard_port", mode="before")

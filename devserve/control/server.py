@@ -19,9 +19,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from devserve import __version__
 from devserve._resources import templates_dir
 from devserve.live.events import Event, Hub
+from devserve.serve.bodylimit import BodyLimit
 from devserve.serve.hosts import HostGuard
 
 CHANNEL = "#control"  # not a valid origin name, so it can share a hub with the pages
+# The control API takes only tiny JSON bodies ({"enabled": true}).
+CONTROL_MAX_BODY_BYTES = 64 * 1024
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -103,7 +106,7 @@ def build_control_app(
         name = request.path_params["name"]
         try:
             body = json.loads(await request.body())
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
             return JSONResponse({"error": "the body is not JSON"}, 400)
         if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
             return JSONResponse({"error": 'send {"enabled": true} or {"enabled": false}'}, 400)
@@ -130,7 +133,10 @@ def build_control_app(
             Route("/api/events", _EventsEndpoint(events)),
         ]
     )
-    return HostGuard(OwnOriginOnly(app), allowed_hosts)
+    limited = BodyLimit(
+        app, CONTROL_MAX_BODY_BYTES, hint="the control API takes small JSON bodies only"
+    )
+    return HostGuard(OwnOriginOnly(limited), allowed_hosts)
 
 
 class _EventsEndpoint:

@@ -12,7 +12,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.cors.middleware import REFUSAL_KEY
-from devserve.cors.policy import CorsSwitch
+from devserve.cors.origins import MAX_ORIGIN_LENGTH, origin_host
+from devserve.cors.policy import CorsSwitch, Policy
 from devserve.cors.standard import split_list
 from devserve.cors.verdict import (
     HeaderList,
@@ -150,17 +151,31 @@ class VerdictReporter:
                 f"origin '{name}' refused the preflight: {scope[REFUSAL_KEY]}; "
                 "list it in that origin's cors table"
             )
-        elif not policy.allows_origin(request.get("origin", "")):
-            where = "its cors table" if policy.mode == "policy" else "a cors table for it"
-            reason = (
-                f"origin {request.get('origin')!r} is not allowed by origin '{name}': "
-                f"add it to allow_origins in {where}"
-            )
+        elif problem := policy.origin_problem(origin := request.get("origin", "")):
+            reason = _origin_reason(name, policy, origin, problem)
         else:
             return verdict  # the engine's reason already names the header and the fix
         # devserve's own reason names the fix in devserve's terms; the engine's would repeat it
         # in header terms, less helpfully.
         return replace(verdict, reasons=[reason])
+
+
+def _origin_reason(name: str, policy: Policy, origin: str, problem: str) -> str:
+    """Why origin ``name`` refuses the page's origin, and the config change that admits it."""
+    if len(origin) > MAX_ORIGIN_LENGTH:
+        return f"origin '{name}' refused the request: {problem}"
+    if policy.local is not None and origin != "null":
+        host = origin_host(origin)
+        listed = f", or add {host!r} to allowed_hosts in [devserve]" if host else ""
+        return (
+            f"origin {origin!r} is not allowed by origin '{name}': cors = \"on\" echoes only "
+            f"local origins ({policy.local.describe()}); to let it in, give '{name}' a cors "
+            f'table with allow_origins = ["{origin}"]{listed}'
+        )
+    where = "its cors table" if policy.mode == "policy" else "a cors table for it"
+    return (
+        f"origin {origin!r} is not allowed by origin '{name}': add it to allow_origins in {where}"
+    )
 
 
 def _logged(verdict: Verdict) -> LoggedVerdict:

@@ -85,11 +85,11 @@ class CorsMiddleware:
     ) -> None:
         method = request_headers["access-control-request-method"]
         requested = split_list(request_headers.get("access-control-request-headers", ""))
-        problem: str | None
-        if not policy.allows_origin(origin):
-            problem = f"origin {origin!r} is not allowed"
-        else:
-            problem = policy.method_problem(method) or policy.header_problem(requested)
+        problem = (
+            policy.origin_problem(origin)
+            or policy.method_problem(method)
+            or policy.header_problem(requested)
+        )
         headers = MutableHeaders()
         merge_vary(headers, *_PREFLIGHT_VARY)
         if problem is None:

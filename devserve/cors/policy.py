@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 from devserve.config import CorsTable
+from devserve.cors.origins import MAX_ORIGIN_LENGTH, LocalOrigins, OriginPattern
 from devserve.cors.standard import SAFELISTED_METHODS
 
 Mode = Literal["off", "on", "*", "policy"]
@@ -15,12 +15,16 @@ Mode = Literal["off", "on", "*", "policy"]
 
 @dataclass(frozen=True, kw_only=True)
 class Policy:
-    """A resolved policy; ``None`` in a field means "echo whatever the request asks for"."""
+    """A resolved policy; ``None`` in a field means "echo whatever the request asks for".
+
+    With ``local`` (mode ``on``), ``origins=None`` echoes only the origins ``local`` allows.
+    """
 
     mode: Mode
     origins: frozenset[str] | None
     wildcard: bool = False
-    origin_regex: re.Pattern[str] | None = None
+    local: LocalOrigins | None = None
+    origin_regex: OriginPattern | None = None
     methods: tuple[str, ...] | None = None
     headers: tuple[str, ...] | None = None
     credentials: bool = False
@@ -35,13 +39,31 @@ class Policy:
 
     def allows_origin(self, origin: str) -> bool:
         """Rule 5: ``null`` only when listed; otherwise an exact, byte-for-byte match."""
+        return self.origin_problem(origin) is None
+
+    def origin_problem(self, origin: str) -> str | None:
+        """Why ``origin`` is not allowed, in words that name the rule; None if it is."""
+        if len(origin) > MAX_ORIGIN_LENGTH:
+            return (
+                f"the Origin header is {len(origin)} characters long, over devserve's limit of "
+                f"{MAX_ORIGIN_LENGTH} (no browser sends such an origin)"
+            )
         if self.origins is not None and origin in self.origins:
-            return True
+            return None
         if origin == "null":
-            return False
+            return "origin 'null' is not allowed (only when listed in allow_origins)"
+        if self.local is not None:
+            if self.local.allows(origin):
+                return None
+            return (
+                f'origin {origin!r} is not allowed: it is not local, and cors = "on" echoes '
+                f"only local origins ({self.local.describe()})"
+            )
         if self.origins is None or self.wildcard:
-            return True
-        return self.origin_regex is not None and self.origin_regex.fullmatch(origin) is not None
+            return None
+        if self.origin_regex is not None and self.origin_regex.fullmatch(origin):
+            return None
+        return f"origin {origin!r} is not allowed"
 
     def allow_origin_value(self, origin: str) -> str:
         """The Access-Control-Allow-Origin value for an allowed origin."""
@@ -69,7 +91,7 @@ class Policy:
     def describe(self) -> str:
         """A short human summary for the banner and status output."""
         if self.mode == "on":
-            return "on (echoes any origin, with credentials)"
+            return "on (echoes local origins, with credentials)"
         if self.mode == "*":
             return "* (any origin, no credentials)"
         allowed = sorted(self.origins or ())
@@ -79,7 +101,15 @@ class Policy:
         return f"allow-list: {' '.join(allowed) or '(none)'}{credentials}"
 
 
-PERMISSIVE = Policy(mode="on", origins=None, credentials=True, private_network=True)
+def permissive(local: LocalOrigins) -> Policy:
+    """The ``on`` policy: local origins echoed, with credentials, whatever they ask for.
+
+    No Access-Control-Allow-Private-Network: Chrome 142 replaced Private Network Access by the
+    Local Network Access permission, so the header unlocks nothing (tables keep the option).
+    """
+    return Policy(mode="on", origins=None, local=local, credentials=True)
+
+
 PUBLIC = Policy(
     mode="*",
     origins=None,
@@ -90,12 +120,15 @@ PUBLIC = Policy(
 )
 
 
-def resolve(setting: bool | str | CorsTable) -> Policy | None:
-    """Turn a config ``cors`` value into a Policy; None means CORS is off."""
+def resolve(setting: bool | str | CorsTable, *, local: LocalOrigins | None = None) -> Policy | None:
+    """Turn a config ``cors`` value into a Policy; None means CORS is off.
+
+    ``local`` says which origins ``on`` echoes (loopback only when not given).
+    """
     if setting is False or setting == "off":
         return None
     if setting is True or setting == "on":
-        return PERMISSIVE
+        return permissive(local or LocalOrigins())
     if setting == "*":
         return PUBLIC
     assert isinstance(setting, CorsTable)
@@ -104,7 +137,9 @@ def resolve(setting: bool | str | CorsTable) -> Policy | None:
         mode="policy",
         origins=frozenset(o for o in setting.allow_origins if o != "*"),
         wildcard=wildcard,
-        origin_regex=re.compile(setting.allow_origin_regex) if setting.allow_origin_regex else None,
+        origin_regex=(
+            OriginPattern(setting.allow_origin_regex) if setting.allow_origin_regex else None
+        ),
         methods=tuple(setting.allow_methods),
         headers=tuple(setting.allow_headers),
         credentials=setting.allow_credentials,
@@ -118,13 +153,15 @@ def resolve(setting: bool | str | CorsTable) -> Policy | None:
 class CorsSwitch:
     """An origin's CORS state, shared by its middleware and whoever flips it at runtime."""
 
-    def __init__(self, configured: Policy | None) -> None:
+    def __init__(self, configured: Policy | None, *, local: LocalOrigins | None = None) -> None:
         self.configured = configured
         self.enabled = configured is not None
+        self.local = local or LocalOrigins()
+        self._permissive = permissive(self.local)
 
     def reconfigure(self, setting: bool | str | CorsTable) -> None:
         """Take a new configured policy (config reload); its on/off state follows the config."""
-        self.configured = resolve(setting)
+        self.configured = resolve(setting, local=self.local)
         self.enabled = self.configured is not None
 
     @property
@@ -132,7 +169,7 @@ class CorsSwitch:
         """The policy in force now; switching on an origin configured "off" uses ``on``."""
         if not self.enabled:
             return None
-        return self.configured or PERMISSIVE
+        return self.configured or self._permissive
 
     def describe(self) -> str:
         policy = self.active

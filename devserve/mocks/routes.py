@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 from typing import Any
 
 from jinja2 import TemplateError
@@ -18,13 +20,15 @@ from devserve.media import media_type as _file_type
 
 # Sandboxed: a mock template must not reach Python internals, whoever wrote the config.
 _jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+log = logging.getLogger("devserve.errors")
 
 
 async def _template_context(request: Request) -> dict[str, Any]:
     body = await request.body()
     try:
         parsed: Any = json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, or nested too deep (`[` x 100000)
         parsed = None
     return {
         "path": dict(request.path_params),
@@ -77,13 +81,29 @@ class MockEndpoint:
                 media_type = _file_type(config.file.name)
             else:
                 content, media_type = b"", None
+            _check_header_values(headers)
+            if any(name.lower() == "content-type" for name in headers):
+                media_type = None
+            return Response(
+                content, status_code=config.status, headers=headers, media_type=media_type
+            )
+        except OSError as exc:
+            # The response may go to any page: it names the route, the terminal names the file.
+            log.error("route %s: cannot read %s: %s", config.path, config.file, exc.strerror)
+            message = f"devserve: route {config.path}: its file cannot be read ({exc.strerror})\n"
+            return Response(message, status_code=500, media_type="text/plain")
         except Exception as exc:  # a broken template is the user's mock failing, not devserve
             kind = "template error" if isinstance(exc, TemplateError) else type(exc).__name__
             message = f"devserve: {kind} in route {config.path}: {exc}\n"
             return Response(message, status_code=500, media_type="text/plain")
-        if any(name.lower() == "content-type" for name in headers):
-            media_type = None
-        return Response(content, status_code=config.status, headers=headers, media_type=media_type)
+
+
+def _check_header_values(headers: dict[str, Any]) -> None:
+    """A header rendered from request data must be one line of Latin-1 text (HTTP's rule)."""
+    for name, value in headers.items():
+        text = f"{name}{value}"
+        if _CONTROL.search(text) or not all(ord(char) < 0x100 for char in text):
+            raise ValueError(f"header {name!r} renders to a value HTTP cannot carry")
 
 
 def build_routes(configs: list[RouteConfig]) -> list[BaseRoute]:

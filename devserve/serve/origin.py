@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import PlainTextResponse
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,11 +14,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
+from devserve.cors.origins import LocalOrigins
 from devserve.cors.policy import CorsSwitch, resolve
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints
 from devserve.mocks.routes import build_routes
+from devserve.serve.bodylimit import BodyLimit
 from devserve.serve.hosts import HostGuard
-from devserve.serve.requestlog import Observer, RequestLog
+from devserve.serve.requestlog import Observer, RequestLog, printable
 from devserve.serve.static import StaticFiles
 
 log = logging.getLogger("devserve.requests")
@@ -65,8 +68,12 @@ class ErrorResponses:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client left before its body arrived: nobody to answer, nothing went wrong here.
+            return
         except Exception:
-            errors.exception("origin '%s': error while answering %s", self.name, scope.get("path"))
+            path = printable(str(scope.get("path")))
+            errors.exception("origin '%s': error while answering %s", self.name, path)
             if started or scope["type"] != "http":
                 raise
             response = PlainTextResponse("Internal Server Error (see the devserve terminal)\n", 500)
@@ -93,10 +100,13 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
+    host: str | None = None,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
+    ``host`` is the address the origin is bound to (``--host``; default ``settings.host``):
+    pages served from it count as local for ``cors = "on"``.
     """
     fallback: ASGIApp = _not_found
     if config.static is not None:
@@ -107,8 +117,14 @@ def build_origin(
     app: ASGIApp = Router(
         routes=build_routes(config.routes), default=fallback, redirect_slashes=False
     )
+    # Inside the CORS layer, so a page can read the 413 and its reason.
+    hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
+    app = BodyLimit(app, settings.max_body_bytes, hint=hint)
     app = ErrorResponses(app, name)
-    switch = CorsSwitch(resolve(config.cors))
+    local = LocalOrigins.for_server(
+        bound_host=settings.host if host is None else host, allowed_hosts=settings.allowed_hosts
+    )
+    switch = CorsSwitch(resolve(config.cors, local=local), local=local)
     app = CorsMiddleware(app, switch)
     # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
     app = VerdictReporter(app, name, switch)

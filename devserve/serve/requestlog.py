@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,22 @@ log = logging.getLogger("devserve.requests")
 
 # Where the CORS verdict of a response is left for the log (set by the verdict middleware).
 VERDICT_KEY = "devserve.verdict"
+
+# What a terminal may act on: C0 and C1 controls (ESC, CSI, BEL, CR, LF...), DEL, Unicode line
+# breaks, and the bidi overrides that make a line read differently than it is ("Trojan Source").
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print: every control character shown as an escape (``\\x1b``)."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,7 @@ class RequestRecord:
         }
 
     def line(self) -> str:
+        """The terminal line; every part that came from the request is escaped (SPEC §6)."""
         source = f"  from {self.source}" if self.source else ""
         verdict = ""
         if self.cors is not None:
@@ -66,7 +84,7 @@ class RequestRecord:
                 verdict += f" ({self.cors.note})"
         status = self.status or "-"
         head = f"{self.origin:<10} {self.method:<7} {self.path} {status} {self.ms:.0f}ms"
-        return head + source + verdict
+        return printable(head + source + verdict)
 
 
 Observer = Callable[[RequestRecord], None]

@@ -28,6 +28,7 @@ from devserve.live.reload import ReloadHub
 from devserve.live.watcher import DevFilter, plan, watch_roots
 from devserve.serve.binding import bind, is_loopback, url_host
 from devserve.serve.origin import OriginApp, build_origin
+from devserve.serve.protocol import HTTP_PROTOCOL
 from devserve.serve.requestlog import RequestRecord
 
 log = logging.getLogger("devserve")
@@ -121,6 +122,7 @@ class Runner:
             config.devserve,
             hub=self.hub if self.live_reload else None,
             observer=self._observe,
+            host=self.host,
         )
 
     async def _launch(self, app: ASGIApp, sock: socket.socket, name: str) -> Launched:
@@ -132,6 +134,7 @@ class Runner:
                 log_config=None,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
                 server_header=False,
+                http=HTTP_PROTOCOL,
             )
         )
         task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -147,7 +147,7 @@ def test_dashboard_lists_origins_with_switches(context: BrowserContext, instance
         row = dashboard.locator(f'tr.origin-row[data-origin="{name}"]')
         assert instance.url(name) in row.inner_text()
     api_row = dashboard.locator('tr.origin-row[data-origin="api"]').inner_text()
-    assert "1 route" in api_row and "echoes any origin" in api_row
+    assert "1 route" in api_row and "echoes local origins" in api_row
     page_row = dashboard.locator('tr.origin-row[data-origin="page"]').inner_text()
     assert "static " in page_row and "/web" in page_row
     assert dashboard.locator("#config-error").is_hidden()
@@ -198,7 +198,7 @@ def test_switch_state_follows_changes_made_elsewhere(
     instance.set_cors("closed", True)  # e.g. `devserve cors closed on` in a terminal
     dashboard.wait_for_selector("#cors-closed:checked")
     assert (
-        "echoes any origin" in dashboard.locator('tr.origin-row[data-origin="closed"]').inner_text()
+        "echoes local origins" in dashboard.locator('tr.origin-row[data-origin="closed"]').inner_text()
     )
     instance.set_cors("closed", False)
     dashboard.wait_for_selector("#cors-closed:not(:checked)")

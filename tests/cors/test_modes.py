@@ -84,11 +84,20 @@ def test_on_preflight_echoes_requested_method_and_headers(
     assert names(single(response, "access-control-allow-headers")) == names(request_headers)
 
 
-@pytest.mark.parametrize("origin", [PAGE, OTHER, "https://app.example.com", "http://127.0.0.1:9"])
-def test_on_echoes_any_origin_with_credentials(serve: Serve, origin: str) -> None:
+@pytest.mark.parametrize(
+    "origin", [PAGE, "http://127.0.0.1:9", "https://app.localhost", "http://[::1]:5173"]
+)
+def test_on_echoes_local_origins_with_credentials(serve: Serve, origin: str) -> None:
     response = serve("on").send("GET", "/data", origin=origin)
     assert single(response, "access-control-allow-origin") == origin
     assert single(response, "access-control-allow-credentials") == "true"
+
+
+@pytest.mark.parametrize("origin", [OTHER, "https://app.example.com", "null"])
+def test_on_denies_foreign_origins(serve: Serve, origin: str) -> None:
+    response = serve("on").send("GET", "/data", origin=origin)
+    assert response.status_code == 200
+    assert cors_headers(response) == {}
 
 
 def test_on_exposes_every_non_safelisted_header_by_name(serve: Serve) -> None:

@@ -1,0 +1,80 @@
+"""A request body limit: 413 beyond it, checked on Content-Length and while a body streams in."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class _TooLarge(Exception):
+    """Raised from ``receive`` once the body passes the limit; never leaves BodyLimit."""
+
+
+class BodyLimit:
+    """Answer 413 (JSON) to a body over ``max_bytes``, before the app holds it in memory.
+
+    A declared Content-Length over the limit is refused without reading a byte; a chunked body
+    is counted as it arrives and refused the moment it passes the limit. Either way the
+    connection closes, so a client still sending does not keep it busy.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, *, hint: str) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        error = f"the request body is over the limit of {max_bytes} bytes; {hint}"
+        self.body = json.dumps({"error": error}).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _declared_length(scope) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(send)
+            # Else the app answered before reading its whole body: that answer stands, and
+            # the server closes the connection once the app returns.
+
+    async def _refuse(self, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(self.body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": self.body})
+
+
+def _declared_length(scope: Scope) -> int:
+    """The Content-Length the client declared, 0 if none (the server rejects malformed ones)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit():
+            return int(value)
+    return 0
