@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -18,6 +17,7 @@ from devserve.check.simulate import parse_header, run_check
 from devserve.config import Config, default_config, find_config, load_config
 from devserve.cors.verdict import ENGINES, Engine
 from devserve.errors import DevserveError
+from devserve.scaffold import write_starter
 
 app = typer.Typer(
     name="devserve",
@@ -197,23 +197,14 @@ def init(
     ),
 ) -> None:
     """Write a starter devserve.toml, page and mock API; never overwrite a file."""
-    source = templates_dir() / "init"
-    written, skipped = [], []
-    for item in sorted(source.rglob("*")):
-        if item.is_dir():
-            continue
-        relative = item.relative_to(source)
-        target = directory / relative
-        if target.exists():
-            skipped.append(str(relative))
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(item, target)
-        written.append(str(relative))
-    for name in written:
-        typer.echo(f"wrote   {directory / name}")
-    for name in skipped:
-        typer.echo(f"skipped {directory / name} (already exists)")
+    try:
+        done = write_starter(directory)
+    except DevserveError as exc:
+        raise _fail(exc) from None
+    for path in done.written:
+        typer.echo(f"wrote   {path}")
+    for path in done.skipped:
+        typer.echo(f"skipped {path} (already exists)")
     typer.echo("Next: run `devserve` in that folder.")
 
 
@@ -344,7 +335,12 @@ def check(
     ] = "standard",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable keys).")] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds to wait for each response.", min=0.1)
+        float,
+        typer.Option(
+            "--timeout",
+            help="Seconds the whole check may take (every request and redirect together).",
+            min=0.1,
+        ),
     ] = 10.0,
 ) -> None:
     """Act as the browser would: preflight if needed, send the request, and explain the verdict.

@@ -5,7 +5,9 @@ Exit codes: 0 the page can read the response, 1 the browser blocks it, 2 usage o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
@@ -162,12 +164,15 @@ def run_check(
     shape = classify_request(method, request_headers, engine=engine)
     if serialize_origin(url) == page:
         shape = RequestShape(shape.method, [], [], [])  # a same-origin request is never preflighted
-    # The client only builds requests (default headers, timeout); _Flow sends them through the
+    # The client only builds requests (default headers); _Flow sends them through the
     # transport itself, see _Flow._send. The client closes the transport.
     transport = httpx.HTTPTransport()
-    with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport) as client:
-        flow = _Flow(client, transport, page=page, credentials=credentials, engine=engine)
-        verdict = flow.run(url, method, request_headers, body)
+    deadline = time.monotonic() + timeout
+    with httpx.Client(follow_redirects=False, transport=transport) as client:
+        flow = _Flow(
+            client, transport, page=page, credentials=credentials, engine=engine, deadline=deadline
+        )
+        verdict = _before(deadline, lambda: flow.run(url, method, request_headers, body), url)
     return CheckReport(
         url=url,
         origin=page,
@@ -192,9 +197,11 @@ class _Flow:
         page: str,
         credentials: bool,
         engine: Engine,
+        deadline: float,
     ) -> None:
         self.client = client
         self.transport = transport
+        self.deadline = deadline
         self.page = page
         self.credentials = credentials
         self.engine = engine
@@ -310,12 +317,17 @@ class _Flow:
     ) -> httpx.Response:
         if not any(name.lower() == "accept" for name, _ in headers):
             headers = [*headers, ("Accept", "*/*")]  # fetch()'s default
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _timed_out(url)
         try:
-            request = self.client.build_request(method, url, headers=headers, content=body)
+            request = self.client.build_request(
+                method, url, headers=headers, content=body, timeout=remaining
+            )
             request.method = method  # httpx upper-cases it; fetch() sends "patch" as written
             return self._send(request)
         except httpx.TimeoutException:
-            raise DevserveError(f"{method} {url} timed out: is the server running?") from None
+            raise _timed_out(url) from None
         except (httpx.InvalidURL, ValueError) as exc:  # ValueError: IDNA errors in a host name
             raise DevserveError(f"{method} {url}: the URL is not valid ({exc})") from None
         except httpx.HTTPError as exc:
@@ -330,14 +342,42 @@ class _Flow:
         Not ``client.send``: httpx parses the Location of every redirect response, even with
         follow_redirects=False, and raises on one it cannot parse; a browser gets a response
         and judges it (a network error, so "blocked", not a failure of `check`).
+        The body is never read: every CORS check is on the status and headers, and a body may
+        be endless.
         """
         response = self.transport.handle_request(request)
         response.request = request
-        try:
-            response.read()
-        finally:
-            response.close()
+        response.close()
         return response
+
+
+def _timed_out(url: str) -> DevserveError:
+    return DevserveError(f"{url} timed out: no answer within --timeout; is the server running?")
+
+
+def _before(deadline: float, work: Callable[[], Verdict], url: str) -> Verdict:
+    """Run ``work`` (blocking I/O) but give up at ``deadline``, whatever the server does.
+
+    Each read already has the time left as its timeout; a server that trickles bytes just under
+    it would still stretch the total, so the work runs in a daemon thread that is abandoned at
+    the deadline (its next read times out, and the thread ends).
+    """
+    outcome: list[Verdict | BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            outcome.append(exc)
+
+    worker = threading.Thread(target=target, name="devserve-check", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if not outcome:
+        raise _timed_out(url)
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _checked_method(method: str) -> str:

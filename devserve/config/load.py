@@ -38,7 +38,7 @@ def find_config(start: Path) -> Path | None:
 def _has_tool_table(pyproject: Path) -> bool:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return False
     return isinstance(data.get("tool"), dict) and "devserve" in data["tool"]
 
@@ -57,6 +57,10 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{label}: invalid TOML: {exc}; fix the syntax at that spot"]) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(
+            [f"{label}: invalid TOML: arrays or tables nested too deeply; flatten them"]
+        ) from None
     prefix: tuple[str, ...] = ()
     if path.name == PYPROJECT:
         prefix = ("tool", "devserve")

@@ -11,6 +11,10 @@ from starlette.types import Receive, Send
 
 # A comment line every so often keeps idle streams from being cut by proxies and sleep.
 KEEPALIVE_SECONDS = 15.0
+# Browser tabs each hold one stream; hundreds means something is leaking or attacking.
+MAX_STREAMS_PER_CHANNEL = 100
+MAX_STREAMS = 400
+QUEUE_LIMIT = 256
 
 
 @dataclass(frozen=True)
@@ -29,13 +33,22 @@ _CLOSE = Event("close")
 
 
 class Hub:
-    """Fans events out to every open stream of a channel (an origin's pages, the dashboard)."""
+    """Fans events out to every open stream of a channel (an origin's pages, the dashboard).
 
-    def __init__(self) -> None:
+    Bounded: at most ``max_per_channel`` streams per channel and ``max_total`` in all (more
+    are refused with 503), and a stream that falls ``QUEUE_LIMIT`` events behind is ended (its
+    EventSource reconnects) instead of queueing without end.
+    """
+
+    def __init__(
+        self, *, max_per_channel: int = MAX_STREAMS_PER_CHANNEL, max_total: int = MAX_STREAMS
+    ) -> None:
         self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self.max_per_channel = max_per_channel
+        self.max_total = max_total
 
     def subscribe(self, channel: str, initial: Iterable[Event] = ()) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
+        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_LIMIT)
         for event in initial:
             queue.put_nowait(event)
         self._queues[channel].add(queue)
@@ -44,9 +57,25 @@ class Hub:
     def unsubscribe(self, channel: str, queue: asyncio.Queue[Event]) -> None:
         self._queues[channel].discard(queue)
 
+    def refusal(self, channel: str) -> str | None:
+        """Why one more stream on ``channel`` is refused, or None."""
+        if self.listeners(channel) >= self.max_per_channel:
+            return (
+                f"devserve: already {self.max_per_channel} event streams open here; close some tabs"
+            )
+        if sum(len(queues) for queues in self._queues.values()) >= self.max_total:
+            return f"devserve: already {self.max_total} event streams open in all; close some tabs"
+        return None
+
     def publish(self, channel: str, event: Event) -> None:
-        for queue in self._queues.get(channel, ()):
-            queue.put_nowait(event)
+        for queue in list(self._queues.get(channel, ())):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:  # a client that stopped reading: end its stream
+                self.unsubscribe(channel, queue)
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(_CLOSE)
 
     def publish_all(self, event: Event) -> None:
         for channel in list(self._queues):
@@ -63,6 +92,10 @@ class Hub:
         self, channel: str, receive: Receive, send: Send, initial: Iterable[Event] = ()
     ) -> None:
         """Answer one request with the channel's events until the client or the hub ends it."""
+        refusal = self.refusal(channel)
+        if refusal is not None:
+            await _refuse(send, refusal)
+            return
         queue = self.subscribe(channel, initial)
         try:
             await send(
@@ -103,6 +136,22 @@ class Hub:
             pass  # the client went away mid-write
         finally:
             self.unsubscribe(channel, queue)
+
+
+async def _refuse(send: Send, reason: str) -> None:
+    body = (reason + "\n").encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"5"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _body(send: Send, chunk: bytes) -> None:

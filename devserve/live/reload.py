@@ -15,8 +15,14 @@ SCRIPT_PATH = PREFIX + "livereload.js"
 EVENTS_PATH = PREFIX + "events"
 # defer: never holds up the page's own parsing, and runs once the DOM it decorates exists.
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}" defer></script>'.encode()
-_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
-_BODY_START = re.compile(rb"<body[^>]*>", re.IGNORECASE)
+# Bounded: a tag longer than this is not looked for, so no file makes the scan quadratic.
+_MAX_TAG = 4096
+_HEAD_END = re.compile(rb"</head\s{0,%d}>" % _MAX_TAG, re.IGNORECASE)
+_BODY_START = re.compile(rb"<body(?:[\s/][^>]{0,%d})?>" % _MAX_TAG, re.IGNORECASE)
+# The start of one of those tags, cut off at the end of a chunk.
+_PARTIAL_TAG = re.compile(
+    rb"<(?:/(?:h(?:e(?:a(?:d\s*)?)?)?)?|b(?:o(?:d(?:y(?:[\s/][^>]*)?)?)?)?)?\Z", re.IGNORECASE
+)
 
 
 class ReloadHub(Hub):
@@ -94,18 +100,52 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await _send(send, status, "text/plain; charset=utf-8", (text + "\n").encode())
 
 
+class Injector:
+    """Puts the script tag into HTML as it streams past, holding back at most a few KiB.
+
+    The tag goes before the first ``</head>``, else after the first ``<body ...>``, else at the
+    end, so the length grows by exactly ``len(SCRIPT_TAG)`` and Content-Length stays exact.
+    """
+
+    def __init__(self) -> None:
+        self.held = b""  # the tail of what came in that may be the start of a tag
+        self.done = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        """What of the stream so far can go out now."""
+        if self.done:
+            return chunk
+        data = self.held + chunk
+        found = [m for m in (_HEAD_END.search(data), _BODY_START.search(data)) if m is not None]
+        if found:
+            first = min(found, key=lambda match: match.start())
+            at = first.start() if first.re is _HEAD_END else first.end()
+            self.done, self.held = True, b""
+            return data[:at] + SCRIPT_TAG + data[at:]
+        partial = _PARTIAL_TAG.search(data, max(0, len(data) - _MAX_TAG))
+        keep = partial.start() if partial else len(data)
+        self.held = data[keep:]
+        return data[:keep]
+
+    def finish(self) -> bytes:
+        """The end of the stream: what was held, and the tag if no place was found for it."""
+        if self.done:
+            return b""
+        self.done = True
+        return self.held + SCRIPT_TAG
+
+
 def inject(html: bytes) -> bytes:
-    """Put the script tag before ``</head>``, else after ``<body>``, else at the end."""
-    for pattern, before in ((_HEAD_END, True), (_BODY_START, False)):
-        match = pattern.search(html)
-        if match:
-            at = match.start() if before else match.end()
-            return html[:at] + SCRIPT_TAG + html[at:]
-    return html + SCRIPT_TAG
+    """A whole page with the script tag in it (see Injector)."""
+    injector = Injector()
+    return injector.feed(html) + injector.finish()
 
 
 class InjectScript:
-    """Adds the live-reload script to full HTML responses of a static app (never to mocks)."""
+    """Adds the live-reload script to full HTML responses of a static app (never to mocks).
+
+    It streams: a 150 MB page costs no more memory than a small one.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -114,39 +154,25 @@ class InjectScript:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        start: Message | None = None
-        chunks: list[bytes] = []
+        injector: Injector | None = None
 
-        async def buffering_send(message: Message) -> None:
-            nonlocal start
+        async def injecting_send(message: Message) -> None:
+            nonlocal injector
             if message["type"] == "http.response.start":
-                headers = Headers(raw=message["headers"])
+                headers = MutableHeaders(scope=message)
                 is_html = headers.get("content-type", "").startswith("text/html")
                 # Partial (206) and empty (304) responses must stay byte-exact.
                 if is_html and message["status"] in (200, 404):
-                    start = message
-                    return
-                await send(message)
-            elif start is None:
-                await send(message)
-            else:
-                chunks.append(message.get("body", b""))
+                    if "content-length" in headers:
+                        length = int(headers["content-length"]) + len(SCRIPT_TAG)
+                        headers["content-length"] = str(length)
+                    # HEAD has no body to rewrite, but its length is the GET body's.
+                    injector = Injector() if scope["method"] == "GET" else None
+            elif message["type"] == "http.response.body" and injector is not None:
+                body = injector.feed(message.get("body", b""))
                 if not message.get("more_body", False):
-                    await self._send_injected(start, b"".join(chunks), scope, send)
+                    body += injector.finish()
+                message = {**message, "body": body}
+            await send(message)
 
-        await self.app(scope, receive, buffering_send)
-
-    @staticmethod
-    async def _send_injected(start: Message, body: bytes, scope: Scope, send: Send) -> None:
-        headers = MutableHeaders(scope=start)
-        if scope["method"] == "HEAD":
-            # No body to rewrite: the GET body would be longer by exactly the tag.
-            length = int(headers.get("content-length", "0")) + len(SCRIPT_TAG)
-            headers["content-length"] = str(length)
-            await send(start)
-            await send({"type": "http.response.body", "body": b""})
-            return
-        body = inject(body)
-        headers["content-length"] = str(len(body))
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+        await self.app(scope, receive, injecting_send)

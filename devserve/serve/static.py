@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from dataclasses import dataclass
@@ -15,17 +16,19 @@ import anyio.to_thread
 import jinja2
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
 from devserve.errors import DevserveError
 from devserve.media import media_type
+from devserve.serve.requestlog import printable
 
 # Always revalidate: a dev server must never let the browser run yesterday's file.
 _NO_CACHE = {"Cache-Control": "no-cache"}
 _NOT_MODIFIED_HEADERS = ("etag", "last-modified", "cache-control")
 
 Found = tuple[str, os.stat_result]
+log = logging.getLogger("devserve.errors")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,16 @@ class StaticFiles:
         if scope["type"] != "http":
             return
         response = await self._respond(scope)
-        await response(scope, receive, send)
+        try:
+            await response(_without_foreign_range(scope), receive, _length_guard(scope, send))
+        except _FileChanged:
+            # Headers promised a length the file no longer has. Completing the response would
+            # be a lie; closing the connection is what nginx does too. The live-reload watcher
+            # sees the same change and reloads the page.
+            log.warning(
+                "%s changed while being sent; the connection was closed",
+                printable(scope["path"]),
+            )
 
     async def _respond(self, scope: Scope) -> Response:
         if scope["method"] not in ("GET", "HEAD"):
@@ -155,6 +167,45 @@ def _safe_segments(path: str) -> list[str] | None:
             if form.startswith(".") or "/" in form or "\\" in form or "\x00" in form:
                 return None
     return segments
+
+
+class _FileChanged(Exception):
+    """A file grew or shrank while it was being sent."""
+
+
+def _length_guard(scope: Scope, send: Send) -> Send:
+    """``send`` that stops a body from overrunning or falling short of its Content-Length.
+
+    Without it, a file truncated mid-send makes the server raise (a traceback per request), and
+    Starlette's multi-range loop spins on an empty read forever, freezing every origin.
+    """
+    if scope["method"] == "HEAD":
+        return send
+    expected: int | None = None
+    sent = 0
+
+    async def guarded(message: Message) -> None:
+        nonlocal expected, sent
+        if message["type"] == "http.response.start":
+            length = Headers(raw=message.get("headers", [])).get("content-length")
+            expected = int(length) if length is not None and length.isdigit() else None
+        elif message["type"] == "http.response.body" and expected is not None:
+            body = message.get("body", b"")
+            more = message.get("more_body", False)
+            sent += len(body)
+            if sent > expected or (more and not body) or (not more and sent < expected):
+                raise _FileChanged
+        await send(message)
+
+    return guarded
+
+
+def _without_foreign_range(scope: Scope) -> Scope:
+    """RFC 9110 §14.2: a Range in a unit other than bytes (``items=0-1``) is ignored, not a 400."""
+    headers = scope["headers"]
+    if not any(name == b"range" and not value.startswith(b"bytes=") for name, value in headers):
+        return scope
+    return {**scope, "headers": [(name, value) for name, value in headers if name != b"range"]}
 
 
 def _file(found: Found, scope: Scope, *, status: int = 200) -> Response:

@@ -83,14 +83,14 @@ def test_origins_and_instance(instance: Instance) -> None:
 def test_switch_changes_the_next_response_of_that_origin_only(instance: Instance) -> None:
     with httpx.Client() as client:
         before = client.get(
-            f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.test"}
+            f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.localhost"}
         )
-        assert before.headers["access-control-allow-origin"] == "http://a.test"
+        assert before.headers["access-control-allow-origin"] == "http://a.localhost"
         off = httpx.put(f"{instance.control}/api/origins/api/cors", json={"enabled": False}).json()
         assert off["cors"] == {**off["cors"], "enabled": False, "mode": "off", "configured": "on"}
         # Same keep-alive connection: no restart, nothing dropped.
         after = client.get(
-            f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.test"}
+            f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.localhost"}
         )
         assert "access-control-allow-origin" not in after.headers
     assert instance.acao(instance.other) == f"http://127.0.0.1:{instance.page}"
@@ -103,8 +103,8 @@ def test_switching_on_an_origin_configured_off_uses_the_permissive_policy(
 ) -> None:
     state = httpx.put(f"{instance.control}/api/origins/page/cors", json={"enabled": True}).json()
     assert state["cors"]["mode"] == "on" and state["cors"]["configured"] == "off"
-    response = httpx.get(f"http://127.0.0.1:{instance.page}/x", headers={"Origin": "http://b.test"})
-    assert response.headers["access-control-allow-origin"] == "http://b.test"
+    response = httpx.get(f"http://127.0.0.1:{instance.page}/x", headers={"Origin": "http://b.localhost"})
+    assert response.headers["access-control-allow-origin"] == "http://b.localhost"
 
 
 def test_bad_switch_requests(instance: Instance) -> None:
@@ -172,7 +172,7 @@ def test_event_stream_reports_requests_switches_and_config(instance: Instance) -
     ).start()
     wait_for(lambda: [k for k, _ in events][:2] == ["origins", "config"])
     assert json.loads(events[1][1]) == {"error": None}
-    httpx.get(f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.test"})
+    httpx.get(f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.localhost"})
     wait_for(lambda: any(k == "request" for k, _ in events))
     request = json.loads(next(d for k, d in events if k == "request"))
     assert {k: request[k] for k in ("origin", "method", "path", "status", "from")} == {
@@ -180,7 +180,7 @@ def test_event_stream_reports_requests_switches_and_config(instance: Instance) -
         "method": "GET",
         "path": "/data",
         "status": 200,
-        "from": "http://a.test",
+        "from": "http://a.localhost",
     }
     httpx.put(f"{instance.control}/api/origins/api/cors", json={"enabled": False})
     wait_for(lambda: [k for k, _ in events].count("origins") == 2)
