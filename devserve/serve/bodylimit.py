@@ -15,8 +15,9 @@ class BodyLimit:
     """Answer 413 (JSON) to a body over ``max_bytes``, before the app holds it in memory.
 
     A declared Content-Length over the limit is refused without reading a byte; a chunked body
-    is counted as it arrives and refused the moment it passes the limit. Either way the
-    connection closes, so a client still sending does not keep it busy.
+    is counted as it arrives and refused the moment it passes the limit. The connection stays
+    open: the server drops the rest of the body as it comes, so the client, which may still be
+    sending, reads the 413 instead of a connection reset.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, *, hint: str) -> None:
@@ -65,7 +66,6 @@ class BodyLimit:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(self.body)).encode()),
-                    (b"connection", b"close"),
                 ],
             }
         )

@@ -1,0 +1,98 @@
+"""HTTP/1.1 over a plain socket: requests no client library would send (bad Host, raw paths)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Reply:
+    """A parsed response: status, headers (lower-case names, last value wins) and body."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+def request_bytes(
+    method: str = "GET",
+    target: str = "/",
+    *,
+    host: str | None = "127.0.0.1",
+    headers: list[tuple[str, str]] | None = None,
+    body: bytes = b"",
+    version: str = "HTTP/1.1",
+) -> bytes:
+    """A request exactly as given: no normalisation of the target, Host only if ``host``."""
+    lines = [f"{method} {target} {version}"]
+    if host is not None:
+        lines.append(f"Host: {host}")
+    lines += [f"{name}: {value}" for name, value in headers or []]
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    lines.append("Connection: close")
+    head = "\r\n".join(lines) + "\r\n\r\n"
+    return head.encode("latin-1") + body
+
+
+def _parse_head(head: bytes) -> Reply:
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return Reply(status=int(status_line.split(" ")[1]), headers=headers)
+
+
+def exchange(port: int, data: bytes, *, timeout: float = 5.0, read_body: bool = True) -> Reply:
+    """Send ``data`` to 127.0.0.1:``port`` and read one response (its body only if asked)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"closed before a response; got {received!r}")
+            received += chunk
+        head, _, rest = received.partition(b"\r\n\r\n")
+        reply = _parse_head(head)
+        if read_body and reply.status not in (204, 304):
+            reply.body = rest + _read_rest(sock, reply, len(rest))
+        return reply
+
+
+def _read_rest(sock: socket.socket, reply: Reply, have: int) -> bytes:
+    length = reply.headers.get("content-length")
+    chunks = []
+    while length is None or have < int(length):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        have += len(chunk)
+    return b"".join(chunks)
+
+
+async def async_exchange(port: int, data: bytes, *, timeout: float = 20.0) -> Reply:
+    """``exchange`` for many connections at once (one event loop, no threads)."""
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+    try:
+        writer.write(data)
+        await writer.drain()
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+        reply = _parse_head(head[:-4])
+        if reply.status not in (204, 304):
+            length = reply.headers.get("content-length")
+            if length is not None:
+                reply.body = await asyncio.wait_for(reader.readexactly(int(length)), timeout)
+            else:
+                reply.body = await asyncio.wait_for(reader.read(), timeout)
+        return reply
+    finally:
+        writer.close()
