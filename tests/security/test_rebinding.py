@@ -96,7 +96,9 @@ def _assert_refused(reply: Reply, status: int) -> None:
 
 
 endpoints = pytest.mark.parametrize(
-    ("kind", "name", "method", "target", "body"), ENDPOINTS, ids=[f"{e[0]}-{e[1]}" for e in ENDPOINTS]
+    ("kind", "name", "method", "target", "body"),
+    ENDPOINTS,
+    ids=[f"{e[0]}-{e[1]}" for e in ENDPOINTS],
 )
 
 

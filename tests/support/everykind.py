@@ -96,7 +96,9 @@ def write_project(root: Path) -> None:
 
 
 @contextmanager
-def every_kind(root: Path, *, settings: str = "", args: tuple[str, ...] = ()) -> Iterator[EveryKind]:
+def every_kind(
+    root: Path, *, settings: str = "", args: tuple[str, ...] = ()
+) -> Iterator[EveryKind]:
     """Write the project into ``root``, run devserve on it, stop it afterwards."""
     write_project(root)
     ports = free_ports(5)

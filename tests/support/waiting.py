@@ -13,7 +13,7 @@ def wait_until(
     timeout: float = 10.0,
     context: Callable[[], str] = lambda: "",
 ) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` (and ``context()``) after ``timeout``."""
+    """Poll ``condition`` until it holds; after ``timeout``, fail naming ``what``."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
