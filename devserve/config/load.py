@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,18 +153,26 @@ def _cross_checks(config: Config) -> list[str]:
                 f"origins.{name}.port: port {dashboard} is the dashboard's "
                 "(devserve.dashboard_port); pick another port, or move the dashboard"
             )
-        if origin.static is not None and not origin.static.is_dir():
+        if origin.static is not None and not _is(origin.static, Path.is_dir):
             problems.append(
                 f"origins.{name}.static: directory {str(origin.static)!r} does not exist; "
                 "create it or fix the path (relative to the config file)"
             )
         for index, route in enumerate(origin.routes):
-            if route.file is not None and not route.file.is_file():
+            if route.file is not None and not _is(route.file, Path.is_file):
                 problems.append(
                     f"origins.{name}.routes[{index}].file: {str(route.file)!r} does not exist; "
                     "create it or fix the path (relative to the config file)"
                 )
     return problems
+
+
+def _is(path: Path, kind: Callable[[Path], bool]) -> bool:
+    """``path.is_dir()`` / ``is_file()``, False where the OS refuses the name (too long, ...)."""
+    try:
+        return kind(path)
+    except OSError:
+        return False
 
 
 def default_config(

@@ -41,7 +41,14 @@ def _check_method(method: str) -> str:
     return method
 
 
+def _check_path(path: Path) -> Path:
+    if "\x00" in str(path):
+        raise ValueError("a path cannot contain a NUL character; fix the path")
+    return path
+
+
 OriginUrl = Annotated[str, AfterValidator(_check_origin)]
+FilePath = Annotated[Path, AfterValidator(_check_path)]
 MethodName = Annotated[str, AfterValidator(_check_method)]
 
 
@@ -133,7 +140,7 @@ class Route(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     json_body: Any = Field(default=None, alias="json")
     body: str | None = None
-    file: Path | None = None
+    file: FilePath | None = None
     delay_ms: int = Field(default=0, ge=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -173,7 +180,7 @@ class Origin(_Strict):
     """One origin: a port with what it serves and its CORS policy."""
 
     port: int = Field(ge=1, le=65535)
-    static: Path | None = Field(default=None, description="Directory served at /.")
+    static: FilePath | None = Field(default=None, description="Directory served at /.")
     spa: bool = Field(
         default=False, description="Unknown extension-less paths fall back to index.html."
     )
