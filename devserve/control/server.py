@@ -24,7 +24,7 @@ from devserve.serve.hosts import HostGuard
 
 CHANNEL = "#control"  # not a valid origin name, so it can share a hub with the pages
 # The control API takes only tiny JSON bodies ({"enabled": true}).
-CONTROL_MAX_BODY_BYTES = 64 * 1024
+CONTROL_MAX_BODY_BYTES = 1024 * 1024
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

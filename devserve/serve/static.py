@@ -64,12 +64,15 @@ class StaticFiles:
         response = await self._respond(scope)
         try:
             await response(_without_foreign_range(scope), receive, _length_guard(scope, send))
-        except _FileChanged:
+        except (_FileChanged, RuntimeError) as exc:
+            # Starlette raises RuntimeError on a multi-range read past the end of the file.
+            if isinstance(exc, RuntimeError) and not _resized(response):
+                raise
             # Headers promised a length the file no longer has. Completing the response would
             # be a lie; closing the connection is what nginx does too. The live-reload watcher
             # sees the same change and reloads the page.
             log.warning(
-                "%s changed while being sent; the connection was closed",
+                "static file %s changed while being sent; the connection was closed",
                 printable(scope["path"]),
             )
 
@@ -177,7 +180,7 @@ def _length_guard(scope: Scope, send: Send) -> Send:
     """``send`` that stops a body from overrunning or falling short of its Content-Length.
 
     Without it, a file truncated mid-send makes the server raise (a traceback per request), and
-    Starlette's multi-range loop spins on an empty read forever, freezing every origin.
+    the multi-range loop of Starlette before 1.0 spins on an empty read, freezing every origin.
     """
     if scope["method"] == "HEAD":
         return send
@@ -198,6 +201,16 @@ def _length_guard(scope: Scope, send: Send) -> Send:
         await send(message)
 
     return guarded
+
+
+def _resized(response: Response) -> bool:
+    """Whether the file behind ``response`` no longer has the size its headers were built on."""
+    if not isinstance(response, FileResponse) or response.stat_result is None:
+        return False
+    try:
+        return os.stat(response.path).st_size != response.stat_result.st_size
+    except OSError:
+        return True
 
 
 def _without_foreign_range(scope: Scope) -> Scope:

@@ -197,9 +197,8 @@ def test_switch_state_follows_changes_made_elsewhere(
     dashboard = open_dashboard(context, instance)
     instance.set_cors("closed", True)  # e.g. `devserve cors closed on` in a terminal
     dashboard.wait_for_selector("#cors-closed:checked")
-    assert (
-        "echoes local origins" in dashboard.locator('tr.origin-row[data-origin="closed"]').inner_text()
-    )
+    row = dashboard.locator('tr.origin-row[data-origin="closed"]').inner_text()
+    assert "echoes local origins" in row
     instance.set_cors("closed", False)
     dashboard.wait_for_selector("#cors-closed:not(:checked)")
 

@@ -103,7 +103,9 @@ def test_switching_on_an_origin_configured_off_uses_the_permissive_policy(
 ) -> None:
     state = httpx.put(f"{instance.control}/api/origins/page/cors", json={"enabled": True}).json()
     assert state["cors"]["mode"] == "on" and state["cors"]["configured"] == "off"
-    response = httpx.get(f"http://127.0.0.1:{instance.page}/x", headers={"Origin": "http://b.localhost"})
+    response = httpx.get(
+        f"http://127.0.0.1:{instance.page}/x", headers={"Origin": "http://b.localhost"}
+    )
     assert response.headers["access-control-allow-origin"] == "http://b.localhost"
 
 

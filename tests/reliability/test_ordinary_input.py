@@ -1,0 +1,235 @@
+"""Ordinary bad input gets an answer or one `error:` line, never a traceback (issue #12, item 6)."""
+
+from __future__ import annotations
+
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from devserve.config import parse_config
+from devserve.serve.origin import build_origin
+from tests.conftest import run_command
+from tests.support.everykind import EveryKind
+from tests.support.rawhttp import exchange, request_bytes
+from tests.support.waiting import wait_until
+
+MiB = 1024 * 1024
+
+
+def _clean(fortress: EveryKind) -> None:
+    output = fortress.server.output()
+    assert "Traceback" not in output and "Exception in ASGI" not in output, output[-3000:]
+
+
+def _logged(fortress: EveryKind, needle: str) -> None:
+    wait_until(lambda: needle in fortress.server.output(), needle, context=fortress.server.output)
+
+
+def test_a_half_sent_body_is_one_log_line(fortress: EveryKind) -> None:
+    with socket.create_connection(("127.0.0.1", fortress.api)) as sock:
+        sock.sendall(
+            b'POST /echo/half-sent HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n{"a"'
+        )
+    _logged(fortress, "/echo/half-sent -")
+    _clean(fortress)
+
+
+def test_a_garbage_chunked_body_is_a_bad_request(fortress: EveryKind) -> None:
+    data = (
+        b"POST /echo/garbage HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\nzz-not-hex\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", fortress.api), timeout=5) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer == b"" or answer.split(b" ")[1] in (b"400", b"200")
+    assert exchange(fortress.api, request_bytes("GET", "/data", host="localhost")).status == 200
+    _clean(fortress)
+
+
+def test_deeply_nested_json_is_no_crash(fortress: EveryKind, http: httpx.Client) -> None:
+    body = b"[" * 100_000
+    route = http.post(f"http://127.0.0.1:{fortress.api}/echo/deep", content=body)
+    assert route.status_code == 200 and route.json()["json"] == "None"
+    control = http.put(
+        f"http://127.0.0.1:{fortress.dashboard}/api/origins/api/cors",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert control.status_code == 400
+    _clean(fortress)
+
+
+def test_a_range_in_another_unit_is_ignored(fortress: EveryKind) -> None:
+    reply = exchange(
+        fortress.site,
+        request_bytes("GET", "/hello.txt", host="localhost", headers=[("Range", "items=0-1")]),
+    )
+    assert reply.status == 200 and reply.body == b"hello"
+    partial = exchange(
+        fortress.site,
+        request_bytes("GET", "/hello.txt", host="localhost", headers=[("Range", "bytes=0-1")]),
+    )
+    assert partial.status == 206 and partial.body == b"he"
+
+
+@pytest.fixture
+def big_file(fortress: EveryKind) -> Iterator[Path]:
+    path = fortress.root / "web" / "big.bin"
+    with path.open("wb") as file:
+        file.truncate(64 * MiB)  # larger than socket buffers: the server is mid-send
+    yield path
+    path.unlink()
+
+
+@pytest.mark.parametrize("ranges", [None, "bytes=0-0,16777216-50331647"], ids=["whole", "ranges"])
+def test_a_file_truncated_while_sent_closes_that_connection_only(
+    fortress: EveryKind, big_file: Path, ranges: str | None
+) -> None:
+    headers = [("Range", ranges)] if ranges else []
+    with socket.create_connection(("127.0.0.1", fortress.site), timeout=10) as sock:
+        sock.sendall(request_bytes("GET", "/big.bin", host="localhost", headers=headers))
+        assert sock.recv(65536).split(b" ")[1] in (b"200", b"206")
+        big_file.write_bytes(b"short")
+        received = 0
+        while chunk := sock.recv(MiB):
+            received += len(chunk)
+    assert received < 64 * MiB  # the connection was closed, not padded
+    # Not frozen: Starlette's multi-range loop used to spin on the empty reads.
+    start = time.monotonic()
+    assert exchange(fortress.api, request_bytes("GET", "/data", host="localhost")).status == 200
+    assert time.monotonic() - start < 1
+    _logged(fortress, "changed while being sent")
+    _clean(fortress)
+
+
+def test_a_missing_mock_file_names_the_route_not_the_path(tmp_path: Path) -> None:
+    (tmp_path / "data.json").write_text("{}")
+    config = parse_config(
+        {"origins": {"api": {"port": 8001, "cors": "on", "routes": [
+            {"path": "/d", "file": "data.json"}
+        ]}}},
+        path=tmp_path / "devserve.toml",
+        label="t",
+    )  # fmt: skip
+    app = build_origin("api", config.origins["api"], config.devserve).app
+    client = TestClient(app, base_url="http://127.0.0.1:8001")
+    (tmp_path / "data.json").unlink()
+    response = client.get("/d", headers={"Origin": "http://localhost:8000"})
+    assert response.status_code == 500
+    assert "route /d" in response.text and "No such file" in response.text
+    assert str(tmp_path) not in response.text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["init", "afile.txt"], "it is a file, not a folder"),
+        (["init", "/proc/nope"], "/proc/nope"),
+        (["check-config", "-c", "deep.toml"], "nested too deeply"),
+    ],
+)
+def test_cli_user_errors_are_one_error_line(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "afile.txt").write_text("mine")
+    (tmp_path / "deep.toml").write_text("a = " + "[" * 5000 + "]" * 5000)
+    result = run_command(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+    assert (tmp_path / "afile.txt").read_text() == "mine"
+
+
+def _serve_forever(handle: Callable[[socket.socket], None]) -> tuple[int, Callable[[], None]]:
+    """A one-connection-at-a-time TCP server in a thread; its port and a stop function."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def loop() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed
+            threading.Thread(target=_guarded, args=(handle, connection), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+
+    def close() -> None:
+        stop.set()
+        listener.close()
+
+    return listener.getsockname()[1], close
+
+
+def _guarded(handle: Callable[[socket.socket], None], connection: socket.socket) -> None:
+    try:
+        with connection:
+            connection.recv(65536)
+            handle(connection)
+    except OSError:
+        pass  # the check went away: that is the point
+
+
+def _endless_body(connection: socket.socket) -> None:
+    connection.sendall(
+        b"HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/plain\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+    while True:
+        connection.sendall(chunk)
+
+
+def _trickled_headers(connection: socket.socket) -> None:
+    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+        connection.sendall(bytes([byte]))
+        time.sleep(0.2)
+
+
+def _check(port: int, timeout: float) -> tuple[subprocess.CompletedProcess[str], float]:
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "devserve", "check", f"http://127.0.0.1:{port}/",
+         "--origin", "http://localhost:1", "--timeout", str(timeout)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    return result, time.monotonic() - start
+
+
+def test_check_reads_no_endless_body() -> None:
+    port, close = _serve_forever(_endless_body)
+    try:
+        result, seconds = _check(port, 5)
+    finally:
+        close()
+    assert result.returncode == 0, result.stderr
+    assert "ALLOWED" in result.stdout
+    assert seconds < 5
+    # The largest child this test process ever waited for: a check holding the body would be GBs.
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 300 * 1024
+
+
+def test_check_timeout_is_a_total_deadline() -> None:
+    """A server that sends a header byte every 0.2 s never trips a per-read timeout."""
+    port, close = _serve_forever(_trickled_headers)
+    try:
+        result, seconds = _check(port, 1.5)
+    finally:
+        close()
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "timed out" in result.stderr
+    assert seconds < 1.5 + 2  # the deadline, plus starting Python
