@@ -227,6 +227,11 @@ def check_config(config: ConfigOption = None) -> None:
         )
         raise typer.Exit(2)
     loaded = _load(path)
+    from devserve.mocks.check import route_warnings
+
+    for name, origin in loaded.origins.items():
+        for warning in route_warnings(name, origin):
+            typer.echo(f"warning: {path}: {warning}")
     typer.echo(f"{path}: valid, {len(loaded.origins)} origin(s): {', '.join(loaded.origins)}")
 
 
@@ -288,6 +293,23 @@ def cors(
     except DevserveError as exc:
         raise _fail(exc) from None
     typer.echo(control.describe_origin(origin))
+
+
+@app.command()
+def reset(
+    name: Annotated[str, typer.Argument(help="The origin's name in the config.")],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Restart the mock sequences (responses = [...]) of one origin of the running instance."""
+    from devserve.control import client as control
+
+    try:
+        found = control.find_instance(config=config, url=url)
+        origin = control.reset(found, name)
+    except DevserveError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"reset {origin['name']}: sequences start again from their first response")
 
 
 def _engine(value: str) -> str:

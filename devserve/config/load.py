@@ -15,7 +15,7 @@ from devserve.config.messages import (
     describe,
     unsupported_key_problems,
 )
-from devserve.config.model import Config
+from devserve.config.model import Config, Route
 from devserve.errors import ConfigError
 
 CONFIG_NAME = "devserve.toml"
@@ -118,17 +118,27 @@ def _strip_unsupported(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _resolve(base: Path, path: Path | None) -> Path | None:
+    return (base / path).resolve() if path is not None else None
+
+
+def _resolve_route(route: Route, base: Path) -> Route:
+    responses = route.responses
+    if responses is not None:
+        responses = [r.model_copy(update={"file": _resolve(base, r.file)}) for r in responses]
+    return route.model_copy(update={"file": _resolve(base, route.file), "responses": responses})
+
+
 def _resolve_paths(config: Config, base: Path) -> Config:
     origins = {}
     for name, origin in config.origins.items():
-        static = (base / origin.static).resolve() if origin.static is not None else None
-        routes = [
-            route.model_copy(update={"file": (base / route.file).resolve()})
-            if route.file is not None
-            else route
-            for route in origin.routes
-        ]
-        origins[name] = origin.model_copy(update={"static": static, "routes": routes})
+        origins[name] = origin.model_copy(
+            update={
+                "static": _resolve(base, origin.static),
+                "mocks": _resolve(base, origin.mocks),
+                "routes": [_resolve_route(route, base) for route in origin.routes],
+            }
+        )
     return config.model_copy(update={"origins": origins})
 
 
@@ -153,13 +163,10 @@ def _cross_checks(config: Config) -> list[str]:
                 f"origins.{name}.static: directory {str(origin.static)!r} does not exist; "
                 "create it or fix the path (relative to the config file)"
             )
-        for index, route in enumerate(origin.routes):
-            if route.file is not None and not route.file.is_file():
-                problems.append(
-                    f"origins.{name}.routes[{index}].file: {str(route.file)!r} does not exist; "
-                    "create it or fix the path (relative to the config file)"
-                )
-    return problems
+    # Imported here: the mocks package builds on the config package, not the other way round.
+    from devserve.mocks.check import mock_problems
+
+    return problems + mock_problems(config)
 
 
 def default_config(

@@ -7,19 +7,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from devserve.config.model import CorsTable, Origin, Route, Settings
+from devserve.config.model import CorsTable, Match, MockResponse, Origin, Route, Settings
 
 # Keys of the SPEC whose features have not landed yet: reject them loudly rather than ignore them.
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
-    "mocks": "mock folders",
     "resources": "json-server style resources",
     "proxy": "the proxy",
 }
-UNSUPPORTED_ROUTE_KEYS = {
-    "match": "route matching",
-    "fault": "fault simulation",
-}
+UNSUPPORTED_ROUTE_KEYS: dict[str, str] = {}
 
 
 def _keys(model: type[BaseModel], *extra: str) -> list[str]:
@@ -86,6 +82,10 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         return _keys(CorsTable)
     if len(parent) == 4 and parent[2] == "routes":
         return _keys(Route, *UNSUPPORTED_ROUTE_KEYS)
+    if len(parent) == 5 and parent[2] == "routes" and parent[4] == "match":
+        return _keys(Match)
+    if len(parent) == 6 and parent[2] == "routes" and parent[4] == "responses":
+        return _keys(MockResponse)
     return []
 
 

@@ -12,6 +12,9 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
     Tag,
     ValidationInfo,
     field_validator,
@@ -124,21 +127,128 @@ CorsSetting = Annotated[
 ]
 
 
-class Route(_Strict):
-    """One declared mock route."""
+FaultName = Literal["reset", "close", "hang"]
+MatchValue = StrictStr | StrictBool
+
+
+class Match(_Strict):
+    """Conditions on the request; a route answers only when every one given holds."""
+
+    query: dict[str, MatchValue] = Field(
+        default_factory=dict, description='Exact value, "~regex" (full match), true/false.'
+    )
+    headers: dict[str, MatchValue] = Field(default_factory=dict)
+    cookies: dict[str, MatchValue] = Field(default_factory=dict)
+    form: dict[str, MatchValue] = Field(default_factory=dict)
+    json_body: Any = Field(
+        default=None, alias="json", description="A JSON value the request body must contain."
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def has_json(self) -> bool:
+        """Whether ``json`` was given (TOML has no null, so None means "not given")."""
+        return "json_body" in self.model_fields_set
+
+
+class MockResponse(_Strict):
+    """What a mock answers: status, headers and one body, or a fault; with latency."""
+
+    status: StrictInt | str = Field(
+        default=200, description='A status (201), or a template ("{{ 201 if json.id else 422 }}").'
+    )
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: Any = Field(default=None, alias="json")
+    body: str | None = None
+    file: Path | None = None
+    fault: FaultName | None = Field(
+        default=None, description="reset (TCP reset), close (no response) or hang (never answer)."
+    )
+    delay_ms: int = Field(default=0, ge=0)
+    jitter_ms: int = Field(default=0, ge=0, description="Up to this much extra random latency.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_or_template(cls, status: object) -> object:
+        if isinstance(status, bool) or not isinstance(status, int | str):
+            raise ValueError(f"expected a status number or a template string (got {status!r})")
+        if isinstance(status, int) and not 100 <= status <= 599:
+            raise ValueError(f"a status is between 100 and 599 (got {status})")
+        if isinstance(status, str) and "{{" not in status:
+            raise ValueError(
+                f"write a number (status = 201) or a template such as "
+                f'"{{{{ 201 if json.id else 422 }}}}" (got {status!r})'
+            )
+        return status
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name in headers:
+            if not _METHOD.match(name):
+                raise ValueError(f"{name!r} is not a valid header name")
+        return headers
+
+    @model_validator(mode="after")
+    def _one_body(self) -> MockResponse:
+        given = [name for name, value in self._bodies() if value is not None]
+        if len(given) > 1:
+            raise ValueError(f"give only one of json, body or file (found {', '.join(given)})")
+        if given and self.fault is not None:
+            raise ValueError(
+                f"fault = {self.fault!r} sends no response, so {given[0]} is never sent; "
+                "remove one of them"
+            )
+        return self
+
+    def _bodies(self) -> list[tuple[str, object]]:
+        return [("json", self.json_body), ("body", self.body), ("file", self.file)]
+
+
+# Keys that describe one response: with ``responses``, they go on each item instead.
+RESPONSE_KEYS = ("status", "json_body", "body", "file", "fault")
+
+
+class Behaviour(MockResponse):
+    """A response, or a sequence of them, and the conditions for answering at all.
+
+    A route is a Behaviour plus its method and path; a mock folder's ``.mock.json`` file is
+    a Behaviour whose method and path come from its file name.
+    """
+
+    match: Match | None = Field(
+        default=None, description="Answer only requests that also match these conditions."
+    )
+    responses: list[MockResponse] | None = Field(
+        default=None, min_length=1, description="A sequence of responses, one per request."
+    )
+    order: Literal["cycle", "random", "once-then-last"] = Field(
+        default="cycle", description="How the responses follow each other."
+    )
+
+    @model_validator(mode="after")
+    def _responses_or_one(self) -> Behaviour:
+        if self.responses is not None:
+            both = [k for k in RESPONSE_KEYS if k in self.model_fields_set]
+            if both:
+                key = "json" if both[0] == "json_body" else both[0]
+                raise ValueError(
+                    f"with responses = [...], put {key} on each response, not on the route "
+                    "(the route's headers, delay_ms and jitter_ms apply to all of them)"
+                )
+        return self
+
+
+class Route(Behaviour):
+    """One declared mock route: which requests it answers, and its response(s)."""
 
     method: MethodName | list[MethodName] = Field(
         default="GET", description='"GET", a list, or "*" for any.'
     )
     path: str = Field(description="Starlette path syntax, e.g. /users/{id:int}.")
-    status: int = Field(default=200, ge=100, le=599)
-    headers: dict[str, str] = Field(default_factory=dict)
-    json_body: Any = Field(default=None, alias="json")
-    body: str | None = None
-    file: Path | None = None
-    delay_ms: int = Field(default=0, ge=0)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @field_validator("path")
     @classmethod
@@ -152,17 +262,6 @@ class Route(_Strict):
                 f"not a valid Starlette path ({exc}); e.g. '/users/{{id:int}}'"
             ) from None
         return path
-
-    @model_validator(mode="after")
-    def _one_body(self) -> Route:
-        given = [
-            name
-            for name, value in (("json", self.json_body), ("body", self.body), ("file", self.file))
-            if value is not None
-        ]
-        if len(given) > 1:
-            raise ValueError(f"give only one of json, body or file (found {', '.join(given)})")
-        return self
 
     @property
     def methods(self) -> list[str] | None:
@@ -182,6 +281,9 @@ class Origin(_Strict):
     cors: CorsSetting = Field(default="off")
     delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
     routes: list[Route] = Field(default_factory=list)
+    mocks: Path | None = Field(
+        default=None, description="A mock folder: users.json answers GET /users."
+    )
 
 
 class Settings(_Strict):
@@ -194,6 +296,12 @@ class Settings(_Strict):
     live_reload: bool = Field(default=True, description="Inject the live-reload script in pages.")
     allowed_hosts: list[str] = Field(
         default_factory=list, description="Extra Host header names accepted."
+    )
+    template_timeout_ms: int = Field(
+        default=1000, ge=1, le=60_000, description="Time limit for rendering one mock response."
+    )
+    template_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Size limit of one rendered mock response."
     )
 
     @field_validator("dashboard_port", mode="before")

@@ -71,6 +71,17 @@ def set_cors(instance: Instance, name: str, enabled: bool) -> dict[str, Any]:
     return result
 
 
+def reset(instance: Instance, name: str) -> dict[str, Any]:
+    result: dict[str, Any] = _request(
+        "POST",
+        f"{instance.url}/api/origins/{name}/reset",
+        where=instance.url,
+        json={},
+        names=[o["name"] for o in origins(instance)],
+    )
+    return result
+
+
 def _request(
     method: str,
     url: str,

@@ -1,21 +1,25 @@
-"""Build one origin's ASGI app from its config: routes, static files, CORS, delay, Host guard."""
+"""Build one origin's ASGI app: mock layers, static files, CORS, delay, Host guard, request log."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from starlette.responses import PlainTextResponse
-from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
+from devserve.errors import ConfigError
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints
-from devserve.mocks.routes import build_routes
+from devserve.mocks.check import route_warnings
+from devserve.mocks.folders import MockFolder
+from devserve.mocks.limits import Limits
+from devserve.mocks.routes import MockRoutes, compile_routes, not_found
 from devserve.serve.hosts import HostGuard
 from devserve.serve.requestlog import Observer, RequestLog
 from devserve.serve.static import StaticFiles
@@ -32,6 +36,7 @@ class OriginApp:
     config: Origin
     switch: CorsSwitch
     app: ASGIApp
+    reset: Callable[[], None] = field(default=lambda: None)
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
@@ -39,13 +44,11 @@ class OriginApp:
         if self.config.routes:
             count = len(self.config.routes)
             parts.append(f"{count} route{'s' if count != 1 else ''}")
+        if self.config.mocks is not None:
+            parts.append(f"mocks {self.config.mocks}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
         return parts or ["nothing (404 for every path)"]
-
-
-async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    await PlainTextResponse(f"Not Found: {scope['path']}\n", status_code=404)(scope, receive, send)
 
 
 class ErrorResponses:
@@ -98,16 +101,29 @@ def build_origin(
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
     """
-    fallback: ASGIApp = _not_found
+    # The layers, first to answer wins: routes, mock folder, static files (README "Mocks").
+    fallback: ASGIApp = not_found(config.routes)
     if config.static is not None:
         fallback = StaticFiles(config.static, spa=config.spa)
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
-    # Routes win over static files; anything no route answers falls through to the static app.
-    app: ASGIApp = Router(
-        routes=build_routes(config.routes), default=fallback, redirect_slashes=False
-    )
-    app = ErrorResponses(app, name)
+    limits = Limits.of(settings)
+    folder = None
+    if config.mocks is not None:
+        fallback = folder = MockFolder(config.mocks, fallback, limits)
+    problems: list[str] = []
+    routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
+    if problems:  # load_config reports these first; a hand-built config can still get here
+        raise ConfigError(problems)
+    for warning in route_warnings(name, config):
+        errors.warning("warning: %s", warning)
+
+    def reset() -> None:
+        routes.reset()
+        if folder is not None:
+            folder.reset()
+
+    app: ASGIApp = ErrorResponses(routes, name)
     switch = CorsSwitch(resolve(config.cors))
     app = CorsMiddleware(app, switch)
     # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
@@ -119,4 +135,4 @@ def build_origin(
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
         app = ReservedEndpoints(app, hub=hub, origin=name)
     app = HostGuard(app, settings.allowed_hosts)
-    return OriginApp(name=name, config=config, switch=switch, app=app)
+    return OriginApp(name=name, config=config, switch=switch, app=app, reset=reset)

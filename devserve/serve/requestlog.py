@@ -16,6 +16,8 @@ log = logging.getLogger("devserve.requests")
 
 # Where the CORS verdict of a response is left for the log (set by the verdict middleware).
 VERDICT_KEY = "devserve.verdict"
+# Why a response is what it is, when that is not obvious (a mock's 500, a fault), for the log.
+NOTE_KEY = "devserve.note"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class RequestRecord:
     source: str | None
     cors: Verdict | None
     time: str
+    note: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         cors = self.cors
@@ -53,6 +56,7 @@ class RequestRecord:
                 "note": cors.note if cors else None,
             },
             "time": self.time,
+            "note": self.note,
         }
 
     def line(self) -> str:
@@ -66,7 +70,13 @@ class RequestRecord:
                 verdict += f" ({self.cors.note})"
         status = self.status or "-"
         head = f"{self.origin:<10} {self.method:<7} {self.path} {status} {self.ms:.0f}ms"
-        return head + source + verdict
+        note = f"  ({_printable(self.note)})" if self.note else ""
+        return head + note + source + verdict
+
+
+def _printable(text: str) -> str:
+    """A note quotes request data: no terminal escapes, one line (SPEC §6)."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:500])
 
 
 Observer = Callable[[RequestRecord], None]
@@ -105,6 +115,7 @@ class RequestLog:
                 source=Headers(scope=scope).get("origin"),
                 cors=scope.get(VERDICT_KEY),
                 time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                note=scope.get(NOTE_KEY),
             )
             log.info("%s", record.line())
             if self.observer is not None:

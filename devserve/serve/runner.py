@@ -26,6 +26,7 @@ from devserve.errors import DevserveError
 from devserve.live.events import Event, Hub
 from devserve.live.reload import ReloadHub
 from devserve.live.watcher import DevFilter, plan, watch_roots
+from devserve.mocks.faults import HTTP_PROTOCOL
 from devserve.serve.binding import bind, is_loopback, url_host
 from devserve.serve.origin import OriginApp, build_origin
 from devserve.serve.requestlog import RequestRecord
@@ -132,6 +133,7 @@ class Runner:
                 log_config=None,
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
                 server_header=False,
+                http=HTTP_PROTOCOL,  # puts the connection in the scope, for mock faults
             )
         )
         task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -241,6 +243,8 @@ class Runner:
             self._report_config(exc.message)
             log.error("config error, still serving the last good config:\n%s", _indent(exc.message))
             return
+        for entry in self.running.values():
+            entry.app.reset()  # mock sequences start over with a new config
         self._report_config(None)
         self._publish_origins()
 
@@ -307,6 +311,13 @@ class Runner:
         state = "on" if enabled else "off"
         log.info("CORS of '%s' switched %s: %s", name, state, origin.switch.describe())
         self._publish_origins()
+        return self._origin_state(origin)
+
+    def reset(self, name: str) -> dict[str, Any]:
+        """Restart one origin's mock sequences. KeyError if unknown."""
+        origin = self.running[name].app
+        origin.reset()
+        log.info("mocks of '%s' reset: sequences start over", name)
         return self._origin_state(origin)
 
     def control_events(self) -> list[Event]:

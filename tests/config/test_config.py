@@ -128,7 +128,6 @@ def test_no_origins(tmp_path: Path) -> None:
     [
         ("[origins.x]\nport = 2\nproxy = 'http://127.0.0.1:9'\n", "origins.x.proxy"),
         ("[origins.x]\nport = 2\nresources = 'db.json'\n", "origins.x.resources"),
-        ("[origins.x]\nport = 2\nmocks = 'mocks'\n", "origins.x.mocks"),
     ],
 )
 def test_later_features_are_rejected_not_ignored(tmp_path: Path, snippet: str, key: str) -> None:
