@@ -100,10 +100,10 @@ def _unknown_key(loc: tuple[str | int, ...]) -> str:
     return "unknown key; remove it"
 
 
-def _message(error: Any) -> tuple[str, str]:
+def _message(error: Any, within: tuple[str | int, ...] = ()) -> tuple[str, str]:
     """Return (extra key path suffix, message) for one pydantic error."""
     kind = error["type"]
-    loc = tuple(error["loc"])
+    loc = within + tuple(error["loc"])
     given = error.get("input")
     if kind == "extra_forbidden":
         return "", _unknown_key(loc)
@@ -135,11 +135,19 @@ def _message(error: Any) -> tuple[str, str]:
     return "", message
 
 
-def describe(exc: ValidationError) -> list[str]:
-    """One line per pydantic error, in the user's terms."""
+# Where a route's keys sit in a config: a mock-folder envelope has the same keys.
+ROUTE = ("origins", "-", "routes", 0)
+
+
+def describe(exc: ValidationError, *, within: tuple[str | int, ...] = ()) -> list[str]:
+    """One line per pydantic error, in the user's terms.
+
+    ``within``: where the validated table sits in a config (``ROUTE`` for a route's keys), so
+    an unknown key gets the right suggestions; it is not part of the key paths shown.
+    """
     problems = []
     for error in exc.errors():
         loc = tuple(error["loc"])
-        suffix, message = _message(error)
+        suffix, message = _message(error, within)
         problems.append(f"{key_path(loc)}{suffix}: {message}")
     return problems

@@ -36,7 +36,7 @@ import anyio.to_thread
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from devserve.config.messages import describe
+from devserve.config.messages import ROUTE, describe
 from devserve.config.model import Behaviour
 from devserve.mocks.behaviour import Candidates, CompiledBehaviour, compile_behaviour, fail
 from devserve.mocks.limits import Limits
@@ -187,7 +187,7 @@ def read_mock(file: Path, parsed: FileName, relative: str) -> Behaviour:
     try:
         return Behaviour.model_validate(data)
     except ValidationError as exc:
-        raise InvalidMock(f"{relative}: {'; '.join(describe(exc))}") from None
+        raise InvalidMock(f"{relative}: {'; '.join(describe(exc, within=ROUTE))}") from None
 
 
 def folder_problems(root: Path, limits: Limits) -> list[str]:

@@ -21,6 +21,10 @@ from devserve.mocks.templates import Node, RenderError, as_text, compile_value
 _FORBIDDEN_IN_HEADERS = ("\r", "\n", "\x00")
 
 
+class _Invalid(Exception):
+    """What a template gave cannot be sent: ``key: why``."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     status: int
@@ -33,6 +37,7 @@ class Rendered:
 class ResponseTemplate:
     """A response ready to render: every template in it compiled."""
 
+    where: str  # its key path, for the reasons of a 500
     spec: MockResponse
     status: Node
     headers: tuple[tuple[str, Node], ...]
@@ -62,15 +67,16 @@ def compile_response(
             value, env=env, where=f"{where}.{key}", problems=problems, names=names, literal=literal
         )
 
+    status = compiled(spec.status, "status")
+    headers = tuple(
+        (name, compiled(value, f"headers.{name}")) for name, value in spec.headers.items()
+    )
     content = None
     if spec.json_body is not None:
         content = compiled(spec.json_body, "json")
     elif spec.body is not None:
         content = compiled(spec.body, "body")
-    headers = tuple(
-        (name, compiled(value, f"headers.{name}")) for name, value in spec.headers.items()
-    )
-    return ResponseTemplate(spec, compiled(spec.status, "status"), headers, content, spec.file)
+    return ResponseTemplate(where, spec, status, headers, content, spec.file)
 
 
 def render_response(
@@ -81,6 +87,18 @@ def render_response(
     max_bytes: int,
 ) -> Rendered:
     """Render status, headers and body; RenderError says what went wrong where."""
+    try:
+        return _render(template, data, extra_headers, max_bytes)
+    except _Invalid as exc:  # a template's own errors name their key already
+        raise RenderError(f"{template.where}.{exc}") from exc
+
+
+def _render(
+    template: ResponseTemplate,
+    data: dict[str, Any],
+    extra_headers: Sequence[tuple[str, Node]],
+    max_bytes: int,
+) -> Rendered:
     spec = template.spec
     status = _status(template.status.render(data))
     headers: dict[str, tuple[str, str]] = {}
@@ -92,7 +110,7 @@ def render_response(
         try:
             text = json.dumps(template.content.render(data), ensure_ascii=False, allow_nan=False)
         except (ValueError, TypeError) as exc:
-            raise RenderError(f"json: the value is not valid JSON ({exc})") from exc
+            raise _Invalid(f"json: the value is not valid JSON ({exc})") from exc
         content, media = text.encode(), "application/json"
     elif spec.body is not None:
         assert template.content is not None
@@ -104,15 +122,19 @@ def render_response(
         try:
             content = template.file.read_bytes()  # on every request: edits show at once
         except OSError as exc:
-            raise RenderError(f"file: cannot read {str(template.file)!r} ({exc})") from exc
+            raise _Invalid(f"file: cannot read {str(template.file)!r} ({exc})") from exc
         media = media_type(template.file.name)
     else:
         content = b""
     if len(content) > max_bytes:
-        raise RenderError(f"the response is over the size limit of {max_bytes:,} bytes")
+        raise _Invalid(f"{_kind(spec)}: over the size limit of {max_bytes:,} bytes")
     if "content-type" in headers:
         media = None
     return Rendered(status, list(headers.values()), content, media)
+
+
+def _kind(spec: MockResponse) -> str:
+    return "json" if spec.json_body is not None else "body" if spec.body is not None else "file"
 
 
 def _status(value: Any) -> int:
@@ -121,18 +143,18 @@ def _status(value: Any) -> int:
     except (TypeError, ValueError):
         status = -1
     if not 100 <= status <= 599:
-        raise RenderError(f"status: {value!r} is not an HTTP status (100-599)")
+        raise _Invalid(f"status: {value!r} is not an HTTP status (100-599)")
     return status
 
 
 def _header_value(name: str, value: Any) -> str:
     text = "" if value is None else as_text(value)
     if any(char in text for char in _FORBIDDEN_IN_HEADERS):
-        raise RenderError(f"headers.{name}: the value contains a line break or NUL")
+        raise _Invalid(f"headers.{name}: the value contains a line break or NUL")
     try:
         text.encode("latin-1")
     except UnicodeEncodeError:
-        raise RenderError(
+        raise _Invalid(
             f"headers.{name}: the value has characters outside Latin-1; percent-encode them"
         ) from None
     return text

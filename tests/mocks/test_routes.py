@@ -6,18 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from starlette.testclient import TestClient
-
-from devserve.config import parse_config
-from devserve.serve.origin import build_origin
-
-
-def client(tmp_path: Path, origin: dict[str, Any]) -> TestClient:
-    config = parse_config(
-        {"origins": {"api": {"port": 8001, **origin}}}, path=tmp_path / "devserve.toml", label="t"
-    )
-    app = build_origin("api", config.origins["api"], config.devserve).app
-    return TestClient(app, base_url="http://127.0.0.1:8001")
+from tests.mocks.conftest import mock_client as client
 
 
 def test_json_route_with_templates(tmp_path: Path) -> None:
