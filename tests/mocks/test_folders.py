@@ -78,7 +78,10 @@ def test_envelopes_headers_query_variants_and_sequences(tmp_path: Path, mocks: P
     write(
         mocks,
         "jobs.POST.mock.json",
-        {"order": "once-then-last", "responses": [{"status": 202}, {"status": 200, "json": "done"}]},
+        {
+            "order": "once-then-last",
+            "responses": [{"status": 202}, {"status": 200, "json": "done"}],
+        },
     )
     write(mocks, "raw.mock.json", {"body": "{{ not a template }}", "status": 203})
     api = mock_client(tmp_path, {"mocks": "mocks"})

@@ -33,7 +33,11 @@ def test_query_cookies_presence_and_absence(tmp_path: Path) -> None:
         tmp_path,
         {
             "routes": [
-                {"path": "/p", "match": {"query": {"page": "2", "sort": "~(asc|desc)"}}, "body": "2"},
+                {
+                    "path": "/p",
+                    "match": {"query": {"page": "2", "sort": "~(asc|desc)"}},
+                    "body": "2",
+                },
                 {"path": "/p", "match": {"query": {"draft": True}}, "body": "has draft"},
                 {"path": "/p", "match": {"cookies": {"session": False}}, "body": "anonymous"},
                 {"path": "/p", "match": {"query": {"lit": "~~x"}}, "body": "literal"},
@@ -56,7 +60,9 @@ def test_json_subset_and_form_fields(tmp_path: Path) -> None:
                 {
                     "method": "POST",
                     "path": "/orders",
-                    "match": {"json": {"customer": {"tier": "gold"}, "items": [{"sku": "~A-\\d+"}]}},
+                    "match": {
+                        "json": {"customer": {"tier": "gold"}, "items": [{"sku": "~A-\\d+"}]}
+                    },
                     "json": {"discount": 10},
                 },
                 {

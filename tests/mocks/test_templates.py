@@ -110,7 +110,9 @@ def test_form_bodies_urlencoded_and_multipart(tmp_path: Path) -> None:
     )
     stripe_like = api.post("/v1/customers", data={"email": "a@b.test", "metadata[plan]": "pro"})
     assert stripe_like.json() == {"email": "a@b.test", "meta": "pro"}
-    upload = api.post("/upload", data={"title": "x"}, files={"file": ("a.txt", b"abc", "text/plain")})
+    upload = api.post(
+        "/upload", data={"title": "x"}, files={"file": ("a.txt", b"abc", "text/plain")}
+    )
     assert upload.json() == {
         "title": "x",
         "file": {"filename": "a.txt", "content_type": "text/plain", "size": 3},
