@@ -219,7 +219,13 @@
       el("td", { class: "time", textContent: clock(record.time), title: record.time || "" }),
       el("td", { class: "origin", textContent: record.origin }),
       el("td", { class: "method", textContent: record.method }),
-      el("td", { class: "path", textContent: record.path }),
+      el(
+        "td",
+        { class: "path" },
+        record.path,
+        // Why a mock answered 500 or broke the connection (a template error, a fault).
+        record.note ? el("span", { class: "mock-note", textContent: record.note }) : null,
+      ),
       el("td", {
         class: `status ${statusClass(record.status)}`,
         textContent: record.status ? String(record.status) : "—",

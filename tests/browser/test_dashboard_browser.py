@@ -382,7 +382,10 @@ def test_log_rows_show_verdicts_and_filter_blocked_only(
             ("config", {"error": "devserve.toml: origins.api.prot: unknown key"}),
             ("request", _record("api", 200, "allowed")),
             ("request", _record("api", 200, "blocked", reason=reason, note=note)),
-            ("request", _record("page", 404, None)),
+            (
+                "request",
+                {**_record("page", 500, None), "note": "GET /x: json.n: ZeroDivisionError"},
+            ),
             ("reload", {"origin": "page", "kind": "reload"}),
         ),
     )
@@ -392,12 +395,14 @@ def test_log_rows_show_verdicts_and_filter_blocked_only(
     rows = page.locator("#log tr.log-row")
     seen = rows.evaluate_all("(trs) => trs.map((tr) => ({...tr.dataset}))")
     assert [(r["origin"], r["verdict"], r["status"]) for r in seen] == [
-        ("page", "", "404"),  # newest first
+        ("page", "", "500"),  # newest first
         ("api", "blocked", "200"),
         ("api", "allowed", "200"),
     ]
     blocked_row = page.locator('#log tr.log-row[data-verdict="blocked"]')
     assert reason in blocked_row.inner_text() and note in blocked_row.inner_text()
+    # A mock's reason for a 500 is on its row, under the path.
+    assert "json.n: ZeroDivisionError" in rows.first.locator("td.path").inner_text()
     background = blocked_row.locator("td").first.evaluate("(td) => getComputedStyle(td).boxShadow")
     assert background != "none"  # blocked rows stand out
 
