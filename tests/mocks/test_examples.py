@@ -99,3 +99,16 @@ def test_stripe_balance_is_flaky() -> None:
     api = example("stripe", "stripe")
     auth = {"Authorization": "Bearer sk_test_123"}
     assert [api.get("/v1/balance", headers=auth).status_code for _ in range(4)] == [500, 200] * 2
+
+
+def test_the_init_scaffold_shows_typed_templates_and_matching(tmp_path: Path) -> None:
+    assert run_command("init", str(tmp_path), cwd=tmp_path).returncode == 0
+    config = load_config(tmp_path / "devserve.toml")
+    app = build_origin("api", config.origins["api"], config.devserve).app
+    api = TestClient(app, base_url="http://127.0.0.1:8001")
+    assert api.get("/users/1").status_code == 401
+    user = api.get("/users/1", headers={"Authorization": "Bearer dev-token"}).json()
+    assert user == {"id": 1, "name": "User 1", "email": "user1@example.test", "admin": True}
+    created = api.post("/users", json={"name": "Grace"})
+    assert created.status_code == 201 and isinstance(created.json()["id"], int)
+    assert api.post("/users", json={}).status_code == 422
