@@ -36,7 +36,14 @@ method = "POST"
 path = "/users/{{id:int}}"
 status = "{{{{ 201 if json.name else 422 }}}}"
 headers = {{ X-Total-Count = "{{{{ json.tags|length }}}}" }}
-json = {{ id = "{{{{ path.id }}}}", name = "{{{{ json.name }}}}", tags = "{{{{ json.tags }}}}", next = "{{{{ query.page|int + 1 }}}}", admin = "{{{{ json.admin }}}}", note = "{{{{ json.missing }}}}", label = "#{{{{ path.id }}}}" }}
+[origins.api.routes.json]
+id = "{{{{ path.id }}}}"
+name = "{{{{ json.name }}}}"
+tags = "{{{{ json.tags }}}}"
+next = "{{{{ query.page|int + 1 }}}}"
+admin = "{{{{ json.admin }}}}"
+note = "{{{{ json.missing }}}}"
+label = "#{{{{ path.id }}}}"
 
 [[origins.api.routes]]
 path = "/broken"

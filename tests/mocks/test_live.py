@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Devserve, free_ports, run_devserve
+from tests.conftest import Devserve, free_ports, run_command, run_devserve
 
 CONFIG = """
 [devserve]
@@ -36,7 +36,8 @@ fault = "hang"
 
 [[origins.api.routes]]
 path = "/loop"
-body = "{{% for i in range(query.n|int) %}}{{% for j in range(query.n|int) %}}.{{% endfor %}}{{% endfor %}}"
+body = '''{{% for i in range(query.n|int) %}}
+{{% for j in range(query.n|int) %}}.{{% endfor %}}{{% endfor %}}'''
 
 [[origins.api.routes]]
 path = "/power"
@@ -44,7 +45,8 @@ json = {{ n = "{{{{ query.a|int ** query.b|int }}}}" }}
 
 [[origins.api.routes]]
 path = "/calls"
-body = "{{% macro f(n) %}}{{% if n < 40 %}}{{{{ f(n + 1) }}}}{{{{ f(n + 1) }}}}{{% endif %}}{{% endmacro %}}{{{{ f(0) }}}}"
+body = '''{{% macro f(n) %}}{{% if n < 40 %}}{{{{ f(n + 1) }}}}{{{{ f(n + 1) }}}}{{% endif %}}
+{{% endmacro %}}{{{{ f(0) }}}}'''
 
 [[origins.api.routes]]
 path = "/seq"
@@ -150,6 +152,14 @@ def test_sequences_reset_by_the_control_api(server: Devserve) -> None:
     assert httpx.post(control, json={}).json()["name"] == "api"
     assert httpx.get(url(server, "/seq")).text == "one"
     assert httpx.post(url(server, "/api/origins/nope/reset", 2), json={}).status_code == 404
+    assert httpx.get(url(server, "/seq")).text == "two"
+    config = server.log_path.parent / "devserve.toml"
+    result = run_command("reset", "api", "-c", str(config), cwd=config.parent)
+    assert result.returncode == 0, result.stderr
+    assert "reset api" in result.stdout
+    assert httpx.get(url(server, "/seq")).text == "one"
+    unknown = run_command("reset", "nope", "-c", str(config), cwd=config.parent)
+    assert unknown.returncode == 2 and "no origin named 'nope'" in unknown.stderr
 
 
 def test_ctrl_c_stops_even_while_requests_hang_or_run_away(server: Devserve) -> None:
