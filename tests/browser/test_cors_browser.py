@@ -198,7 +198,7 @@ def test_404_is_readable_on_an_enabled_origin(page: Page, origins: Origins) -> N
     for name in ("on", "star", "list", "narrow"):
         assert got[name]["readable"], (name, got[name])
         assert got[name]["status"] == 404
-        assert "Not Found" in got[name]["body"]
+        assert "no route for GET /missing" in got[name]["body"]
     for name in ("off", "other"):
         assert got[name] == {"readable": False, "error": "TypeError: Failed to fetch"}
 
