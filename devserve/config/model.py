@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -128,7 +129,18 @@ CorsSetting = Annotated[
 
 
 FaultName = Literal["reset", "close", "hang"]
-MatchValue = StrictStr | StrictBool
+
+
+def _match_value(value: object) -> object:
+    if not isinstance(value, str | bool):
+        raise ValueError(
+            f'expected text ("2", "~regex") or true/false for present/absent (got {value!r}); '
+            'write numbers in quotes: page = "2"'
+        )
+    return value
+
+
+MatchValue = Annotated[StrictStr | StrictBool, BeforeValidator(_match_value)]
 
 
 class Match(_Strict):

@@ -154,3 +154,11 @@ body = "reachable"
     warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1
     assert "origins.api.routes[1] (GET /users/{uid}) never answers: routes[0]" in warnings[0]
+
+
+def test_a_number_in_match_says_to_quote_it(tmp_path: Path) -> None:
+    found = config_problems(tmp_path, {"routes": [{"path": "/x", "match": {"query": {"page": 2}}}]})
+    assert found == [
+        'origins.api.routes[0].match.query.page: expected text ("2", "~regex") or true/false '
+        'for present/absent (got 2); write numbers in quotes: page = "2"'
+    ]
