@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve import __version__
 from devserve._resources import templates_dir
-from devserve.live.events import Event, Hub
+from devserve.live.events import Event, Hub, Resume
 from devserve.serve.hosts import HostGuard
 
 CHANNEL = "#control"  # not a valid origin name, so it can share a hub with the pages
@@ -117,7 +117,9 @@ def build_control_app(
         return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
 
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
-        await hub.stream(CHANNEL, receive, send, runner.control_events())
+        # The state first, then the requests logged before this dashboard connected.
+        kept = hub.kept(CHANNEL, Resume.from_scope(scope))
+        await hub.stream(CHANNEL, receive, send, [*runner.control_events(), *kept])
 
     app = Starlette(
         routes=[

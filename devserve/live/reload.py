@@ -8,7 +8,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
-from devserve.live.events import Event, Hub
+from devserve.live.events import Event, Hub, Resume
 from devserve.serve.cachedresponse import FINAL_BODY_KEY
 
 PREFIX = "/__devserve/"
@@ -71,7 +71,9 @@ class ReservedEndpoints:
         elif scope["path"] == SCRIPT_PATH and scope["method"] in ("GET", "HEAD"):
             await _send(send, 200, "text/javascript; charset=utf-8", self.script)
         elif scope["path"] == EVENTS_PATH and scope["method"] == "GET":
-            await self.hub.stream(self.origin, receive, send, self.hub.page_events())
+            # Blocked requests made while the page loaded, before this stream connected.
+            kept = self.hub.kept(self.origin, Resume.from_scope(scope))
+            await self.hub.stream(self.origin, receive, send, [*self.hub.page_events(), *kept])
         else:
             await _plain(send, 404, "Not Found")
 

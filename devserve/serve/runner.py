@@ -250,11 +250,11 @@ class Runner:
 
     def _reload_pages(self, name: str, kind: str) -> None:
         self.hub.publish(name, Event(kind))
-        self.control_hub.publish(CHANNEL, _json_event("reload", {"origin": name, "kind": kind}))
+        reload = _json_event("reload", {"origin": name, "kind": kind})
+        self.control_hub.publish(CHANNEL, reload, keep=True)
 
     def _observe(self, record: RequestRecord) -> None:
-        if self.control_hub.listeners(CHANNEL):
-            self.control_hub.publish(CHANNEL, _json_event("request", record.as_json()))
+        self.control_hub.publish(CHANNEL, _json_event("request", record.as_json()), keep=True)
         if record.cors is not None and record.cors.verdict == "blocked" and self.live_reload:
             self._notify_page(record)
 
@@ -262,7 +262,7 @@ class Runner:
         """Tell the pages of the origin the blocked request came from, if devserve serves it."""
         page = _served_by(record.source, self.running)
         serving = self.running.get(record.origin)
-        if page is None or serving is None or not self.hub.listeners(page):
+        if page is None or serving is None:  # no listener yet is fine: the event is kept
             return
         cors = record.cors
         assert cors is not None
@@ -274,7 +274,7 @@ class Runner:
             "reason": cors.reason,
             "note": cors.note,
         }
-        self.hub.publish(page, _json_event("cors-blocked", data))
+        self.hub.publish(page, _json_event("cors-blocked", data), keep=True)
 
     def _publish_origins(self) -> None:
         self.control_hub.publish(CHANNEL, _json_event("origins", self.origins_state()))

@@ -94,6 +94,12 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
         "<!doctype html><html><head><title>page</title></head><body><p>page</p></body></html>"
     )
     ports = dict(zip(("page", "api", "closed", "dashboard"), free_ports(4), strict=True))
+    # Its inline script fetches while the page loads, before the live-reload script connects.
+    (root / "web" / "loading.html").write_text(
+        "<!doctype html><html><head><title>loading</title><script>"
+        f"fetch('http://127.0.0.1:{ports['closed']}/during-load').catch(() => {{}});"
+        "</script></head><body><p>loading</p></body></html>"
+    )
     config = _config(ports)
     (root / "devserve.toml").write_text(config)
     server = run_devserve(
@@ -345,7 +351,7 @@ def _sse(*events: tuple[str, Any]) -> str:
 
 def _serve_stream(page: Page, url: str, body: str) -> None:
     page.route(
-        url,
+        lambda requested: requested.split("?")[0] == url,  # pages add ?since=
         lambda route: route.fulfill(
             status=200,
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
@@ -470,3 +476,35 @@ def test_notice_appears_after_a_blocked_fetch(context: BrowserContext, instance:
     assert browser_fetch(page, instance.url("api", "/data"))["readable"] is True
     page.wait_for_timeout(300)
     assert page.locator(NOTICE).count() == 0
+
+
+def test_notice_shows_a_request_blocked_while_the_page_loaded(
+    context: BrowserContext, instance: Instance
+) -> None:
+    """The page's own script fetches before the deferred live-reload script connects."""
+    url = instance.url("closed", "/during-load")
+    for _ in range(3):  # each load shows its own request, never an earlier load's
+        page = context.new_page()
+        page.goto(instance.url("page", "/loading.html"))
+        page.locator(NOTICE).wait_for()
+        items = page.locator(f"{NOTICE} li")
+        wait_until(lambda: items.count() >= 1, "an entry")
+        text = page.locator(NOTICE_BOX).inner_text()
+        assert "a cross-origin request was blocked" in text
+        assert url in text and "CORS is off for origin 'closed'" in text
+        assert items.count() == 1
+        page.close()
+
+
+def test_a_dashboard_opened_after_the_requests_lists_them(
+    context: BrowserContext, instance: Instance
+) -> None:
+    marker = f"/before-dashboard-{time.monotonic_ns()}"
+    origin = {"Origin": instance.url("page")}
+    assert httpx.get(instance.url("closed", marker), headers=origin).status_code == 404
+    dashboard = open_dashboard(context, instance)
+    row = dashboard.locator(f'#log tr.log-row:has(td.path:text-is("{marker}"))')
+    row.wait_for()
+    assert row.get_attribute("data-verdict") == "blocked"
+    assert "CORS is off for origin 'closed'" in row.inner_text()
+    assert dashboard.locator("#log-empty").is_hidden()

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import Devserve, StartDevserve, free_ports, run_command
+from tests.support.sse import EventStream, event_stream
 
 JSON = {"Content-Type": "application/json"}
 
@@ -253,3 +254,27 @@ def test_cli_says_when_nothing_runs_or_another_project_does(
     assert nothing.returncode == 2
     assert "no devserve is running for" in nothing.stderr
     assert "Traceback" not in nothing.stderr
+
+
+def test_a_dashboard_that_connects_later_gets_the_kept_requests_once(instance: Instance) -> None:
+    api = f"http://127.0.0.1:{instance.api}"
+    httpx.get(f"{api}/early", headers={"Origin": "http://a.test"})
+    events = f"{instance.control}/api/events"
+
+    def paths(stream: EventStream) -> list[str]:
+        return [event.json()["path"] for event in stream.of("request")]
+
+    with event_stream(events) as first:
+        first.wait(lambda s: "/early" in paths(s))
+        assert [e.kind for e in first.events][:2] == ["origins", "config"]  # the state first
+        (early,) = [e for e in first.of("request") if e.json()["path"] == "/early"]
+        assert early.id
+    # A reconnecting EventSource sends the last id it saw: nothing it saw comes again.
+    with event_stream(events, headers={"Last-Event-ID": early.id}) as resumed:
+        httpx.get(f"{api}/later")
+        resumed.wait(lambda s: "/later" in paths(s))
+        assert "/early" not in paths(resumed)
+    # An id from another devserve process (a restart) replays everything this one kept.
+    with event_stream(events, headers={"Last-Event-ID": "0-99999"}) as restarted:
+        restarted.wait(lambda s: {"/early", "/later"} <= set(paths(s)))
+        assert paths(restarted).count("/early") == 1

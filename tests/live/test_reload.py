@@ -15,6 +15,7 @@ from devserve.config import parse_config
 from devserve.live.reload import SCRIPT_TAG, ReloadHub, inject
 from devserve.serve.origin import build_origin
 from tests.conftest import Devserve, StartDevserve, free_ports, port_open
+from tests.support.sse import event_stream
 
 
 def wait_for(
@@ -299,3 +300,28 @@ def test_a_blocked_request_is_told_to_the_page_it_came_from(
     httpx.get(f"http://127.0.0.1:{api}/data", headers={"Origin": "http://localhost:1"})
     time.sleep(0.3)
     assert events.kinds.count("cors-blocked") == 1
+
+
+def test_a_page_that_connects_later_hears_what_was_blocked_since_it_loaded(
+    running: tuple[Devserve, int, int],
+) -> None:
+    server, page, api = running  # the api origin has CORS off
+    from_page = {"Origin": f"http://localhost:{page}"}
+    events = f"http://127.0.0.1:{page}/__devserve/events"
+    before = int(time.time() * 1000)
+    httpx.get(f"http://127.0.0.1:{api}/data", headers=from_page)  # no page is listening yet
+    with event_stream(f"{events}?since={before}") as late:
+        late.wait(lambda s: bool(s.of("cors-blocked")))
+        (notice,) = [event.json() for event in late.of("cors-blocked")]
+        assert notice["url"] == f"http://127.0.0.1:{api}/data"
+        assert notice["reason"].startswith("CORS is off for origin 'api'")
+    # A page loaded after that request does not hear of it, only of its own.
+    after = int(time.time() * 1000) + 1
+    wait_for(lambda: time.time() * 1000 > after)
+    with event_stream(f"{events}?since={after}") as fresh:
+        httpx.get(f"http://127.0.0.1:{api}/mine", headers=from_page)
+        fresh.wait(lambda s: bool(s.of("cors-blocked")))
+        assert [event.json()["url"] for event in fresh.of("cors-blocked")] == [
+            f"http://127.0.0.1:{api}/mine"
+        ]
+    assert "Traceback" not in server.output()
