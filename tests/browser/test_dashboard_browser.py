@@ -488,7 +488,7 @@ def test_notice_shows_a_request_blocked_while_the_page_loaded(
         page.goto(instance.url("page", "/loading.html"))
         page.locator(NOTICE).wait_for()
         items = page.locator(f"{NOTICE} li")
-        wait_until(lambda: items.count() >= 1, "an entry")
+        items.first.wait_for()
         text = page.locator(NOTICE_BOX).inner_text()
         assert "a cross-origin request was blocked" in text
         assert url in text and "CORS is off for origin 'closed'" in text
