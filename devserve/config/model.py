@@ -45,7 +45,7 @@ def _check_method(method: str) -> str:
             f"{method!r} is not an HTTP method name (letters, digits and !#$%&'*+.^_`|~- only)"
         )
     if method.upper() in STANDARD_METHODS:
-        raise ValueError(f"methods are case-sensitive: write {method.upper()!r}, not {method!r}")
+        return method  # case-sensitive by design (SPEC §3 rule 8): "put" is not "PUT"
     close = difflib.get_close_matches(method.upper(), STANDARD_METHODS, n=1, cutoff=0.75)
     if close:
         raise ValueError(f"{method!r} is not a standard method; did you mean {close[0]!r}?")

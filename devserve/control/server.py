@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve import __version__
 from devserve._resources import templates_dir
+from devserve.instance import describe_instance, instance_kind
 from devserve.live.events import Event, Hub, Resume
 from devserve.serve.hosts import HostGuard
 
@@ -83,9 +84,18 @@ def build_control_app(
     """The control server's ASGI app."""
     env = _template_env()
 
-    async def dashboard(request: Request) -> Response:
+    def identity() -> dict[str, Any]:
         config = str(runner.config_path) if runner.config_path else None
-        page = env.get_template("dashboard.html").render(version=__version__, config=config)
+        return {"config": config, "kind": instance_kind(runner.config_path)}
+
+    async def dashboard(request: Request) -> Response:
+        who = identity()
+        page = env.get_template("dashboard.html").render(
+            version=__version__,
+            config=who["config"],
+            kind=who["kind"],
+            serving=describe_instance(who["kind"], who["config"]),
+        )
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     async def asset(request: Request) -> Response:
@@ -113,8 +123,7 @@ def build_control_app(
             return JSONResponse({"error": f"no origin named {name!r}"}, 404)
 
     async def instance(request: Request) -> Response:
-        config = str(runner.config_path) if runner.config_path else None
-        return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
+        return JSONResponse({**identity(), "pid": os.getpid(), "version": __version__})
 
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
         # The state first, then the requests logged before this dashboard connected.

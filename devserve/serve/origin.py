@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.responses import PlainTextResponse
 from starlette.routing import Router
@@ -14,6 +15,7 @@ from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
+from devserve.instance import switch_on_advice
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
 from devserve.mocks.routes import build_routes
 from devserve.serve.hosts import HostGuard
@@ -93,6 +95,7 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
+    config_path: Path | None = None,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
@@ -113,7 +116,9 @@ def build_origin(
     switch = CorsSwitch(resolve(config.cors))
     app = CorsMiddleware(app, switch)
     # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
-    app = VerdictReporter(app, name, switch)
+    app = VerdictReporter(
+        app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
+    )
     if config.delay_ms:
         app = Delay(app, config.delay_ms)
     app = RequestLog(app, name, observer)

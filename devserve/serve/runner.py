@@ -23,6 +23,7 @@ from devserve import __version__
 from devserve.config import Config, load_config
 from devserve.control.server import CHANNEL, build_control_app
 from devserve.errors import DevserveError
+from devserve.instance import dashboard_port_advice
 from devserve.live.events import Event, Hub
 from devserve.live.reload import ReloadHub
 from devserve.live.watcher import DevFilter, plan, watch_roots
@@ -121,6 +122,7 @@ class Runner:
             config.devserve,
             hub=self.hub if self.live_reload else None,
             observer=self._observe,
+            config_path=self.config_path,
         )
 
     async def _launch(self, app: ASGIApp, sock: socket.socket, name: str) -> Launched:
@@ -158,10 +160,8 @@ class Runner:
         try:
             sock = bind("dashboard", self.host, port)
         except DevserveError:
-            self.control_note = (
-                f"not started: port {port} is taken (another devserve?); "
-                "set dashboard_port in [devserve] to use another"
-            )
+            advice = dashboard_port_advice(self.config_path)
+            self.control_note = f"not started: port {port} is taken (another devserve?); {advice}"
             log.warning("dashboard: %s", self.control_note)
             return
         app = build_control_app(

@@ -103,7 +103,7 @@ def test_values_have_strict_types(tmp_path: Path, line: str, key: str, message: 
     [
         ('"GETT"', "'GETT' is not a standard method; did you mean 'GET'?"),
         ('["GET", "POSTT"]', "method[1]: 'POSTT' is not a standard method; did you mean 'POST'?"),
-        ('"get"', "methods are case-sensitive: write 'GET', not 'get'"),
+        ('"gett"', "'gett' is not a standard method; did you mean 'GET'?"),
         ('"GE T"', "'GE T' is not an HTTP method name"),
     ],
 )
