@@ -13,7 +13,7 @@ from devserve.config.model import CorsTable, Origin, Route, Settings
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
     "mocks": "mock folders",
-    "resources": "json-server style resources",
+    "resources": "json-server-style resources",
     "proxy": "the proxy",
 }
 UNSUPPORTED_ROUTE_KEYS = {
@@ -50,7 +50,7 @@ def unsupported_key_problems(data: dict[str, Any]) -> list[str]:
 
     def note(path: str, feature: str) -> None:
         problems.append(
-            f"{path}: {feature} is not supported by this version of devserve yet; remove the key"
+            f"{path}: not supported by this version of devserve yet ({feature}); remove the key"
         )
 
     settings = data.get("devserve")
