@@ -18,6 +18,7 @@ import pytest
 
 from tests.browser.pagefetch import FETCH_TIMEOUT_MS, browser_fetch, open_live_page, open_page
 from tests.conftest import Devserve, free_ports, run_devserve
+from tests.support.tcpproxy import DroppingProxy
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -508,3 +509,28 @@ def test_a_dashboard_opened_after_the_requests_lists_them(
     assert row.get_attribute("data-verdict") == "blocked"
     assert "CORS is off for origin 'closed'" in row.inner_text()
     assert dashboard.locator("#log-empty").is_hidden()
+
+
+def test_a_dashboard_that_reconnects_shows_each_request_once(
+    context: BrowserContext, instance: Instance
+) -> None:
+    """Chromium's EventSource resumes with Last-Event-ID, and devserve replays only what the
+    dashboard missed while its stream was cut: no request is listed twice."""
+    origin = {"Origin": instance.url("page")}
+    first, missed = (f"/reconnect-{n}-{time.monotonic_ns()}" for n in ("a", "b"))
+
+    def rows(path: str) -> Any:
+        return dashboard.locator(f'#log tr.log-row:has(td.path:text-is("{path}"))')
+
+    with DroppingProxy(instance.ports["dashboard"]) as proxy:
+        dashboard = open_page(context, f"http://127.0.0.1:{proxy.port}/")
+        dashboard.wait_for_selector(CONNECTED)
+        httpx.get(instance.url("closed", first), headers=origin)
+        rows(first).wait_for()
+        proxy.drop()
+        # Sent while the stream is down: it reaches the dashboard only through the replay
+        # after the reconnect, and would come right after a second copy of the first.
+        httpx.get(instance.url("closed", missed), headers=origin)
+        rows(missed).wait_for()
+        assert rows(first).count() == 1
+        assert rows(missed).count() == 1
