@@ -13,7 +13,7 @@ from devserve.config.model import CorsTable, Origin, Route, Settings
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
     "mocks": "mock folders",
-    "resources": "json-server style resources",
+    "dialect": 'json-server 1.0\'s query syntax (dialect = "v1")',
     "proxy": "the proxy",
 }
 UNSUPPORTED_ROUTE_KEYS = {

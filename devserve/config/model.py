@@ -182,6 +182,28 @@ class Origin(_Strict):
     cors: CorsSetting = Field(default="off")
     delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
     routes: list[Route] = Field(default_factory=list)
+    resources: Path | None = Field(
+        default=None, description="JSON file served as json-server 0.17-style REST (db.json)."
+    )
+    resources_prefix: str = Field(
+        default="", description='Path the resources are served under, e.g. "/api".'
+    )
+    read_only: bool = Field(default=False, description="Resource writes answer 405.")
+    persist: bool = Field(
+        default=True, description="Write resource changes to the file; false keeps them in memory."
+    )
+
+    @field_validator("resources_prefix")
+    @classmethod
+    def _prefix_is_a_path(cls, prefix: str) -> str:
+        if prefix and (
+            not prefix.startswith("/") or prefix.endswith("/") or any(c in prefix for c in "?#{} ")
+        ):
+            fixed = "/" + prefix.strip("/ ")
+            raise ValueError(
+                f"a path like '/api': starts with '/', no trailing '/' (e.g. {fixed!r})"
+            )
+        return prefix
 
 
 class Settings(_Strict):
