@@ -290,6 +290,27 @@ def cors(
     typer.echo(control.describe_origin(origin))
 
 
+@app.command()
+def reset(
+    name: Annotated[str, typer.Argument(help="The origin whose resources to restore.")],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Restore an origin's resource file to its original data (as at start, or last edited)."""
+    from devserve.control import client as control
+
+    try:
+        found = control.find_instance(config=config, url=url)
+        result = control.reset(found, name)
+    except DevserveError as exc:
+        raise _fail(exc) from None
+    counts = ", ".join(
+        f"{key}: {value if value == 'object' else f'{value} items'}"
+        for key, value in result["reset"].items()
+    )
+    typer.echo(f"{name}: {result['resources']} restored ({counts or 'empty'})")
+
+
 def _engine(value: str) -> str:
     if value.lower() not in ENGINES:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(ENGINES)}")

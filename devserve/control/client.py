@@ -71,6 +71,18 @@ def set_cors(instance: Instance, name: str, enabled: bool) -> dict[str, Any]:
     return result
 
 
+def reset(instance: Instance, name: str) -> dict[str, Any]:
+    """Restore the original data of an origin's resource file."""
+    result: dict[str, Any] = _request(
+        "POST",
+        f"{instance.url}/api/origins/{name}/reset",
+        where=instance.url,
+        json={},
+        names=[o["name"] for o in origins(instance)],
+    )
+    return result
+
+
 def _request(
     method: str,
     url: str,
@@ -90,7 +102,13 @@ def _request(
         name = url.rstrip("/").split("/")[-2]
         raise DevserveError(f"no origin named {name!r}; the origins are: {', '.join(names)}")
     if response.status_code >= 400:
-        raise DevserveError(f"{method} {url} answered {response.status_code}: {response.text}")
+        try:
+            detail = str(response.json()["error"])  # the control API explains itself
+        except (ValueError, KeyError, TypeError):
+            raise DevserveError(
+                f"{method} {url} answered {response.status_code}: {response.text}"
+            ) from None
+        raise DevserveError(detail)
     return response.json()
 
 

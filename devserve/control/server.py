@@ -34,6 +34,8 @@ class Controlled(Protocol):
 
     def set_cors(self, name: str, enabled: bool) -> dict[str, Any]: ...
 
+    async def reset_resources(self, name: str) -> dict[str, Any]: ...
+
     def control_events(self) -> list[Event]: ...
 
 
@@ -112,6 +114,17 @@ def build_control_app(
         except KeyError:
             return JSONResponse({"error": f"no origin named {name!r}"}, 404)
 
+    async def reset(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            return JSONResponse(await runner.reset_resources(name))
+        except KeyError:
+            return JSONResponse({"error": f"no origin named {name!r}"}, 404)
+        except LookupError as exc:
+            return JSONResponse({"error": str(exc)}, 409)
+        except OSError as exc:
+            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
+
     async def instance(request: Request) -> Response:
         config = str(runner.config_path) if runner.config_path else None
         return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
@@ -126,6 +139,7 @@ def build_control_app(
             Route("/dashboard.css", asset),
             Route("/api/origins", origins),
             Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
+            Route("/api/origins/{name}/reset", reset, methods=["POST"]),
             Route("/api/instance", instance),
             Route("/api/events", _EventsEndpoint(events)),
         ]

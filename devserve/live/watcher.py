@@ -8,6 +8,7 @@ from pathlib import Path
 from watchfiles import Change, DefaultFilter
 
 from devserve.config import Config
+from devserve.live.ownwrites import OWN_WRITES
 
 
 class DevFilter(DefaultFilter):
@@ -31,6 +32,8 @@ class Plan:
     config_changed: bool = False
     # origin name -> "css" when only stylesheets changed, else "reload"
     pages: dict[str, str] = field(default_factory=dict)
+    # origins whose resource file someone else edited
+    resources: set[str] = field(default_factory=set)
 
 
 def watch_roots(config: Config, config_path: Path | None) -> list[Path]:
@@ -44,6 +47,8 @@ def watch_roots(config: Config, config_path: Path | None) -> list[Path]:
         for route in origin.routes:
             if route.file is not None:
                 wanted.add(route.file.parent)
+        if origin.resources is not None:
+            wanted.add(origin.resources.parent)
     existing = sorted(path.resolve() for path in wanted if path.is_dir())
     return [p for p in existing if not any(p != q and p.is_relative_to(q) for q in existing)]
 
@@ -54,10 +59,14 @@ def plan(changes: set[tuple[Change, str]], config: Config, config_path: Path | N
     changed_by_origin: dict[str, list[Path]] = {}
     for _, raw in changes:
         path = Path(raw)
+        if OWN_WRITES.is_own(path):
+            continue  # devserve persisted a resource: nobody's edit, nothing to reload
         if config_path is not None and path == config_path:
             result.config_changed = True
             continue
         for name, origin in config.origins.items():
+            if origin.resources == path:
+                result.resources.add(name)
             if origin.static is not None and path.is_relative_to(origin.static):
                 changed_by_origin.setdefault(name, []).append(path)
     for name, paths in changed_by_origin.items():

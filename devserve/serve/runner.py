@@ -91,6 +91,8 @@ class Runner:
     running: dict[str, Running] = field(default_factory=dict)
     control: Launched | None = None
     control_note: str = "off (dashboard_port = false)"
+    config_error: str | None = None
+    resource_errors: dict[str, str] = field(default_factory=dict)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -121,6 +123,7 @@ class Runner:
             config.devserve,
             hub=self.hub if self.live_reload else None,
             observer=self._observe,
+            report=lambda error: self._report_resources(name, error),
         )
 
     async def _launch(self, app: ASGIApp, sock: socket.socket, name: str) -> Launched:
@@ -226,6 +229,10 @@ class Runner:
                 todo = plan(changes, self.config, self.config_path)
                 for name, kind in todo.pages.items():
                     self._reload_pages(name, kind)
+                for name in todo.resources:
+                    store = self.running[name].app.resources if name in self.running else None
+                    if store is not None:
+                        await store.refresh()  # an invalid edit is reported now, not on use
                 if todo.config_changed:
                     await self.reload_config()
                 if watch_roots(self.config, self.config_path) != roots:
@@ -241,10 +248,33 @@ class Runner:
             self._report_config(exc.message)
             log.error("config error, still serving the last good config:\n%s", _indent(exc.message))
             return
+        # Rebuilt origins read their resource file afresh: keep only errors still standing.
+        self.resource_errors = {
+            name: error
+            for name, error in self.resource_errors.items()
+            if name in self.running
+            and (store := self.running[name].app.resources) is not None
+            and store.error is not None
+        }
         self._report_config(None)
         self._publish_origins()
 
     def _report_config(self, error: str | None) -> None:
+        self.config_error = error
+        self._publish_errors()
+
+    def _report_resources(self, name: str, error: str | None) -> None:
+        """A resource file became invalid (the last good data keeps serving) or valid again."""
+        if error is None:
+            self.resource_errors.pop(name, None)
+        else:
+            self.resource_errors[name] = f"origins.{name}.resources: {error}"
+        self._publish_errors()
+
+    def _publish_errors(self) -> None:
+        # Shown like a config error (terminal, dashboard, page overlay), one problem per line.
+        problems = [self.config_error, *self.resource_errors.values()]
+        error = "\n".join(p for p in problems if p) or None
         self.hub.report_config(error)
         self.control_hub.publish(CHANNEL, _json_event("config", {"error": error}))
 
@@ -308,6 +338,15 @@ class Runner:
         log.info("CORS of '%s' switched %s: %s", name, state, origin.switch.describe())
         self._publish_origins()
         return self._origin_state(origin)
+
+    async def reset_resources(self, name: str) -> dict[str, Any]:
+        """Restore an origin's resource file; KeyError if unknown, LookupError if it has none."""
+        store = self.running[name].app.resources
+        if store is None:
+            raise LookupError(f"origin {name!r} serves no resources (no resources key)")
+        counts = await store.reset()
+        log.info("resources of '%s' reset to their original data", name)
+        return {"name": name, "resources": str(store.path), "reset": counts}
 
     def control_events(self) -> list[Event]:
         return [

@@ -210,7 +210,8 @@ class ResourceApp:
 
         def change(data: dict[str, Any]) -> tuple[Reply, bool]:
             if method == "DELETE":
-                return ((200, {}, {}), True) if remove(data, name, wanted) else (NOT_FOUND, False)
+                found, changed = remove(data, name, wanted)
+                return ((200, {}, {}) if found else NOT_FOUND), changed
             found = find_by_id(data[name], wanted)
             if found is UNDEFINED:
                 return NOT_FOUND, False

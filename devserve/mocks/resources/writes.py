@@ -65,19 +65,23 @@ def update(item: dict[str, Any], body: dict[str, Any]) -> None:
     item["id"] = own_id
 
 
-def remove(data: dict[str, Any], name: str, wanted: str) -> bool:
-    """DELETE: remove the item, then every item that pointed at something that no longer exists."""
+def remove(data: dict[str, Any], name: str, wanted: str) -> tuple[bool, bool]:
+    """DELETE: remove the item, then every item that points at something that no longer exists.
+
+    Returns (found, changed). Like json-server, the clean-up runs even when the id is unknown.
+    """
     collection = data[name]
     found = find_by_id(collection, wanted)
-    if found is UNDEFINED:
-        return False
-    _discard(collection, found)
+    if found is not UNDEFINED:
+        _discard(collection, found)
+    changed = found is not UNDEFINED
     for dependent_name, dependent_id in dangling(data):
         dependents = data[dependent_name]
         orphan = find_by_id(dependents, dependent_id)
         if orphan is not UNDEFINED:
             _discard(dependents, orphan)
-    return True
+            changed = True
+    return found is not UNDEFINED, changed
 
 
 def _discard(collection: list[Any], item: Any) -> None:
