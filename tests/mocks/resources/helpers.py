@@ -9,6 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from devserve.config import parse_config
+from devserve.mocks.resources.store import Store
 from devserve.serve.origin import OriginApp, build_origin
 
 # Shaped to reach every 0.17 feature: nested objects, arrays, floats, booleans, nulls, missing
@@ -55,6 +56,12 @@ def build(folder: Path, **origin: Any) -> OriginApp:
 
 def client(folder: Path, **origin: Any) -> TestClient:
     return TestClient(build(folder, **origin).app, base_url="http://127.0.0.1:8001")
+
+
+def client_and_store(folder: Path, **origin: Any) -> tuple[TestClient, Store]:
+    built = build(folder, **origin)
+    assert built.resources is not None
+    return TestClient(built.app, base_url="http://127.0.0.1:8001"), built.resources
 
 
 def on_disk(folder: Path) -> Any:
