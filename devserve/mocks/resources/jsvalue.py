@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any, Final
 
 
@@ -188,9 +189,10 @@ def strict_equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def path_parts(path: str) -> list[str]:
-    """lodash's ``stringToPath``: ``a.b[0]`` → ``["a", "b", "0"]``."""
-    parts = []
+@lru_cache(maxsize=512)
+def path_parts(path: str) -> tuple[str, ...]:
+    """lodash's ``stringToPath``: ``a.b[0]`` → ``("a", "b", "0")``."""
+    parts: list[str] = []
     for match in _PATH_PART.finditer(path):
         if match.group(3) is not None:
             parts.append(re.sub(r"\\(\\)?", r"\1", match.group(3)))
@@ -198,7 +200,7 @@ def path_parts(path: str) -> list[str]:
             parts.append(match.group(1) if match.group(1) is not None else match.group())
     if path.startswith("."):
         parts.insert(0, "")
-    return parts
+    return tuple(parts)
 
 
 def _child(value: Any, key: str) -> Any:

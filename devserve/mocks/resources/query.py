@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cmp_to_key, lru_cache
 from typing import Any
@@ -20,6 +21,7 @@ from devserve.mocks.resources.jsvalue import (
     compare_ascending,
     get_path,
     has_path,
+    is_number,
     js_less,
     js_number,
     js_string,
@@ -140,7 +142,7 @@ def filter_items(items: list[Any], params: Params) -> list[Any]:
         for key, values in params.items()
         if key not in RESERVED
         and key not in _IGNORED
-        and (key.endswith(_OPERATORS) or any(has_path(e, key) for e in items))
+        and (key.endswith(_OPERATORS) or _anyone_has(items, key))
     ]
     q = first(params, "q")
     if q:
@@ -152,6 +154,23 @@ def filter_items(items: list[Any], params: Params) -> list[Any]:
     return items
 
 
+def _sort_key(values: list[Any]) -> Callable[[int], Any]:
+    """A key for one field: plain values when they are all numbers or all ASCII strings (the
+    common case, and fast), else lodash's comparison (undefined and null last, mixed types)."""
+    if all(is_number(v) and v == v for v in values) or all(
+        isinstance(v, str) and v.isascii() for v in values
+    ):
+        return values.__getitem__
+    keyed = cmp_to_key(compare_ascending)
+    return lambda index: keyed(values[index])
+
+
+def _anyone_has(items: list[Any], key: str) -> bool:
+    if any(isinstance(item, dict) and key in item for item in items):
+        return True  # the common case, without walking paths
+    return ("." in key or "[" in key) and any(has_path(item, key) for item in items)
+
+
 def sort_items(items: list[Any], params: Params) -> list[Any]:
     """``_sort=a,b&_order=desc,asc`` with lodash ``orderBy`` (stable; missing values last)."""
     sort = first(params, "_sort")
@@ -159,16 +178,13 @@ def sort_items(items: list[Any], params: Params) -> list[Any]:
         return items
     fields = sort.split(",")
     orders = [o.lower() for o in (first(params, "_order") or "").split(",")]
-
-    def compare(left: Any, right: Any) -> int:
-        for index, path in enumerate(fields):
-            result = compare_ascending(get_path(left, path), get_path(right, path))
-            if result:
-                descending = index < len(orders) and orders[index] == "desc"
-                return -result if descending else result
-        return 0
-
-    return sorted(items, key=cmp_to_key(compare))
+    order = list(range(len(items)))
+    # One stable sort per field, the last field first, orders the same as one multi-key compare.
+    for index in reversed(range(len(fields))):
+        key = _sort_key([get_path(item, fields[index]) for item in items])
+        descending = index < len(orders) and orders[index] == "desc"
+        order.sort(key=key, reverse=descending)
+    return [items[i] for i in order]
 
 
 def _start_index(items: list[Any], start: int | None) -> int:

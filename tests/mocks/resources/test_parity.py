@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devserve.mocks.resources.inflect import plural, singular
 from tests.conftest import free_ports, port_open, run_devserve
 from tests.mocks.resources.helpers import write_db
 from tests.support.peers import node, peer
@@ -56,6 +57,9 @@ REQUESTS: list[tuple[str, str, Any]] = [
     ("GET", "/posts?_sort=author.name", None),
     ("GET", "/posts?_sort=title&_order=DESC", None),
     ("GET", "/posts?_sort=draft,id&_order=asc,desc", None),
+    ("GET", "/posts?_sort=rating&_order=desc", None),
+    ("GET", "/posts?_sort=author.name&_order=desc", None),
+    ("GET", "/posts?_sort=title,nope", None),
     ("GET", "/posts?_page=1", None),
     ("GET", "/posts?_page=1&_limit=2", None),
     ("GET", "/posts?_page=2&_limit=2", None),
@@ -189,3 +193,70 @@ def test_string_ids_are_seven_character_nanoids_like_json_servers(
         created = response.json()
         assert created["label"] == "green"
         assert len(created["id"]) == 7 and created["id"].replace("_", "").replace("-", "").isalnum()
+
+
+WORDS = [
+    "posts",
+    "comments",
+    "users",
+    "people",
+    "categories",
+    "children",
+    "data",
+    "news",
+    "boxes",
+    "wives",
+    "analyses",
+    "movies",
+    "statuses",
+    "buses",
+    "matrices",
+    "mice",
+    "sheep",
+    "series",
+    "octopi",
+    "quizzes",
+    "heroes",
+    "photos",
+    "todos",
+    "addresses",
+    "indices",
+    "criteria",
+    "geese",
+    "teeth",
+    "media",
+    "analytics",
+    "Posts",
+    "USERS",
+    "leaves",
+    "halves",
+    "wolves",
+    "cacti",
+    "aliases",
+    "oxen",
+    "dice",
+    "thieves",
+    "grooves",
+    "passersby",
+    "zombies",
+    "movies",
+    "shoes",
+    "fish",
+    "pokémon",
+]
+
+
+def test_names_derive_as_npm_pluralize_derives_them(tmp_path: Path) -> None:
+    """Foreign keys and _expand tables come from pluralize: the same words must come out."""
+    pluralize = peer("json-server").parent / "pluralize"
+    script = (
+        f"const p = require({json.dumps(str(pluralize))});"
+        f"const words = {json.dumps(WORDS)};"
+        "console.log(JSON.stringify([words.map((w) => p.singular(w)), words.map((w) => p(w))]));"
+    )
+    output = subprocess.run(
+        [node(), "-e", script], capture_output=True, text=True, timeout=30, check=True
+    ).stdout
+    singulars, plurals = json.loads(output)
+    assert [singular(w) for w in WORDS] == singulars
+    assert [plural(w) for w in WORDS] == plurals
