@@ -8,7 +8,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
-from devserve.live.events import Event, Hub
+from devserve.live.events import Event, Hub, config_event
+from devserve.origins import foreign_request
 
 PREFIX = "/__devserve/"
 SCRIPT_PATH = PREFIX + "livereload.js"
@@ -28,25 +29,14 @@ class ReloadHub(Hub):
 
     def page_events(self) -> list[Event]:
         """What a page that connects now must hear first."""
-        return [Event("config-error", self.config_error)] if self.config_error else []
+        return [config_event(self.config_error)] if self.config_error else []
 
     def report_config(self, error: str | None) -> None:
         """Show (or clear) the config-error overlay in every open page."""
         changed = error != self.config_error
         self.config_error = error
         if changed:
-            self.publish_all(Event("config-error", error) if error else Event("config-ok"))
-
-
-def _same_origin(scope: Scope, headers: Headers) -> bool:
-    """The reserved endpoints answer only their own pages (SPEC §6)."""
-    site = headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
-    origin = headers.get("origin")
-    if origin is None:
-        return True
-    return origin == f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+            self.publish_all(config_event(error))
 
 
 class ReservedEndpoints:
@@ -62,8 +52,8 @@ class ReservedEndpoints:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        if not _same_origin(scope, headers):
+        # Only the origin's own pages: no other site may read or hold open its streams.
+        if foreign_request(scope) is not None:
             await _plain(
                 send, 403, "devserve: the live-reload endpoints answer only their own origin"
             )
