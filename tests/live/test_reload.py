@@ -107,7 +107,14 @@ def project(tmp_path: Path, site: Path) -> Path:
     return tmp_path
 
 
-def config_text(page: int, api: int, *, cors: str = "off", **more: dict[str, Any]) -> str:
+def config_text(
+    page: int,
+    api: int,
+    *,
+    cors: str = "off",
+    dashboard: int | None = None,
+    **more: dict[str, Any],
+) -> str:
     """The page origin ``app`` (static web/) and a mock ``api``, plus ``more`` origins."""
     return config_toml(
         {
@@ -118,7 +125,8 @@ def config_text(page: int, api: int, *, cors: str = "off", **more: dict[str, Any
                 "routes": [{"path": "/data", "file": "mocks/data.json"}],
             },
             **more,
-        }
+        },
+        {"dashboard_port": dashboard} if dashboard else None,
     )
 
 
@@ -280,3 +288,42 @@ def test_a_blocked_request_is_told_to_the_page_it_came_from(
     events.wait_for(CORS_BLOCKED, 2)
     assert [n["url"].rsplit("/", 1)[1] for n in events.data(CORS_BLOCKED)] == ["data", "again"]
     assert events.kinds == [CORS_BLOCKED, CORS_BLOCKED]
+
+
+def test_moving_ports_under_open_streams_neither_stalls_nor_loses_a_switch(
+    start_devserve: StartDevserve, project: Path
+) -> None:
+    page, api, dashboard, page2, api2, dashboard2 = free_ports(6)
+    server = start_devserve(
+        config_text(page, api, cors="on", dashboard=dashboard), ports=[page, api, dashboard]
+    )
+    pages = [events_of(page) for _ in range(3)]
+    board = EventReader(f"http://127.0.0.1:{dashboard}/api/events")
+    switched = httpx.put(
+        f"http://127.0.0.1:{dashboard}/api/origins/api/cors", json={"enabled": False}
+    )
+    assert switched.status_code == 200
+    started = time.monotonic()
+
+    (project / "devserve.toml").write_text(
+        config_text(page2, api2, cors="on", dashboard=dashboard2)
+    )
+
+    wait_until(
+        lambda: "config reloaded" in server.output() and port_open(dashboard2),
+        "the config reload",
+        output=server.output,
+    )
+    # Before: each stop waited out the 2 s graceful timeout for the open streams, then cancelled
+    # them with a traceback each.
+    assert time.monotonic() - started < 1.8, server.output()
+    for stream in [*pages, board]:
+        stream.wait_ended()
+    assert not port_open(page) and not port_open(api) and not port_open(dashboard)
+    for problem in ("Traceback", "CancelledError", "graceful shutdown exceeded"):
+        assert problem not in server.output()
+    # The runtime switch survives a change of port only (the config still says "on").
+    response = httpx.get(f"http://127.0.0.1:{api2}/data", headers={"Origin": "http://x.test"})
+    assert "access-control-allow-origin" not in response.headers
+    states = httpx.get(f"http://127.0.0.1:{dashboard2}/api/origins").json()
+    assert [s["cors"]["enabled"] for s in states] == [False, False]
