@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import socket
@@ -97,3 +98,24 @@ def run_devserve(
         process.wait()
         raise
     return server
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The addresses a TCP socket listens on at ``port`` (from /proc/net, Linux): what a
+    listening socket exposes, read without sending traffic to any non-loopback address."""
+    found: set[str] = set()
+    for table, ipv6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # /proc writes each 32-bit word of the address in host (little-endian) order.
+            words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+            found.add(str(ipaddress.IPv6Address(words) if ipv6 else ipaddress.IPv4Address(words)))
+    return found
