@@ -1,4 +1,5 @@
-"""What headless Chromium lets a page read from devserve origins in each CORS mode (SPEC §3)."""
+"""What headless Chromium lets a page read from devserve origins in each mode of README "CORS
+modes"."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from devserve.cli import app
-from tests.browser.oracle_server import OracleServer, Reply, oracle_server
 from tests.conftest import StartDevserve, free_port
+from tests.support.oracle_server import OracleServer, Reply, oracle_server
 
 runner = CliRunner()
 
