@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
@@ -18,6 +19,7 @@ EVENTS_PATH = PREFIX + "events"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}" defer></script>'.encode()
 _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 _BODY_START = re.compile(rb"<body[^>]*>", re.IGNORECASE)
+_NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 class ReloadHub(Hub):
@@ -54,34 +56,19 @@ class ReservedEndpoints:
             return
         # Only the origin's own pages: no other site may read or hold open its streams.
         if foreign_request(scope) is not None:
-            await _plain(
-                send, 403, "devserve: the live-reload endpoints answer only their own origin"
-            )
+            refused = "devserve: the live-reload endpoints answer only their own origin"
+            await _plain(403, refused)(scope, receive, send)
         elif scope["path"] == SCRIPT_PATH and scope["method"] in ("GET", "HEAD"):
-            await _send(send, 200, "text/javascript; charset=utf-8", self.script)
+            script = Response(self.script, media_type="text/javascript", headers=_NO_CACHE)
+            await script(scope, receive, send)
         elif scope["path"] == EVENTS_PATH and scope["method"] == "GET":
             await self.hub.stream(self.origin, receive, send, self.hub.page_events())
         else:
-            await _plain(send, 404, "Not Found")
+            await _plain(404, "Not Found")(scope, receive, send)
 
 
-async def _send(send: Send, status: int, content_type: str, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type.encode()),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-cache"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _plain(send: Send, status: int, text: str) -> None:
-    await _send(send, status, "text/plain; charset=utf-8", (text + "\n").encode())
+def _plain(status: int, text: str) -> Response:
+    return PlainTextResponse(text + "\n", status, headers=_NO_CACHE)
 
 
 def inject(html: bytes) -> bytes:
