@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from devserve._resources import templates_dir
 from devserve.live.events import Event, Hub, config_event
 from devserve.origins import foreign_request
+from devserve.serve.cachedresponse import FINAL_BODY_KEY
 
 PREFIX = "/__devserve/"
 SCRIPT_PATH = PREFIX + "livereload.js"
@@ -71,6 +72,11 @@ def _plain(status: int, text: str) -> Response:
     return PlainTextResponse(text + "\n", status, headers=_NO_CACHE)
 
 
+def inject_html(media_type: str, body: bytes) -> bytes:
+    """``inject`` for HTML bodies only: what the static file cache applies once per version."""
+    return inject(body) if media_type.startswith("text/html") else body
+
+
 def inject(html: bytes) -> bytes:
     """Put the script tag before ``</head>``, else after ``<body>``, else at the end."""
     for pattern, before in ((_HEAD_END, True), (_BODY_START, False)):
@@ -99,6 +105,8 @@ class InjectScript:
             if message["type"] == "http.response.start":
                 headers = Headers(raw=message["headers"])
                 is_html = headers.get("content-type", "").startswith("text/html")
+                if scope.get(FINAL_BODY_KEY):  # the static app put the script in already
+                    is_html = False
                 # Partial (206) and empty (304) responses must stay byte-exact.
                 if is_html and message["status"] in (200, 404):
                     start = message

@@ -14,7 +14,7 @@ from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
-from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints
+from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
 from devserve.mocks.routes import build_routes
 from devserve.serve.hosts import HostGuard
 from devserve.serve.requestlog import Observer, RequestLog
@@ -99,7 +99,9 @@ def build_origin(
     """
     fallback: ASGIApp = _not_found
     if config.static is not None:
-        fallback = StaticFiles(config.static, spa=config.spa)
+        fallback = StaticFiles(
+            config.static, spa=config.spa, transform=inject_html if hub is not None else None
+        )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
     # Routes win over static files; anything no route answers falls through to the static app.
