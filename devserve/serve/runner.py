@@ -17,9 +17,6 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
-
 from devserve.config import Config, load_config
 from devserve.control.server import build_control_app
 from devserve.control.state import OriginState
@@ -32,84 +29,11 @@ from devserve.origins import http_url, origin_port
 from devserve.serve import reconfigure
 from devserve.serve.banner import banner
 from devserve.serve.binding import bind, dashboard_bind_host
+from devserve.serve.listener import Listener, Served
 from devserve.serve.origin import OriginApp, build_origin
 from devserve.serve.requestlog import RequestRecord
 
 log = logging.getLogger("devserve")
-
-# Open event streams and keep-alive connections must not hold Ctrl-C hostage (uvicorn #2943).
-GRACEFUL_SHUTDOWN_SECONDS = 2
-
-
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signals to the runner, which owns the loop (uvicorn #1600)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
-class Swappable:
-    """The app uvicorn holds: a config change swaps what is inside without closing the port."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
-
-
-@dataclass
-class Listener:
-    """A uvicorn server running on a socket it owns."""
-
-    server: _Server
-    sock: socket.socket
-    task: asyncio.Task[None]
-
-    @classmethod
-    async def start(cls, app: ASGIApp, sock: socket.socket, name: str) -> Listener:
-        server = _Server(
-            uvicorn.Config(
-                app,
-                lifespan="off",
-                access_log=False,
-                log_config=None,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-                server_header=False,
-            )
-        )
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
-            await asyncio.sleep(0.005)
-        if task.done():
-            sock.close()
-            task.result()  # re-raise what stopped it
-            raise DevserveError(f"'{name}' could not start")
-        return cls(server=server, sock=sock, task=task)
-
-    def exit(self, *, force: bool) -> None:
-        """Ask the server to stop: gracefully (in-flight requests finish), or at once."""
-        self.server.force_exit = self.server.force_exit or force
-        self.server.should_exit = True
-
-    async def stop(self) -> None:
-        self.exit(force=False)
-        await self.task
-        self.sock.close()
-
-
-@dataclass
-class Served:
-    """One origin being served: its current app, behind the entry point its listener holds."""
-
-    origin: OriginApp
-    entry: Swappable
-    listener: Listener
-
-    def swap(self, origin: OriginApp) -> None:
-        self.origin = origin
-        self.entry.app = origin.app
 
 
 @dataclass
@@ -162,7 +86,7 @@ class Runner:
             )
             await asyncio.sleep(0)
         for name, sock in sockets.items():
-            self.served[name] = await self._start(self._build(name, self.config), sock)
+            self.served[name] = await Served.start(self._build(name, self.config), sock)
         await self._start_control()
         self.echo(self.banner())
         if self.open_browser:
@@ -204,11 +128,6 @@ class Runner:
             hub=self.broadcast.pages if self.live_reload else None,
             observer=self._observe,
         )
-
-    async def _start(self, origin: OriginApp, sock: socket.socket) -> Served:
-        entry = Swappable(origin.app)
-        listener = await Listener.start(entry, sock, origin.name)
-        return Served(origin=origin, entry=entry, listener=listener)
 
     def _bind_all(self, names: list[str], config: Config) -> dict[str, socket.socket]:
         """Bind every port first: one taken port means nothing starts (exit 3)."""
@@ -290,7 +209,7 @@ class Runner:
             origin = self._build(name, new)
             if name in plan.keep_switch:
                 origin.switch.enabled = switched[name]
-            self.served[name] = await self._start(origin, sockets[name])
+            self.served[name] = await Served.start(origin, sockets[name])
         for name in plan.swap:
             served = self.served[name]
             origin = self._build(name, new)
