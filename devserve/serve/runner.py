@@ -200,6 +200,7 @@ class Runner:
         # Bind the new ports before changing anything, so a taken port changes nothing.
         sockets = self._bind_all(list(plan.bind), new)
         self.config = new
+        self.broadcast.live_reload = self.live_reload
         switched = {name: self.served[name].origin.switch.enabled for name in plan.restart}
         for name in plan.stop + plan.restart:
             # Its pages' streams end first: the server would otherwise wait for them to hang up.
