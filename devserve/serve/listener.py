@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -35,6 +36,26 @@ class Swappable:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+
+class QuietCancellation(logging.Filter):
+    """uvicorn logs a traceback for every request task cancelled; a forced shutdown (the second
+    Ctrl-C) or the end of the graceful timeout cancels them on purpose, so say nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
+@contextlib.contextmanager
+def quiet_cancellation() -> Generator[None, None, None]:
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    quiet = QuietCancellation()
+    uvicorn_errors.addFilter(quiet)
+    try:
+        yield
+    finally:
+        uvicorn_errors.removeFilter(quiet)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from devserve.origins import http_url, origin_port
 from devserve.serve import reconfigure
 from devserve.serve.banner import banner
 from devserve.serve.binding import bind, dashboard_bind_host
-from devserve.serve.listener import Listener, Served
+from devserve.serve.listener import Listener, Served, quiet_cancellation
 from devserve.serve.origin import OriginApp, build_origin
 from devserve.serve.requestlog import RequestRecord
 
@@ -319,4 +319,6 @@ def run(
         )
         await runner.serve()
 
-    asyncio.run(main())
+    # Request tasks a forced shutdown leaves behind are cancelled as asyncio.run ends.
+    with quiet_cancellation():
+        asyncio.run(main())

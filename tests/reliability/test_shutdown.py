@@ -102,3 +102,4 @@ def test_second_signal_drops_in_flight_requests(start_devserve: StartDevserve) -
     flight.join()
     assert len(flight.results) == 4, flight.results
     assert not any(result.startswith("200") for result in flight.results), flight.results
+    assert "Traceback" not in server.output()
