@@ -1,4 +1,5 @@
-"""SPEC §8, server side: judge each cross-origin response as a browser would, and say so.
+"""Server-side verdicts (README, "Why was it blocked?"): judge each cross-origin response as a
+browser would, and say so.
 
 The verdict goes into the ``X-Devserve-Cors`` response header (visible in the network panel)
 and into the scope, where the request log picks it up for the terminal and the dashboard.
@@ -7,6 +8,7 @@ and into the scope, where the request log picks it up for the terminal and the d
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -80,6 +82,61 @@ def server_verdict(
     return replace(without, credentials_note=note, engine_notes=engine_notes)
 
 
+# Response headers whose values a verdict reads; of the others only the names count.
+_VALUE_PREFIXES = (b"access-control-", b"set-cookie")
+# What server_verdict reads of a request: the rest cannot change a verdict.
+_REQUEST_KEYS = frozenset(
+    {b"origin", b"access-control-request-method", b"access-control-request-headers"}
+)
+
+
+def judged(
+    method: str,
+    request: list[tuple[bytes, bytes]],
+    status: int,
+    response: list[tuple[bytes, bytes]],
+    serving_origin: str,
+) -> Verdict | None:
+    """``server_verdict`` on raw ASGI headers, computed once per distinct request/response shape.
+
+    An app answers the same few shapes over and over; judging each response under every engine
+    and both credential modes cost more than serving it. The key keeps exactly what the verdict
+    reads — the CORS request headers, whether cookies were sent, every response header's name,
+    and the values of the CORS response headers and Set-Cookie — so a hit is always right.
+    """
+    wanted = tuple(
+        (name.lower(), value if name.lower() in _REQUEST_KEYS else b"")
+        for name, value in request
+        if name.lower() in _REQUEST_KEYS or name.lower() == b"cookie"
+    )
+    shown = tuple(
+        (
+            lowered,
+            value if lowered.startswith(b"access-control-") or lowered == b"set-cookie" else b"",
+        )
+        for name, value in response
+        for lowered in (name.lower(),)
+    )
+    return _judged(method, wanted, status, shown, serving_origin)
+
+
+@lru_cache(maxsize=4096)
+def _judged(
+    method: str,
+    request: tuple[tuple[bytes, bytes], ...],
+    status: int,
+    response: tuple[tuple[bytes, bytes], ...],
+    serving_origin: str,
+) -> Verdict | None:
+    return server_verdict(
+        method=method,
+        request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request],
+        status=status,
+        response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response],
+        serving_origin=serving_origin,
+    )
+
+
 def header_value(verdict: Verdict) -> str:
     """The ``X-Devserve-Cors`` value: ``allowed`` or ``blocked; reason="..."`` (+ ``note``)."""
     parts = ["allowed" if verdict.allowed else "blocked"]
@@ -119,12 +176,8 @@ class VerdictReporter:
         async def reporting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response = MutableHeaders(scope=message)
-                verdict = server_verdict(
-                    method=scope["method"],
-                    request_headers=request.items(),
-                    status=message["status"],
-                    response_headers=response.items(),
-                    serving_origin=serving,
+                verdict = judged(
+                    scope["method"], request.raw, message["status"], message["headers"], serving
                 )
                 if verdict is not None:
                     verdict = self._explain(verdict, scope, request)

@@ -15,7 +15,7 @@ from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
-from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints
+from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
 from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
 from devserve.mocks.routes import build_routes
@@ -23,7 +23,6 @@ from devserve.serve.hosts import HostGuard
 from devserve.serve.requestlog import Observer, RequestLog
 from devserve.serve.static import StaticFiles
 
-log = logging.getLogger("devserve.requests")
 errors = logging.getLogger("devserve.errors")
 
 
@@ -111,7 +110,9 @@ def build_origin(
     """
     fallback: ASGIApp = _not_found
     if config.static is not None:
-        fallback = StaticFiles(config.static, spa=config.spa)
+        fallback = StaticFiles(
+            config.static, spa=config.spa, transform=inject_html if hub is not None else None
+        )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
     store = None

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.pagefetch import open_page
-from tests.conftest import Devserve, free_ports, run_devserve
+from tests.support.configs import config_toml
+from tests.support.process import Devserve, free_ports, run_devserve
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -43,12 +44,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Devserve,
     names = ("page", "on", "star", "table")
     ports = dict(zip(names, free_ports(len(names)), strict=True))
     page = f"http://127.0.0.1:{ports['page']}"
-    cors = {"on": '"on"', "star": '"*"', "table": f'{{ allow_origins = ["{page}"] }}'}
-    text = "[devserve]\ndashboard_port = false\n"
-    text += f'[origins.page]\nport = {ports["page"]}\nstatic = "web"\n'
+    cors = {"on": "on", "star": "*", "table": {"allow_origins": [page]}}
+    origins: dict[str, dict[str, object]] = {"page": {"port": ports["page"], "static": "web"}}
     for name, setting in cors.items():
-        text += f'[origins.{name}]\nport = {ports[name]}\nresources = "db.json"\ncors = {setting}\n'
-    (root / "devserve.toml").write_text(text)
+        origins[name] = {"port": ports[name], "resources": "db.json", "cors": setting}
+    (root / "devserve.toml").write_text(config_toml(origins, {"dashboard_port": False}))
     server = run_devserve(
         ["--no-reload", "run", "-c", "devserve.toml"], cwd=root, wait_ports=list(ports.values())
     )

@@ -8,9 +8,9 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from devserve.config import parse_config
 from devserve.mocks.resources.store import Store
 from devserve.serve.origin import OriginApp, build_origin
+from tests.support.configs import build_config
 
 # Shaped to reach every 0.17 feature: nested objects, arrays, floats, booleans, nulls, missing
 # fields, mixed case, non-ASCII text, foreign keys (postId, userId), a singular resource, and a
@@ -47,10 +47,7 @@ def build(folder: Path, **origin: Any) -> OriginApp:
     """An origin serving ``folder/db.json`` (written from SAMPLE unless it exists)."""
     if not (folder / "db.json").exists():
         write_db(folder)
-    settings = {"port": 8001, "resources": "db.json", **origin}
-    config = parse_config(
-        {"origins": {"api": settings}}, path=folder / "devserve.toml", label="test"
-    )
+    config = build_config(folder, {"api": {"port": 8001, "resources": "db.json", **origin}})
     return build_origin("api", config.origins["api"], config.devserve)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,11 @@ import httpx
 import pytest
 
 from devserve.mocks.resources.inflect import plural, singular
-from tests.conftest import free_ports, port_open, run_devserve
 from tests.mocks.resources.helpers import write_db
+from tests.support.configs import config_toml
 from tests.support.peers import node, peer
+from tests.support.process import free_ports, port_open, run_devserve
+from tests.support.waiting import wait_until
 
 # (method, path, body); a body of str is sent as a form. Reads first, then writes in sequence:
 # each write changes what the following requests see, on both servers.
@@ -128,18 +129,19 @@ def servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
         [*command, "db.json"], cwd=tmp_path / "js", stdout=log, stderr=subprocess.STDOUT
     )
     (tmp_path / "ds" / "devserve.toml").write_text(
-        "[devserve]\ndashboard_port = false\n"
-        f'[origins.api]\nport = {ds_port}\nresources = "db.json"\n'
+        config_toml({"api": {"port": ds_port, "resources": "db.json"}}, {"dashboard_port": False})
     )
     devserve = run_devserve(
         ["--no-reload", "run", "-c", "devserve.toml"], cwd=tmp_path / "ds", wait_ports=[ds_port]
     )
     try:
-        deadline = time.monotonic() + 20
-        while not port_open(js_port):
-            assert json_server.poll() is None, (tmp_path / "json-server.log").read_text()
-            assert time.monotonic() < deadline, "json-server did not start"
-            time.sleep(0.05)
+        log_text = (tmp_path / "json-server.log").read_text
+
+        def listening() -> bool:
+            assert json_server.poll() is None, f"json-server exited:\n{log_text()}"
+            return port_open(js_port)
+
+        wait_until(listening, "json-server to listen", timeout=20, output=log_text)
         yield f"http://127.0.0.1:{js_port}", f"http://127.0.0.1:{ds_port}"
     finally:
         json_server.terminate()

@@ -14,14 +14,16 @@ from watchfiles import Change
 
 from devserve.config import load_config
 from devserve.live.watcher import plan
-from tests.conftest import StartDevserve, free_ports, run_command
 from tests.mocks.resources.helpers import SAMPLE, client, on_disk, write_db
-from tests.support.wait import wait_until
+from tests.support.configs import config_toml
+from tests.support.process import StartDevserve, free_ports, run_command
+from tests.support.waiting import wait_until
 
 
-def _config(port: int, dashboard: int | None = None, extra: str = "") -> str:
-    board = f"dashboard_port = {dashboard}" if dashboard else "dashboard_port = false"
-    return f'[devserve]\n{board}\n[origins.api]\nport = {port}\nresources = "db.json"\n{extra}'
+def _config(port: int, dashboard: int | None = None) -> str:
+    return config_toml(
+        {"api": {"port": port, "resources": "db.json"}}, {"dashboard_port": dashboard or False}
+    )
 
 
 def test_200_concurrent_posts_are_all_persisted(
@@ -133,7 +135,11 @@ def test_a_live_invalid_edit_is_reported_and_the_last_good_data_served(
     server = start_devserve(_config(port), ports=[port])
     (tmp_path / "db.json").write_text('{"posts": [}')
     # Reported by the watcher, before any request asks for the data.
-    wait_until(lambda: "still serving the last good data" in server.output(), "the error report")
+    wait_until(
+        lambda: "still serving the last good data" in server.output(),
+        "the error report",
+        output=server.output,
+    )
     assert "line 1, column 12" in server.output()
     assert len(httpx.get(f"http://127.0.0.1:{port}/posts").json()) == 5
     write_db(tmp_path, {"posts": [{"id": 1}]})
