@@ -393,20 +393,21 @@ def status(
     quiet: QuietOption = False,
 ) -> None:
     """Show the running instance's origins, URLs and current CORS state."""
-    from devserve.control import client as control
+    from devserve.control import client
 
     options = _common(ctx, "status", config=config, verbose=verbose, quiet=quiet)
     try:
         found = _find_instance(options, url)
-        listed = control.origins(found)
+        listed = client.origins(found)
     except DevserveError as exc:
         raise _fail(exc) from None
     if as_json:
-        typer.echo(json.dumps({"instance": asdict(found), "origins": listed}, indent=2))
+        origins = [origin.as_json() for origin in listed]
+        typer.echo(json.dumps({"instance": asdict(found), "origins": origins}, indent=2))
         return
     typer.echo(f"devserve {found.version} (pid {found.pid}) serving {found.serving}")
     for origin in listed:
-        typer.echo(f"  {control.describe_origin(origin)}")
+        typer.echo(f"  {origin.status_line()}")
     typer.echo(f"  dashboard: {found.url}")
 
 
@@ -423,7 +424,7 @@ def cors(
     quiet: QuietOption = False,
 ) -> None:
     """Show, or switch at runtime, CORS for one origin of the running instance."""
-    from devserve.control import client as control
+    from devserve.control import client
 
     options = _common(ctx, "cors", config=config, verbose=verbose, quiet=quiet)
     if state not in (None, "on", "off"):
@@ -432,17 +433,37 @@ def cors(
     try:
         found = _find_instance(options, url)
         if state is None:
-            listed = {o["name"]: o for o in control.origins(found)}
-            if name not in listed:
-                raise DevserveError(
-                    f"no origin named {name!r}; the origins are: {', '.join(listed)}"
-                )
-            origin = listed[name]
+            origin = client.origin(found, name)
         else:
-            origin = control.set_cors(found, name, state == "on")
+            origin = client.set_cors(found, name, state == "on")
     except DevserveError as exc:
         raise _fail(exc) from None
-    typer.echo(control.describe_origin(origin))
+    typer.echo(origin.status_line())
+
+
+@app.command()
+def reset(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The origin whose resources to restore.")],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Restore an origin's resource file to its original data (as at start, or last edited)."""
+    from devserve.control import client as control
+
+    options = _common(ctx, "reset", config=config, verbose=verbose, quiet=quiet)
+    try:
+        found = _find_instance(options, url)
+        result = control.reset(found, name)
+    except DevserveError as exc:
+        raise _fail(exc) from None
+    counts = ", ".join(
+        f"{key}: {value if value == 'object' else f'{value} items'}"
+        for key, value in result["reset"].items()
+    )
+    typer.echo(f"{name}: {result['resources']} restored ({counts or 'empty'})")
 
 
 def _engine(value: str) -> str:

@@ -44,3 +44,11 @@ class PortInUseError(DevserveError):
     def advised(self, advice: str) -> PortInUseError:
         """The same error with advice that fits the command used (``serve -p``, ``demo --port``)."""
         return PortInUseError(self.name, self.host, self.port, self.reason, advice)
+
+
+class UnknownOriginError(DevserveError):
+    """A command or API call names an origin the running instance does not have."""
+
+    def __init__(self, name: str, names: list[str]) -> None:
+        super().__init__(f"no origin named {name!r}; the origins are: {', '.join(names)}")
+        self.name = name

@@ -8,7 +8,8 @@ from typing import Literal
 
 from devserve.config import Settings
 from devserve.config.adhoc import demo_path
-from devserve.serve.binding import url_host
+from devserve.origins import http_url
+from devserve.serve.binding import dashboard_bind_host
 
 Kind = Literal["config", "folder", "demo"]
 
@@ -37,7 +38,8 @@ def switch_on_advice(name: str, config_path: Path | None, settings: Settings) ->
     dashboard = settings.dashboard_port
     # Without a config to find it by, `devserve cors` looks on the default port only.
     if kind != "config" and dashboard is not False and dashboard != DEFAULT_DASHBOARD_PORT:
-        command += f" --url http://{url_host(settings.host)}:{dashboard}"
+        host = dashboard_bind_host(settings.dashboard_host, settings.host)
+        command += f" --url {http_url(host, dashboard)}"
     if kind == "demo":
         return f"turn it on with `{command}` or its switch on the dashboard"
     if kind == "folder":

@@ -17,6 +17,8 @@ from devserve.config.messages import (
 )
 from devserve.config.model import Config, Settings
 from devserve.errors import ConfigError
+from devserve.mocks.resources.data import ResourceDataError
+from devserve.mocks.resources.data import read as read_resources
 
 CONFIG_NAME = "devserve.toml"
 PYPROJECT = "pyproject.toml"
@@ -123,13 +125,16 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     origins = {}
     for name, origin in config.origins.items():
         static = (base / origin.static).resolve() if origin.static is not None else None
+        resources = (base / origin.resources).resolve() if origin.resources is not None else None
         routes = [
             route.model_copy(update={"file": (base / route.file).resolve()})
             if route.file is not None
             else route
             for route in origin.routes
         ]
-        origins[name] = origin.model_copy(update={"static": static, "routes": routes})
+        origins[name] = origin.model_copy(
+            update={"static": static, "routes": routes, "resources": resources}
+        )
     return config.model_copy(update={"origins": origins})
 
 
@@ -165,6 +170,7 @@ def _cross_checks(data: dict[str, Any], base: Path) -> list[str]:
                 f"origins.{name}.static: directory {str((base / static).resolve())!r} does not "
                 "exist; create it or fix the path (relative to the config file)"
             )
+        problems.extend(_resource_problems(name, origin, base))
         routes = origin.get("routes")
         for index, route in enumerate(routes if isinstance(routes, list) else []):
             file = route.get("file") if isinstance(route, dict) else None
@@ -174,6 +180,26 @@ def _cross_checks(data: dict[str, Any], base: Path) -> list[str]:
                     "does not exist; create it or fix the path (relative to the config file)"
                 )
     return problems
+
+
+def _resource_problems(name: str, origin: dict[str, Any], base: Path) -> list[str]:
+    """The resource file must be a valid database now: a broken one is a config error."""
+    key = f"origins.{name}"
+    resources = origin.get("resources")
+    if resources is None:
+        keys = ("resources_prefix", "read_only", "persist")
+        given = [k for k in keys if k in origin]
+        return [
+            f'{key}.{k}: only applies to resources; add resources = "db.json" or remove it'
+            for k in given
+        ]
+    if not isinstance(resources, str):
+        return []  # the schema's message says what to write
+    try:
+        read_resources((base / resources).resolve())
+    except ResourceDataError as exc:
+        return [f"{key}.resources: {exc.message}"]
+    return []
 
 
 def default_config(

@@ -21,12 +21,11 @@ from pydantic import (
 )
 from starlette.routing import compile_path
 
-_ORIGIN_URL = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(?P<port>\d{1,5}))?$"
-)
+from devserve.cors.standard import is_token
+from devserve.origins import origin_url_problem
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_METHOD = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110 §5.6.2)
-# Any other token is a valid method too (PROPFIND, PURGE), unless it looks like a typo of these.
+# Any HTTP token is a method (PROPFIND, PURGE), unless it looks like a typo of one of these.
 STANDARD_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 
 
@@ -40,12 +39,12 @@ def _check_origin(origin: str) -> str:
 def _check_method(method: str) -> str:
     if method == "*" or method in STANDARD_METHODS:
         return method
-    if not _METHOD.match(method):
+    if not is_token(method):
         raise ValueError(
             f"{method!r} is not an HTTP method name (letters, digits and !#$%&'*+.^_`|~- only)"
         )
     if method.upper() in STANDARD_METHODS:
-        return method  # case-sensitive by design (SPEC §3 rule 8): "put" is not "PUT"
+        return method  # case-sensitive by design (CORS rule 8): "put" is not "PUT"
     close = difflib.get_close_matches(method.upper(), STANDARD_METHODS, n=1, cutoff=0.75)
     if close:
         raise ValueError(f"{method!r} is not a standard method; did you mean {close[0]!r}?")
@@ -102,26 +101,6 @@ class CorsTable(_Strict):
                 'origins instead, or use cors = "on" to echo any origin'
             )
         return credentials
-
-
-def origin_url_problem(origin: str) -> str | None:
-    """Say why ``origin`` is not a serialized origin (``scheme://host[:port]``), or None."""
-    if origin in ("*", "null"):
-        return None
-    match = _ORIGIN_URL.match(origin)
-    if not match:
-        if origin.endswith("/"):
-            fixed = origin.rstrip("/")
-            return f"{origin!r} has a trailing slash; an origin is scheme://host[:port]: {fixed!r}"
-        if "://" in origin and "/" in origin.split("://", 1)[1]:
-            base = origin.split("://", 1)[0] + "://" + origin.split("://", 1)[1].split("/", 1)[0]
-            return f"{origin!r} has a path; an origin is scheme://host[:port] only, write {base!r}"
-        return f"{origin!r} is not an origin; write it as scheme://host[:port], e.g. 'http://localhost:8000'"
-    if origin != origin.lower() and match["host"] == match["host"].upper() != match["host"].lower():
-        return f"{origin!r} must be lower case, as browsers send it"
-    if match["port"] and not 1 <= int(match["port"]) <= 65535:
-        return f"{origin!r} has a port outside 1-65535"
-    return None
 
 
 def _cors_kind(value: Any) -> str:
@@ -207,6 +186,28 @@ class Origin(_Strict):
     cors: CorsSetting = Field(default="off")
     delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
     routes: list[Route] = Field(default_factory=list)
+    resources: ConfigPath | None = Field(
+        default=None, description="JSON file served as json-server 0.17-style REST (db.json)."
+    )
+    resources_prefix: str = Field(
+        default="", description='Path the resources are served under, e.g. "/api".'
+    )
+    read_only: bool = Field(default=False, description="Resource writes answer 405.")
+    persist: bool = Field(
+        default=True, description="Write resource changes to the file; false keeps them in memory."
+    )
+
+    @field_validator("resources_prefix")
+    @classmethod
+    def _prefix_is_a_path(cls, prefix: str) -> str:
+        if prefix and (
+            not prefix.startswith("/") or prefix.endswith("/") or any(c in prefix for c in "?#{} ")
+        ):
+            fixed = "/" + prefix.strip("/ ")
+            raise ValueError(
+                f"a path like '/api': starts with '/', no trailing '/' (e.g. {fixed!r})"
+            )
+        return prefix
 
 
 class Settings(_Strict):
@@ -215,6 +216,11 @@ class Settings(_Strict):
     host: str = "127.0.0.1"
     dashboard_port: int | Literal[False] = Field(
         default=8999, description="Dashboard and control API port; false disables both."
+    )
+    dashboard_host: str | None = Field(
+        default=None,
+        description="Interface of the dashboard and control API; default: loopback, even "
+        "when host is not.",
     )
     live_reload: bool = Field(default=True, description="Inject the live-reload script in pages.")
     allowed_hosts: list[str] = Field(

@@ -1,75 +1,95 @@
-"""One server-sent-event reader for the tests: reads a stream in the background, as EventSource."""
+"""One reader of server-sent event streams (a page's live-reload stream, the dashboard's), in a
+background thread, that a test can wait on until the server has subscribed it."""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-
-@dataclass(frozen=True)
-class SseEvent:
-    kind: str
-    data: str
-    id: str | None
-
-    def json(self) -> Any:
-        return json.loads(self.data)
+from tests.support.waiting import wait_until
 
 
-class EventStream:
-    """The events of one stream so far, read by a daemon thread until ``close``."""
+class EventReader:
+    """Reads ``url`` as an EventSource does; ``events`` holds ``(name, data)`` in order, and
+    ``ids`` each one's SSE id (or None). ``headers`` go with the request, e.g. Last-Event-ID.
 
-    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
-        self.events: list[SseEvent] = []
-        self._client = httpx.Client(timeout=None)
-        self._closed = False
-        self._thread = threading.Thread(target=self._read, args=(url, headers or {}), daemon=True)
+    devserve subscribes a stream before it sends the response headers, so once they arrive
+    (``wait_subscribed``) every event published afterwards reaches this reader.
+    """
+
+    def __init__(
+        self, url: str, *, subscribe: bool = True, headers: dict[str, str] | None = None
+    ) -> None:
+        self.url = url
+        self.headers = headers or {}
+        self.events: list[tuple[str, str]] = []
+        self.ids: list[str | None] = []
+        self.status: int | None = None
+        self.ended = False
+        self._subscribed = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
+        if subscribe:
+            self.wait_subscribed()
 
-    def _read(self, url: str, headers: dict[str, str]) -> None:
-        kind, data, event_id = "message", [], None
-        try:
-            with self._client.stream("GET", url, headers=headers) as response:
-                for line in response.iter_lines():
-                    if self._closed:
-                        return
-                    if line.startswith("event: "):
-                        kind = line.removeprefix("event: ")
-                    elif line.startswith("data: "):
-                        data.append(line.removeprefix("data: "))
-                    elif line.startswith("id: "):
-                        event_id = line.removeprefix("id: ")
-                    elif line == "" and data:
-                        self.events.append(SseEvent(kind, "\n".join(data), event_id))
-                        kind, data, event_id = "message", [], None
-        except (httpx.HTTPError, RuntimeError):
-            pass  # closed by the test, or devserve stopped
+    def wait_subscribed(self, timeout: float = 10.0) -> None:
+        if not self._subscribed.wait(timeout):
+            raise AssertionError(f"the event stream {self.url} never opened")
+        assert self.status == 200, f"the event stream {self.url} answered {self.status}"
 
-    def of(self, kind: str) -> list[SseEvent]:
-        return [event for event in self.events if event.kind == kind]
+    @property
+    def kinds(self) -> list[str]:
+        return [kind for kind, _ in self.events]
 
-    def wait(self, condition: Callable[[EventStream], bool], timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition(self):
-            assert time.monotonic() < deadline, f"condition not met; events: {self.events}"
-            time.sleep(0.02)
+    def data(self, kind: str) -> list[Any]:
+        """The JSON data of every ``kind`` event so far."""
+        return [json.loads(data) for name, data in self.events if name == kind]
+
+    def wait_for(self, kind: str, count: int = 1, timeout: float = 10.0) -> None:
+        """Wait until ``count`` events named ``kind`` have arrived."""
+        wait_until(
+            lambda: self.kinds.count(kind) >= count,
+            f"{count} {kind!r} event(s) on {self.url} (got {self.kinds})",
+            timeout=timeout,
+        )
+
+    def wait_ended(self, timeout: float = 10.0) -> None:
+        wait_until(lambda: self.ended, f"the end of {self.url}", timeout=timeout)
 
     def close(self) -> None:
-        self._closed = True
-        self._client.close()
+        """Stop reading (the connection closes at the next line the server sends)."""
+        self._stop.set()
 
-
-@contextmanager
-def event_stream(url: str, headers: dict[str, str] | None = None) -> Iterator[EventStream]:
-    stream = EventStream(url, headers)
-    try:
-        yield stream
-    finally:
-        stream.close()
+    def _read(self) -> None:
+        name, lines, event_id = "message", [], None
+        try:
+            with (
+                httpx.Client(timeout=None) as client,
+                client.stream("GET", self.url, headers=self.headers) as response,
+            ):
+                self.status = response.status_code
+                self._subscribed.set()
+                for line in response.iter_lines():
+                    if self._stop.is_set():
+                        return
+                    if line.startswith("event:"):
+                        name = line.removeprefix("event:").strip()
+                    elif line.startswith("data:"):
+                        lines.append(line.removeprefix("data:").removeprefix(" "))
+                    elif line.startswith("id:"):
+                        event_id = line.removeprefix("id:").strip()
+                    elif not line and lines:
+                        self.ids.append(event_id)
+                        self.events.append((name, "\n".join(lines)))
+                        name, lines, event_id = "message", [], None
+                    elif not line:
+                        name = "message"
+        except httpx.HTTPError:
+            pass
+        finally:
+            self._subscribed.set()
+            self.ended = True
