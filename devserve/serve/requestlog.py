@@ -55,6 +55,9 @@ class RequestRecord:
             "time": self.time,
         }
 
+    def __str__(self) -> str:
+        return self.line()
+
     def line(self) -> str:
         source = f"  from {self.source}" if self.source else ""
         verdict = ""
@@ -106,6 +109,7 @@ class RequestLog:
                 cors=scope.get(VERDICT_KEY),
                 time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             )
-            log.info("%s", record.line())
+            # Formatted only if a handler wants it (nothing under -q); --json-log reads ``request``.
+            log.info("%s", record, extra={"request": record})
             if self.observer is not None:
                 self.observer(record)

@@ -439,6 +439,7 @@ def run(
     host: str | None = None,
     watch: bool = True,
     open_browser: bool = False,
+    echo: Callable[[str], None] = print,
 ) -> None:
     """Serve ``config`` until Ctrl-C or SIGTERM; raise DevserveError for user errors."""
 
@@ -449,6 +450,7 @@ def run(
             config_path=config_path,
             watch=watch,
             open_browser=open_browser,
+            echo=echo,
         )
         await runner.serve()
 
