@@ -288,19 +288,20 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the running instance's origins, URLs and current CORS state."""
-    from devserve.control import client as control
+    from devserve.control import client
 
     try:
-        found = control.find_instance(config=config, url=url)
-        listed = control.origins(found)
+        found = client.find_instance(config=config, url=url)
+        listed = client.origins(found)
     except DevserveError as exc:
         raise _fail(exc) from None
     if as_json:
-        typer.echo(json.dumps({"instance": found.__dict__, "origins": listed}, indent=2))
+        origins = [origin.as_json() for origin in listed]
+        typer.echo(json.dumps({"instance": found.__dict__, "origins": origins}, indent=2))
         return
     typer.echo(f"devserve {found.version} (pid {found.pid}) serving {found.config or 'a folder'}")
     for origin in listed:
-        typer.echo(f"  {control.describe_origin(origin)}")
+        typer.echo(f"  {origin.status_line()}")
     typer.echo(f"  dashboard: {found.url}")
 
 
@@ -314,25 +315,20 @@ def cors(
     url: UrlOption = None,
 ) -> None:
     """Show, or switch at runtime, CORS for one origin of the running instance."""
-    from devserve.control import client as control
+    from devserve.control import client
 
     if state not in (None, "on", "off"):
         typer.echo(f"error: the state must be on or off, not {state!r}", err=True)
         raise typer.Exit(2)
     try:
-        found = control.find_instance(config=config, url=url)
+        found = client.find_instance(config=config, url=url)
         if state is None:
-            listed = {o["name"]: o for o in control.origins(found)}
-            if name not in listed:
-                raise DevserveError(
-                    f"no origin named {name!r}; the origins are: {', '.join(listed)}"
-                )
-            origin = listed[name]
+            origin = client.origin(found, name)
         else:
-            origin = control.set_cors(found, name, state == "on")
+            origin = client.set_cors(found, name, state == "on")
     except DevserveError as exc:
         raise _fail(exc) from None
-    typer.echo(control.describe_origin(origin))
+    typer.echo(origin.status_line())
 
 
 def _engine(value: str) -> str:

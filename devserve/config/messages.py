@@ -9,7 +9,8 @@ from pydantic import BaseModel, ValidationError
 
 from devserve.config.model import CorsTable, Origin, Route, Settings
 
-# Keys of the SPEC whose features have not landed yet: reject them loudly rather than ignore them.
+# Keys of features that have not landed yet (README, "Config reference"): reject them loudly
+# rather than ignore them.
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
     "mocks": "mock folders",

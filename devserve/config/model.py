@@ -19,11 +19,10 @@ from pydantic import (
 )
 from starlette.routing import compile_path
 
-_ORIGIN_URL = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(?P<port>\d{1,5}))?$"
-)
+from devserve.cors.standard import is_token
+from devserve.origins import origin_url_problem
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_METHOD = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 def _check_origin(origin: str) -> str:
@@ -34,7 +33,7 @@ def _check_origin(origin: str) -> str:
 
 
 def _check_method(method: str) -> str:
-    if method != "*" and not _METHOD.match(method):
+    if method != "*" and not is_token(method):
         raise ValueError(f"{method!r} is not an HTTP method name")
     return method
 
@@ -86,26 +85,6 @@ class CorsTable(_Strict):
                 'origins instead, or use cors = "on" to echo any origin'
             )
         return credentials
-
-
-def origin_url_problem(origin: str) -> str | None:
-    """Say why ``origin`` is not a serialized origin (``scheme://host[:port]``), or None."""
-    if origin in ("*", "null"):
-        return None
-    match = _ORIGIN_URL.match(origin)
-    if not match:
-        if origin.endswith("/"):
-            fixed = origin.rstrip("/")
-            return f"{origin!r} has a trailing slash; an origin is scheme://host[:port]: {fixed!r}"
-        if "://" in origin and "/" in origin.split("://", 1)[1]:
-            base = origin.split("://", 1)[0] + "://" + origin.split("://", 1)[1].split("/", 1)[0]
-            return f"{origin!r} has a path; an origin is scheme://host[:port] only, write {base!r}"
-        return f"{origin!r} is not an origin; write it as scheme://host[:port], e.g. 'http://localhost:8000'"
-    if origin != origin.lower() and match["host"] == match["host"].upper() != match["host"].lower():
-        return f"{origin!r} must be lower case, as browsers send it"
-    if match["port"] and not 1 <= int(match["port"]) <= 65535:
-        return f"{origin!r} has a port outside 1-65535"
-    return None
 
 
 def _cors_kind(value: Any) -> str:
@@ -190,6 +169,11 @@ class Settings(_Strict):
     host: str = "127.0.0.1"
     dashboard_port: int | Literal[False] = Field(
         default=8999, description="Dashboard and control API port; false disables both."
+    )
+    dashboard_host: str | None = Field(
+        default=None,
+        description="Interface of the dashboard and control API; default: loopback, even "
+        "when host is not.",
     )
     live_reload: bool = Field(default=True, description="Inject the live-reload script in pages.")
     allowed_hosts: list[str] = Field(

@@ -1,4 +1,5 @@
-"""SPEC §8, server side: judge each cross-origin response as a browser would, and say so.
+"""Server-side verdicts (README, "Why was it blocked?"): judge each cross-origin response as a
+browser would, and say so.
 
 The verdict goes into the ``X-Devserve-Cors`` response header (visible in the network panel)
 and into the scope, where the request log picks it up for the terminal and the dashboard.

@@ -1,13 +1,17 @@
-"""Which folders to watch for a config, and what a batch of file changes means for each origin."""
+"""The file watcher: which folders to watch for a config, what a batch of changes means for each
+origin (a pure ``plan``), and the loop that hands each plan to the runner."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from watchfiles import Change, DefaultFilter
+from watchfiles import Change, DefaultFilter, awatch
 
 from devserve.config import Config
+from devserve.live.events import CSS, RELOAD
 
 
 class DevFilter(DefaultFilter):
@@ -29,7 +33,7 @@ class Plan:
     """What to do about one batch of changes."""
 
     config_changed: bool = False
-    # origin name -> "css" when only stylesheets changed, else "reload"
+    # origin name -> CSS when only stylesheets changed, else RELOAD (the event the pages get)
     pages: dict[str, str] = field(default_factory=dict)
 
 
@@ -61,5 +65,26 @@ def plan(changes: set[tuple[Change, str]], config: Config, config_path: Path | N
             if origin.static is not None and path.is_relative_to(origin.static):
                 changed_by_origin.setdefault(name, []).append(path)
     for name, paths in changed_by_origin.items():
-        result.pages[name] = "css" if all(p.suffix == ".css" for p in paths) else "reload"
+        result.pages[name] = CSS if all(p.suffix == ".css" for p in paths) else RELOAD
     return result
+
+
+async def watch(
+    current: Callable[[], tuple[Config, Path | None]],
+    handle: Callable[[Plan], Awaitable[None]],
+    *,
+    stop: asyncio.Event,
+) -> None:
+    """Watch what ``current()`` config serves until ``stop``; ``handle`` each batch's plan.
+
+    The config may change under the loop (``handle`` applies it): when its folders change,
+    the watch starts again on the new ones.
+    """
+    while not stop.is_set():
+        roots = watch_roots(*current())
+        async for changes in awatch(*roots, watch_filter=DevFilter(), stop_event=stop, step=50):
+            await handle(plan(changes, *current()))
+            if stop.is_set():
+                return
+            if watch_roots(*current()) != roots:
+                break

@@ -20,7 +20,6 @@ from devserve.serve.hosts import HostGuard
 from devserve.serve.requestlog import Observer, RequestLog
 from devserve.serve.static import StaticFiles
 
-log = logging.getLogger("devserve.requests")
 errors = logging.getLogger("devserve.errors")
 
 
