@@ -78,7 +78,7 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
 
 def _use_json_log() -> None:
     """--json-log: request records as JSON lines on stdout; everything else goes to stderr."""
-    from devserve.serve.jsonlog import JsonRequestFormatter
+    from devserve.serving.jsonlog import JsonRequestFormatter
 
     requests = logging.StreamHandler(sys.stdout)
     requests.setFormatter(JsonRequestFormatter())
@@ -107,7 +107,7 @@ def _serve(
     open_browser: bool,
     json_log: bool = False,
 ) -> None:
-    from devserve.serve.runner import run  # uvicorn is only needed for commands that serve
+    from devserve.serving.runner import run  # uvicorn is only needed for commands that serve
 
     if json_log:
         _use_json_log()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from devserve.serve.origin import OriginApp
+    from devserve.serving.origin import OriginApp
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from devserve.control.server import build_control_app
 from devserve.control.state import OriginState
 from devserve.errors import UnknownOriginError
 from devserve.live.events import Event, Hub, config_event
-from devserve.serve.origin import build_origin
+from devserve.serving.origin import build_origin
 from tests.support.configs import build_config
 
 JSON = {"Content-Type": "application/json"}

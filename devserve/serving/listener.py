@@ -14,7 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.errors import DevserveError
-from devserve.serve.origin import OriginApp
+from devserve.serving.origin import OriginApp
 
 # Open event streams and keep-alive connections must not hold Ctrl-C hostage (uvicorn #2943).
 GRACEFUL_SHUTDOWN_SECONDS = 2

@@ -26,12 +26,12 @@ from devserve.live.events import Event
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
 from devserve.origins import http_url, origin_port
-from devserve.serve import reconfigure
-from devserve.serve.banner import banner
-from devserve.serve.binding import bind, dashboard_bind_host
-from devserve.serve.listener import Listener, Served, quiet_cancellation
-from devserve.serve.origin import OriginApp, build_origin
-from devserve.serve.requestlog import RequestRecord
+from devserve.serving import reconfigure
+from devserve.serving.banner import banner
+from devserve.serving.binding import bind, dashboard_bind_host
+from devserve.serving.listener import Listener, Served, quiet_cancellation
+from devserve.serving.origin import OriginApp, build_origin
+from devserve.serving.requestlog import RequestRecord
 
 log = logging.getLogger("devserve")
 

@@ -16,9 +16,9 @@ from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
 from devserve.mocks.routes import build_routes
-from devserve.serve.hosts import HostGuard
-from devserve.serve.requestlog import Observer, RequestLog
-from devserve.serve.static import StaticFiles
+from devserve.serving.hosts import HostGuard
+from devserve.serving.requestlog import Observer, RequestLog
+from devserve.serving.static import StaticFiles
 
 errors = logging.getLogger("devserve.errors")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
-from devserve.serve.requestlog import RequestRecord
+from devserve.serving.requestlog import RequestRecord
 
 
 class JsonRequestFormatter(logging.Formatter):
