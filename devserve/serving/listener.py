@@ -87,6 +87,11 @@ class Listener:
             raise DevserveError(f"'{name}' could not start")
         return cls(server=server, sock=sock, task=task)
 
+    @property
+    def port(self) -> int:
+        """The port really bound (the config may say 0: any free port)."""
+        return int(self.sock.getsockname()[1])
+
     def exit(self, *, force: bool) -> None:
         """Ask the server to stop: gracefully (in-flight requests finish), or at once."""
         self.server.force_exit = self.server.force_exit or force

@@ -32,6 +32,9 @@ class OriginApp:
     switch: CorsSwitch
     app: ASGIApp
 
+    def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
+
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
         parts = []

@@ -32,7 +32,8 @@ class Controlled:
 
     def origins_state(self) -> list[OriginState]:
         return [
-            OriginState.of(o, f"http://127.0.0.1:{o.config.port}") for o in self.origins.values()
+            OriginState.of(o, f"http://127.0.0.1:{o.config.port}", o.config.port)
+            for o in self.origins.values()
         ]
 
     def set_cors(self, name: str, enabled: bool) -> OriginState:
