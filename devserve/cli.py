@@ -45,6 +45,13 @@ HostOption = Annotated[
 NoReloadOption = Annotated[
     bool, typer.Option("--no-reload", help="Do not watch files or live-reload pages.")
 ]
+JsonLogOption = Annotated[
+    bool,
+    typer.Option(
+        "--json-log",
+        help="One JSON object per request on stdout (the banner and other messages go to stderr).",
+    ),
+]
 OpenOption = Annotated[
     bool, typer.Option("--open", help="Open the first page origin in a browser.")
 ]
@@ -69,6 +76,22 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     uvicorn_logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _use_json_log() -> None:
+    """--json-log: request records as JSON lines on stdout; everything else goes to stderr."""
+    from devserve.serving.jsonlog import JsonRequestFormatter
+
+    requests = logging.StreamHandler(sys.stdout)
+    requests.setFormatter(JsonRequestFormatter())
+    requests_logger = logging.getLogger("devserve.requests")
+    requests_logger.handlers[:] = [requests]
+    requests_logger.propagate = False
+    requests_logger.setLevel(logging.INFO)
+    for name in ("devserve", "uvicorn"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(sys.stderr)
+
+
 def _fail(error: DevserveError) -> typer.Exit:
     for line in error.message.splitlines():
         typer.echo(f"error: {line}", err=True)
@@ -82,11 +105,22 @@ def _serve(
     host: str | None,
     watch: bool,
     open_browser: bool,
+    json_log: bool = False,
 ) -> None:
-    from devserve.serve.runner import run  # uvicorn is only needed for commands that serve
+    from devserve.serving.runner import run  # uvicorn is only needed for commands that serve
 
+    if json_log:
+        _use_json_log()
+    echo = (lambda text: typer.echo(text, err=True)) if json_log else typer.echo
     try:
-        run(config, config_path=config_path, host=host, watch=watch, open_browser=open_browser)
+        run(
+            config,
+            config_path=config_path,
+            host=host,
+            watch=watch,
+            open_browser=open_browser,
+            echo=echo,
+        )
     except DevserveError as exc:
         raise _fail(exc) from None
 
@@ -124,6 +158,7 @@ def run(
     host: HostOption = None,
     no_reload: NoReloadOption = False,
     open_browser: OpenOption = False,
+    json_log: JsonLogOption = False,
 ) -> None:
     """Start every origin of the config; with no config, serve this folder on port 8000."""
     path = config or find_config(Path.cwd())
@@ -136,7 +171,14 @@ def run(
     else:
         loaded = _load(path)
         path = path.resolve()
-    _serve(loaded, config_path=path, host=host, watch=not no_reload, open_browser=open_browser)
+    _serve(
+        loaded,
+        config_path=path,
+        host=host,
+        watch=not no_reload,
+        open_browser=open_browser,
+        json_log=json_log,
+    )
 
 
 def cors_setting(values: list[str]) -> Any:
@@ -172,6 +214,7 @@ def serve(
     host: HostOption = None,
     no_reload: NoReloadOption = False,
     open_browser: OpenOption = False,
+    json_log: JsonLogOption = False,
 ) -> None:
     """Serve one folder as a single static origin, no config needed."""
     try:
@@ -180,14 +223,16 @@ def serve(
         )
     except DevserveError as exc:
         raise _fail(exc) from None
-    _serve(config, host=host, watch=not no_reload, open_browser=open_browser)
+    _serve(config, host=host, watch=not no_reload, open_browser=open_browser, json_log=json_log)
 
 
 @app.command()
-def demo(host: HostOption = None, open_browser: OpenOption = False) -> None:
+def demo(
+    host: HostOption = None, open_browser: OpenOption = False, json_log: JsonLogOption = False
+) -> None:
     """Run the bundled demo: a page origin and three API origins with different CORS."""
     config = _load(templates_dir() / "demo" / "devserve.toml")
-    _serve(config, host=host, watch=False, open_browser=open_browser)
+    _serve(config, host=host, watch=False, open_browser=open_browser, json_log=json_log)
 
 
 @app.command()

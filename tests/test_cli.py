@@ -39,7 +39,7 @@ def test_check_config_valid(tmp_path: Path) -> None:
 
 
 def test_check_config_invalid_lists_every_error_without_traceback(tmp_path: Path) -> None:
-    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 0\nstatik = 'x'\n")
+    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 70000\nstatik = 'x'\n")
     result = run_command("check-config", cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

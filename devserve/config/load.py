@@ -142,13 +142,13 @@ def _cross_checks(config: Config) -> list[str]:
     ports: dict[int, str] = {}
     dashboard = config.devserve.dashboard_port
     for name, origin in config.origins.items():
-        if origin.port in ports:
+        if origin.port and origin.port in ports:
             problems.append(
                 f"origins.{name}.port: port {origin.port} is already used by origin "
                 f"'{ports[origin.port]}'; every origin needs its own port"
             )
         ports.setdefault(origin.port, name)
-        if dashboard is not False and origin.port == dashboard:
+        if dashboard and origin.port == dashboard:
             problems.append(
                 f"origins.{name}.port: port {dashboard} is the dashboard's "
                 "(devserve.dashboard_port); pick another port, or move the dashboard"

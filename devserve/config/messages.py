@@ -121,7 +121,7 @@ def _message(error: Any) -> tuple[str, str]:
             'no origins defined; add one, e.g. [origins.site] with port = 8000 and static = "."',
         )
     if loc and loc[-1] == "port" and kind in ("greater_than_equal", "less_than_equal"):
-        return "", f"port must be between 1 and 65535 (got {given!r})"
+        return "", f"port must be between 0 (any free port) and 65535 (got {given!r})"
     message = str(error["msg"])
     if kind == "value_error":
         message = message.removeprefix("Value error, ")

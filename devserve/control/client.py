@@ -12,7 +12,7 @@ from devserve.config import find_config, load_config
 from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.origins import http_url
-from devserve.serve.binding import dashboard_bind_host
+from devserve.serving.binding import dashboard_bind_host
 
 TIMEOUT = 3.0
 

@@ -22,7 +22,7 @@ from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub
 from devserve.origins import foreign_request
-from devserve.serve.hosts import HostGuard
+from devserve.serving.hosts import HostGuard
 
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -19,9 +19,9 @@ from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inj
 from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
 from devserve.mocks.routes import build_routes
-from devserve.serve.hosts import HostGuard
-from devserve.serve.requestlog import Observer, RequestLog
-from devserve.serve.static import StaticFiles
+from devserve.serving.hosts import HostGuard
+from devserve.serving.requestlog import Observer, RequestLog
+from devserve.serving.static import StaticFiles
 
 errors = logging.getLogger("devserve.errors")
 
@@ -35,6 +35,9 @@ class OriginApp:
     switch: CorsSwitch
     app: ASGIApp
     resources: Store | None = None
+
+    def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
