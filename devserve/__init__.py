@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from devserve.config import Config
     from devserve.embed import (
         Running,
+        RunningInThread,
         config_from_dict,
         config_from_file,
         config_from_toml,
@@ -34,6 +35,7 @@ _LAZY = {
     "Config": "devserve.config",
     "RequestRecord": "devserve.serving.requestlog",
     "Running": "devserve.embed",
+    "RunningInThread": "devserve.embed",
     "config_from_dict": "devserve.embed",
     "config_from_file": "devserve.embed",
     "config_from_toml": "devserve.embed",
@@ -48,6 +50,7 @@ __all__ = [
     "PortInUseError",
     "RequestRecord",
     "Running",
+    "RunningInThread",
     "__version__",
     "config_from_dict",
     "config_from_file",

@@ -20,7 +20,7 @@ import asyncio
 import threading
 import tomllib
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -57,8 +57,8 @@ def config_from_toml(text: str, *, base: str | Path | None = None) -> Config:
     return parse_config(data, path=folder / "devserve.toml", label="<toml text>")
 
 
-class Running:
-    """A started config: its URLs, its CORS switches and the requests it answered."""
+class _Started:
+    """What both ways of running share: URLs, CORS switches, the requests answered."""
 
     def __init__(self, runner: Runner) -> None:
         self._runner = runner
@@ -97,9 +97,13 @@ class Running:
         """Forget the requests seen so far (e.g. between two tests sharing an instance)."""
         self._records.clear()
 
-    def reset(self) -> None:
+
+class Running(_Started):
+    """A config started by ``devserve.serve`` in the caller's event loop."""
+
+    async def reset(self) -> None:
         """Restore mock state: response sequences restart, resources get their original data."""
-        self._runner.reset()
+        await self._runner.reset()
 
 
 @asynccontextmanager
@@ -131,28 +135,29 @@ async def serve(
         await task
 
 
-class ThreadRunning(Running):
-    """``Running`` for an instance whose loop is another thread: calls hop onto that loop."""
+class RunningInThread(_Started):
+    """A config started by ``devserve.run_in_thread``: calls hop onto its thread's loop."""
 
     def __init__(self, runner: Runner, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(runner)
         self._loop = loop
 
-    def _call(self, function: Callable[[], T]) -> T:
-        async def call() -> T:
-            return function()
-
-        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=10)
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
 
     def set_cors(self, name: str, *, enabled: bool) -> None:
-        self._call(lambda: self._runner.set_cors(name, enabled))
+        async def switch() -> None:
+            self._runner.set_cors(name, enabled)
+
+        self._call(switch())
 
     def reset(self) -> None:
-        self._call(self._runner.reset)
+        """Restore mock state: response sequences restart, resources get their original data."""
+        self._call(self._runner.reset())
 
 
 @contextmanager
-def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[Running]:
+def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[RunningInThread]:
     """Serve ``config`` from a background thread (its own event loop) until the block ends."""
     started = threading.Event()
     holder: dict[str, Any] = {}
@@ -161,7 +166,7 @@ def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[Runnin
         runner = Runner(
             config=config, host=host or config.devserve.host, watch=False, echo=lambda _t: None
         )
-        holder["running"] = ThreadRunning(runner, asyncio.get_running_loop())
+        holder["running"] = RunningInThread(runner, asyncio.get_running_loop())
         holder["runner"] = runner
         task = asyncio.create_task(runner.serve(signals=False))
         ready = asyncio.create_task(runner.wait_ready())
@@ -190,7 +195,7 @@ def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[Runnin
         thread.join()
         error = holder["error"]
         raise error if isinstance(error, DevserveError) else DevserveError(str(error)) from error
-    running: ThreadRunning = holder["running"]
+    running: RunningInThread = holder["running"]
     try:
         yield running
     finally:

@@ -2,7 +2,7 @@
 
 Fixtures:
 - ``devserve``: a factory; ``devserve(config)`` starts a config (a Config, a dict, TOML text or
-  a path) for the current test and stops it when the test ends. It returns ``Running``.
+  a path) for the current test and stops it when the test ends. It returns ``RunningInThread``.
 - ``devserve_session``: the same factory, but instances live for the whole session.
 
 Marker: ``@pytest.mark.devserve_cors_off("api", ...)`` runs the test with those origins' CORS
@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from devserve.config import Config
-from devserve.embed import Running, config_from_dict, config_from_file, config_from_toml
+from devserve.embed import RunningInThread, config_from_dict, config_from_file, config_from_toml
 from devserve.embed import run_in_thread as _run_in_thread
 
 MARKER = "devserve_cors_off"
@@ -53,11 +53,11 @@ class DevserveFactory:
         self._stack = contextlib.ExitStack()
         self._base = base
         self._cors_off = cors_off
-        self.instances: list[Running] = []
+        self.instances: list[RunningInThread] = []
 
     def __call__(
         self, source: ConfigSource, *, base: Path | None = None, host: str | None = None
-    ) -> Running:
+    ) -> RunningInThread:
         """Start ``source`` (a Config, a dict, TOML text or a path); stopped with the fixture."""
         config = _as_config(source, base or self._base)
         running = self._stack.enter_context(_run_in_thread(config, host=host))

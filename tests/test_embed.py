@@ -130,3 +130,28 @@ def test_config_from_file(tmp_path: Path) -> None:
     config = devserve.config_from_file(tmp_path / "devserve.toml")
     assert list(config.origins) == ["page", "api"]
     assert config.origins["page"].static == tmp_path.resolve()
+
+
+def test_reset_restores_resources(tmp_path: Path) -> None:
+    (tmp_path / "db.json").write_text('{"posts": [{"id": 1, "title": "first"}]}')
+    config = devserve.config_from_dict(
+        {
+            "devserve": {"dashboard_port": False},
+            "origins": {"api": {"port": 0, "resources": "db.json"}},
+        },
+        base=tmp_path,
+    )
+    with devserve.run_in_thread(config) as running:
+        posts = running.url("api") + "/posts"
+        assert httpx.post(posts, json={"title": "second"}).status_code == 201
+        assert len(httpx.get(posts).json()) == 2
+        running.reset()
+        assert httpx.get(posts).json() == [{"id": 1, "title": "first"}]
+
+    async def main() -> None:
+        async with devserve.serve(config) as running, httpx.AsyncClient() as client:
+            await client.post(running.url("api") + "/posts", json={"title": "third"})
+            await running.reset()
+            assert len((await client.get(running.url("api") + "/posts")).json()) == 1
+
+    anyio.run(main)

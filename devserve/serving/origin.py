@@ -36,8 +36,10 @@ class OriginApp:
     app: ASGIApp
     resources: Store | None = None
 
-    def reset(self) -> None:
+    async def reset(self) -> None:
         """Restore mock state: response sequences restart, resources get their original data."""
+        if self.resources is not None:
+            await self.resources.reset()
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""

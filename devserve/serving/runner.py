@@ -299,10 +299,10 @@ class Runner:
         port = self.served[origin.name].listener.port
         return OriginState.of(origin, self.url(port), port)
 
-    def reset(self) -> None:
+    async def reset(self) -> None:
         """Restore every origin's mock state (sequences, resources)."""
         for served in self.served.values():
-            served.origin.reset()
+            await served.origin.reset()
 
     def set_cors(self, name: str, enabled: bool) -> OriginState:
         """Switch one origin's CORS; its very next response follows."""
