@@ -55,6 +55,13 @@ HostOption = Annotated[
 NoReloadOption = Annotated[
     bool, typer.Option("--no-reload", help="Do not watch files or live-reload pages.")
 ]
+JsonLogOption = Annotated[
+    bool,
+    typer.Option(
+        "--json-log",
+        help="One JSON object per request on stdout (the banner and other messages go to stderr).",
+    ),
+]
 OpenOption = Annotated[
     bool, typer.Option("--open", help="Open the first page origin in a browser.")
 ]
@@ -130,6 +137,22 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     uvicorn_logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _use_json_log() -> None:
+    """--json-log: request records as JSON lines on stdout; everything else goes to stderr."""
+    from devserve.serving.jsonlog import JsonRequestFormatter
+
+    requests = logging.StreamHandler(sys.stdout)
+    requests.setFormatter(JsonRequestFormatter())
+    requests_logger = logging.getLogger("devserve.requests")
+    requests_logger.handlers[:] = [requests]
+    requests_logger.propagate = False
+    requests_logger.setLevel(logging.INFO)
+    for name in ("devserve", "uvicorn"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(sys.stderr)
+
+
 def _fail(error: DevserveError) -> typer.Exit:
     for line in error.message.splitlines():
         typer.echo(f"error: {line}", err=True)
@@ -143,9 +166,13 @@ def _serve(
     config_path: Path | None = None,
     watch: bool = True,
     port_advice: str | None = None,
+    json_log: bool = False,
 ) -> None:
-    from devserve.serve.runner import run  # uvicorn is only needed for commands that serve
+    from devserve.serving.runner import run  # uvicorn is only needed for commands that serve
 
+    if json_log:
+        _use_json_log()
+    echo = (lambda text: typer.echo(text, err=True)) if json_log else typer.echo
     try:
         run(
             config,
@@ -153,6 +180,7 @@ def _serve(
             host=options.host,
             watch=watch and not options.no_reload,
             open_browser=options.open_browser,
+            echo=echo,
         )
     except PortInUseError as exc:
         raise _fail(exc.advised(port_advice) if port_advice else exc) from None
@@ -197,6 +225,7 @@ def run(
     open_browser: OpenOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
+    json_log: JsonLogOption = False,
 ) -> None:
     """Start every origin of the config; with no config, serve this folder on port 8000."""
     options = _common(
@@ -214,16 +243,17 @@ def run(
         if not options.quiet:
             typer.echo(
                 "No devserve.toml found: serving this folder as origin 'site'. "
-                "Run `devserve init` for a multi-origin setup."
+                "Run `devserve init` for a multi-origin setup.",
+                err=json_log,  # stdout carries only the JSON request lines
             )
         loaded = default_config(Path.cwd())
         advice = (
             "Stop whatever is using it, or serve this folder on another port: "
             "`devserve serve -p 8001`."
         )
-        _serve(loaded, options, port_advice=advice)
+        _serve(loaded, options, port_advice=advice, json_log=json_log)
         return
-    _serve(_load(path), options, config_path=path.resolve())
+    _serve(_load(path), options, config_path=path.resolve(), json_log=json_log)
 
 
 @app.command()
@@ -251,6 +281,7 @@ def serve(
     open_browser: OpenOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
+    json_log: JsonLogOption = False,
 ) -> None:
     """Serve one folder (DIR, default: here) as a single static origin, no config needed."""
     options = _common(
@@ -269,7 +300,7 @@ def serve(
     except DevserveError as exc:
         raise _fail(exc) from None
     advice = "Stop whatever is using it, or pick another with -p/--port."
-    _serve(config, options, port_advice=advice)
+    _serve(config, options, port_advice=advice, json_log=json_log)
 
 
 @app.command()
@@ -290,6 +321,7 @@ def demo(
     open_browser: OpenOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
+    json_log: JsonLogOption = False,
 ) -> None:
     """Run the bundled demo: a page origin and three API origins with different CORS."""
     options = _common(
@@ -304,7 +336,14 @@ def demo(
         "Stop whatever is using it, or use --port to move the demo's ports, "
         f"e.g. `devserve demo --port {base + 100}`."
     )
-    _serve(config, options, config_path=demo_path(), watch=False, port_advice=advice)
+    _serve(
+        config,
+        options,
+        config_path=demo_path(),
+        watch=False,
+        port_advice=advice,
+        json_log=json_log,
+    )
 
 
 @app.command()

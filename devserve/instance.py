@@ -9,7 +9,7 @@ from typing import Literal
 from devserve.config import Settings
 from devserve.config.adhoc import demo_path
 from devserve.origins import http_url
-from devserve.serve.binding import dashboard_bind_host
+from devserve.serving.binding import dashboard_bind_host
 
 Kind = Literal["config", "folder", "demo"]
 

@@ -41,7 +41,7 @@ def test_check_config_valid(tmp_path: Path) -> None:
 
 
 def test_check_config_invalid_lists_every_error_without_traceback(tmp_path: Path) -> None:
-    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 0\nstatik = 'x'\n")
+    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 70000\nstatik = 'x'\n")
     result = run_command("check-config", cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -260,8 +260,7 @@ def test_a_common_option_that_does_not_apply_is_an_error(tmp_path: Path) -> None
         (["hello.txt"], "DIR 'hello.txt' is a file; `devserve serve` serves a folder"),
         (["--cors", "maybe"], "--cors 'maybe' is neither a mode nor an origin: use off, on, *"),
         (["--cors", "http://x.test/"], "--cors: 'http://x.test/' has a trailing slash"),
-        (["-p", "0"], "-p/--port 0 (pick a free port) is not supported yet"),
-        (["-p", "70000"], "-p/--port must be between 1 and 65535 (got 70000)"),
+        (["-p", "70000"], "-p/--port must be between 0 (any free port) and 65535 (got 70000)"),
         (["-p", "8005", "--dashboard-port", "8005"], "--dashboard-port 8005 is the origin's port"),
     ],
 )
@@ -327,3 +326,21 @@ def test_init_names_the_folder_and_says_when_nothing_was_written(tmp_path: Path)
     assert "Next:" not in again.stdout
     here = run_command("init", cwd=tmp_path / "site" / "web")
     assert "Next: run `devserve` here." in here.stdout
+
+
+def test_demo_base_port_may_not_be_zero(tmp_path: Path) -> None:
+    result = run_command("demo", "--port", "0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--port must be a port, not 0" in result.stderr
+
+
+def test_serve_on_any_free_port(tmp_path: Path) -> None:
+    (dashboard,) = free_ports(1)
+    server = run_devserve(
+        ["serve", "-p", "0", "--dashboard-port", str(dashboard)],
+        cwd=tmp_path,
+        wait_ports=[dashboard],
+    )
+    (site,) = httpx.get(f"http://127.0.0.1:{dashboard}/api/origins").json()
+    assert site["port"] != 0 and httpx.get(site["url"] + "/").status_code in (200, 404)
+    assert server.stop() == 0

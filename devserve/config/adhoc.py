@@ -48,13 +48,13 @@ def cors_setting(values: list[str]) -> Any:
     }
 
 
-def check_port(option: str, port: int, *, last: int = 65535) -> None:
-    if port == 0:
-        raise DevserveError(
-            f"{option} 0 (pick a free port) is not supported yet; choose a port 1-{last}"
-        )
-    if not 1 <= port <= last:
-        raise DevserveError(f"{option} must be between 1 and {last} (got {port})")
+def check_port(option: str, port: int, *, last: int = 65535, free: bool = True) -> None:
+    """``port`` within 1-``last``, or 0 (any free port) where ``free`` allows it."""
+    if port == 0 and not free:
+        raise DevserveError(f"{option} must be a port, not 0 (1-{last})")
+    if not (0 if free else 1) <= port <= last:
+        lowest = "0 (any free port)" if free else "1"
+        raise DevserveError(f"{option} must be between {lowest} and {last} (got {port})")
 
 
 def serve_config(
@@ -75,7 +75,7 @@ def serve_config(
     settings: dict[str, Any] = {}
     if dashboard_port is not None:
         check_port("--dashboard-port", dashboard_port)
-        if dashboard_port == port:
+        if dashboard_port == port != 0:
             raise DevserveError(
                 f"--dashboard-port {port} is the origin's port too (-p/--port); pick another"
             )
@@ -101,7 +101,8 @@ def demo_config(*, port: int | None, dashboard_port: int | None) -> Config:
     base = DEMO_BASE_PORT if port is None else port
     last = base + DEMO_PORTS - 1
     if port is not None:
-        check_port("--port", port, last=65535 - DEMO_PORTS + 1)
+        # Not 0: the demo's page finds its three APIs on the three ports after its own.
+        check_port("--port", port, last=65535 - DEMO_PORTS + 1, free=False)
         shift = {p: p - DEMO_BASE_PORT + base for p in range(DEMO_BASE_PORT, last + 1)}
         for origin in data["origins"].values():
             origin["port"] = shift[origin["port"]]

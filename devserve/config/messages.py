@@ -126,7 +126,7 @@ def toml_value(value: Any) -> str:
 
 
 def _wrong_type(kind: str, given: Any, key: str) -> str:
-    expected = "a port number (1-65535)" if key.endswith("port") else _EXPECTED[kind]
+    expected = "a port number (0-65535)" if key.endswith("port") else _EXPECTED[kind]
     message = f"expected {expected}, not {toml_value(given)}"
     if kind == "int_type" and isinstance(given, str) and given.strip().isdigit():
         message += f"; write {given.strip()} without quotes"
@@ -163,11 +163,7 @@ def _message(error: Any) -> tuple[str, str]:
             'no origins defined; add one, e.g. [origins.site] with port = 8000 and static = "."',
         )
     if loc and loc[-1] == "port" and kind in ("greater_than_equal", "less_than_equal"):
-        if given == 0:
-            # SPEC §2 reserves 0 for "pick a free port"; the runner cannot report the chosen
-            # port yet (banner, status, page notices all go by the configured one).
-            return "", "port 0 (pick a free port) is not supported yet; choose a port 1-65535"
-        return "", f"port must be between 1 and 65535 (got {given!r})"
+        return "", f"port must be between 0 (any free port) and 65535 (got {given!r})"
     if kind in _EXPECTED:
         return "", _wrong_type(kind, given, str(loc[-1]) if loc else "")
     message = str(error["msg"])

@@ -178,7 +178,7 @@ class Route(_Strict):
 class Origin(_Strict):
     """One origin: a port with what it serves and its CORS policy."""
 
-    port: int = Field(ge=1, le=65535)
+    port: int = Field(ge=0, le=65535, description="0 picks a free port (see the banner).")
     static: ConfigPath | None = Field(default=None, description="Directory served at /.")
     spa: bool = Field(
         default=False, description="Unknown extension-less paths fall back to index.html."
@@ -230,9 +230,10 @@ class Settings(_Strict):
     @field_validator("dashboard_port", mode="before")
     @classmethod
     def _port_or_false(cls, value: object) -> object:
-        if value is False or (type(value) is int and 1 <= value <= 65535):
+        if value is False or (type(value) is int and 0 <= value <= 65535):
             return value
-        raise ValueError(f"expected a port (1-65535), or false for no dashboard (got {value!r})")
+        expected = "expected a port (1-65535, or 0 for any free port), or false for no dashboard"
+        raise ValueError(f"{expected} (got {value!r})")
 
 
 class Config(_Strict):

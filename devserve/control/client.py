@@ -13,7 +13,7 @@ from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
 from devserve.origins import http_url
-from devserve.serve.binding import dashboard_bind_host
+from devserve.serving.binding import dashboard_bind_host
 
 TIMEOUT = 3.0
 

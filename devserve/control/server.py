@@ -23,7 +23,7 @@ from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import describe_instance, instance_kind
 from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub, Resume
 from devserve.origins import foreign_request
-from devserve.serve.hosts import HostGuard
+from devserve.serving.hosts import HostGuard
 
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

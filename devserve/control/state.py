@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from devserve.serve.origin import OriginApp
+    from devserve.serving.origin import OriginApp
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,14 @@ class OriginState:
     serves: tuple[str, ...]
 
     @classmethod
-    def of(cls, origin: OriginApp, url: str) -> OriginState:
+    def of(cls, origin: OriginApp, url: str, port: int) -> OriginState:
+        """The state of ``origin``, served at ``url`` on ``port`` (the port really bound)."""
         switch = origin.switch
         active, configured = switch.active, switch.configured
         return cls(
             name=origin.name,
             url=url,
-            port=origin.config.port,
+            port=port,
             cors=CorsState(
                 enabled=switch.enabled,
                 mode=active.mode if active else "off",

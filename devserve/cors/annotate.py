@@ -24,8 +24,8 @@ from devserve.cors.verdict import (
     get_header,
     unique,
 )
-from devserve.serve.requestlog import VERDICT_KEY
-from devserve.serve.requestlog import Verdict as LoggedVerdict
+from devserve.serving.requestlog import VERDICT_KEY
+from devserve.serving.requestlog import Verdict as LoggedVerdict
 
 HEADER = "X-Devserve-Cors"
 # No CORS check happens for these: a navigation (a form post, a link) or an opaque no-cors

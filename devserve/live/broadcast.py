@@ -18,7 +18,7 @@ from devserve.live.events import (
     json_event,
 )
 from devserve.live.reload import ReloadHub
-from devserve.serve.requestlog import RequestRecord
+from devserve.serving.requestlog import RequestRecord
 
 # For a blocked request: the name of the origin whose page sent it and the full URL the page
 # asked for, or None when devserve does not serve that page.

@@ -61,19 +61,22 @@ def test_two_origins_on_one_port(tmp_path: Path) -> None:
 @pytest.mark.parametrize("port", [65536, -1])
 def test_port_out_of_range(tmp_path: Path, port: int) -> None:
     (found,) = problems(tmp_path, f"[origins.a]\nport = {port}\n")
-    assert "origins.a.port: port must be between 1 and 65535" in found
+    assert "origins.a.port: port must be between 0 (any free port) and 65535" in found
 
 
-def test_port_zero_says_it_is_not_supported_yet(tmp_path: Path) -> None:
-    (found,) = problems(tmp_path, "[origins.a]\nport = 0\n")
-    assert "origins.a.port: port 0 (pick a free port) is not supported yet" in found
+def test_port_zero_means_any_free_port_and_may_repeat(tmp_path: Path) -> None:
+    (tmp_path / "devserve.toml").write_text(
+        "[devserve]\ndashboard_port = 0\n[origins.a]\nport = 0\n[origins.b]\nport = 0\n"
+    )
+    config = load_config(tmp_path / "devserve.toml")
+    assert [origin.port for origin in config.origins.values()] == [0, 0]
 
 
 @pytest.mark.parametrize(
     ("line", "key", "message"),
     [
-        ("port = true", "port", "expected a port number (1-65535), not true"),
-        ("port = 19120.0", "port", "expected a port number (1-65535), not 19120.0; write 19120"),
+        ("port = true", "port", "expected a port number (0-65535), not true"),
+        ("port = 19120.0", "port", "expected a port number (0-65535), not 19120.0; write 19120"),
         ('port = "19120"', "port", 'not "19120"; write 19120 without quotes'),
         ('spa = "yes"', "spa", 'expected true or false, not "yes"; write true, without quotes'),
         ("spa = 1", "spa", "expected true or false, not 1"),
@@ -182,7 +185,7 @@ def test_bad_origin_urls(tmp_path: Path, origin: str, hint: str) -> None:
 
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     found = problems(
-        tmp_path, '[origins.a]\nport = 0\ncors = "maybe"\n[origins.b]\nport = "x"\nfoo = 1\n'
+        tmp_path, '[origins.a]\nport = 70000\ncors = "maybe"\n[origins.b]\nport = "x"\nfoo = 1\n'
     )
     assert len(found) == 4
     assert any('origins.a.cors: expected "off", "on", "*"' in line for line in found)
@@ -232,10 +235,13 @@ path = "/y/{id:nope}"
     assert any("routes[2].path: not a valid Starlette path" in line for line in found)
 
 
-@pytest.mark.parametrize("value", ["0", "true", "'8999'", "70000"])
+@pytest.mark.parametrize("value", ["-1", "true", "'8999'", "70000"])
 def test_dashboard_port_is_a_port_or_false(tmp_path: Path, value: str) -> None:
     (found,) = problems(tmp_path, f"[devserve]\ndashboard_port = {value}\n[origins.a]\nport = 1\n")
-    assert "devserve.dashboard_port: expected a port (1-65535), or false" in found
+    assert (
+        "devserve.dashboard_port: expected a port (1-65535, or 0 for any free port), or false"
+        in found
+    )
 
 
 def test_dashboard_port_may_not_be_an_origin_port(tmp_path: Path) -> None:

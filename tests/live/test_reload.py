@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from devserve.live.events import CONFIG, CORS_BLOCKED, CSS, RELOAD
 from devserve.live.reload import SCRIPT_TAG, ReloadHub, inject
-from devserve.serve.origin import build_origin
+from devserve.serving.origin import build_origin
 from tests.support.configs import build_config, config_toml
 from tests.support.process import Devserve, StartDevserve, free_ports, port_open
 from tests.support.sse import EventReader

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from devserve.mocks.resources.store import Store
-from devserve.serve.origin import OriginApp, build_origin
+from devserve.serving.origin import OriginApp, build_origin
 from tests.support.configs import build_config
 
 # Shaped to reach every 0.17 feature: nested objects, arrays, floats, booleans, nulls, missing

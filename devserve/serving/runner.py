@@ -28,12 +28,12 @@ from devserve.live.events import Event
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
 from devserve.origins import http_url, origin_port
-from devserve.serve import reconfigure
-from devserve.serve.banner import banner
-from devserve.serve.binding import bind, dashboard_bind_host
-from devserve.serve.listener import Listener, Served, quiet_cancellation
-from devserve.serve.origin import OriginApp, build_origin
-from devserve.serve.requestlog import RequestRecord
+from devserve.serving import reconfigure
+from devserve.serving.banner import banner
+from devserve.serving.binding import bind, dashboard_bind_host
+from devserve.serving.listener import Listener, Served, quiet_cancellation
+from devserve.serving.origin import OriginApp, build_origin
+from devserve.serving.requestlog import RequestRecord
 
 log = logging.getLogger("devserve")
 
@@ -57,6 +57,8 @@ class Runner:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
     _watcher: asyncio.Task[None] | None = None
+    # Called with every request record (the embedding API's ``running.requests``).
+    observers: list[Callable[[RequestRecord], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.broadcast = Broadcast(live_reload=self.live_reload)
@@ -70,10 +72,14 @@ class Runner:
 
     # ---- phases ---------------------------------------------------------------------------
 
-    async def serve(self) -> None:
-        """Bind every port (one taken port: nothing starts, exit 3), then serve until stopped."""
+    async def serve(self, *, signals: bool = True) -> None:
+        """Bind every port (one taken port: nothing starts, exit 3), then serve until stopped.
+
+        With ``signals`` (the CLI) Ctrl-C and SIGTERM stop it; an embedding caller owns them.
+        """
         sockets = self._bind_all(list(self.config.origins), self.config)
-        with _signals_stop(asyncio.get_running_loop(), self.stop):
+        handling = _signals_stop if signals else _no_signals
+        with handling(asyncio.get_running_loop(), self.stop):
             try:
                 await self.startup(sockets)
                 await self.main_loop()
@@ -96,6 +102,10 @@ class Runner:
         if self.open_browser:
             self._open_first_page()
         self._ready.set()
+
+    async def wait_ready(self) -> None:
+        """Return once every origin (and the dashboard) listens."""
+        await self._ready.wait()
 
     async def main_loop(self) -> None:
         """Everything happens in the servers' and the watcher's tasks until a stop is asked."""
@@ -167,7 +177,7 @@ class Runner:
             self, self.broadcast.dashboard, allowed_hosts=settings.allowed_hosts
         )
         self.control = await Listener.start(app, sock, "dashboard")
-        self.control_note = http_url(host, settings.dashboard_port)
+        self.control_note = http_url(host, self.control.port)
 
     async def _stop_control(self) -> None:
         if self.control is not None:
@@ -267,22 +277,35 @@ class Runner:
 
     def _observe(self, record: RequestRecord) -> None:
         self.broadcast.request(record, self._page_of)
+        for observer in self.observers:
+            observer(record)
 
     def _page_of(self, record: RequestRecord) -> tuple[str, str] | None:
         """The origin whose page sent a request (by the port of its ``Origin``), and the URL
         it asked for; None when devserve does not serve that page (or that origin stopped)."""
         port = origin_port(record.source)
-        page = next((n for n, s in self.served.items() if s.origin.config.port == port), None)
-        serving = self.served.get(record.origin)
-        if page is None or serving is None:
+        page = next((n for n, s in self.served.items() if s.listener.port == port), None)
+        if page is None or record.origin not in self.served:
             return None
-        return page, self.url(serving.origin.config.port) + record.path
+        return page, self.origin_url(record.origin) + record.path
+
+    def origin_url(self, name: str) -> str:
+        """The URL of a running origin, with the port it really got (for ``port = 0``)."""
+        if name not in self.served:
+            raise UnknownOriginError(name, list(self.served))
+        return self.url(self.served[name].listener.port)
 
     def origins_state(self) -> list[OriginState]:
         return [self._state(served.origin) for served in self.served.values()]
 
     def _state(self, origin: OriginApp) -> OriginState:
-        return OriginState.of(origin, self.url(origin.config.port))
+        port = self.served[origin.name].listener.port
+        return OriginState.of(origin, self.url(port), port)
+
+    async def reset(self) -> None:
+        """Restore every origin's mock state (sequences, resources)."""
+        for served in self.served.values():
+            await served.origin.reset()
 
     def set_cors(self, name: str, enabled: bool) -> OriginState:
         """Switch one origin's CORS; its very next response follows."""
@@ -321,11 +344,18 @@ class Runner:
     def _open_first_page(self) -> None:
         origins = [served.origin for served in self.served.values()]
         pages = [o for o in origins if o.config.static is not None] or origins
-        webbrowser.open(self.url(pages[0].config.port))
+        webbrowser.open(self.origin_url(pages[0].name))
 
 
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+@contextlib.contextmanager
+def _no_signals(
+    loop: asyncio.AbstractEventLoop, stop: Callable[[], None]
+) -> Generator[None, None, None]:
+    yield
 
 
 @contextlib.contextmanager
@@ -351,6 +381,7 @@ def run(
     host: str | None = None,
     watch: bool = True,
     open_browser: bool = False,
+    echo: Callable[[str], None] = print,
 ) -> None:
     """Serve ``config`` until Ctrl-C or SIGTERM; raise DevserveError for user errors."""
 
@@ -361,6 +392,7 @@ def run(
             config_path=config_path,
             watch=watch,
             open_browser=open_browser,
+            echo=echo,
         )
         await runner.serve()
 

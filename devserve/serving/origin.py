@@ -21,9 +21,9 @@ from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inj
 from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
 from devserve.mocks.routes import build_routes
-from devserve.serve.hosts import HostGuard
-from devserve.serve.requestlog import Observer, RequestLog
-from devserve.serve.static import StaticFiles
+from devserve.serving.hosts import HostGuard
+from devserve.serving.requestlog import Observer, RequestLog
+from devserve.serving.static import StaticFiles
 
 errors = logging.getLogger("devserve.errors")
 
@@ -37,6 +37,11 @@ class OriginApp:
     switch: CorsSwitch
     app: ASGIApp
     resources: Store | None = None
+
+    async def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
+        if self.resources is not None:
+            await self.resources.reset()
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
