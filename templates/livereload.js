@@ -170,7 +170,10 @@
     else addEventListener("DOMContentLoaded", action, { once: true });
   }
 
-  const events = new EventSource("/__devserve/events");
+  // Blocked requests this page made before this deferred script ran (its own scripts fetch
+  // first) are kept by devserve: ask for those made since this page's navigation started.
+  const loadedSince = Math.floor(Date.now() - performance.now());
+  const events = new EventSource(`/__devserve/events?since=${loadedSince}`);
   events.addEventListener("open", () => {
     // Back after devserve restarted: the page may be stale, so reload once.
     if (lostConnection) location.reload();
@@ -180,10 +183,13 @@
   });
   events.addEventListener("reload", () => location.reload());
   events.addEventListener("css", swapStylesheets);
-  events.addEventListener("config-error", (event) => {
-    if (document.body) showOverlay(event.data);
-    else addEventListener("DOMContentLoaded", () => showOverlay(event.data), { once: true });
+  events.addEventListener("config", (event) => {
+    let error = null;
+    try {
+      error = JSON.parse(event.data).error;
+    } catch {}
+    if (error) whenBody(() => showOverlay(error));
+    else hideOverlay();
   });
-  events.addEventListener("config-ok", hideOverlay);
   events.addEventListener("cors-blocked", (event) => whenBody(() => showBlocked(event.data)));
 })();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -13,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -23,11 +25,12 @@ from pydantic import (
 )
 from starlette.routing import compile_path
 
-_ORIGIN_URL = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(?P<port>\d{1,5}))?$"
-)
+from devserve.cors.standard import is_token
+from devserve.origins import origin_url_problem
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_METHOD = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Any HTTP token is a method (PROPFIND, PURGE), unless it looks like a typo of one of these.
+STANDARD_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 
 
 def _check_origin(origin: str) -> str:
@@ -38,17 +41,29 @@ def _check_origin(origin: str) -> str:
 
 
 def _check_method(method: str) -> str:
-    if method != "*" and not _METHOD.match(method):
-        raise ValueError(f"{method!r} is not an HTTP method name")
+    if method == "*" or method in STANDARD_METHODS:
+        return method
+    if not is_token(method):
+        raise ValueError(
+            f"{method!r} is not an HTTP method name (letters, digits and !#$%&'*+.^_`|~- only)"
+        )
+    if method.upper() in STANDARD_METHODS:
+        return method  # case-sensitive by design (CORS rule 8): "put" is not "PUT"
+    close = difflib.get_close_matches(method.upper(), STANDARD_METHODS, n=1, cutoff=0.75)
+    if close:
+        raise ValueError(f"{method!r} is not a standard method; did you mean {close[0]!r}?")
     return method
 
 
 OriginUrl = Annotated[str, AfterValidator(_check_origin)]
 MethodName = Annotated[str, AfterValidator(_check_method)]
+# Paths are written as TOML strings; every other value must have exactly its type.
+ConfigPath = Annotated[Path, Strict(False)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `port = true` or `port = "8000"` is an error, not port 1 or port 8000.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class CorsTable(_Strict):
@@ -92,26 +107,6 @@ class CorsTable(_Strict):
         return credentials
 
 
-def origin_url_problem(origin: str) -> str | None:
-    """Say why ``origin`` is not a serialized origin (``scheme://host[:port]``), or None."""
-    if origin in ("*", "null"):
-        return None
-    match = _ORIGIN_URL.match(origin)
-    if not match:
-        if origin.endswith("/"):
-            fixed = origin.rstrip("/")
-            return f"{origin!r} has a trailing slash; an origin is scheme://host[:port]: {fixed!r}"
-        if "://" in origin and "/" in origin.split("://", 1)[1]:
-            base = origin.split("://", 1)[0] + "://" + origin.split("://", 1)[1].split("/", 1)[0]
-            return f"{origin!r} has a path; an origin is scheme://host[:port] only, write {base!r}"
-        return f"{origin!r} is not an origin; write it as scheme://host[:port], e.g. 'http://localhost:8000'"
-    if origin != origin.lower() and match["host"] == match["host"].upper() != match["host"].lower():
-        return f"{origin!r} must be lower case, as browsers send it"
-    if match["port"] and not 1 <= int(match["port"]) <= 65535:
-        return f"{origin!r} has a port outside 1-65535"
-    return None
-
-
 def _cors_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "<switch>"
@@ -125,6 +120,17 @@ CorsSetting = Annotated[
     | Annotated[Literal["off", "on", "*"], Tag("<mode>")]
     | Annotated[CorsTable, Tag("<table>")],
     Discriminator(_cors_kind),
+]
+
+
+def _methods_kind(value: Any) -> str:
+    return "<methods>" if isinstance(value, list | tuple) else "<method>"
+
+
+# One method or a list: tagged, so an error names the method, not both shapes of the union.
+Methods = Annotated[
+    Annotated[MethodName, Tag("<method>")] | Annotated[list[MethodName], Tag("<methods>")],
+    Discriminator(_methods_kind),
 ]
 
 
@@ -156,7 +162,7 @@ class Match(_Strict):
         default=None, alias="json", description="A JSON value the request body must contain."
     )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     @property
     def has_json(self) -> bool:
@@ -173,34 +179,37 @@ class MockResponse(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     json_body: Any = Field(default=None, alias="json")
     body: str | None = None
-    file: Path | None = None
+    file: ConfigPath | None = None
     fault: FaultName | None = Field(
         default=None, description="reset (TCP reset), close (no response) or hang (never answer)."
     )
     delay_ms: int = Field(default=0, ge=0)
     jitter_ms: int = Field(default=0, ge=0, description="Up to this much extra random latency.")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     @field_validator("status", mode="before")
     @classmethod
     def _status_or_template(cls, status: object) -> object:
         if isinstance(status, bool) or not isinstance(status, int | str):
-            raise ValueError(f"expected a status number or a template string (got {status!r})")
+            shown = str(status).lower() if isinstance(status, bool) else repr(status)
+            raise ValueError(f"expected a status number or a template, not {shown}")
         if isinstance(status, int) and not 100 <= status <= 599:
             raise ValueError(f"a status is between 100 and 599 (got {status})")
         if isinstance(status, str) and "{{" not in status:
-            raise ValueError(
-                f"write a number (status = 201) or a template such as "
-                f'"{{{{ 201 if json.id else 422 }}}}" (got {status!r})'
+            fix = (
+                f"write {status.strip()} without quotes"
+                if status.strip().isdigit()
+                else 'write a number (201) or a template such as "{{ 201 if json.id else 422 }}"'
             )
+            raise ValueError(f'expected a status number or a template, not "{status}"; {fix}')
         return status
 
     @field_validator("headers")
     @classmethod
     def _header_names(cls, headers: dict[str, str]) -> dict[str, str]:
         for name in headers:
-            if not _METHOD.match(name):
+            if not is_token(name):
                 raise ValueError(f"{name!r} is not a valid header name")
         return headers
 
@@ -257,9 +266,7 @@ class Behaviour(MockResponse):
 class Route(Behaviour):
     """One declared mock route: which requests it answers, and its response(s)."""
 
-    method: MethodName | list[MethodName] = Field(
-        default="GET", description='"GET", a list, or "*" for any.'
-    )
+    method: Methods = Field(default="GET", description='"GET", a list, or "*" for any.')
     path: str = Field(description="Starlette path syntax, e.g. /users/{id:int}.")
 
     @field_validator("path")
@@ -285,17 +292,39 @@ class Route(Behaviour):
 class Origin(_Strict):
     """One origin: a port with what it serves and its CORS policy."""
 
-    port: int = Field(ge=1, le=65535)
-    static: Path | None = Field(default=None, description="Directory served at /.")
+    port: int = Field(ge=0, le=65535, description="0 picks a free port (see the banner).")
+    static: ConfigPath | None = Field(default=None, description="Directory served at /.")
     spa: bool = Field(
         default=False, description="Unknown extension-less paths fall back to index.html."
     )
     cors: CorsSetting = Field(default="off")
     delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
     routes: list[Route] = Field(default_factory=list)
-    mocks: Path | None = Field(
+    mocks: ConfigPath | None = Field(
         default=None, description="A mock folder: users.json answers GET /users."
     )
+    resources: ConfigPath | None = Field(
+        default=None, description="JSON file served as json-server 0.17-style REST (db.json)."
+    )
+    resources_prefix: str = Field(
+        default="", description='Path the resources are served under, e.g. "/api".'
+    )
+    read_only: bool = Field(default=False, description="Resource writes answer 405.")
+    persist: bool = Field(
+        default=True, description="Write resource changes to the file; false keeps them in memory."
+    )
+
+    @field_validator("resources_prefix")
+    @classmethod
+    def _prefix_is_a_path(cls, prefix: str) -> str:
+        if prefix and (
+            not prefix.startswith("/") or prefix.endswith("/") or any(c in prefix for c in "?#{} ")
+        ):
+            fixed = "/" + prefix.strip("/ ")
+            raise ValueError(
+                f"a path like '/api': starts with '/', no trailing '/' (e.g. {fixed!r})"
+            )
+        return prefix
 
 
 class Settings(_Strict):
@@ -304,6 +333,11 @@ class Settings(_Strict):
     host: str = "127.0.0.1"
     dashboard_port: int | Literal[False] = Field(
         default=8999, description="Dashboard and control API port; false disables both."
+    )
+    dashboard_host: str | None = Field(
+        default=None,
+        description="Interface of the dashboard and control API; default: loopback, even "
+        "when host is not.",
     )
     live_reload: bool = Field(default=True, description="Inject the live-reload script in pages.")
     allowed_hosts: list[str] = Field(
@@ -319,9 +353,10 @@ class Settings(_Strict):
     @field_validator("dashboard_port", mode="before")
     @classmethod
     def _port_or_false(cls, value: object) -> object:
-        if value is False or (type(value) is int and 1 <= value <= 65535):
+        if value is False or (type(value) is int and 0 <= value <= 65535):
             return value
-        raise ValueError(f"expected a port (1-65535), or false for no dashboard (got {value!r})")
+        expected = "expected a port (1-65535, or 0 for any free port), or false for no dashboard"
+        raise ValueError(f"{expected} (got {value!r})")
 
 
 class Config(_Strict):

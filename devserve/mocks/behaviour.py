@@ -18,7 +18,7 @@ from devserve.mocks.matching import Matcher, compile_match
 from devserve.mocks.responses import Rendered, ResponseTemplate, compile_response, render_response
 from devserve.mocks.sequences import Sequence
 from devserve.mocks.templates import Node, RenderError, compile_value, environment
-from devserve.serve.requestlog import NOTE_KEY
+from devserve.serving.requestlog import NOTE_KEY
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ def mock_problems(config: Config) -> list[str]:
         compile_routes(name, origin.routes, limits, problems)
         for index, route in enumerate(origin.routes):
             where = f"origins.{name}.routes[{index}]"
-            files = [(where, route.file)] + [
-                (f"{where}.responses[{i}]", item.file)
-                for i, item in enumerate(route.responses or [])
+            # The route's own file is checked on the raw data, in config.load.
+            files = [
+                (f"{where}.responses[{i}]", r.file) for i, r in enumerate(route.responses or [])
             ]
             for key, file in files:
                 if file is not None and not file.is_file():

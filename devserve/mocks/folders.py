@@ -42,7 +42,7 @@ from devserve.mocks.behaviour import Candidates, CompiledBehaviour, compile_beha
 from devserve.mocks.limits import Limits
 from devserve.mocks.routes import respond
 from devserve.mocks.sequences import Sequence
-from devserve.serve.static import _safe_segments as safe_segments
+from devserve.serving.static import _safe_segments as safe_segments
 
 ENVELOPE = ".mock.json"
 _METHOD = re.compile(r"[A-Z]+")

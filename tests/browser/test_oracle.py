@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 
 from devserve.check.simulate import run_check
 from devserve.cli import app
-from tests.browser.oracle_server import Logged, OracleServer, Reply, oracle_server
 from tests.browser.pagefetch import browser_fetch, open_page
+from tests.support.oracle_server import Logged, OracleServer, Reply, oracle_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Frame, Page

@@ -8,7 +8,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from devserve.config import load_config
-from devserve.serve.origin import build_origin
+from devserve.serving.origin import build_origin
 from tests.conftest import run_command
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -136,7 +136,7 @@ def test_layers_routes_then_folder_then_static(tmp_path: Path, mocks: Path) -> N
 
 def test_banner_and_status_say_what_an_origin_serves(tmp_path: Path, mocks: Path) -> None:
     from devserve.config import parse_config
-    from devserve.serve.origin import build_origin
+    from devserve.serving.origin import build_origin
 
     config = parse_config(
         {"origins": {"api": {"port": 1, "mocks": "mocks"}}}, path=tmp_path / "d.toml", label="t"

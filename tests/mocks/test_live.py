@@ -156,7 +156,7 @@ def test_sequences_reset_by_the_control_api(server: Devserve) -> None:
     config = server.log_path.parent / "devserve.toml"
     result = run_command("reset", "api", "-c", str(config), cwd=config.parent)
     assert result.returncode == 0, result.stderr
-    assert "reset api" in result.stdout
+    assert "api: mock sequences restart" in result.stdout
     assert httpx.get(url(server, "/seq")).text == "one"
     unknown = run_command("reset", "nope", "-c", str(config), cwd=config.parent)
     assert unknown.returncode == 2 and "no origin named 'nope'" in unknown.stderr

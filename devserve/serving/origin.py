@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,16 +16,18 @@ from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
 from devserve.errors import ConfigError
-from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints
+from devserve.instance import switch_on_advice
+from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
 from devserve.mocks.check import route_warnings
 from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
+from devserve.mocks.resources.router import ResourceApp
+from devserve.mocks.resources.store import Store
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
-from devserve.serve.hosts import HostGuard
-from devserve.serve.requestlog import Observer, RequestLog
-from devserve.serve.static import StaticFiles
+from devserve.serving.hosts import HostGuard
+from devserve.serving.requestlog import Observer, RequestLog
+from devserve.serving.static import StaticFiles
 
-log = logging.getLogger("devserve.requests")
 errors = logging.getLogger("devserve.errors")
 
 
@@ -36,7 +39,14 @@ class OriginApp:
     config: Origin
     switch: CorsSwitch
     app: ASGIApp
-    reset: Callable[[], None] = field(default=lambda: None)
+    resources: Store | None = None
+    restart_sequences: Callable[[], None] = field(default=lambda: None)
+
+    async def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
+        self.restart_sequences()
+        if self.resources is not None:
+            await self.resources.reset()
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
@@ -46,6 +56,11 @@ class OriginApp:
             parts.append(f"{count} route{'s' if count != 1 else ''}")
         if self.config.mocks is not None:
             parts.append(f"mocks {self.config.mocks}")
+        if self.config.resources is not None:
+            config = self.config
+            mode = ", read-only" if config.read_only else "" if config.persist else ", in memory"
+            prefix = f" at {config.resources_prefix}" if config.resources_prefix else ""
+            parts.append(f"resources {config.resources}{prefix}{mode}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
         return parts or ["nothing (404 for every path)"]
@@ -96,17 +111,30 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
+    report: Callable[[str | None], None] | None = None,
+    config_path: Path | None = None,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
+    ``report`` hears about a resource file that became invalid (None once it is valid again).
     """
-    # The layers, first to answer wins: routes, mock folder, static files (README "Mocks").
+    # The layers, first to answer wins: routes, mock folder, resources, static files (README
+    # "Mocks"); each passes on what it does not answer.
     fallback: ASGIApp = not_found(config.routes)
     if config.static is not None:
-        fallback = StaticFiles(config.static, spa=config.spa)
+        fallback = StaticFiles(
+            config.static, spa=config.spa, transform=inject_html if hub is not None else None
+        )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
+    store = None
+    if config.resources is not None:
+        # Resources come before static files: what no resource answers falls through.
+        store = Store(config.resources, persist=config.persist, report=report)
+        fallback = ResourceApp(
+            store, fallback=fallback, prefix=config.resources_prefix, read_only=config.read_only
+        )
     limits = Limits.of(settings)
     folder = None
     if config.mocks is not None:
@@ -118,7 +146,7 @@ def build_origin(
     for warning in route_warnings(name, config):
         errors.warning("warning: %s", warning)
 
-    def reset() -> None:
+    def restart_sequences() -> None:
         routes.reset()
         if folder is not None:
             folder.reset()
@@ -127,7 +155,9 @@ def build_origin(
     switch = CorsSwitch(resolve(config.cors))
     app = CorsMiddleware(app, switch)
     # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
-    app = VerdictReporter(app, name, switch)
+    app = VerdictReporter(
+        app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
+    )
     if config.delay_ms:
         app = Delay(app, config.delay_ms)
     app = RequestLog(app, name, observer)
@@ -135,4 +165,11 @@ def build_origin(
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
         app = ReservedEndpoints(app, hub=hub, origin=name)
     app = HostGuard(app, settings.allowed_hosts)
-    return OriginApp(name=name, config=config, switch=switch, app=app, reset=reset)
+    return OriginApp(
+        name=name,
+        config=config,
+        switch=switch,
+        app=app,
+        resources=store,
+        restart_sequences=restart_sequences,
+    )
