@@ -71,7 +71,7 @@ def test_two_instances_with_port_zero_side_by_side(tmp_path: Path) -> None:
         urls = {one.url("api"), one.url("page"), two.url("api"), two.url("page")}
         assert len(urls) == 4
         for running in (one, two):
-            assert httpx.get(running.url("api") + "/users/7").json() == {"id": "7"}
+            assert httpx.get(running.url("api") + "/users/7").json() == {"id": 7}  # typed: {id:int}
         one.set_cors("api", enabled=False)
         origin = {"Origin": "http://localhost:1"}
         assert (
