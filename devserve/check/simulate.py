@@ -6,7 +6,7 @@ Exit codes: 0 the page can read the response, 1 the browser blocks it, 2 usage o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -20,6 +20,9 @@ from devserve.cors.standard import (
     normalize_header_value,
 )
 from devserve.cors.verdict import (
+    ENGINE_NAMES,
+    ENGINES,
+    PREFLIGHT_ORIGIN_AFTER_REDIRECT,
     Engine,
     RequestShape,
     Verdict,
@@ -211,7 +214,7 @@ class _Flow:
             origin = "null" if tainted else self.page
             shape = classify_request(method, headers, engine=self.engine)
             if cors and shape.needs_preflight:
-                preflight = self._preflight(url, origin, shape)
+                preflight = self._preflight(url, origin, shape, tainted=tainted)
                 if preflight.verdict is not None and not preflight.verdict.allowed:
                     return preflight.verdict
             sent = list(headers)
@@ -244,20 +247,44 @@ class _Flow:
             reasons=[f"more than {MAX_REDIRECTS} redirects: the browser gives up (a loop?)"],
         )
 
-    def _preflight(self, url: str, origin: str, shape: RequestShape) -> Step:
-        headers = [("Origin", origin), ("Access-Control-Request-Method", shape.method)]
+    def _preflight(self, url: str, origin: str, shape: RequestShape, *, tainted: bool) -> Step:
+        # Which Origin each engine sends (and checks) on this preflight: they differ only after
+        # a redirect between two other origins (PREFLIGHT_ORIGIN_AFTER_REDIRECT).
+        origins = {
+            engine: self.page
+            if tainted and PREFLIGHT_ORIGIN_AFTER_REDIRECT.applies(engine)
+            else origin
+            for engine in ENGINES
+        }
+        sent = origins[self.engine]
+        headers = [("Origin", sent), ("Access-Control-Request-Method", shape.method)]
         if shape.unsafe_header_names:
             headers.append(("Access-Control-Request-Headers", ",".join(shape.unsafe_header_names)))
         response = self._fetch("OPTIONS", url, headers, None)
-        verdict = check_preflight(
-            status=response.status_code,
-            headers=response.headers.multi_items(),
-            origin=origin,
-            method=shape.method,
-            request_header_names=shape.unsafe_header_names,
-            credentials=self.credentials,
-            engine=self.engine,
-        )
+
+        def judge(engine: Engine) -> Verdict:
+            return check_preflight(
+                status=response.status_code,
+                headers=response.headers.multi_items(),
+                origin=origins[engine],
+                method=shape.method,
+                request_header_names=shape.unsafe_header_names,
+                credentials=self.credentials,
+                engine=engine,
+            )
+
+        verdict = judge(self.engine)
+        differ = [
+            ENGINE_NAMES[engine]
+            for engine in ENGINES
+            if origins[engine] != sent and judge(engine).allowed != verdict.allowed
+        ]
+        if differ:
+            note = (
+                f"{' and '.join(differ)} would {'block' if verdict.allowed else 'allow'} this: "
+                f"{PREFLIGHT_ORIGIN_AFTER_REDIRECT.summary}"
+            )
+            verdict = replace(verdict, engine_notes=[*verdict.engine_notes, note])
         return self._record("preflight", "OPTIONS", url, headers, response, verdict)
 
     def _request(
