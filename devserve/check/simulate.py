@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from devserve.cors.cookies import CookieVerdict, judge_cookies
 from devserve.cors.standard import (
     FORBIDDEN_METHODS,
     UNEXPOSABLE_RESPONSE_HEADERS,
@@ -77,6 +78,7 @@ class CheckReport:
     steps: list[Step]
     verdict: Verdict
     notes: list[str] = field(default_factory=list)
+    cookies: list[CookieVerdict] = field(default_factory=list)  # each Set-Cookie, in order
 
     @property
     def allowed(self) -> bool:
@@ -181,6 +183,7 @@ def run_check(
         steps=flow.steps,
         verdict=verdict,
         notes=notes + verdict.notes,
+        cookies=flow.cookies,
     )
 
 
@@ -202,6 +205,7 @@ class _Flow:
         self.credentials = credentials
         self.engine = engine
         self.steps: list[Step] = []
+        self.cookies: list[CookieVerdict] = []
 
     def run(
         self, url: str, method: str, headers: list[tuple[str, str]], body: str | None
@@ -221,6 +225,15 @@ class _Flow:
             if cors or method not in ("GET", "HEAD"):
                 sent.append(("Origin", origin))
             response = self._request(method, url, sent, body, cors=cors, origin=origin)
+            # The browser stores cookies before, and whatever, the CORS check decides; with
+            # credentials: 'same-origin' only while the request never left the page's origin.
+            self.cookies += judge_cookies(
+                [v for n, v in response.response_headers if n.lower() == "set-cookie"],
+                page=self.page,
+                url=url,
+                credentials=self.credentials or not cors,
+                engine=self.engine,
+            )
             verdict = response.verdict or _same_origin(response.response_headers)
             location = combined(response.response_headers).get("location")
             if not verdict.allowed or response.status not in _REDIRECTS or location is None:

@@ -50,7 +50,7 @@ class FirefoxFetch:
 class FirefoxRun:
     version: str  # e.g. "firefox/153.7.0"
     results: list[dict[str, Any]]  # as pagefetch.browser_fetch returns them
-    cookies: list[dict[str, Any]]  # {"name", "domain", "path", "partition": origin or None}
+    cookies: list[dict[str, Any]]  # {"name", "domain", "path"}, every partition
 
 
 def firefox_available() -> None:
@@ -64,7 +64,7 @@ def run_in_firefox(
     fetches: list[FirefoxFetch],
     *,
     prefs: dict[str, Any] | None = None,
-    cookie_partitions: list[str] | None = None,
+    list_cookies: bool = False,
 ) -> FirefoxRun:
     """Run ``fetches`` in one Firefox, in order; list the cookie jar afterwards if asked."""
     firefox_available()
@@ -85,7 +85,7 @@ def run_in_firefox(
                 }
                 for item in fetches
             ],
-            "cookies": cookie_partitions,
+            "cookies": list_cookies,
         }
         env = {**os.environ, "MOZ_HEADLESS": "1"}
         done = subprocess.run(

@@ -9,7 +9,7 @@
 //   "timeoutMs": 8000,
 //   "fetches": [{"page": "http://127.0.0.1:P/", "frame": "page" | "null",
 //                "url": "...", "init": {...}, "readHeaders": [...]}],
-//   "cookies": ["http://127.0.0.1:P", ...]  // top-level origins whose cookie partitions to list
+//   "cookies": true                        // list the cookie jar after the fetches
 // }
 // Firefox starts once for the whole job (it takes a second or two); the fetches run one after
 // the other, in order, each in a tab on its "page" (one tab per page URL; "null" is a sandboxed
@@ -51,28 +51,11 @@ async function frameFor(browser, tabs, pageUrl, which) {
   return tab.sandboxed;
 }
 
-async function partitionCookies(browser, origins) {
-  // Unpartitioned cookies, then each top-level origin's partition (Total Cookie Protection).
-  const connection = browser.connection;
-  const found = [];
-  const seen = new Set();
-  const partitions = [{}, ...origins.map((o) => ({ partition: { type: "storageKey", sourceOrigin: o } }))];
-  for (const params of partitions) {
-    const { result } = await connection.send("storage.getCookies", params);
-    for (const cookie of result.cookies) {
-      const partitionKey = result.partitionKey?.sourceOrigin ?? null;
-      const key = JSON.stringify([cookie.name, cookie.domain, cookie.path, partitionKey]);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      found.push({
-        name: cookie.name,
-        domain: cookie.domain,
-        path: cookie.path,
-        partition: params.partition ? params.partition.sourceOrigin : null,
-      });
-    }
-  }
-  return found;
+async function allCookies(browser) {
+  // WebDriver BiDi storage.getCookies without a partition lists every partition's cookies in
+  // Firefox (checked: a partitioned third-party cookie shows up here).
+  const { result } = await browser.connection.send("storage.getCookies", {});
+  return result.cookies.map((c) => ({ name: c.name, domain: c.domain, path: c.path }));
 }
 
 const job = await readStdin();
@@ -97,7 +80,7 @@ try {
     };
     results.push(await frame.evaluate(`(${job.fetchFunction})(${JSON.stringify(args)})`));
   }
-  const cookies = job.cookies ? await partitionCookies(browser, job.cookies) : [];
+  const cookies = job.cookies ? await allCookies(browser) : [];
   process.stdout.write(JSON.stringify({ version: await browser.version(), results, cookies }));
 } finally {
   await browser.close();

@@ -196,7 +196,7 @@ def test_redirect_to_a_url_the_browser_refuses_is_blocked(
 STABLE_KEYS = {
     "url", "origin", "method", "credentials", "browser", "simple", "preflight_reasons",
     "preflight", "steps", "allowed", "status", "reasons", "engine_notes", "notes",
-    "readable_headers",
+    "readable_headers", "cookies",
 }  # fmt: skip
 STEP_KEYS = {
     "kind", "method", "url", "status", "request_headers", "response_headers", "verdict",
@@ -223,6 +223,7 @@ def test_json_output_has_the_documented_keys(server: OracleServer) -> None:
     assert data["allowed"] is True and data["status"] == 200
     assert data["reasons"] == [] and data["engine_notes"] == []
     assert data["readable_headers"]["x-id"] == "7"
+    assert data["cookies"] == []
 
 
 def test_json_output_when_blocked(server: OracleServer) -> None:

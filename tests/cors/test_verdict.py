@@ -322,9 +322,7 @@ def test_authorization_under_star_per_engine(engine: Engine) -> None:
     assert verdict.allowed is (engine != "standard")
     [note] = verdict.engine_notes
     if engine == "standard":
-        assert "allowed today in Chromium and Firefox, against the standard" in (
-            verdict.reasons[0]
-        )
+        assert "allowed today in Chromium and Firefox, against the standard" in (verdict.reasons[0])
         assert "list 'authorization' explicitly" in verdict.reasons[0]
         assert note.startswith("Chromium and Firefox would allow this")
         assert WILDCARD_COVERS_AUTHORIZATION.summary in note
