@@ -11,6 +11,7 @@ from dataclasses import replace
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from devserve.cors.cookies import CookieVerdict, judge_cookies
 from devserve.cors.middleware import REFUSAL_KEY
 from devserve.cors.policy import CorsSwitch
 from devserve.cors.standard import split_list
@@ -80,13 +81,28 @@ def server_verdict(
     return replace(without, credentials_note=note, engine_notes=engine_notes)
 
 
-def header_value(verdict: Verdict) -> str:
-    """The ``X-Devserve-Cors`` value: ``allowed`` or ``blocked; reason="..."`` (+ ``note``)."""
+def server_cookies(
+    *, request_headers: HeaderList, response_headers: HeaderList, url: str
+) -> list[CookieVerdict]:
+    """The verdict on each Set-Cookie of a cross-origin response to ``url``.
+
+    Judged as for a credentialed fetch (without credentials the browser ignores Set-Cookie, and
+    the server cannot see the mode), by Chromium's rules, the stricter browser's.
+    """
+    lines = [value for name, value in response_headers if name.lower() == "set-cookie"]
+    origin = get_header(list(request_headers), "origin") or "null"
+    return judge_cookies(lines, page=origin, url=url) if lines else []
+
+
+def header_value(verdict: Verdict, cookies: list[CookieVerdict] | None = None) -> str:
+    """``allowed`` or ``blocked; reason="..."`` (+ ``note``, + ``cookies``): X-Devserve-Cors."""
     parts = ["allowed" if verdict.allowed else "blocked"]
     if not verdict.allowed:
         parts.append(f"reason={_quoted('; '.join(verdict.reasons))}")
     if verdict.caveat:
         parts.append(f"note={_quoted(verdict.caveat)}")
+    if cookies:
+        parts.append(f"cookies={_quoted('; '.join(cookie.summary for cookie in cookies))}")
     return "; ".join(parts)
 
 
@@ -128,8 +144,13 @@ class VerdictReporter:
                 )
                 if verdict is not None:
                     verdict = self._explain(verdict, scope, request)
-                    response[HEADER] = header_value(verdict)
-                    scope[VERDICT_KEY] = _logged(verdict)
+                    cookies = server_cookies(
+                        request_headers=request.items(),
+                        response_headers=response.items(),
+                        url=serving + scope["path"],
+                    )
+                    response[HEADER] = header_value(verdict, cookies)
+                    scope[VERDICT_KEY] = _logged(verdict, cookies)
             await send(message)
 
         await self.app(scope, receive, reporting_send)
@@ -163,9 +184,11 @@ class VerdictReporter:
         return replace(verdict, reasons=[reason])
 
 
-def _logged(verdict: Verdict) -> LoggedVerdict:
+def _logged(verdict: Verdict, cookies: list[CookieVerdict]) -> LoggedVerdict:
     return LoggedVerdict(
         verdict="allowed" if verdict.allowed else "blocked",
         reason=verdict.reasons[0] if verdict.reasons else None,
         note=verdict.caveat,
+        cookies=tuple(cookie.summary for cookie in cookies),
+        cookies_lost=tuple(cookie.summary for cookie in cookies if cookie.lost),
     )

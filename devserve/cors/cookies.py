@@ -241,7 +241,7 @@ def _judge(
             "do not see it"
         )
     path = cookie.path or default_path(url)
-    request_path = urlsplit(url).path or "/"
+    request_path = _path(url)
     if not path_matches(request_path, path):
         reason = (
             f"Path={path} does not cover {request_path}: the browser keeps it but sends it only "
@@ -346,17 +346,22 @@ def _origin(url: str) -> str:
 
 def _same_host_page(page: str, url: str) -> str:
     """The page's origin with the API's scheme and host name: the way out of cross-site."""
-    if page == "null":
-        return _origin(url)
-    api, mine = urlsplit(url), urlsplit(page)
-    port = f":{mine.port}" if mine.port else ""
+    api = urlsplit(url)
+    try:
+        port = f":{urlsplit(page).port}" if urlsplit(page).port else ""
+    except ValueError:  # "null", or an unparsable Origin header
+        port = ""
     host = f"[{api.hostname}]" if api.hostname and ":" in api.hostname else api.hostname
     return f"{api.scheme}://{host}{port}"
 
 
+def _path(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
 def default_path(url: str) -> str:
     """RFC 6265bis §5.1.4: the URL's path up to, not including, its last slash; "/" at least."""
-    path = urlsplit(url).path
+    path = _path(url)
     if not path.startswith("/") or path.count("/") == 1:
         return "/"
     return path[: path.rindex("/")]

@@ -20,8 +20,18 @@ from urllib.parse import urlsplit
 
 
 def host_of(url: str) -> str:
-    """The lowercased host of an http(s) URL or origin, without brackets or a trailing dot."""
-    return (urlsplit(url).hostname or "").rstrip(".").lower()
+    """The lowercased host of an http(s) URL or origin, without brackets or a trailing dot.
+
+    ``""`` for anything unparsable: an Origin header is request input, it may be garbage.
+    """
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return ""
+
+
+def scheme_of(url: str) -> str:
+    return url.partition("://")[0].lower() if "://" in url else ""
 
 
 def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -45,14 +55,15 @@ def registrable_domain(host: str) -> str:
 
 def site(url: str) -> str:
     """``scheme://registrable-domain`` of a URL or origin; ``"null"`` for an opaque origin."""
-    if url.strip() == "null":
+    host = host_of(url)
+    if url.strip() == "null" or not host:
         return "null"
-    parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{registrable_domain(host_of(url))}"
+    return f"{scheme_of(url)}://{registrable_domain(host)}"
 
 
 def same_site(a: str, b: str) -> bool:
-    """Schemeful same-site, as Chromium and Firefox compare for cookies. ``null`` is no site."""
+    """Schemeful same-site, as Chromium and Firefox compare for cookies. ``null`` is no site
+    (an opaque origin, or an unparsable one)."""
     return "null" not in (site(a), site(b)) and site(a) == site(b)
 
 
@@ -62,8 +73,7 @@ def is_trustworthy(url: str) -> bool:
     Chromium and Firefox both accept and send ``Secure`` cookies on ``http://localhost`` and
     ``http://127.0.0.1`` (checked in tests/browser/test_cookie_oracle.py); Safari does not.
     """
-    parts = urlsplit(url)
-    if parts.scheme.lower() == "https":
+    if scheme_of(url) == "https":
         return True
     host = host_of(url)
     address = ip_literal(host)

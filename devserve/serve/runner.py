@@ -255,11 +255,14 @@ class Runner:
     def _observe(self, record: RequestRecord) -> None:
         if self.control_hub.listeners(CHANNEL):
             self.control_hub.publish(CHANNEL, _json_event("request", record.as_json()))
-        if record.cors is not None and record.cors.verdict == "blocked" and self.live_reload:
+        cors = record.cors
+        trouble = cors is not None and (cors.verdict == "blocked" or bool(cors.cookies_lost))
+        if trouble and self.live_reload:
             self._notify_page(record)
 
     def _notify_page(self, record: RequestRecord) -> None:
-        """Tell the pages of the origin the blocked request came from, if devserve serves it."""
+        """Tell the pages of the origin a blocked request (or a lost cookie) came from, if devserve
+        serves it."""
         page = _served_by(record.source, self.running)
         serving = self.running.get(record.origin)
         if page is None or serving is None or not self.hub.listeners(page):
@@ -271,8 +274,10 @@ class Runner:
             "method": record.method,
             "url": self.url(serving.app.config.port) + record.path,
             "status": record.status,
+            "blocked": cors.verdict == "blocked",
             "reason": cors.reason,
             "note": cors.note,
+            "cookies": list(cors.cookies_lost),
         }
         self.hub.publish(page, _json_event("cors-blocked", data))
 
