@@ -35,6 +35,13 @@ times is one value joined with ", ". Example (a PUT that needs a preflight)::
       "engine_notes": [],                      // engines that would decide otherwise, and why
       "notes": [],                             // remarks, e.g. headers the page cannot read
       "readable_headers": {"content-type": "application/json"},  // what the script can read
+      "local_network": {                       // Local Network Access; null when unknown (a
+        "page": "loopback",                    // null origin, an unresolvable host)
+        "target": "loopback",                  // "public" | "local" | "loopback"
+        "applies": false,                      // true: a more private target than the page
+        "allowed": true,                       // false: blocked before anything is sent
+        "reasons": []                          // (then "steps" is [], "status" null)
+      },
       "cookies": [                             // one per Set-Cookie of every response, in order
         {
           "name": "sid",
@@ -65,6 +72,7 @@ from typing import Any
 
 from devserve.check.simulate import CheckReport, Step, combined
 from devserve.cors.cookies import CookieVerdict
+from devserve.cors.lna import LnaVerdict
 from devserve.cors.verdict import ENGINE_NAMES
 
 # X-Devserve-Cors: when the server is devserve, its own verdict, shown beside ours.
@@ -90,7 +98,9 @@ def format_text(report: CheckReport) -> str:
         f"{'include' if report.credentials else 'omit'}, browser: {ENGINE_NAMES[report.browser]}",
         "",
     ]
-    if report.shape.needs_preflight:
+    if not report.steps:
+        lines.append("Nothing sent: the browser stops this request before it leaves.")
+    elif report.shape.needs_preflight:
         lines.append("Needs a preflight:")
         lines += [f"  - {reason}" for reason in report.shape.preflight_reasons]
     elif report.steps[0].verdict is not None:
@@ -162,6 +172,7 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "engine_notes": report.engine_notes,
         "notes": report.notes,
         "readable_headers": report.readable_headers,
+        "local_network": _lna_json(report.local_network),
         "cookies": [
             {
                 "name": cookie.name,
@@ -174,6 +185,18 @@ def to_json(report: CheckReport) -> dict[str, Any]:
             }
             for cookie in report.cookies
         ],
+    }
+
+
+def _lna_json(verdict: LnaVerdict | None) -> dict[str, Any] | None:
+    if verdict is None:
+        return None
+    return {
+        "page": verdict.page,
+        "target": verdict.target,
+        "applies": verdict.applies,
+        "allowed": verdict.allowed,
+        "reasons": verdict.reasons,
     }
 
 

@@ -5,7 +5,7 @@ Exit codes: 0 the page can read the response, 1 the browser blocks it, 2 usage o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
@@ -13,6 +13,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from devserve.cors.cookies import CookieVerdict, judge_cookies
+from devserve.cors.lna import (
+    AddressSpace,
+    LnaVerdict,
+    judge_local_network,
+    page_space,
+    target_space,
+)
 from devserve.cors.standard import (
     FORBIDDEN_METHODS,
     UNEXPOSABLE_RESPONSE_HEADERS,
@@ -79,6 +86,7 @@ class CheckReport:
     verdict: Verdict
     notes: list[str] = field(default_factory=list)
     cookies: list[CookieVerdict] = field(default_factory=list)  # each Set-Cookie, in order
+    local_network: LnaVerdict | None = None  # None: the target's address space is unknown
 
     @property
     def allowed(self) -> bool:
@@ -92,6 +100,7 @@ class CheckReport:
     @property
     def engine_notes(self) -> list[str]:
         notes = list(self.shape.engine_notes)
+        notes += self.local_network.engine_notes if self.local_network else []
         for step in self.steps:
             notes += step.verdict.engine_notes if step.verdict else []
         return list(dict.fromkeys(notes))
@@ -143,10 +152,14 @@ def run_check(
     credentials: bool = False,
     engine: Engine = "standard",
     timeout: float = 10.0,
+    address_spaces: Mapping[str, AddressSpace] | None = None,
 ) -> CheckReport:
     """Fetch ``url`` as a page on ``origin`` would, and judge every step as ``engine`` does.
 
-    Raises DevserveError for a request fetch() itself would refuse and for network errors.
+    ``address_spaces`` overrides the address space of ``host`` or ``host:port`` (the page's or
+    the target's), as Chromium's --ip-address-space-overrides does. A request Local Network
+    Access stops is not sent at all, as in the browser. Raises DevserveError for a request
+    fetch() itself would refuse and for network errors.
     """
     try:
         page = serialize_origin(origin)
@@ -167,6 +180,24 @@ def run_check(
     shape = classify_request(method, request_headers, engine=engine)
     if serialize_origin(url) == page:
         shape = RequestShape(shape.method, [], [], [])  # a same-origin request is never preflighted
+    local_network = _local_network(page, url, engine, address_spaces or {})
+    if local_network is not None and not local_network.allowed:
+        return CheckReport(
+            url=url,
+            origin=page,
+            method=method,
+            credentials=credentials,
+            browser=engine,
+            shape=shape,
+            steps=[],
+            verdict=Verdict(
+                allowed=False,
+                reasons=local_network.reasons,
+                engine_notes=local_network.engine_notes,
+            ),
+            notes=notes,
+            local_network=local_network,
+        )
     # The client only builds requests (default headers, timeout); _Flow sends them through the
     # transport itself, see _Flow._send. The client closes the transport.
     transport = httpx.HTTPTransport()
@@ -184,6 +215,21 @@ def run_check(
         verdict=verdict,
         notes=notes + verdict.notes,
         cookies=flow.cookies,
+        local_network=local_network,
+    )
+
+
+def _local_network(
+    page: str, url: str, engine: Engine, overrides: Mapping[str, AddressSpace]
+) -> LnaVerdict | None:
+    """The Local Network Access verdict; None when the page is opaque or the host unresolvable."""
+    if page == "null":
+        return None  # a sandboxed or file: page: its address space is its document's, unknown
+    target = target_space(url, overrides)
+    if target is None:
+        return None
+    return judge_local_network(
+        page_space(page, overrides), target, engine=engine, page_origin=page, target_url=url
     )
 
 
