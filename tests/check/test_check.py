@@ -196,7 +196,7 @@ def test_redirect_to_a_url_the_browser_refuses_is_blocked(
 STABLE_KEYS = {
     "url", "origin", "method", "credentials", "browser", "simple", "preflight_reasons",
     "preflight", "steps", "allowed", "status", "reasons", "engine_notes", "notes",
-    "readable_headers", "cookies",
+    "readable_headers", "cookies", "local_network",
 }  # fmt: skip
 STEP_KEYS = {
     "kind", "method", "url", "status", "request_headers", "response_headers", "verdict",

@@ -1,4 +1,4 @@
-"""`devserve check` judges every Set-Cookie: stored? sent back? why not, and the fix."""
+"""`devserve check` beyond CORS: every Set-Cookie judged, and Local Network Access."""
 
 from __future__ import annotations
 
@@ -85,3 +85,47 @@ def test_without_credentials_set_cookie_is_ignored(server: OracleServer) -> None
     [cookie] = json.loads(result.stdout)["cookies"]
     assert cookie["stored"] is False
     assert "fetch with credentials: 'include'" in cookie["reasons"][0]
+
+
+# Local Network Access: the page's address is only classified, never contacted.
+
+
+def test_a_public_page_cannot_reach_loopback_and_nothing_is_sent(server: OracleServer) -> None:
+    server.replies["lna"] = {"0": Reply(200, (("Access-Control-Allow-Origin", "*"),))}
+    url = server.url("api", "lna")
+    result = runner.invoke(app, ["check", url, "--origin", "http://203.0.113.7:8000"])
+    assert result.exit_code == 1, result.output
+    assert "Nothing sent" in result.stdout
+    assert "blocked by Local Network Access: a page on a public address (203.0.113.7)" in (
+        result.stdout
+    )
+    assert server.take_log("lna") == []
+    data = json.loads(
+        runner.invoke(app, ["check", url, "--origin", "http://203.0.113.7:8000", "--json"]).stdout
+    )
+    assert data["steps"] == [] and data["status"] is None and data["allowed"] is False
+    assert data["local_network"] == {
+        "page": "public",
+        "target": "loopback",
+        "applies": True,
+        "allowed": False,
+        "reasons": data["reasons"],
+    }
+
+
+def test_a_lan_page_can_reach_loopback(server: OracleServer) -> None:
+    server.replies["lan"] = {"0": Reply(200, (("Access-Control-Allow-Origin", "*"),))}
+    url = server.url("api", "lan")
+    result = runner.invoke(app, ["check", url, "--origin", "http://192.168.1.10:8000", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["local_network"]["page"] == "local" and data["local_network"]["allowed"] is True
+    assert len(server.take_log("lan")) == 1
+
+
+def test_address_space_option_is_checked() -> None:
+    result = runner.invoke(
+        app, ["check", "http://127.0.0.1:1/", "--origin", "http://x.test", "--address-space", "x"]
+    )
+    assert result.exit_code == 2
+    assert "HOST[:PORT]=public|local|loopback" in result.output
