@@ -46,6 +46,13 @@ HostOption = Annotated[
 NoReloadOption = Annotated[
     bool, typer.Option("--no-reload", help="Do not watch files or live-reload pages.")
 ]
+JsonLogOption = Annotated[
+    bool,
+    typer.Option(
+        "--json-log",
+        help="One JSON object per request on stdout (the banner and other messages go to stderr).",
+    ),
+]
 OpenOption = Annotated[
     bool, typer.Option("--open", help="Open the first page origin in a browser.")
 ]
@@ -70,6 +77,22 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     uvicorn_logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _use_json_log() -> None:
+    """--json-log: request records as JSON lines on stdout; everything else goes to stderr."""
+    from devserve.serving.jsonlog import JsonRequestFormatter
+
+    requests = logging.StreamHandler(sys.stdout)
+    requests.setFormatter(JsonRequestFormatter())
+    requests_logger = logging.getLogger("devserve.requests")
+    requests_logger.handlers[:] = [requests]
+    requests_logger.propagate = False
+    requests_logger.setLevel(logging.INFO)
+    for name in ("devserve", "uvicorn"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(sys.stderr)
+
+
 def _fail(error: DevserveError) -> typer.Exit:
     for line in error.message.splitlines():
         typer.echo(f"error: {line}", err=True)
@@ -83,11 +106,22 @@ def _serve(
     host: str | None,
     watch: bool,
     open_browser: bool,
+    json_log: bool = False,
 ) -> None:
-    from devserve.serve.runner import run  # uvicorn is only needed for commands that serve
+    from devserve.serving.runner import run  # uvicorn is only needed for commands that serve
 
+    if json_log:
+        _use_json_log()
+    echo = (lambda text: typer.echo(text, err=True)) if json_log else typer.echo
     try:
-        run(config, config_path=config_path, host=host, watch=watch, open_browser=open_browser)
+        run(
+            config,
+            config_path=config_path,
+            host=host,
+            watch=watch,
+            open_browser=open_browser,
+            echo=echo,
+        )
     except DevserveError as exc:
         raise _fail(exc) from None
 
@@ -125,6 +159,7 @@ def run(
     host: HostOption = None,
     no_reload: NoReloadOption = False,
     open_browser: OpenOption = False,
+    json_log: JsonLogOption = False,
 ) -> None:
     """Start every origin of the config; with no config, serve this folder on port 8000."""
     path = config or find_config(Path.cwd())
@@ -137,7 +172,14 @@ def run(
     else:
         loaded = _load(path)
         path = path.resolve()
-    _serve(loaded, config_path=path, host=host, watch=not no_reload, open_browser=open_browser)
+    _serve(
+        loaded,
+        config_path=path,
+        host=host,
+        watch=not no_reload,
+        open_browser=open_browser,
+        json_log=json_log,
+    )
 
 
 def cors_setting(values: list[str]) -> Any:
@@ -173,6 +215,7 @@ def serve(
     host: HostOption = None,
     no_reload: NoReloadOption = False,
     open_browser: OpenOption = False,
+    json_log: JsonLogOption = False,
 ) -> None:
     """Serve one folder as a single static origin, no config needed."""
     try:
@@ -181,14 +224,16 @@ def serve(
         )
     except DevserveError as exc:
         raise _fail(exc) from None
-    _serve(config, host=host, watch=not no_reload, open_browser=open_browser)
+    _serve(config, host=host, watch=not no_reload, open_browser=open_browser, json_log=json_log)
 
 
 @app.command()
-def demo(host: HostOption = None, open_browser: OpenOption = False) -> None:
+def demo(
+    host: HostOption = None, open_browser: OpenOption = False, json_log: JsonLogOption = False
+) -> None:
     """Run the bundled demo: a page origin and three API origins with different CORS."""
     config = _load(templates_dir() / "demo" / "devserve.toml")
-    _serve(config, host=host, watch=False, open_browser=open_browser)
+    _serve(config, host=host, watch=False, open_browser=open_browser, json_log=json_log)
 
 
 @app.command()
@@ -244,19 +289,20 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the running instance's origins, URLs and current CORS state."""
-    from devserve.control import client as control
+    from devserve.control import client
 
     try:
-        found = control.find_instance(config=config, url=url)
-        listed = control.origins(found)
+        found = client.find_instance(config=config, url=url)
+        listed = client.origins(found)
     except DevserveError as exc:
         raise _fail(exc) from None
     if as_json:
-        typer.echo(json.dumps({"instance": found.__dict__, "origins": listed}, indent=2))
+        origins = [origin.as_json() for origin in listed]
+        typer.echo(json.dumps({"instance": found.__dict__, "origins": origins}, indent=2))
         return
     typer.echo(f"devserve {found.version} (pid {found.pid}) serving {found.config or 'a folder'}")
     for origin in listed:
-        typer.echo(f"  {control.describe_origin(origin)}")
+        typer.echo(f"  {origin.status_line()}")
     typer.echo(f"  dashboard: {found.url}")
 
 
@@ -270,25 +316,41 @@ def cors(
     url: UrlOption = None,
 ) -> None:
     """Show, or switch at runtime, CORS for one origin of the running instance."""
-    from devserve.control import client as control
+    from devserve.control import client
 
     if state not in (None, "on", "off"):
         typer.echo(f"error: the state must be on or off, not {state!r}", err=True)
         raise typer.Exit(2)
     try:
-        found = control.find_instance(config=config, url=url)
+        found = client.find_instance(config=config, url=url)
         if state is None:
-            listed = {o["name"]: o for o in control.origins(found)}
-            if name not in listed:
-                raise DevserveError(
-                    f"no origin named {name!r}; the origins are: {', '.join(listed)}"
-                )
-            origin = listed[name]
+            origin = client.origin(found, name)
         else:
-            origin = control.set_cors(found, name, state == "on")
+            origin = client.set_cors(found, name, state == "on")
     except DevserveError as exc:
         raise _fail(exc) from None
-    typer.echo(control.describe_origin(origin))
+    typer.echo(origin.status_line())
+
+
+@app.command()
+def reset(
+    name: Annotated[str, typer.Argument(help="The origin whose resources to restore.")],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Restore an origin's resource file to its original data (as at start, or last edited)."""
+    from devserve.control import client as control
+
+    try:
+        found = control.find_instance(config=config, url=url)
+        result = control.reset(found, name)
+    except DevserveError as exc:
+        raise _fail(exc) from None
+    counts = ", ".join(
+        f"{key}: {value if value == 'object' else f'{value} items'}"
+        for key, value in result["reset"].items()
+    )
+    typer.echo(f"{name}: {result['resources']} restored ({counts or 'empty'})")
 
 
 def _engine(value: str) -> str:

@@ -35,3 +35,11 @@ class PortInUseError(DevserveError):
         )
         self.name = name
         self.port = port
+
+
+class UnknownOriginError(DevserveError):
+    """A command or API call names an origin the running instance does not have."""
+
+    def __init__(self, name: str, names: list[str]) -> None:
+        super().__init__(f"no origin named {name!r}; the origins are: {', '.join(names)}")
+        self.name = name

@@ -207,10 +207,13 @@
   });
   events.addEventListener("reload", () => location.reload());
   events.addEventListener("css", swapStylesheets);
-  events.addEventListener("config-error", (event) => {
-    if (document.body) showOverlay(event.data);
-    else addEventListener("DOMContentLoaded", () => showOverlay(event.data), { once: true });
+  events.addEventListener("config", (event) => {
+    let error = null;
+    try {
+      error = JSON.parse(event.data).error;
+    } catch {}
+    if (error) whenBody(() => showOverlay(error));
+    else hideOverlay();
   });
-  events.addEventListener("config-ok", hideOverlay);
   events.addEventListener("cors-blocked", (event) => whenBody(() => showBlocked(event.data)));
 })();

@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 
 from devserve import __version__
 from devserve.cli import app
-from tests.conftest import StartDevserve, free_ports, port_open, run_command, run_devserve
+from tests.support.configs import config_toml
+from tests.support.process import (
+    StartDevserve,
+    free_ports,
+    port_open,
+    run_command,
+    run_devserve,
+)
 
 runner = CliRunner()
 
@@ -32,7 +39,7 @@ def test_check_config_valid(tmp_path: Path) -> None:
 
 
 def test_check_config_invalid_lists_every_error_without_traceback(tmp_path: Path) -> None:
-    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 0\nstatik = 'x'\n")
+    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 70000\nstatik = 'x'\n")
     result = run_command("check-config", cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -71,7 +78,7 @@ def test_port_in_use_names_origin_and_port_and_starts_nothing(tmp_path: Path) ->
         blocker.bind(("127.0.0.1", taken))
         blocker.listen()
         (tmp_path / "devserve.toml").write_text(
-            f"[origins.first]\nport = {free}\n[origins.second]\nport = {taken}\n"
+            config_toml({"first": {"port": free}, "second": {"port": taken}})
         )
         result = run_command(cwd=tmp_path)
     assert result.returncode == 3
@@ -84,7 +91,7 @@ def test_port_in_use_names_origin_and_port_and_starts_nothing(tmp_path: Path) ->
 def test_clean_shutdown_frees_every_port(start_devserve: StartDevserve, sig: int) -> None:
     ports = free_ports(2)
     server = start_devserve(
-        f"[origins.a]\nport = {ports[0]}\n[origins.b]\nport = {ports[1]}\ncors = 'on'\n",
+        config_toml({"a": {"port": ports[0]}, "b": {"port": ports[1], "cors": "on"}}),
         ports=ports,
     )
     # A keep-alive connection held open must not block shutdown.
@@ -105,19 +112,19 @@ def test_banner_lists_every_origin(start_devserve: StartDevserve, tmp_path: Path
     (tmp_path / "web").mkdir()
     ports = free_ports(2)
     server = start_devserve(
-        f"""
-[origins.page]
-port = {ports[0]}
-static = "web"
-spa = true
-
-[origins.api]
-port = {ports[1]}
-cors = {{ allow_origins = ["http://127.0.0.1:{ports[0]}"], allow_credentials = true }}
-[[origins.api.routes]]
-path = "/users"
-json = []
-""",
+        config_toml(
+            {
+                "page": {"port": ports[0], "static": "web", "spa": True},
+                "api": {
+                    "port": ports[1],
+                    "cors": {
+                        "allow_origins": [f"http://127.0.0.1:{ports[0]}"],
+                        "allow_credentials": True,
+                    },
+                    "routes": [{"path": "/users", "json": []}],
+                },
+            }
+        ),
         ports=ports,
     )
     httpx.get(f"http://127.0.0.1:{ports[1]}/users", headers={"Origin": "http://x.test"})
@@ -134,7 +141,7 @@ json = []
 def test_host_header_allow_list_over_the_wire(start_devserve: StartDevserve) -> None:
     (port,) = free_ports(1)
     start_devserve(
-        f"[devserve]\nallowed_hosts = ['dev.example.test']\n[origins.a]\nport = {port}\n",
+        config_toml({"a": {"port": port}}, {"allowed_hosts": ["dev.example.test"]}),
         ports=[port],
     )
     url = f"http://127.0.0.1:{port}/"

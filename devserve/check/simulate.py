@@ -40,6 +40,7 @@ from devserve.cors.verdict import (
     normalize_method,
 )
 from devserve.errors import DevserveError
+from devserve.origins import serialize_origin
 
 MAX_REDIRECTS = 20  # https://fetch.spec.whatwg.org/#http-redirect-fetch
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -111,27 +112,6 @@ class CheckReport:
             return {}
         headers = combined(self.steps[-1].response_headers)
         return {name: headers[name] for name in self.verdict.readable_headers}
-
-
-def serialize_origin(url: str) -> str:
-    """The origin of ``url`` as a browser writes it: lowercase, no default port, no path."""
-    if url.strip() == "null":
-        return "null"
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:  # e.g. an unclosed IPv6 bracket, or a port out of range
-        raise _not_a_url(url) from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise _not_a_url(url)
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    default = 80 if scheme == "http" else 443
-    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
-
-
-def _not_a_url(url: str) -> DevserveError:
-    return DevserveError(f"{url!r} is not an http(s) URL such as http://localhost:8000")
 
 
 def parse_header(text: str) -> tuple[str, str]:

@@ -15,8 +15,10 @@ from devserve.config.messages import (
     describe,
     unsupported_key_problems,
 )
-from devserve.config.model import Config
+from devserve.config.model import Config, Origin
 from devserve.errors import ConfigError
+from devserve.mocks.resources.data import ResourceDataError
+from devserve.mocks.resources.data import read as read_resources
 
 CONFIG_NAME = "devserve.toml"
 PYPROJECT = "pyproject.toml"
@@ -122,13 +124,16 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     origins = {}
     for name, origin in config.origins.items():
         static = (base / origin.static).resolve() if origin.static is not None else None
+        resources = (base / origin.resources).resolve() if origin.resources is not None else None
         routes = [
             route.model_copy(update={"file": (base / route.file).resolve()})
             if route.file is not None
             else route
             for route in origin.routes
         ]
-        origins[name] = origin.model_copy(update={"static": static, "routes": routes})
+        origins[name] = origin.model_copy(
+            update={"static": static, "routes": routes, "resources": resources}
+        )
     return config.model_copy(update={"origins": origins})
 
 
@@ -137,13 +142,13 @@ def _cross_checks(config: Config) -> list[str]:
     ports: dict[int, str] = {}
     dashboard = config.devserve.dashboard_port
     for name, origin in config.origins.items():
-        if origin.port in ports:
+        if origin.port and origin.port in ports:
             problems.append(
                 f"origins.{name}.port: port {origin.port} is already used by origin "
                 f"'{ports[origin.port]}'; every origin needs its own port"
             )
         ports.setdefault(origin.port, name)
-        if dashboard is not False and origin.port == dashboard:
+        if dashboard and origin.port == dashboard:
             problems.append(
                 f"origins.{name}.port: port {dashboard} is the dashboard's "
                 "(devserve.dashboard_port); pick another port, or move the dashboard"
@@ -153,6 +158,7 @@ def _cross_checks(config: Config) -> list[str]:
                 f"origins.{name}.static: directory {str(origin.static)!r} does not exist; "
                 "create it or fix the path (relative to the config file)"
             )
+        problems.extend(_resource_problems(name, origin))
         for index, route in enumerate(origin.routes):
             if route.file is not None and not route.file.is_file():
                 problems.append(
@@ -160,6 +166,23 @@ def _cross_checks(config: Config) -> list[str]:
                     "create it or fix the path (relative to the config file)"
                 )
     return problems
+
+
+def _resource_problems(name: str, origin: Origin) -> list[str]:
+    """The resource file must be a valid database now: a broken one is a config error."""
+    key = f"origins.{name}"
+    if origin.resources is None:
+        keys = ("resources_prefix", "read_only", "persist")
+        given = [k for k in keys if k in origin.model_fields_set]
+        return [
+            f'{key}.{k}: only applies to resources; add resources = "db.json" or remove it'
+            for k in given
+        ]
+    try:
+        read_resources(origin.resources)
+    except ResourceDataError as exc:
+        return [f"{key}.resources: {exc.message}"]
+    return []
 
 
 def default_config(

@@ -9,11 +9,12 @@ from pydantic import BaseModel, ValidationError
 
 from devserve.config.model import CorsTable, Origin, Route, Settings
 
-# Keys of the SPEC whose features have not landed yet: reject them loudly rather than ignore them.
+# Keys of features that have not landed yet (README, "Config reference"): reject them loudly
+# rather than ignore them.
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
     "mocks": "mock folders",
-    "resources": "json-server style resources",
+    "dialect": 'json-server 1.0\'s query syntax (dialect = "v1")',
     "proxy": "the proxy",
 }
 UNSUPPORTED_ROUTE_KEYS = {
@@ -120,7 +121,7 @@ def _message(error: Any) -> tuple[str, str]:
             'no origins defined; add one, e.g. [origins.site] with port = 8000 and static = "."',
         )
     if loc and loc[-1] == "port" and kind in ("greater_than_equal", "less_than_equal"):
-        return "", f"port must be between 1 and 65535 (got {given!r})"
+        return "", f"port must be between 0 (any free port) and 65535 (got {given!r})"
     message = str(error["msg"])
     if kind == "value_error":
         message = message.removeprefix("Value error, ")

@@ -19,11 +19,10 @@ from pydantic import (
 )
 from starlette.routing import compile_path
 
-_ORIGIN_URL = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(?::(?P<port>\d{1,5}))?$"
-)
+from devserve.cors.standard import is_token
+from devserve.origins import origin_url_problem
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_METHOD = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 def _check_origin(origin: str) -> str:
@@ -34,7 +33,7 @@ def _check_origin(origin: str) -> str:
 
 
 def _check_method(method: str) -> str:
-    if method != "*" and not _METHOD.match(method):
+    if method != "*" and not is_token(method):
         raise ValueError(f"{method!r} is not an HTTP method name")
     return method
 
@@ -86,26 +85,6 @@ class CorsTable(_Strict):
                 'origins instead, or use cors = "on" to echo any origin'
             )
         return credentials
-
-
-def origin_url_problem(origin: str) -> str | None:
-    """Say why ``origin`` is not a serialized origin (``scheme://host[:port]``), or None."""
-    if origin in ("*", "null"):
-        return None
-    match = _ORIGIN_URL.match(origin)
-    if not match:
-        if origin.endswith("/"):
-            fixed = origin.rstrip("/")
-            return f"{origin!r} has a trailing slash; an origin is scheme://host[:port]: {fixed!r}"
-        if "://" in origin and "/" in origin.split("://", 1)[1]:
-            base = origin.split("://", 1)[0] + "://" + origin.split("://", 1)[1].split("/", 1)[0]
-            return f"{origin!r} has a path; an origin is scheme://host[:port] only, write {base!r}"
-        return f"{origin!r} is not an origin; write it as scheme://host[:port], e.g. 'http://localhost:8000'"
-    if origin != origin.lower() and match["host"] == match["host"].upper() != match["host"].lower():
-        return f"{origin!r} must be lower case, as browsers send it"
-    if match["port"] and not 1 <= int(match["port"]) <= 65535:
-        return f"{origin!r} has a port outside 1-65535"
-    return None
 
 
 def _cors_kind(value: Any) -> str:
@@ -174,7 +153,7 @@ class Route(_Strict):
 class Origin(_Strict):
     """One origin: a port with what it serves and its CORS policy."""
 
-    port: int = Field(ge=1, le=65535)
+    port: int = Field(ge=0, le=65535, description="0 picks a free port (see the banner).")
     static: Path | None = Field(default=None, description="Directory served at /.")
     spa: bool = Field(
         default=False, description="Unknown extension-less paths fall back to index.html."
@@ -182,6 +161,28 @@ class Origin(_Strict):
     cors: CorsSetting = Field(default="off")
     delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
     routes: list[Route] = Field(default_factory=list)
+    resources: Path | None = Field(
+        default=None, description="JSON file served as json-server 0.17-style REST (db.json)."
+    )
+    resources_prefix: str = Field(
+        default="", description='Path the resources are served under, e.g. "/api".'
+    )
+    read_only: bool = Field(default=False, description="Resource writes answer 405.")
+    persist: bool = Field(
+        default=True, description="Write resource changes to the file; false keeps them in memory."
+    )
+
+    @field_validator("resources_prefix")
+    @classmethod
+    def _prefix_is_a_path(cls, prefix: str) -> str:
+        if prefix and (
+            not prefix.startswith("/") or prefix.endswith("/") or any(c in prefix for c in "?#{} ")
+        ):
+            fixed = "/" + prefix.strip("/ ")
+            raise ValueError(
+                f"a path like '/api': starts with '/', no trailing '/' (e.g. {fixed!r})"
+            )
+        return prefix
 
 
 class Settings(_Strict):
@@ -191,6 +192,11 @@ class Settings(_Strict):
     dashboard_port: int | Literal[False] = Field(
         default=8999, description="Dashboard and control API port; false disables both."
     )
+    dashboard_host: str | None = Field(
+        default=None,
+        description="Interface of the dashboard and control API; default: loopback, even "
+        "when host is not.",
+    )
     live_reload: bool = Field(default=True, description="Inject the live-reload script in pages.")
     allowed_hosts: list[str] = Field(
         default_factory=list, description="Extra Host header names accepted."
@@ -199,9 +205,10 @@ class Settings(_Strict):
     @field_validator("dashboard_port", mode="before")
     @classmethod
     def _port_or_false(cls, value: object) -> object:
-        if value is False or (type(value) is int and 1 <= value <= 65535):
+        if value is False or (type(value) is int and 0 <= value <= 65535):
             return value
-        raise ValueError(f"expected a port (1-65535), or false for no dashboard (got {value!r})")
+        expected = "expected a port (1-65535, or 0 for any free port), or false for no dashboard"
+        raise ValueError(f"{expected} (got {value!r})")
 
 
 class Config(_Strict):

@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 
 from devserve.config import find_config, load_config
-from devserve.errors import DevserveError
-from devserve.serve.binding import url_host
+from devserve.control.state import OriginState
+from devserve.errors import DevserveError, UnknownOriginError
+from devserve.origins import http_url
+from devserve.serving.binding import dashboard_bind_host
 
 TIMEOUT = 3.0
 
@@ -41,7 +43,8 @@ def find_instance(*, config: Path | None = None, url: str | None = None) -> Inst
                 f"{path}: dashboard_port = false, so the control API is off; "
                 "set a port in [devserve] and restart devserve"
             )
-        url = f"http://{url_host(settings.host)}:{settings.dashboard_port}"
+        host = dashboard_bind_host(settings.dashboard_host, settings.host)
+        url = http_url(host, settings.dashboard_port)
     url = url.rstrip("/")
     info = _request("GET", f"{url}/api/instance", where=path or url)
     if path is not None and info.get("config") != str(path):
@@ -53,32 +56,41 @@ def find_instance(*, config: Path | None = None, url: str | None = None) -> Inst
     return Instance(url=url, config=info.get("config"), pid=info["pid"], version=info["version"])
 
 
-def origins(instance: Instance) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = _request(
-        "GET", f"{instance.url}/api/origins", where=instance.url
-    )
-    return result
+def origins(instance: Instance) -> list[OriginState]:
+    """Every origin of the instance, in config order."""
+    listed = _request("GET", f"{instance.url}/api/origins", where=instance.url)
+    return [OriginState.from_json(item) for item in listed]
 
 
-def set_cors(instance: Instance, name: str, enabled: bool) -> dict[str, Any]:
-    result: dict[str, Any] = _request(
+def origin(instance: Instance, name: str) -> OriginState:
+    """One origin of the instance; UnknownOriginError names the others."""
+    listed = origins(instance)
+    for state in listed:
+        if state.name == name:
+            return state
+    raise UnknownOriginError(name, [state.name for state in listed])
+
+
+def set_cors(instance: Instance, name: str, enabled: bool) -> OriginState:
+    """Switch one origin's CORS at runtime; UnknownOriginError names the others."""
+    answer = _request(
         "PUT",
         f"{instance.url}/api/origins/{name}/cors",
         where=instance.url,
         json={"enabled": enabled},
-        names=[o["name"] for o in origins(instance)],
     )
-    return result
+    return OriginState.from_json(answer)
 
 
-def _request(
-    method: str,
-    url: str,
-    *,
-    where: Path | str,
-    json: Any = None,
-    names: list[str] | None = None,
-) -> Any:
+def reset(instance: Instance, name: str) -> dict[str, Any]:
+    """Restore the original data of an origin's resource file."""
+    answer: dict[str, Any] = _request(
+        "POST", f"{instance.url}/api/origins/{name}/reset", where=instance.url, json={}
+    )
+    return answer
+
+
+def _request(method: str, url: str, *, where: Path | str, json: Any = None) -> Any:
     try:
         response = httpx.request(method, url, json=json, timeout=TIMEOUT)
     except httpx.HTTPError:
@@ -86,20 +98,14 @@ def _request(
             f"no devserve is running for {where} (nothing answers on {url.split('/api/')[0]}); "
             "start it with `devserve`"
         ) from None
-    if response.status_code == 404 and names is not None:
-        name = url.rstrip("/").split("/")[-2]
-        raise DevserveError(f"no origin named {name!r}; the origins are: {', '.join(names)}")
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
     if response.status_code >= 400:
-        raise DevserveError(f"{method} {url} answered {response.status_code}: {response.text}")
-    return response.json()
-
-
-def describe_origin(origin: dict[str, Any]) -> str:
-    """One line: name, URL, what it serves, CORS state."""
-    cors = origin["cors"]
-    state = cors["describe"]
-    if cors["enabled"] and cors["configured"] == "off":
-        state += " (switched on at runtime; the config says off)"
-    elif not cors["enabled"] and cors["configured"] != "off":
-        state += f" (switched off at runtime; the config says {cors['configured']})"
-    return f"{origin['name']}  {origin['url']}  {', '.join(origin['serves'])}  | CORS {state}"
+        # The control API words its errors for people (e.g. "no origin named ..."): pass them on.
+        error = answer.get("error") if isinstance(answer, dict) else None
+        raise DevserveError(
+            error or f"{method} {url} answered {response.status_code}: {response.text}"
+        )
+    return answer

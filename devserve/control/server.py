@@ -18,10 +18,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve import __version__
 from devserve._resources import templates_dir
-from devserve.live.events import Event, Hub
-from devserve.serve.hosts import HostGuard
+from devserve.control.state import OriginState
+from devserve.errors import DevserveError, UnknownOriginError
+from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub
+from devserve.origins import foreign_request
+from devserve.serving.hosts import HostGuard
 
-CHANNEL = "#control"  # not a valid origin name, so it can share a hub with the pages
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -30,15 +32,22 @@ class Controlled(Protocol):
 
     config_path: Path | None
 
-    def origins_state(self) -> list[dict[str, Any]]: ...
+    def origins_state(self) -> list[OriginState]: ...
 
-    def set_cors(self, name: str, enabled: bool) -> dict[str, Any]: ...
+    def set_cors(self, name: str, enabled: bool) -> OriginState:
+        """Raises UnknownOriginError for a name it does not serve."""
+        ...
+
+    async def reset_resources(self, name: str) -> dict[str, Any]:
+        """Raises UnknownOriginError, or DevserveError when that origin serves no resources."""
+        ...
 
     def control_events(self) -> list[Event]: ...
 
 
 class OwnOriginOnly:
-    """SPEC §6: no CORS, only its own Origin, and changes only as JSON (no cross-site forms)."""
+    """No CORS, only its own Origin, and changes only as JSON, so no web page of another origin
+    can use it, not even with a cross-site form (README, "Dashboard and runtime switches")."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,8 +56,7 @@ class OwnOriginOnly:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        problem = _refusal(scope, headers)
+        problem = _refusal(scope)
         if problem is not None:
             status, message = problem
             await PlainTextResponse(f"devserve control: {message}\n", status)(scope, receive, send)
@@ -56,15 +64,12 @@ class OwnOriginOnly:
         await self.app(scope, receive, send)
 
 
-def _refusal(scope: Scope, headers: Headers) -> tuple[int, str] | None:
-    site = headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return 403, "requests from other sites are refused"
-    origin = headers.get("origin")
-    if origin is not None and origin != f"http://{headers.get('host', '')}":
-        return 403, f"origin {origin!r} may not use the control API"
+def _refusal(scope: Scope) -> tuple[int, str] | None:
+    foreign = foreign_request(scope)
+    if foreign is not None:
+        return 403, foreign
     if scope["method"] in _CHANGING:
-        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        media = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
             return 415, "changes must be sent as application/json"
     if scope["method"] == "OPTIONS":
@@ -97,7 +102,7 @@ def build_control_app(
         return Response(path.read_bytes(), media_type=f"{media}; charset=utf-8")
 
     async def origins(request: Request) -> Response:
-        return JSONResponse(runner.origins_state())
+        return JSONResponse([state.as_json() for state in runner.origins_state()])
 
     async def set_cors(request: Request) -> Response:
         name = request.path_params["name"]
@@ -108,16 +113,27 @@ def build_control_app(
         if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
             return JSONResponse({"error": 'send {"enabled": true} or {"enabled": false}'}, 400)
         try:
-            return JSONResponse(runner.set_cors(name, body["enabled"]))
-        except KeyError:
-            return JSONResponse({"error": f"no origin named {name!r}"}, 404)
+            return JSONResponse(runner.set_cors(name, body["enabled"]).as_json())
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+
+    async def reset(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            return JSONResponse(await runner.reset_resources(name))
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+        except DevserveError as exc:
+            return JSONResponse({"error": exc.message}, 409)
+        except OSError as exc:
+            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
 
     async def instance(request: Request) -> Response:
         config = str(runner.config_path) if runner.config_path else None
         return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
 
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
-        await hub.stream(CHANNEL, receive, send, runner.control_events())
+        await hub.stream(DASHBOARD_CHANNEL, receive, send, runner.control_events())
 
     app = Starlette(
         routes=[
@@ -126,6 +142,7 @@ def build_control_app(
             Route("/dashboard.css", asset),
             Route("/api/origins", origins),
             Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
+            Route("/api/origins/{name}/reset", reset, methods=["POST"]),
             Route("/api/instance", instance),
             Route("/api/events", _EventsEndpoint(events)),
         ]

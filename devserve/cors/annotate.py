@@ -1,4 +1,5 @@
-"""SPEC §8, server side: judge each cross-origin response as a browser would, and say so.
+"""Server-side verdicts (README, "Why was it blocked?"): judge each cross-origin response as a
+browser would, and say so.
 
 The verdict goes into the ``X-Devserve-Cors`` response header (visible in the network panel)
 and into the scope, where the request log picks it up for the terminal and the dashboard.
@@ -6,7 +7,9 @@ and into the scope, where the request log picks it up for the terminal and the d
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
+from functools import lru_cache
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,8 +26,8 @@ from devserve.cors.verdict import (
     get_header,
     unique,
 )
-from devserve.serve.requestlog import VERDICT_KEY
-from devserve.serve.requestlog import Verdict as LoggedVerdict
+from devserve.serving.requestlog import VERDICT_KEY
+from devserve.serving.requestlog import Verdict as LoggedVerdict
 
 HEADER = "X-Devserve-Cors"
 # No CORS check happens for these: a navigation (a form post, a link) or an opaque no-cors
@@ -81,17 +84,84 @@ def server_verdict(
     return replace(without, credentials_note=note, engine_notes=engine_notes)
 
 
+# Response headers whose values a verdict reads; of the others only the names count.
+_VALUE_PREFIXES = (b"access-control-", b"set-cookie")
+# What server_verdict reads of a request: the rest cannot change a verdict.
+_REQUEST_KEYS = frozenset(
+    {b"origin", b"access-control-request-method", b"access-control-request-headers"}
+)
+
+
+def judged(
+    method: str,
+    request: list[tuple[bytes, bytes]],
+    status: int,
+    response: list[tuple[bytes, bytes]],
+    serving_origin: str,
+) -> Verdict | None:
+    """``server_verdict`` on raw ASGI headers, computed once per distinct request/response shape.
+
+    An app answers the same few shapes over and over; judging each response under every engine
+    and both credential modes cost more than serving it. The key keeps exactly what the verdict
+    reads — the CORS request headers, whether cookies were sent, every response header's name,
+    and the values of the CORS response headers and Set-Cookie — so a hit is always right.
+    """
+    wanted = tuple(
+        (name.lower(), value if name.lower() in _REQUEST_KEYS else b"")
+        for name, value in request
+        if name.lower() in _REQUEST_KEYS or name.lower() == b"cookie"
+    )
+    shown = tuple(
+        (
+            lowered,
+            value if lowered.startswith(b"access-control-") or lowered == b"set-cookie" else b"",
+        )
+        for name, value in response
+        for lowered in (name.lower(),)
+    )
+    return _judged(method, wanted, status, shown, serving_origin)
+
+
+@lru_cache(maxsize=4096)
+def _judged(
+    method: str,
+    request: tuple[tuple[bytes, bytes], ...],
+    status: int,
+    response: tuple[tuple[bytes, bytes], ...],
+    serving_origin: str,
+) -> Verdict | None:
+    return server_verdict(
+        method=method,
+        request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request],
+        status=status,
+        response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response],
+        serving_origin=serving_origin,
+    )
+
+
 def server_cookies(
     *, request_headers: HeaderList, response_headers: HeaderList, url: str
 ) -> list[CookieVerdict]:
     """The verdict on each Set-Cookie of a cross-origin response to ``url``.
 
     Judged as for a credentialed fetch (without credentials the browser ignores Set-Cookie, and
-    the server cannot see the mode), by Chromium's rules, the stricter browser's.
+    the server cannot see the mode), by Chromium's rules, the stricter browser's. Cached like
+    ``judged``: the same few cookies come back on every login; an ``Expires`` date keeps its
+    entry for a minute at most, so a date that passes is noticed.
     """
-    lines = [value for name, value in response_headers if name.lower() == "set-cookie"]
+    lines = tuple(value for name, value in response_headers if name.lower() == "set-cookie")
+    if not lines:
+        return []
     origin = get_header(list(request_headers), "origin") or "null"
-    return judge_cookies(lines, page=origin, url=url) if lines else []
+    minute = int(time.time() // 60) if any("expires" in line.lower() for line in lines) else 0
+    return list(_cookies(lines, origin, url, minute))
+
+
+@lru_cache(maxsize=1024)
+def _cookies(
+    lines: tuple[str, ...], origin: str, url: str, minute: int
+) -> tuple[CookieVerdict, ...]:
+    return tuple(judge_cookies(list(lines), page=origin, url=url))
 
 
 def header_value(verdict: Verdict, cookies: list[CookieVerdict] | None = None) -> str:
@@ -135,12 +205,8 @@ class VerdictReporter:
         async def reporting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response = MutableHeaders(scope=message)
-                verdict = server_verdict(
-                    method=scope["method"],
-                    request_headers=request.items(),
-                    status=message["status"],
-                    response_headers=response.items(),
-                    serving_origin=serving,
+                verdict = judged(
+                    scope["method"], request.raw, message["status"], message["headers"], serving
                 )
                 if verdict is not None:
                     verdict = self._explain(verdict, scope, request)

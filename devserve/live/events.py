@@ -1,8 +1,10 @@
-"""Server-sent events: a hub of named channels and the ASGI loop that streams one to a client."""
+"""Server-sent events: the event names and payloads (the wire format), a hub of named
+channels, and the ASGI loop that streams one channel to a client."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +13,22 @@ from starlette.types import Receive, Send
 
 # A comment line every so often keeps idle streams from being cut by proxies and sleep.
 KEEPALIVE_SECONDS = 15.0
+
+# Event names, shared with templates/livereload.js (pages) and templates/dashboard.js; a test
+# checks that each script listens for exactly its set.
+RELOAD = "reload"  # pages: reload now; dashboard: {"origin", "kind"} of a page refresh
+CSS = "css"  # pages: only stylesheets changed, swap them in place
+CONFIG = "config"  # {"error": text or null}: the config file's state, for pages and dashboard
+# pages: a request from this page was blocked, and why; or its response's cookies are lost
+# ("blocked": false, "cookies": ["session dropped: ..."])
+CORS_BLOCKED = "cors-blocked"
+REQUEST = "request"  # dashboard: one request record
+ORIGINS = "origins"  # dashboard: every origin's state
+PAGE_EVENTS = frozenset({RELOAD, CSS, CONFIG, CORS_BLOCKED})
+DASHBOARD_EVENTS = frozenset({RELOAD, CONFIG, REQUEST, ORIGINS})
+
+# The dashboard's channel: not a valid origin name, so it can never clash with an origin's.
+DASHBOARD_CHANNEL = "#control"
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,16 @@ class Event:
 
 
 _CLOSE = Event("close")
+
+
+def json_event(kind: str, data: object) -> Event:
+    """An event whose data is compact JSON (one line on the wire)."""
+    return Event(kind, json.dumps(data, separators=(",", ":")))
+
+
+def config_event(error: str | None) -> Event:
+    """The config file's state: the error every page and the dashboard show, or None."""
+    return json_event(CONFIG, {"error": error})
 
 
 class Hub:
@@ -54,6 +82,10 @@ class Hub:
 
     def listeners(self, channel: str) -> int:
         return len(self._queues.get(channel, ()))
+
+    def end(self, channel: str) -> None:
+        """End the open streams of one channel, so its server can stop without waiting."""
+        self.publish(channel, _CLOSE)
 
     def close(self) -> None:
         """End every open stream, so shutdown does not wait for clients to hang up."""

@@ -1,4 +1,5 @@
-"""What headless Chromium lets a page read from devserve origins in each CORS mode (SPEC §3)."""
+"""What headless Chromium lets a page read from devserve origins in each mode of README "CORS
+modes"."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.pagefetch import browser_fetch, open_page
-from tests.conftest import Devserve, free_ports, port_open, run_devserve
+from tests.support.configs import config_toml
+from tests.support.process import Devserve, free_ports, port_open, run_devserve
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Frame, Page
@@ -21,37 +23,41 @@ API_NAMES = ("on", "off", "star", "list", "other", "narrow")
 
 def _config(ports: dict[str, int]) -> str:
     page = ports["page"]
-    page_origins = f'"http://127.0.0.1:{page}", "http://localhost:{page}"'
-    cors = {
-        "on": '"on"',
-        "off": '"off"',
-        "star": '"*"',
+    page_origins = [f"http://127.0.0.1:{page}", f"http://localhost:{page}"]
+    cors: dict[str, object] = {
+        "on": "on",
+        "off": "off",
+        "star": "*",
         # Lists the page origin, with credentials, Authorization and one exposed header.
-        "list": (
-            f"{{ allow_origins = [{page_origins}], allow_credentials = true, "
-            'allow_headers = ["Authorization", "Content-Type"], expose_headers = ["X-Exposed"] }'
-        ),
+        "list": {
+            "allow_origins": page_origins,
+            "allow_credentials": True,
+            "allow_headers": ["Authorization", "Content-Type"],
+            "expose_headers": ["X-Exposed"],
+        },
         # A real API that trusts some other front end only.
-        "other": '{ allow_origins = ["http://127.0.0.1:1", "http://localhost:1"] }',
+        "other": {"allow_origins": ["http://127.0.0.1:1", "http://localhost:1"]},
         # Lists the page origin (and "null") but no request header: no Authorization, no JSON.
-        "narrow": f'{{ allow_origins = [{page_origins}, "null"] }}',
+        "narrow": {"allow_origins": [*page_origins, "null"]},
     }
-    parts = [
-        '[devserve]\nhost = "127.0.0.1"\n',
-        f'[origins.page]\nport = {page}\nstatic = "web"\ncors = "off"\n',
-    ]
+    origins: dict[str, dict[str, object]] = {"page": {"port": page, "static": "web", "cors": "off"}}
     for name in API_NAMES:
-        parts.append(
-            f"[origins.{name}]\nport = {ports[name]}\ncors = {cors[name]}\n\n"
-            f"[[origins.{name}.routes]]\n"
-            'method = "GET"\npath = "/data"\n'
-            'headers = { "X-Exposed" = "shown", "X-Hidden" = "secret" }\n'
-            f'json = {{ origin = "{name}", method = "{{{{ method }}}}" }}\n\n'
-            f"[[origins.{name}.routes]]\n"
-            'method = "POST"\npath = "/data"\nstatus = 201\n'
-            f'json = {{ origin = "{name}", received = "{{{{ json.item }}}}" }}\n'
-        )
-    return "\n".join(parts)
+        routes = [
+            {
+                "method": "GET",
+                "path": "/data",
+                "headers": {"X-Exposed": "shown", "X-Hidden": "secret"},
+                "json": {"origin": name, "method": "{{ method }}"},
+            },
+            {
+                "method": "POST",
+                "path": "/data",
+                "status": 201,
+                "json": {"origin": name, "received": "{{ json.item }}"},
+            },
+        ]
+        origins[name] = {"port": ports[name], "cors": cors[name], "routes": routes}
+    return config_toml(origins, {"host": "127.0.0.1"})
 
 
 @dataclass

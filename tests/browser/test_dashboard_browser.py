@@ -1,4 +1,5 @@
-"""The dashboard and the in-page blocked notice in headless Chromium (SPEC §6, §7, issue 5).
+"""The dashboard and the in-page blocked notice in headless Chromium (README, "Dashboard and
+runtime switches"; issue 5).
 
 One devserve for the module (a static ``page`` origin, an ``api`` origin with CORS on, a
 ``closed`` origin with CORS off, and the dashboard on a free port). Every test starts from the
@@ -8,8 +9,7 @@ configured CORS state (an autouse fixture switches each origin back).
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,9 @@ import httpx
 import pytest
 
 from tests.browser.pagefetch import FETCH_TIMEOUT_MS, browser_fetch, open_live_page, open_page
-from tests.conftest import Devserve, free_ports, run_devserve
+from tests.support.configs import config_toml
+from tests.support.process import Devserve, free_ports, run_devserve
+from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -30,37 +32,20 @@ CONNECTED = 'body[data-connected="true"]'
 
 
 def _config(ports: dict[str, int]) -> str:
-    return f"""
-[devserve]
-host = "127.0.0.1"
-dashboard_port = {ports["dashboard"]}
+    def api(name: str) -> list[dict[str, object]]:
+        return [{"method": "GET", "path": "/data", "json": {"from": name}}]
 
-[origins.page]
-port = {ports["page"]}
-static = "web"
-cors = "off"
+    # A login whose cookie the browser drops for a page on another site (the notice test).
+    login = {"path": "/login", "json": {"ok": True}, "headers": {"Set-Cookie": "session=1; Path=/"}}
 
-[origins.api]
-port = {ports["api"]}
-cors = "on"
-[[origins.api.routes]]
-method = "GET"
-path = "/data"
-json = {{ from = "api" }}
-[[origins.api.routes]]
-method = "GET"
-path = "/login"
-json = {{ ok = true }}
-headers = {{ "Set-Cookie" = "session=1; Path=/" }}
-
-[origins.closed]
-port = {ports["closed"]}
-cors = "off"
-[[origins.closed.routes]]
-method = "GET"
-path = "/data"
-json = {{ from = "closed" }}
-"""
+    return config_toml(
+        {
+            "page": {"port": ports["page"], "static": "web", "cors": "off"},
+            "api": {"port": ports["api"], "cors": "on", "routes": [*api("api"), login]},
+            "closed": {"port": ports["closed"], "cors": "off", "routes": api("closed")},
+        },
+        {"host": "127.0.0.1", "dashboard_port": ports["dashboard"]},
+    )
 
 
 @dataclass
@@ -123,13 +108,6 @@ def open_dashboard(context: BrowserContext, instance: Instance) -> Page:
     page.wait_for_selector(CONNECTED)
     page.wait_for_selector("#cors-api")
     return page
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def latest_log_row(dashboard: Page, origin: str, count_before: int) -> dict[str, str]:

@@ -29,8 +29,8 @@ from devserve.cors.lna import AddressSpace
 from devserve.cors.verdict import ENGINE_NAMES, Engine
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 from tests.browser.firefox import FirefoxFetch, run_in_firefox
-from tests.browser.oracle_server import OracleServer, Reply, oracle_server
 from tests.browser.pagefetch import browser_fetch
+from tests.support.oracle_server import OracleServer, Reply, oracle_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

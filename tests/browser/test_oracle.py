@@ -29,8 +29,8 @@ from devserve.cli import app
 from devserve.cors.verdict import ENGINE_NAMES, Engine
 from tests.browser.firefox import FirefoxFetch
 from tests.browser.firefox import run_in_firefox as firefox_batch
-from tests.browser.oracle_server import Logged, OracleServer, Reply, oracle_server
 from tests.browser.pagefetch import browser_fetch, open_page
+from tests.support.oracle_server import Logged, OracleServer, Reply, oracle_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Frame, Page

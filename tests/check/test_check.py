@@ -17,8 +17,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from devserve.cli import app
-from tests.browser.oracle_server import OracleServer, Reply, oracle_server
-from tests.conftest import StartDevserve, free_port
+from tests.support.configs import config_toml
+from tests.support.oracle_server import OracleServer, Reply, oracle_server
+from tests.support.process import StartDevserve, free_port
 
 runner = CliRunner()
 
@@ -288,8 +289,16 @@ def test_against_devserve_both_judges_are_shown(start_devserve: StartDevserve) -
     # devserve's own server-side verdict (X-Devserve-Cors) appears beside check's.
     port = free_port()
     start_devserve(
-        f'[devserve]\ndashboard_port = false\n[origins.api]\nport = {port}\ncors = "off"\n'
-        '[[origins.api.routes]]\npath = "/d"\njson = { ok = true }\n',
+        config_toml(
+            {
+                "api": {
+                    "port": port,
+                    "cors": "off",
+                    "routes": [{"path": "/d", "json": {"ok": True}}],
+                }
+            },
+            {"dashboard_port": False},
+        ),
         ports=[port],
     )
     url = f"http://127.0.0.1:{port}/d"

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from devserve.cli import app
-from tests.browser.oracle_server import OracleServer, Reply, oracle_server
+from tests.support.oracle_server import OracleServer, Reply, oracle_server
 
 runner = CliRunner()
 CREDENTIALED = (

@@ -58,10 +58,18 @@ def test_two_origins_on_one_port(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("port", [0, 65536, -1])
+@pytest.mark.parametrize("port", [65536, -1])
 def test_port_out_of_range(tmp_path: Path, port: int) -> None:
     (found,) = problems(tmp_path, f"[origins.a]\nport = {port}\n")
-    assert "origins.a.port: port must be between 1 and 65535" in found
+    assert "origins.a.port: port must be between 0 (any free port) and 65535" in found
+
+
+def test_port_zero_means_any_free_port_and_may_repeat(tmp_path: Path) -> None:
+    (tmp_path / "devserve.toml").write_text(
+        "[devserve]\ndashboard_port = 0\n[origins.a]\nport = 0\n[origins.b]\nport = 0\n"
+    )
+    config = load_config(tmp_path / "devserve.toml")
+    assert [origin.port for origin in config.origins.values()] == [0, 0]
 
 
 def test_missing_static_directory(tmp_path: Path) -> None:
@@ -107,7 +115,7 @@ def test_bad_origin_urls(tmp_path: Path, origin: str, hint: str) -> None:
 
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     found = problems(
-        tmp_path, '[origins.a]\nport = 0\ncors = "maybe"\n[origins.b]\nport = "x"\nfoo = 1\n'
+        tmp_path, '[origins.a]\nport = 70000\ncors = "maybe"\n[origins.b]\nport = "x"\nfoo = 1\n'
     )
     assert len(found) == 4
     assert any('origins.a.cors: expected "off", "on", "*"' in line for line in found)
@@ -127,7 +135,7 @@ def test_no_origins(tmp_path: Path) -> None:
     ("snippet", "key"),
     [
         ("[origins.x]\nport = 2\nproxy = 'http://127.0.0.1:9'\n", "origins.x.proxy"),
-        ("[origins.x]\nport = 2\nresources = 'db.json'\n", "origins.x.resources"),
+        ("[origins.x]\nport = 2\nresources = 'db.json'\ndialect = 'v1'\n", "origins.x.dialect"),
         ("[origins.x]\nport = 2\nmocks = 'mocks'\n", "origins.x.mocks"),
     ],
 )
@@ -157,10 +165,13 @@ path = "/y/{id:nope}"
     assert any("routes[2].path: not a valid Starlette path" in line for line in found)
 
 
-@pytest.mark.parametrize("value", ["0", "true", "'8999'", "70000"])
+@pytest.mark.parametrize("value", ["-1", "true", "'8999'", "70000"])
 def test_dashboard_port_is_a_port_or_false(tmp_path: Path, value: str) -> None:
     (found,) = problems(tmp_path, f"[devserve]\ndashboard_port = {value}\n[origins.a]\nport = 1\n")
-    assert "devserve.dashboard_port: expected a port (1-65535), or false" in found
+    assert (
+        "devserve.dashboard_port: expected a port (1-65535, or 0 for any free port), or false"
+        in found
+    )
 
 
 def test_dashboard_port_may_not_be_an_origin_port(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""SPEC §3's ten CORS rules, each checked in every mode where it applies."""
+"""The CORS rules README "CORS modes" promises whatever the mode, each checked in every mode
+where it applies."""
 
 from __future__ import annotations
 

@@ -8,14 +8,12 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from devserve.config import parse_config
-from devserve.serve.origin import build_origin
+from devserve.serving.origin import build_origin
+from tests.support.configs import build_config
 
 
 def client(tmp_path: Path, origin: dict[str, Any]) -> TestClient:
-    config = parse_config(
-        {"origins": {"api": {"port": 8001, **origin}}}, path=tmp_path / "devserve.toml", label="t"
-    )
+    config = build_config(tmp_path, {"api": {"port": 8001, **origin}})
     app = build_origin("api", config.origins["api"], config.devserve).app
     return TestClient(app, base_url="http://127.0.0.1:8001")
 

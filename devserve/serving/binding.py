@@ -1,4 +1,4 @@
-"""Binding sockets and naming hosts: loopback checks, URL hosts, a taken port as a clear error."""
+"""Binding sockets: loopback checks, where the dashboard binds, a taken port as a clear error."""
 
 from __future__ import annotations
 
@@ -9,15 +9,6 @@ import socket
 from devserve.errors import DevserveError, PortInUseError
 
 
-def url_host(host: str) -> str:
-    """The host to put in URLs: wildcard binds are reached through loopback."""
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    return f"[{host}]" if ":" in host else host
-
-
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -25,6 +16,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def dashboard_bind_host(dashboard_host: str | None, host: str) -> str:
+    """The dashboard and control API have no authentication: they stay on loopback, even when
+    the origins are bound to another interface, unless ``dashboard_host`` says otherwise."""
+    if dashboard_host is not None:
+        return dashboard_host
+    return host if is_loopback(host) else "127.0.0.1"
 
 
 def bind(name: str, host: str, port: int) -> socket.socket:

@@ -1,10 +1,11 @@
-"""Host header allow-list: the defence against DNS rebinding (SPEC §6)."""
+"""Host header allow-list: the defence against DNS rebinding (README, "Safety")."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from starlette.datastructures import Headers
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
@@ -46,18 +47,9 @@ class HostGuard:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        body = (
-            f"devserve: Host {host_name(host)!r} is not allowed. Use localhost or an IP address, "
-            f"or add {host_name(host)!r} to allowed_hosts in [devserve] of devserve.toml.\n"
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 403,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+        name = host_name(host)
+        text = (
+            f"devserve: Host {name!r} is not allowed. Use localhost or an IP address, "
+            f"or add {name!r} to allowed_hosts in [devserve] of devserve.toml.\n"
         )
-        await send({"type": "http.response.body", "body": body})
+        await PlainTextResponse(text, 403)(scope, receive, send)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.responses import PlainTextResponse
@@ -14,13 +15,14 @@ from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
-from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints
+from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
+from devserve.mocks.resources.router import ResourceApp
+from devserve.mocks.resources.store import Store
 from devserve.mocks.routes import build_routes
-from devserve.serve.hosts import HostGuard
-from devserve.serve.requestlog import Observer, RequestLog
-from devserve.serve.static import StaticFiles
+from devserve.serving.hosts import HostGuard
+from devserve.serving.requestlog import Observer, RequestLog
+from devserve.serving.static import StaticFiles
 
-log = logging.getLogger("devserve.requests")
 errors = logging.getLogger("devserve.errors")
 
 
@@ -32,6 +34,12 @@ class OriginApp:
     config: Origin
     switch: CorsSwitch
     app: ASGIApp
+    resources: Store | None = None
+
+    async def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
+        if self.resources is not None:
+            await self.resources.reset()
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
@@ -39,6 +47,11 @@ class OriginApp:
         if self.config.routes:
             count = len(self.config.routes)
             parts.append(f"{count} route{'s' if count != 1 else ''}")
+        if self.config.resources is not None:
+            config = self.config
+            mode = ", read-only" if config.read_only else "" if config.persist else ", in memory"
+            prefix = f" at {config.resources_prefix}" if config.resources_prefix else ""
+            parts.append(f"resources {config.resources}{prefix}{mode}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
         return parts or ["nothing (404 for every path)"]
@@ -93,16 +106,27 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
+    report: Callable[[str | None], None] | None = None,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
+    ``report`` hears about a resource file that became invalid (None once it is valid again).
     """
     fallback: ASGIApp = _not_found
     if config.static is not None:
-        fallback = StaticFiles(config.static, spa=config.spa)
+        fallback = StaticFiles(
+            config.static, spa=config.spa, transform=inject_html if hub is not None else None
+        )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
+    store = None
+    if config.resources is not None:
+        # Resources come before static files: what no resource answers falls through.
+        store = Store(config.resources, persist=config.persist, report=report)
+        fallback = ResourceApp(
+            store, fallback=fallback, prefix=config.resources_prefix, read_only=config.read_only
+        )
     # Routes win over static files; anything no route answers falls through to the static app.
     app: ASGIApp = Router(
         routes=build_routes(config.routes), default=fallback, redirect_slashes=False
@@ -119,4 +143,4 @@ def build_origin(
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
         app = ReservedEndpoints(app, hub=hub, origin=name)
     app = HostGuard(app, settings.allowed_hosts)
-    return OriginApp(name=name, config=config, switch=switch, app=app)
+    return OriginApp(name=name, config=config, switch=switch, app=app, resources=store)

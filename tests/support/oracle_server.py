@@ -13,7 +13,6 @@ per scenario.
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tests.conftest import free_ports
+from tests.support.process import free_ports
+from tests.support.waiting import wait_until
 
 ORIGIN_NAMES = ("page", "api", "other")
 
@@ -141,11 +141,7 @@ def oracle_server() -> Iterator[OracleServer]:
             thread = threading.Thread(target=server.run, daemon=True)
             thread.start()
             servers.append((server, thread))
-        deadline = time.monotonic() + 10
-        while not all(server.started for server, _ in servers):
-            if time.monotonic() > deadline:
-                raise AssertionError("the oracle server did not start in time")
-            time.sleep(0.02)
+        wait_until(lambda: all(server.started for server, _ in servers), "the oracle server")
         yield state
     finally:
         for server, _ in servers:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -15,11 +15,14 @@ import anyio.to_thread
 import jinja2
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve._resources import templates_dir
 from devserve.errors import DevserveError
 from devserve.media import media_type
+from devserve.serving.cachedresponse import CachedResponse
+from devserve.serving.conditional import not_modified
+from devserve.serving.filecache import DEFAULT_MAX_FILE_BYTES, FileCache
 
 # Always revalidate: a dev server must never let the browser run yesterday's file.
 _NO_CACHE = {"Cache-Control": "no-cache"}
@@ -43,7 +46,14 @@ class StaticFiles:
     With ``spa``, an extension-less path that matches nothing gets the root ``index.html``.
     """
 
-    def __init__(self, directory: Path, *, spa: bool = False) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        spa: bool = False,
+        transform: Callable[[str, bytes], bytes] | None = None,
+        max_cached_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    ) -> None:
         self.root = os.path.realpath(directory)
         if not os.path.isdir(self.root):
             raise DevserveError(
@@ -52,6 +62,7 @@ class StaticFiles:
             )
         self.spa = spa
         self._listing = _listing_template()
+        self.cache = FileCache(max_file_bytes=max_cached_bytes, transform=transform)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -61,7 +72,7 @@ class StaticFiles:
         response = await self._respond(scope)
         await response(scope, receive, send)
 
-    async def _respond(self, scope: Scope) -> Response:
+    async def _respond(self, scope: Scope) -> ASGIApp:
         if scope["method"] not in ("GET", "HEAD"):
             return _body("Method Not Allowed", 405, head=False, headers={"Allow": "GET, HEAD"})
         head = scope["method"] == "HEAD"
@@ -70,28 +81,45 @@ class StaticFiles:
         if segments is None:
             return _body("Not Found", 404, head=head)
 
-        found = await anyio.to_thread.run_sync(self._lookup, segments)
+        # Resolved on the event loop: a few lstat/stat calls on a local disk cost less than
+        # the thread hop that would carry them.
+        found = self._lookup(segments)
         if found is not None and stat.S_ISREG(found[1].st_mode):
-            return _file(found, scope)
+            return await self._file(found, scope)
         if found is not None and stat.S_ISDIR(found[1].st_mode):
             if not path.endswith("/"):
                 return _redirect_to_slash(scope)
-            if index := await self._find_file(*segments, "index.html"):
-                return _file(index, scope)
+            if index := self._find_file(*segments, "index.html"):
+                return await self._file(index, scope)
             entries = await anyio.to_thread.run_sync(self._entries, found[0])
             html = self._listing.render(path=path, entries=entries, parent=bool(segments))
             return _body(html, 200, head=head, media_type="text/html; charset=utf-8")
 
         last = segments[-1] if segments else ""
-        if self.spa and "." not in last and (index := await self._find_file("index.html")):
-            return _file(index, scope)
-        if page := await self._find_file("404.html"):
-            return _file(page, scope, status=404)
+        if self.spa and "." not in last and (index := self._find_file("index.html")):
+            return await self._file(index, scope)
+        if page := self._find_file("404.html"):
+            return await self._file(page, scope, status=404)
         return _body(f"Not Found: {path}", 404, head=head)
 
-    async def _find_file(self, *segments: str) -> Found | None:
-        found = await anyio.to_thread.run_sync(self._lookup, list(segments))
+    def _find_file(self, *segments: str) -> Found | None:
+        found = self._lookup(list(segments))
         return found if found is not None and stat.S_ISREG(found[1].st_mode) else None
+
+    async def _file(self, found: Found, scope: Scope, *, status: int = 200) -> ASGIApp:
+        """A small file from memory (read once per version), a large one streamed from disk."""
+        real, info = found
+        if not self.cache.cacheable(info):
+            return _file(found, scope, status=status)
+        entry = self.cache.get(real, info)
+        if entry is None:
+            try:
+                entry = await anyio.to_thread.run_sync(self.cache.load, real, info)
+            except OSError:  # vanished or unreadable since the stat
+                return _body("Not Found", 404, head=scope["method"] == "HEAD")
+            if entry is None:  # being written right now: serve what is there, uncached
+                return _file(found, scope, status=status)
+        return CachedResponse(entry, scope, status=status)
 
     def _contained(self, joined: str) -> str | None:
         """Return the real path of ``joined`` if it stays inside the root and is no dotfile."""
@@ -162,28 +190,10 @@ def _file(found: Found, scope: Scope, *, status: int = 200) -> Response:
     response = FileResponse(
         real, status_code=status, stat_result=info, media_type=media_type(real), headers=_NO_CACHE
     )
-    if status == 200 and _not_modified(Headers(scope=scope), response.headers):
+    if status == 200 and not_modified(Headers(scope=scope), response.headers):
         headers = {name: response.headers[name] for name in _NOT_MODIFIED_HEADERS}
         return Response(status_code=304, headers=headers)
     return response
-
-
-def _not_modified(request: Headers, response: Headers) -> bool:
-    if_none_match = request.get("if-none-match")
-    if if_none_match is not None:
-        # RFC 9110 13.1.3: If-None-Match overrides If-Modified-Since and compares weakly.
-        if if_none_match.strip() == "*":
-            return True
-        etag = response["etag"].removeprefix("W/")
-        return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
-    if_modified_since = request.get("if-modified-since")
-    if if_modified_since is None:
-        return False
-    try:
-        since = parsedate_to_datetime(if_modified_since)
-        return since >= parsedate_to_datetime(response["last-modified"])
-    except (TypeError, ValueError):  # unparsable, or a date without a zone against one with
-        return False
 
 
 def _redirect_to_slash(scope: Scope) -> Response:
