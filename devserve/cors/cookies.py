@@ -21,8 +21,7 @@ and Firefox 153 ESR by tests/browser/test_cookie_oracle.py:
   Protection): sent back on this page's requests, unseen by the API's own pages.
 - ``Path`` (default: the URL's directory) must cover the URL to be sent back.
 
-``standard`` judges as Chromium, the stricter of the two (Safari is stricter still: it blocks
-third-party cookies and refuses ``Secure`` on http://localhost).
+``standard`` judges as Chromium, the stricter of the two.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ and ``https``, are not. Browsers find the registrable domain in the Public Suffi
 does not ship it and uses a small rule that is exact for local work and an approximation beyond:
 
 - an IP literal, ``localhost`` and every ``*.localhost`` name is its own site (``localhost`` is
-  no public suffix, so browsers give ``app.localhost`` and ``api.localhost`` separate sites);
+  not in the Public Suffix List either, so ``app.localhost`` has no shorter registrable
+  domain; not yet checked in a browser);
 - another single-label name is its own site;
 - a name with a dot uses its last two labels (``app.example.com`` -> ``example.com``). This is
   wrong under multi-label public suffixes (``a.github.io`` and ``b.github.io`` are different
@@ -71,7 +72,7 @@ def is_trustworthy(url: str) -> bool:
     """A potentially trustworthy URL (Secure Contexts): https, or http on a loopback host.
 
     Chromium and Firefox both accept and send ``Secure`` cookies on ``http://localhost`` and
-    ``http://127.0.0.1`` (checked in tests/browser/test_cookie_oracle.py); Safari does not.
+    ``http://127.0.0.1`` (checked in tests/browser/test_cookie_oracle.py).
     """
     if scheme_of(url) == "https":
         return True

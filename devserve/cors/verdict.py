@@ -48,7 +48,7 @@ _ORACLE = "tests/browser/test_oracle.py"
 WILDCARD_COVERS_AUTHORIZATION = Deviation(
     engines=("chromium", "firefox"),
     summary="in Chromium and Firefox, Access-Control-Allow-Headers: * also covers Authorization "
-    "(without credentials), against the Fetch standard; both deprecate it (whatwg/fetch #1919)",
+    "(without credentials), against the Fetch standard (whatwg/fetch #1919)",
     source="Fetch standard, 'CORS non-wildcard request-header name'; Chromium 156 and Firefox "
     f"153 ESR checked in {_ORACLE}",
 )
