@@ -20,7 +20,8 @@ from devserve import __version__
 from devserve._resources import templates_dir
 from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
-from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub
+from devserve.instance import describe_instance, instance_kind
+from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub, Resume
 from devserve.origins import foreign_request
 from devserve.serving.hosts import HostGuard
 
@@ -88,9 +89,18 @@ def build_control_app(
     """The control server's ASGI app."""
     env = _template_env()
 
-    async def dashboard(request: Request) -> Response:
+    def identity() -> dict[str, Any]:
         config = str(runner.config_path) if runner.config_path else None
-        page = env.get_template("dashboard.html").render(version=__version__, config=config)
+        return {"config": config, "kind": instance_kind(runner.config_path)}
+
+    async def dashboard(request: Request) -> Response:
+        who = identity()
+        page = env.get_template("dashboard.html").render(
+            version=__version__,
+            config=who["config"],
+            kind=who["kind"],
+            serving=describe_instance(who["kind"], who["config"]),
+        )
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     async def asset(request: Request) -> Response:
@@ -129,11 +139,12 @@ def build_control_app(
             return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
 
     async def instance(request: Request) -> Response:
-        config = str(runner.config_path) if runner.config_path else None
-        return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
+        return JSONResponse({**identity(), "pid": os.getpid(), "version": __version__})
 
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
-        await hub.stream(DASHBOARD_CHANNEL, receive, send, runner.control_events())
+        # The state first, then the requests logged before this dashboard connected.
+        kept = hub.kept(DASHBOARD_CHANNEL, Resume.from_scope(scope))
+        await hub.stream(DASHBOARD_CHANNEL, receive, send, [*runner.control_events(), *kept])
 
     app = Starlette(
         routes=[

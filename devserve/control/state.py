@@ -22,10 +22,15 @@ class CorsState:
     def with_runtime_note(self) -> str:
         """``describe``, plus a note when a runtime switch disagrees with the config."""
         if self.enabled and self.configured == "off":
-            return f"{self.describe} (switched on at runtime; the config says off)"
+            return f"{self.describe} (switched on at runtime; configured off)"
         if not self.enabled and self.configured != "off":
-            return f"{self.describe} (switched off at runtime; the config says {self.configured})"
+            configured = _CONFIGURED.get(self.configured, self.configured)
+            return f"{self.describe} (switched off at runtime; configured {configured})"
         return self.describe
+
+
+# The configured mode in words ("policy" is the model's name for a cors table).
+_CONFIGURED = {"policy": "with a cors table"}
 
 
 @dataclass(frozen=True)

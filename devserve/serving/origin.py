@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.responses import PlainTextResponse
 from starlette.routing import Router
@@ -15,6 +16,7 @@ from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
+from devserve.instance import switch_on_advice
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
 from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
@@ -107,6 +109,7 @@ def build_origin(
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
     report: Callable[[str | None], None] | None = None,
+    config_path: Path | None = None,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
@@ -135,7 +138,9 @@ def build_origin(
     switch = CorsSwitch(resolve(config.cors))
     app = CorsMiddleware(app, switch)
     # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
-    app = VerdictReporter(app, name, switch)
+    app = VerdictReporter(
+        app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
+    )
     if config.delay_ms:
         app = Delay(app, config.delay_ms)
     app = RequestLog(app, name, observer)

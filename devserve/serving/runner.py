@@ -22,6 +22,7 @@ from devserve.config import Config, load_config
 from devserve.control.server import build_control_app
 from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
+from devserve.instance import dashboard_port_advice
 from devserve.live.broadcast import Broadcast
 from devserve.live.events import Event
 from devserve.live.watcher import Plan as Changes
@@ -141,6 +142,7 @@ class Runner:
             hub=self.broadcast.pages if self.live_reload else None,
             observer=self._observe,
             report=lambda error: self._report_resources(name, error),
+            config_path=self.config_path,
         )
 
     def _bind_all(self, names: list[str], config: Config) -> dict[str, socket.socket]:
@@ -164,9 +166,10 @@ class Runner:
         try:
             sock = bind("dashboard", host, settings.dashboard_port)
         except DevserveError:
+            advice = dashboard_port_advice(self.config_path)
             self.control_note = (
                 f"not started: port {settings.dashboard_port} is taken (another devserve?); "
-                "set dashboard_port in [devserve] to use another"
+                f"{advice}"
             )
             log.warning("dashboard: %s", self.control_note)
             return

@@ -76,7 +76,7 @@ def test_switch(client: TestClient, runner: Controlled) -> None:
     assert (
         OriginState.from_json(off.json())
         .status_line()
-        .endswith("CORS off (switched off at runtime; the config says on)")
+        .endswith("CORS off (switched off at runtime; configured on)")
     )
 
 
