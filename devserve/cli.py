@@ -82,11 +82,19 @@ def _serve(
     host: str | None,
     watch: bool,
     open_browser: bool,
+    offline: bool = False,
 ) -> None:
     from devserve.serve.runner import run  # uvicorn is only needed for commands that serve
 
     try:
-        run(config, config_path=config_path, host=host, watch=watch, open_browser=open_browser)
+        run(
+            config,
+            config_path=config_path,
+            host=host,
+            watch=watch,
+            open_browser=open_browser,
+            offline=offline,
+        )
     except DevserveError as exc:
         raise _fail(exc) from None
 
@@ -124,6 +132,12 @@ def run(
     host: HostOption = None,
     no_reload: NoReloadOption = False,
     open_browser: OpenOption = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="Proxies answer only from their recordings (record_mode replay)."
+        ),
+    ] = False,
 ) -> None:
     """Start every origin of the config; with no config, serve this folder on port 8000."""
     path = config or find_config(Path.cwd())
@@ -136,7 +150,14 @@ def run(
     else:
         loaded = _load(path)
         path = path.resolve()
-    _serve(loaded, config_path=path, host=host, watch=not no_reload, open_browser=open_browser)
+    _serve(
+        loaded,
+        config_path=path,
+        host=host,
+        watch=not no_reload,
+        open_browser=open_browser,
+        offline=offline,
+    )
 
 
 def cors_setting(values: list[str]) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from devserve.config.envvars import env_problem
 from devserve.config.messages import (
     UNSUPPORTED_ORIGIN_KEYS,
     UNSUPPORTED_ROUTE_KEYS,
@@ -15,7 +16,7 @@ from devserve.config.messages import (
     describe,
     unsupported_key_problems,
 )
-from devserve.config.model import Config
+from devserve.config.model import Config, Origin
 from devserve.errors import ConfigError
 
 CONFIG_NAME = "devserve.toml"
@@ -128,7 +129,10 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             else route
             for route in origin.routes
         ]
-        origins[name] = origin.model_copy(update={"static": static, "routes": routes})
+        record = (base / origin.record).resolve() if origin.record is not None else None
+        origins[name] = origin.model_copy(
+            update={"static": static, "routes": routes, "record": record}
+        )
     return config.model_copy(update={"origins": origins})
 
 
@@ -159,6 +163,28 @@ def _cross_checks(config: Config) -> list[str]:
                     f"origins.{name}.routes[{index}].file: {str(route.file)!r} does not exist; "
                     "create it or fix the path (relative to the config file)"
                 )
+        problems.extend(_proxy_checks(name, origin))
+    return problems
+
+
+# Keys that mean something only to a proxy, with their defaults (a non-default needs `proxy`).
+_PROXY_ONLY = ("proxy_headers", "proxy_timeout", "record", "record_mode", "record_match", "redact")
+
+
+def _proxy_checks(name: str, origin: Origin) -> list[str]:
+    problems: list[str] = []
+    if origin.proxy is None:
+        given = [key for key in _PROXY_ONLY if key in origin.model_fields_set]
+        problems.extend(
+            f'origins.{name}.{key}: only used with a proxy; add proxy = "https://..." '
+            "to this origin or remove the key"
+            for key in given
+        )
+        return problems
+    for header, value in origin.proxy_headers.items():
+        problem = env_problem(value)
+        if problem is not None:
+            problems.append(f"origins.{name}.proxy_headers.{header}: {problem}")
     return problems
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from devserve.config.model import CorsTable, Origin, Route, Settings
+from devserve.config.model import CorsTable, Origin, RecordMatch, Redact, Route, Settings
 
 # Keys of features that have not landed yet (README, "Config reference"): reject them loudly
 # rather than ignore them.
@@ -15,7 +15,6 @@ UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
     "mocks": "mock folders",
     "resources": "json-server style resources",
-    "proxy": "the proxy",
 }
 UNSUPPORTED_ROUTE_KEYS = {
     "match": "route matching",
@@ -85,6 +84,10 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         return _keys(Origin, *UNSUPPORTED_ORIGIN_KEYS)
     if len(parent) == 3 and parent[2] == "cors":
         return _keys(CorsTable)
+    if len(parent) == 3 and parent[2] == "record_match":
+        return _keys(RecordMatch)
+    if len(parent) == 3 and parent[2] == "redact":
+        return _keys(Redact)
     if len(parent) == 4 and parent[2] == "routes":
         return _keys(Route, *UNSUPPORTED_ROUTE_KEYS)
     return []

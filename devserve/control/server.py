@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from devserve import __version__
 from devserve._resources import templates_dir
 from devserve.control.state import OriginState
-from devserve.errors import UnknownOriginError
+from devserve.errors import DevserveError, UnknownOriginError
 from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub
 from devserve.origins import foreign_request
 from devserve.serve.hosts import HostGuard
@@ -36,6 +36,10 @@ class Controlled(Protocol):
 
     def set_cors(self, name: str, enabled: bool) -> OriginState:
         """Raises UnknownOriginError for a name it does not serve."""
+        ...
+
+    async def save_mock(self, name: str, capture: int) -> Path:
+        """Raises DevserveError (UnknownOriginError for an unknown name) when it cannot."""
         ...
 
     def control_events(self) -> list[Event]: ...
@@ -113,6 +117,17 @@ def build_control_app(
         except UnknownOriginError as exc:
             return JSONResponse({"error": exc.message}, 404)
 
+    async def save_mock(request: Request) -> Response:
+        # The JSON body is required only so that no cross-site form can post here (SPEC 6).
+        name, capture = request.path_params["name"], request.path_params["capture"]
+        try:
+            path = await runner.save_mock(name, capture)
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+        except DevserveError as exc:
+            return JSONResponse({"error": exc.message}, 409)
+        return JSONResponse({"file": str(path)})
+
     async def instance(request: Request) -> Response:
         config = str(runner.config_path) if runner.config_path else None
         return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
@@ -127,6 +142,7 @@ def build_control_app(
             Route("/dashboard.css", asset),
             Route("/api/origins", origins),
             Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
+            Route("/api/origins/{name}/proxied/{capture:int}/save", save_mock, methods=["POST"]),
             Route("/api/instance", instance),
             Route("/api/events", _EventsEndpoint(events)),
         ]

@@ -56,10 +56,14 @@ def plan(changes: set[tuple[Change, str]], config: Config, config_path: Path | N
     """Map changed paths to a config reload and to the origins whose pages must refresh."""
     result = Plan()
     changed_by_origin: dict[str, list[Path]] = {}
+    # devserve's own writes (proxy recordings) are served on the next request, never reloaded.
+    recordings = [o.record for o in config.origins.values() if o.record is not None]
     for _, raw in changes:
         path = Path(raw)
         if config_path is not None and path == config_path:
             result.config_changed = True
+            continue
+        if any(path.is_relative_to(folder) for folder in recordings):
             continue
         for name, origin in config.origins.items():
             if origin.static is not None and path.is_relative_to(origin.static):

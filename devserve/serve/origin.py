@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.responses import PlainTextResponse
 from starlette.routing import Router
@@ -16,9 +17,13 @@ from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
 from devserve.mocks.routes import build_routes
+from devserve.serve.fallthrough import FallThrough
 from devserve.serve.hosts import HostGuard
 from devserve.serve.requestlog import Observer, RequestLog
 from devserve.serve.static import StaticFiles
+
+if TYPE_CHECKING:
+    from devserve.proxy.app import ProxyApp
 
 errors = logging.getLogger("devserve.errors")
 
@@ -31,6 +36,7 @@ class OriginApp:
     config: Origin
     switch: CorsSwitch
     app: ASGIApp
+    proxy: ProxyApp | None = None
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
@@ -40,6 +46,8 @@ class OriginApp:
             parts.append(f"{count} route{'s' if count != 1 else ''}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
+        if self.proxy is not None:
+            parts.append(self.proxy.describe())
         return parts or ["nothing (404 for every path)"]
 
 
@@ -92,6 +100,7 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
+    offline: bool = False,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
@@ -104,6 +113,13 @@ def build_origin(
         )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
+    proxy = None
+    if config.proxy is not None:
+        from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
+
+        # The proxy takes what nothing else answered, a static 404 or 405 included.
+        proxy = ProxyApp(config, offline=offline)
+        fallback = proxy if config.static is None else FallThrough(fallback, proxy)
     # Routes win over static files; anything no route answers falls through to the static app.
     app: ASGIApp = Router(
         routes=build_routes(config.routes), default=fallback, redirect_slashes=False
@@ -120,4 +136,4 @@ def build_origin(
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
         app = ReservedEndpoints(app, hub=hub, origin=name)
     app = HostGuard(app, settings.allowed_hosts)
-    return OriginApp(name=name, config=config, switch=switch, app=app)
+    return OriginApp(name=name, config=config, switch=switch, app=app, proxy=proxy)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,8 @@ log = logging.getLogger("devserve.requests")
 
 # Where the CORS verdict of a response is left for the log (set by the verdict middleware).
 VERDICT_KEY = "devserve.verdict"
+# Where the proxy leaves what it did with a request (a ProxyNote), for the log.
+PROXY_KEY = "devserve.proxy"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,41 @@ class Verdict:
     verdict: str
     reason: str | None = None
     note: str | None = None
+
+
+@dataclass
+class ProxyNote:
+    """What the proxy did: ``live``, ``recorded``, ``replayed``, ``missed`` or ``failed``.
+
+    Filled in while the request runs; never holds a header value (they may be secrets).
+    """
+
+    upstream: str
+    state: str = "live"
+    upstream_status: int | None = None
+    upstream_ms: float | None = None
+    capture: int | None = None  # what "save as mock" asks for (see devserve.proxy.captures)
+    notes: list[str] = field(default_factory=list)  # cookies rewritten, why not recorded
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "upstream": self.upstream,
+            "state": self.state,
+            "status": self.upstream_status,
+            "ms": None if self.upstream_ms is None else round(self.upstream_ms, 1),
+            "capture": self.capture,
+            "notes": list(self.notes),
+        }
+
+    def text(self) -> str:
+        if self.state in ("replayed", "missed"):
+            return self.state
+        got = f"upstream {self.upstream_status or '-'}"
+        if self.upstream_ms is not None:
+            got += f" in {self.upstream_ms:.0f}ms"
+        state = "" if self.state == "live" else f", {self.state}"
+        notes = f" ({'; '.join(self.notes)})" if self.notes else ""
+        return got + state + notes
 
 
 @dataclass(frozen=True)
@@ -37,6 +74,7 @@ class RequestRecord:
     source: str | None
     cors: Verdict | None
     time: str
+    proxy: ProxyNote | None = None
 
     def as_json(self) -> dict[str, Any]:
         cors = self.cors
@@ -53,6 +91,7 @@ class RequestRecord:
                 "note": cors.note if cors else None,
             },
             "time": self.time,
+            "proxy": self.proxy.as_json() if self.proxy else None,
         }
 
     def line(self) -> str:
@@ -66,7 +105,8 @@ class RequestRecord:
                 verdict += f" ({self.cors.note})"
         status = self.status or "-"
         head = f"{self.origin:<10} {self.method:<7} {self.path} {status} {self.ms:.0f}ms"
-        return head + source + verdict
+        proxy = f"  [{self.proxy.text()}]" if self.proxy else ""
+        return head + proxy + source + verdict
 
 
 Observer = Callable[[RequestRecord], None]
@@ -105,6 +145,7 @@ class RequestLog:
                 source=Headers(scope=scope).get("origin"),
                 cors=scope.get(VERDICT_KEY),
                 time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                proxy=scope.get(PROXY_KEY),
             )
             log.info("%s", record.line())
             if self.observer is not None:

@@ -45,6 +45,7 @@ class Runner:
     config_path: Path | None = None
     watch: bool = True
     open_browser: bool = False
+    offline: bool = False  # proxies answer from their recordings only (run --offline)
     echo: Callable[[str], None] = print
     served: dict[str, Served] = field(default_factory=dict)
     control: Listener | None = None
@@ -127,6 +128,7 @@ class Runner:
             config.devserve,
             hub=self.broadcast.pages if self.live_reload else None,
             observer=self._observe,
+            offline=self.offline,
         )
 
     def _bind_all(self, names: list[str], config: Config) -> dict[str, socket.socket]:
@@ -261,6 +263,17 @@ class Runner:
         self.broadcast.origins_changed(self.origins_state())
         return self._state(origin)
 
+    async def save_mock(self, name: str, capture: int) -> Path:
+        """Write a proxied response the dashboard points at as a mock file of its origin."""
+        if name not in self.served:
+            raise UnknownOriginError(name, list(self.served))
+        proxy = self.served[name].origin.proxy
+        if proxy is None:
+            raise DevserveError(f"origin '{name}' has no proxy, so nothing to save")
+        path = await proxy.save_capture(capture)
+        log.info("saved a proxied response of '%s' as %s", name, path)
+        return path
+
     def control_events(self) -> list[Event]:
         return self.broadcast.dashboard_greeting(self.origins_state())
 
@@ -306,6 +319,7 @@ def run(
     host: str | None = None,
     watch: bool = True,
     open_browser: bool = False,
+    offline: bool = False,
 ) -> None:
     """Serve ``config`` until Ctrl-C or SIGTERM; raise DevserveError for user errors."""
 
@@ -316,6 +330,7 @@ def run(
             config_path=config_path,
             watch=watch,
             open_browser=open_browser,
+            offline=offline,
         )
         await runner.serve()
 
