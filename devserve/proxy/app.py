@@ -93,7 +93,6 @@ class ProxyApp:
             query=scope["query_string"].decode("latin-1"),
             headers=list(headers.items()),
             body=body,
-            media_type=headers.get("content-type", ""),
             match=self.match,
             redactor=self.redactor,
         )

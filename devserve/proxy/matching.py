@@ -65,7 +65,6 @@ def request_key(
     query: str,
     headers: list[tuple[str, str]],
     body: bytes | None,
-    media_type: str,
     match: RecordMatch,
     redactor: Redactor,
 ) -> RequestKey:
@@ -80,9 +79,7 @@ def request_key(
         method=method,
         path=path,
         query=normalized_query(query, match, redactor) if match.query else "",
-        body=body_form(redactor.body(body, media_type), media_type)
-        if match.body and body is not None
-        else None,
+        body=_redacted(body_form(body), redactor) if match.body and body is not None else None,
         headers=tuple(sorted(matched_headers)),
     )
 
@@ -98,19 +95,25 @@ def normalized_query(query: str, match: RecordMatch, redactor: Redactor) -> str:
     return urlencode(sorted(pairs, key=lambda pair: pair[0]))
 
 
-def body_form(content: bytes, media_type: str) -> Any:
-    """A request body as a recording keeps it: parsed JSON, text, or a digest when long."""
-    if "json" in media_type:
-        try:
-            return json.loads(content)
-        except (ValueError, UnicodeDecodeError):
-            pass
+def body_form(content: bytes) -> Any:
+    """A request body as a recording keeps it: parsed JSON (whatever its Content-Type says:
+    pages often post JSON as text/plain), text, or a digest when long or binary."""
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        pass
     if len(content) <= _LONGEST_KEPT_BODY:
         try:
             return content.decode("utf-8")
         except UnicodeDecodeError:
             pass
     return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def _redacted(form: Any, redactor: Redactor) -> Any:
+    if isinstance(form, str):
+        return form if form.startswith("sha256:") else redactor.scrub(form)
+    return redactor.json_value(form)
 
 
 def canonical(body: Any) -> str:

@@ -130,10 +130,14 @@ class Redactor:
             except (ValueError, UnicodeDecodeError):
                 pass
             else:
-                content = json.dumps(self._json(data, ()), ensure_ascii=False, indent=2).encode()
+                content = json.dumps(self.json_value(data), ensure_ascii=False, indent=2).encode()
         for secret in self._scrubbed():
             content = content.replace(secret.encode(), PLACEHOLDER.encode())
         return content
+
+    def json_value(self, data: Any) -> Any:
+        """A parsed JSON value with secret fields (by name, by configured path) replaced."""
+        return self._json(data, ())
 
     def _scrubbed(self) -> list[str]:
         # Longest first, so a token is not half-replaced through a shorter secret inside it.

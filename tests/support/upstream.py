@@ -67,7 +67,9 @@ class Upstream:
         self._hit(request)
         page = int(request.query_params.get("page", "1"))
         users = [{"id": page * 10 + i, "name": f"user {page}-{i}"} for i in range(2)]
-        return JSONResponse(users, headers={"X-Total-Count": "42", "Link": f'<?page={page + 1}>; rel="next"'})
+        return JSONResponse(
+            users, headers={"X-Total-Count": "42", "Link": f'<?page={page + 1}>; rel="next"'}
+        )
 
     async def counter(self, request: Request) -> Response:
         self._hit(request)
@@ -77,7 +79,8 @@ class Upstream:
         self._hit(request)
         response = JSONResponse({"ok": True})
         response.headers.append(
-            "Set-Cookie", "session=abc123xyz; Domain=api.example.com; Path=/; Secure; HttpOnly; SameSite=None"
+            "Set-Cookie",
+            "session=abc123xyz; Domain=api.example.com; Path=/; Secure; HttpOnly; SameSite=None",
         )
         response.headers.append("Set-Cookie", "theme=dark; Path=/")
         return response
