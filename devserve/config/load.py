@@ -129,10 +129,10 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             else route
             for route in origin.routes
         ]
-        record = (base / origin.record).resolve() if origin.record is not None else None
-        origins[name] = origin.model_copy(
-            update={"static": static, "routes": routes, "record": record}
-        )
+        update: dict[str, Any] = {"static": static, "routes": routes}
+        if origin.record is not None:  # only then: fields_set tells what the user wrote
+            update["record"] = (base / origin.record).resolve()
+        origins[name] = origin.model_copy(update=update)
     return config.model_copy(update={"origins": origins})
 
 

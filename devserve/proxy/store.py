@@ -217,6 +217,8 @@ def write_atomic(path: Path, content: bytes) -> None:
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
+            # mkstemp makes the file private (0600); a recording is an ordinary project file.
+            os.fchmod(handle.fileno(), _mode_of(path))
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
@@ -225,6 +227,13 @@ def write_atomic(path: Path, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _mode_of(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o644
 
 
 def write_manifest(path: Path, manifest: Manifest) -> None:
