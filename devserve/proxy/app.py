@@ -8,6 +8,7 @@ every proxying origin replay.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from starlette.datastructures import Headers
@@ -26,6 +27,8 @@ from devserve.proxy.tap import BodyTap
 from devserve.proxy.upstream import Upstream
 from devserve.proxy.websocket import pass_websocket
 from devserve.serve.requestlog import PROXY_KEY, ProxyNote
+
+log = logging.getLogger("devserve.proxy")
 
 # A recording is a file a person reads and edits: larger bodies pass through unrecorded.
 LARGEST_RECORDED = 10 * 1024 * 1024
@@ -146,7 +149,14 @@ class ProxyApp:
             return
         note.capture = self.captures.add(exchange)
         if recording and self.recorder is not None:
-            await self.recorder.save(exchange)
+            try:
+                await self.recorder.save(exchange)
+            except (DevserveError, OSError) as exc:
+                # The browser has its answer already; only the recording failed.
+                reason = exc.message if isinstance(exc, DevserveError) else str(exc)
+                note.notes.append(f"not recorded: {reason}")
+                log.warning("proxy: could not record %s: %s", key.describe(), reason)
+                return
             note.state = "recorded"
 
     async def save_capture(self, capture: int) -> Path:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
+
 from tests.browser.pagefetch import browser_fetch, open_page
 from tests.support.configs import config_toml
 from tests.support.process import free_ports, run_devserve
@@ -76,3 +78,35 @@ def test_a_page_records_through_the_proxy_then_replays_with_the_upstream_stopped
     assert missed["readable"] and missed["status"] == 404  # the page can read why
     assert json.loads(missed["body"])["nearest"]["differs"] == ["query page: recorded '1', got '2'"]
     assert upstream.hits["/users"] == 1
+
+
+def test_the_dashboard_shows_a_proxied_request_and_saves_it_as_a_mock(
+    context,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    api_port, dashboard_port = free_ports(2)
+    upstream = Upstream()
+    with served(upstream.app) as upstream_url:
+        origins = {"api": {"port": api_port, "proxy": upstream_url, "record": "rec"}}
+        config = config_toml(origins, {"dashboard_port": dashboard_port})
+        (tmp_path / "devserve.toml").write_text(config)
+        server = run_devserve(
+            ["run", "--no-reload"], cwd=tmp_path, wait_ports=[api_port, dashboard_port]
+        )
+        try:
+            dashboard = open_page(context, f"http://127.0.0.1:{dashboard_port}/")
+            dashboard.wait_for_selector('body[data-connected="true"]')
+            httpx.get(f"http://127.0.0.1:{api_port}/users?page=7")
+            row = dashboard.locator('#log tr.log-row[data-origin="api"]').first
+            row.locator(".proxied").wait_for()
+            shown = row.locator(".proxied").inner_text()
+            row.locator("button.save-mock").click()
+            dashboard.wait_for_function(
+                "() => document.querySelector('button.save-mock').textContent.startsWith('saved')"
+            )
+            saved = row.locator("button.save-mock").inner_text()
+        finally:
+            server.stop()
+    assert shown.startswith("upstream 200 in ") and shown.endswith(", recorded")
+    assert saved == f"saved: {tmp_path / 'rec' / 'users.json'}"
+    assert json.loads((tmp_path / "rec" / "users.json").read_text())[0]["id"] == 70
