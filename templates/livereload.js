@@ -170,7 +170,10 @@
     else addEventListener("DOMContentLoaded", action, { once: true });
   }
 
-  const events = new EventSource("/__devserve/events");
+  // Blocked requests this page made before this deferred script ran (its own scripts fetch
+  // first) are kept by devserve: ask for those made since this page's navigation started.
+  const loadedSince = Math.floor(Date.now() - performance.now());
+  const events = new EventSource(`/__devserve/events?since=${loadedSince}`);
   events.addEventListener("open", () => {
     // Back after devserve restarted: the page may be stale, so reload once.
     if (lostConnection) location.reload();

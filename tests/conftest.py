@@ -19,6 +19,8 @@ from tests.support.process import (
     run_devserve,
 )
 
+pytest_plugins = ["pytester"]  # tests of devserve's own pytest plugin
+
 __all__ = [
     "Devserve",
     "StartDevserve",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -12,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     Tag,
     ValidationInfo,
     field_validator,
@@ -23,6 +25,8 @@ from devserve.cors.standard import is_token
 from devserve.origins import origin_url_problem
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# Any HTTP token is a method (PROPFIND, PURGE), unless it looks like a typo of one of these.
+STANDARD_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 
 
 def _check_origin(origin: str) -> str:
@@ -33,17 +37,29 @@ def _check_origin(origin: str) -> str:
 
 
 def _check_method(method: str) -> str:
-    if method != "*" and not is_token(method):
-        raise ValueError(f"{method!r} is not an HTTP method name")
+    if method == "*" or method in STANDARD_METHODS:
+        return method
+    if not is_token(method):
+        raise ValueError(
+            f"{method!r} is not an HTTP method name (letters, digits and !#$%&'*+.^_`|~- only)"
+        )
+    if method.upper() in STANDARD_METHODS:
+        return method  # case-sensitive by design (CORS rule 8): "put" is not "PUT"
+    close = difflib.get_close_matches(method.upper(), STANDARD_METHODS, n=1, cutoff=0.75)
+    if close:
+        raise ValueError(f"{method!r} is not a standard method; did you mean {close[0]!r}?")
     return method
 
 
 OriginUrl = Annotated[str, AfterValidator(_check_origin)]
 MethodName = Annotated[str, AfterValidator(_check_method)]
+# Paths are written as TOML strings; every other value must have exactly its type.
+ConfigPath = Annotated[Path, Strict(False)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `port = true` or `port = "8000"` is an error, not port 1 or port 8000.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class CorsTable(_Strict):
@@ -103,21 +119,30 @@ CorsSetting = Annotated[
 ]
 
 
+def _methods_kind(value: Any) -> str:
+    return "<methods>" if isinstance(value, list | tuple) else "<method>"
+
+
+# One method or a list: tagged, so an error names the method, not both shapes of the union.
+Methods = Annotated[
+    Annotated[MethodName, Tag("<method>")] | Annotated[list[MethodName], Tag("<methods>")],
+    Discriminator(_methods_kind),
+]
+
+
 class Route(_Strict):
     """One declared mock route."""
 
-    method: MethodName | list[MethodName] = Field(
-        default="GET", description='"GET", a list, or "*" for any.'
-    )
+    method: Methods = Field(default="GET", description='"GET", a list, or "*" for any.')
     path: str = Field(description="Starlette path syntax, e.g. /users/{id:int}.")
     status: int = Field(default=200, ge=100, le=599)
     headers: dict[str, str] = Field(default_factory=dict)
     json_body: Any = Field(default=None, alias="json")
     body: str | None = None
-    file: Path | None = None
+    file: ConfigPath | None = None
     delay_ms: int = Field(default=0, ge=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     @field_validator("path")
     @classmethod
@@ -193,8 +218,8 @@ class Redact(_Strict):
 class Origin(_Strict):
     """One origin: a port with what it serves and its CORS policy."""
 
-    port: int = Field(ge=1, le=65535)
-    static: Path | None = Field(default=None, description="Directory served at /.")
+    port: int = Field(ge=0, le=65535, description="0 picks a free port (see the banner).")
+    static: ConfigPath | None = Field(default=None, description="Directory served at /.")
     spa: bool = Field(
         default=False, description="Unknown extension-less paths fall back to index.html."
     )
@@ -211,7 +236,7 @@ class Origin(_Strict):
     proxy_timeout: float = Field(
         default=30, gt=0, le=3600, description="Seconds to wait for the upstream's headers."
     )
-    record: Path | None = Field(
+    record: ConfigPath | None = Field(
         default=None, description="Folder of recordings (mock-folder files) of the proxy."
     )
     record_mode: RecordMode = Field(
@@ -219,6 +244,28 @@ class Origin(_Strict):
     )
     record_match: RecordMatch = Field(default_factory=RecordMatch)
     redact: Redact = Field(default_factory=Redact)
+    resources: ConfigPath | None = Field(
+        default=None, description="JSON file served as json-server 0.17-style REST (db.json)."
+    )
+    resources_prefix: str = Field(
+        default="", description='Path the resources are served under, e.g. "/api".'
+    )
+    read_only: bool = Field(default=False, description="Resource writes answer 405.")
+    persist: bool = Field(
+        default=True, description="Write resource changes to the file; false keeps them in memory."
+    )
+
+    @field_validator("resources_prefix")
+    @classmethod
+    def _prefix_is_a_path(cls, prefix: str) -> str:
+        if prefix and (
+            not prefix.startswith("/") or prefix.endswith("/") or any(c in prefix for c in "?#{} ")
+        ):
+            fixed = "/" + prefix.strip("/ ")
+            raise ValueError(
+                f"a path like '/api': starts with '/', no trailing '/' (e.g. {fixed!r})"
+            )
+        return prefix
 
 
 class Settings(_Strict):
@@ -241,9 +288,10 @@ class Settings(_Strict):
     @field_validator("dashboard_port", mode="before")
     @classmethod
     def _port_or_false(cls, value: object) -> object:
-        if value is False or (type(value) is int and 1 <= value <= 65535):
+        if value is False or (type(value) is int and 0 <= value <= 65535):
             return value
-        raise ValueError(f"expected a port (1-65535), or false for no dashboard (got {value!r})")
+        expected = "expected a port (1-65535, or 0 for any free port), or false for no dashboard"
+        raise ValueError(f"{expected} (got {value!r})")
 
 
 class Config(_Strict):

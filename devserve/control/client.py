@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,9 @@ import httpx
 from devserve.config import find_config, load_config
 from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
+from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
 from devserve.origins import http_url
-from devserve.serve.binding import dashboard_bind_host
+from devserve.serving.binding import dashboard_bind_host
 
 TIMEOUT = 3.0
 
@@ -25,17 +26,26 @@ class Instance:
     config: str | None
     pid: int
     version: str
+    kind: str = "config"
+    # Set when no config was found and the default dashboard port answered: say who did.
+    found_by: str | None = None
+
+    @property
+    def serving(self) -> str:
+        return describe_instance(self.kind, self.config)
 
 
 def find_instance(*, config: Path | None = None, url: str | None = None) -> Instance:
-    """Locate the instance as ``run`` would find the config, or at ``url``; check it is ours."""
+    """Locate the instance as ``run`` would find the config, or at ``url``; check it is ours.
+
+    With no config here and no ``url``, ask the default dashboard port: the demo, and any
+    `devserve serve`, have no config a command could find them by.
+    """
     path: Path | None = None
     if url is None:
         path = config or find_config(Path.cwd())
         if path is None:
-            raise DevserveError(
-                "no devserve.toml here or in any parent folder; pass -c FILE or --url URL"
-            )
+            return _default_instance()
         path = path.resolve()
         settings = load_config(path).devserve
         if settings.dashboard_port is False:
@@ -46,14 +56,36 @@ def find_instance(*, config: Path | None = None, url: str | None = None) -> Inst
         host = dashboard_bind_host(settings.dashboard_host, settings.host)
         url = http_url(host, settings.dashboard_port)
     url = url.rstrip("/")
-    info = _request("GET", f"{url}/api/instance", where=path or url)
-    if path is not None and info.get("config") != str(path):
-        other = info.get("config") or "a folder with no config file"
+    found = _instance(url, _request("GET", f"{url}/api/instance", where=path or url))
+    if path is not None and found.config != str(path):
         raise DevserveError(
-            f"the devserve on {url} serves another project ({other}), not {path}; "
+            f"the devserve on {url} serves another project ({found.serving}), not {path}; "
             "stop it, or give this project another dashboard_port"
         )
-    return Instance(url=url, config=info.get("config"), pid=info["pid"], version=info["version"])
+    return found
+
+
+def _default_instance() -> Instance:
+    url = f"http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}"
+    try:
+        info = httpx.get(f"{url}/api/instance", timeout=TIMEOUT).json()
+    except (httpx.HTTPError, ValueError):
+        raise DevserveError(
+            "no devserve.toml here or in any parent folder, and no devserve answers on the "
+            f"default dashboard port ({url}); pass -c FILE or --url URL, or start devserve"
+        ) from None
+    found = _instance(url, info)
+    note = f"no devserve.toml here: using the devserve on {url} ({found.serving})"
+    return replace(found, found_by=note)
+
+
+def _instance(url: str, info: dict[str, Any]) -> Instance:
+    config = info.get("config")
+    # Before "kind" existed, an instance without a config was always a served folder.
+    kind = info.get("kind") or ("config" if config else "folder")
+    return Instance(
+        url=url, config=config, pid=info["pid"], version=info["version"], kind=str(kind)
+    )
 
 
 def origins(instance: Instance) -> list[OriginState]:
@@ -80,6 +112,14 @@ def set_cors(instance: Instance, name: str, enabled: bool) -> OriginState:
         json={"enabled": enabled},
     )
     return OriginState.from_json(answer)
+
+
+def reset(instance: Instance, name: str) -> dict[str, Any]:
+    """Restore the original data of an origin's resource file."""
+    answer: dict[str, Any] = _request(
+        "POST", f"{instance.url}/api/origins/{name}/reset", where=instance.url, json={}
+    )
+    return answer
 
 
 def _request(method: str, url: str, *, where: Path | str, json: Any = None) -> Any:

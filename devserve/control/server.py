@@ -20,9 +20,10 @@ from devserve import __version__
 from devserve._resources import templates_dir
 from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
-from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub
+from devserve.instance import describe_instance, instance_kind
+from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub, Resume
 from devserve.origins import foreign_request
-from devserve.serve.hosts import HostGuard
+from devserve.serving.hosts import HostGuard
 
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -40,6 +41,10 @@ class Controlled(Protocol):
 
     async def save_mock(self, name: str, capture: int) -> Path:
         """Raises DevserveError (UnknownOriginError for an unknown name) when it cannot."""
+        ...
+
+    async def reset_resources(self, name: str) -> dict[str, Any]:
+        """Raises UnknownOriginError, or DevserveError when that origin serves no resources."""
         ...
 
     def control_events(self) -> list[Event]: ...
@@ -88,9 +93,18 @@ def build_control_app(
     """The control server's ASGI app."""
     env = _template_env()
 
-    async def dashboard(request: Request) -> Response:
+    def identity() -> dict[str, Any]:
         config = str(runner.config_path) if runner.config_path else None
-        page = env.get_template("dashboard.html").render(version=__version__, config=config)
+        return {"config": config, "kind": instance_kind(runner.config_path)}
+
+    async def dashboard(request: Request) -> Response:
+        who = identity()
+        page = env.get_template("dashboard.html").render(
+            version=__version__,
+            config=who["config"],
+            kind=who["kind"],
+            serving=describe_instance(who["kind"], who["config"]),
+        )
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     async def asset(request: Request) -> Response:
@@ -126,14 +140,28 @@ def build_control_app(
             return JSONResponse({"error": exc.message}, 404)
         except DevserveError as exc:
             return JSONResponse({"error": exc.message}, 409)
+        except OSError as exc:
+            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
         return JSONResponse({"file": str(path)})
 
+    async def reset(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            return JSONResponse(await runner.reset_resources(name))
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+        except DevserveError as exc:
+            return JSONResponse({"error": exc.message}, 409)
+        except OSError as exc:
+            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
+
     async def instance(request: Request) -> Response:
-        config = str(runner.config_path) if runner.config_path else None
-        return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
+        return JSONResponse({**identity(), "pid": os.getpid(), "version": __version__})
 
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
-        await hub.stream(DASHBOARD_CHANNEL, receive, send, runner.control_events())
+        # The state first, then the requests logged before this dashboard connected.
+        kept = hub.kept(DASHBOARD_CHANNEL, Resume.from_scope(scope))
+        await hub.stream(DASHBOARD_CHANNEL, receive, send, [*runner.control_events(), *kept])
 
     app = Starlette(
         routes=[
@@ -143,6 +171,7 @@ def build_control_app(
             Route("/api/origins", origins),
             Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
             Route("/api/origins/{name}/proxied/{capture:int}/save", save_mock, methods=["POST"]),
+            Route("/api/origins/{name}/reset", reset, methods=["POST"]),
             Route("/api/instance", instance),
             Route("/api/events", _EventsEndpoint(events)),
         ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from devserve.serve.origin import OriginApp
+    from devserve.serving.origin import OriginApp
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,15 @@ class CorsState:
     def with_runtime_note(self) -> str:
         """``describe``, plus a note when a runtime switch disagrees with the config."""
         if self.enabled and self.configured == "off":
-            return f"{self.describe} (switched on at runtime; the config says off)"
+            return f"{self.describe} (switched on at runtime; configured off)"
         if not self.enabled and self.configured != "off":
-            return f"{self.describe} (switched off at runtime; the config says {self.configured})"
+            configured = _CONFIGURED.get(self.configured, self.configured)
+            return f"{self.describe} (switched off at runtime; configured {configured})"
         return self.describe
+
+
+# The configured mode in words ("policy" is the model's name for a cors table).
+_CONFIGURED = {"policy": "with a cors table"}
 
 
 @dataclass(frozen=True)
@@ -39,13 +44,14 @@ class OriginState:
     serves: tuple[str, ...]
 
     @classmethod
-    def of(cls, origin: OriginApp, url: str) -> OriginState:
+    def of(cls, origin: OriginApp, url: str, port: int) -> OriginState:
+        """The state of ``origin``, served at ``url`` on ``port`` (the port really bound)."""
         switch = origin.switch
         active, configured = switch.active, switch.configured
         return cls(
             name=origin.name,
             url=url,
-            port=origin.config.port,
+            port=port,
             cors=CorsState(
                 enabled=switch.enabled,
                 mode=active.mode if active else "off",

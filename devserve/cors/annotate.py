@@ -24,8 +24,8 @@ from devserve.cors.verdict import (
     get_header,
     unique,
 )
-from devserve.serve.requestlog import VERDICT_KEY
-from devserve.serve.requestlog import Verdict as LoggedVerdict
+from devserve.serving.requestlog import VERDICT_KEY
+from devserve.serving.requestlog import Verdict as LoggedVerdict
 
 HEADER = "X-Devserve-Cors"
 # No CORS check happens for these: a navigation (a form post, a link) or an opaque no-cors
@@ -158,10 +158,16 @@ def _quoted(text: str, limit: int = 600) -> str:
 class VerdictReporter:
     """Wraps an origin's CORS layer, so it sees the exact headers the browser will see."""
 
-    def __init__(self, app: ASGIApp, name: str, switch: CorsSwitch) -> None:
+    def __init__(
+        self, app: ASGIApp, name: str, switch: CorsSwitch, *, switch_on: str | None = None
+    ) -> None:
         self.app = app
         self.name = name
         self.switch = switch
+        # How to turn this origin's CORS on, in the terms of the command that started it.
+        self.switch_on = switch_on or (
+            f'turn it on with `devserve cors {name} on` or set cors = "on" for it in devserve.toml'
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -194,10 +200,7 @@ class VerdictReporter:
         name = self.name
         policy = self.switch.active
         if policy is None:
-            reason = (
-                f"CORS is off for origin '{name}': turn it on with `devserve cors {name} on` "
-                f'or set cors = "on" for it in devserve.toml'
-            )
+            reason = f"CORS is off for origin '{name}': {self.switch_on}"
         elif REFUSAL_KEY in scope:
             reason = (
                 f"origin '{name}' refused the preflight: {scope[REFUSAL_KEY]}; "

@@ -27,6 +27,9 @@ _NOT_EXPOSED = (
 _PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 # Why a preflight was refused, left in the scope for the verdict (devserve.cors.annotate).
 REFUSAL_KEY = "devserve.cors.refusal"
+# Response headers a layer wants pages to read whatever the policy lists (resources put
+# X-Total-Count, Link and Location there, as json-server always exposes them).
+EXPOSE_KEY = "devserve.cors.expose"
 
 
 def merge_vary(headers: MutableHeaders, *names: str) -> None:
@@ -74,7 +77,7 @@ class CorsMiddleware:
                         del headers[name]
                 if allowed:
                     assert origin is not None
-                    _add_actual_headers(policy, origin, headers)
+                    _add_actual_headers(policy, origin, headers, scope.get(EXPOSE_KEY, ()))
                 merge_vary(headers, "Origin")
             await send(message)
 
@@ -118,13 +121,18 @@ class CorsMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _add_actual_headers(policy: Policy, origin: str, headers: MutableHeaders) -> None:
+def _add_actual_headers(
+    policy: Policy, origin: str, headers: MutableHeaders, extra: tuple[str, ...] | list[str]
+) -> None:
     headers["Access-Control-Allow-Origin"] = policy.allow_origin_value(origin)
     if policy.credentials:
         headers["Access-Control-Allow-Credentials"] = "true"
     if policy.expose is None:
         exposed = sorted({name for name in headers if name not in _NOT_EXPOSED})
     else:
-        exposed = list(policy.expose)
+        listed = {name.lower() for name in policy.expose}
+        if "*" in listed and not policy.credentials:
+            listed.update(name.lower() for name in extra)  # `*` covers them already
+        exposed = [*policy.expose, *(name for name in extra if name.lower() not in listed)]
     if exposed:
         headers["Access-Control-Expose-Headers"] = ", ".join(exposed)

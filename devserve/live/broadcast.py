@@ -18,7 +18,7 @@ from devserve.live.events import (
     json_event,
 )
 from devserve.live.reload import ReloadHub
-from devserve.serve.requestlog import RequestRecord
+from devserve.serving.requestlog import RequestRecord
 
 # For a blocked request: the name of the origin whose page sent it and the full URL the page
 # asked for, or None when devserve does not serve that page.
@@ -37,7 +37,7 @@ class Broadcast:
         """A file of ``origin`` changed: its pages reload (or swap CSS), the dashboard notes it."""
         self.pages.publish(origin, Event(kind))
         note = json_event(RELOAD, {"origin": origin, "kind": kind})
-        self.dashboard.publish(DASHBOARD_CHANNEL, note)
+        self.dashboard.publish(DASHBOARD_CHANNEL, note, keep=True)
 
     def reload_pages(self, origin: str) -> None:
         """The origin was rebuilt by a config change: its open pages reload."""
@@ -56,14 +56,17 @@ class Broadcast:
         return [_origins_event(states), config_event(self.pages.config_error)]
 
     def request(self, record: RequestRecord, page_of: PageOf) -> None:
-        """One request answered: to the dashboard's log, and a blocked one to its page."""
-        if self.dashboard.listeners(DASHBOARD_CHANNEL):
-            self.dashboard.publish(DASHBOARD_CHANNEL, json_event(REQUEST, record.as_json()))
+        """One request answered: to the dashboard's log, and a blocked one to its page.
+
+        Both are kept, for a dashboard opened later and for a page whose own scripts fetched
+        before its (deferred) live-reload script connected.
+        """
+        self.dashboard.publish(DASHBOARD_CHANNEL, json_event(REQUEST, record.as_json()), keep=True)
         cors = record.cors
         if cors is None or cors.verdict != "blocked" or not self.live_reload:
             return
         found = page_of(record)
-        if found is None or not self.pages.listeners(found[0]):
+        if found is None:
             return
         page, url = found
         notice = {
@@ -74,7 +77,7 @@ class Broadcast:
             "reason": cors.reason,
             "note": cors.note,
         }
-        self.pages.publish(page, json_event(CORS_BLOCKED, notice))
+        self.pages.publish(page, json_event(CORS_BLOCKED, notice), keep=True)
 
     def end_pages(self, origin: str) -> None:
         """End the pages' streams of an origin about to stop, so its server need not wait."""

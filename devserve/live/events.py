@@ -4,15 +4,23 @@ channels, and the ASGI loop that streams one channel to a client."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
-from collections import defaultdict
+import math
+import os
+import time
+from collections import defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from starlette.types import Receive, Send
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import Receive, Scope, Send
 
 # A comment line every so often keeps idle streams from being cut by proxies and sleep.
 KEEPALIVE_SECONDS = 15.0
+# Events kept per channel for streams that connect later (a page whose script connects after
+# its own fetches were blocked, a dashboard opened after the requests).
+HISTORY = 200
 
 # Event names, shared with templates/livereload.js (pages) and templates/dashboard.js; a test
 # checks that each script listens for exactly its set.
@@ -31,14 +39,18 @@ DASHBOARD_CHANNEL = "#control"
 
 @dataclass(frozen=True)
 class Event:
-    """One server-sent event."""
+    """One server-sent event; ``id`` and ``at`` are set on events kept in a channel's history."""
 
     kind: str
     data: str = ""
+    id: str | None = None
+    at: float = 0.0
 
     def encode(self) -> bytes:
         lines = "".join(f"data: {line}\n" for line in self.data.split("\n"))
-        return f"event: {self.kind}\n{lines}\n".encode()
+        # The browser sends the last id back as Last-Event-ID when it reconnects.
+        head = f"id: {self.id}\n" if self.id else ""
+        return f"{head}event: {self.kind}\n{lines}\n".encode()
 
 
 _CLOSE = Event("close")
@@ -54,11 +66,40 @@ def config_event(error: str | None) -> Event:
     return json_event(CONFIG, {"error": error})
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Which kept events a new stream still needs: after ``last_id``, and from ``since`` on."""
+
+    last_id: str | None = None
+    since: float | None = None
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Resume:
+        """``Last-Event-ID`` (sent on reconnect) and ``?since=`` (epoch ms, sent by pages)."""
+        last_id = Headers(scope=scope).get("last-event-id")
+        if last_id is not None and (len(last_id) > 64 or not last_id.isprintable()):
+            last_id = None
+        since: float | None = None
+        raw = QueryParams(scope.get("query_string", b"")).get("since", "")
+        try:
+            since = float(raw[:32]) / 1000 if raw else None
+        except ValueError:
+            since = None
+        if since is not None and not math.isfinite(since):
+            since = None
+        return cls(last_id=last_id, since=since)
+
+
 class Hub:
     """Fans events out to every open stream of a channel (an origin's pages, the dashboard)."""
 
-    def __init__(self) -> None:
+    def __init__(self, history: int = HISTORY) -> None:
         self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._history: dict[str, deque[Event]] = defaultdict(lambda: deque(maxlen=history))
+        # Ids start with this process's epoch: a stream that reconnects to a restarted devserve
+        # gets that process's whole history, not only ids above the old process's count.
+        self._epoch = f"{os.getpid():x}{time.time_ns() % 0xFFFFFF:x}"
+        self._ids = itertools.count(1)
 
     def subscribe(self, channel: str, initial: Iterable[Event] = ()) -> asyncio.Queue[Event]:
         queue: asyncio.Queue[Event] = asyncio.Queue()
@@ -70,9 +111,29 @@ class Hub:
     def unsubscribe(self, channel: str, queue: asyncio.Queue[Event]) -> None:
         self._queues[channel].discard(queue)
 
-    def publish(self, channel: str, event: Event) -> None:
+    def publish(self, channel: str, event: Event, *, keep: bool = False) -> None:
+        """Send ``event`` to the channel's streams; ``keep`` also replays it to later ones."""
+        if keep:
+            event = replace(event, id=f"{self._epoch}-{next(self._ids)}", at=time.time())
+            self._history[channel].append(event)
         for queue in self._queues.get(channel, ()):
             queue.put_nowait(event)
+
+    def kept(self, channel: str, resume: Resume | None = None) -> list[Event]:
+        """The channel's kept events a stream resuming at ``resume`` has not seen yet.
+
+        Pass the result as ``initial`` to ``stream`` with no await in between, so no event
+        is both replayed and delivered live.
+        """
+        events = list(self._history.get(channel, ()))
+        if resume is None:
+            return events
+        epoch, _, number = (resume.last_id or "").partition("-")
+        if epoch == self._epoch and number.isdigit():
+            events = [e for e in events if int((e.id or "-0").rpartition("-")[2]) > int(number)]
+        if resume.since is not None:
+            events = [e for e in events if e.at >= resume.since]
+        return events
 
     def publish_all(self, event: Event) -> None:
         for channel in list(self._queues):

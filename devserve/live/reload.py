@@ -9,9 +9,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
-from devserve.live.events import Event, Hub, config_event
+from devserve.live.events import Event, Hub, Resume, config_event
 from devserve.origins import foreign_request
-from devserve.serve.cachedresponse import FINAL_BODY_KEY
+from devserve.serving.cachedresponse import FINAL_BODY_KEY
 
 PREFIX = "/__devserve/"
 SCRIPT_PATH = PREFIX + "livereload.js"
@@ -63,7 +63,9 @@ class ReservedEndpoints:
             script = Response(self.script, media_type="text/javascript", headers=_NO_CACHE)
             await script(scope, receive, send)
         elif scope["path"] == EVENTS_PATH and scope["method"] == "GET":
-            await self.hub.stream(self.origin, receive, send, self.hub.page_events())
+            # Blocked requests made while the page loaded, before this stream connected.
+            kept = self.hub.kept(self.origin, Resume.from_scope(scope))
+            await self.hub.stream(self.origin, receive, send, [*self.hub.page_events(), *kept])
         else:
             await _plain(404, "Not Found")(scope, receive, send)
 

@@ -12,6 +12,7 @@ from watchfiles import Change, DefaultFilter, awatch
 
 from devserve.config import Config
 from devserve.live.events import CSS, RELOAD
+from devserve.live.ownwrites import OWN_WRITES
 
 
 class DevFilter(DefaultFilter):
@@ -35,6 +36,8 @@ class Plan:
     config_changed: bool = False
     # origin name -> CSS when only stylesheets changed, else RELOAD (the event the pages get)
     pages: dict[str, str] = field(default_factory=dict)
+    # origins whose resource file someone else edited
+    resources: set[str] = field(default_factory=set)
 
 
 def watch_roots(config: Config, config_path: Path | None) -> list[Path]:
@@ -48,6 +51,8 @@ def watch_roots(config: Config, config_path: Path | None) -> list[Path]:
         for route in origin.routes:
             if route.file is not None:
                 wanted.add(route.file.parent)
+        if origin.resources is not None:
+            wanted.add(origin.resources.parent)
     existing = sorted(path.resolve() for path in wanted if path.is_dir())
     return [p for p in existing if not any(p != q and p.is_relative_to(q) for q in existing)]
 
@@ -56,16 +61,21 @@ def plan(changes: set[tuple[Change, str]], config: Config, config_path: Path | N
     """Map changed paths to a config reload and to the origins whose pages must refresh."""
     result = Plan()
     changed_by_origin: dict[str, list[Path]] = {}
-    # devserve's own writes (proxy recordings) are served on the next request, never reloaded.
+    # Recordings (written by the proxy or edited by hand) are read on every request: a change
+    # there is never a reason to reload a page, even in a recording folder inside a static one.
     recordings = [o.record for o in config.origins.values() if o.record is not None]
     for _, raw in changes:
         path = Path(raw)
+        if OWN_WRITES.is_own(path):
+            continue  # devserve persisted a resource: nobody's edit, nothing to reload
         if config_path is not None and path == config_path:
             result.config_changed = True
             continue
         if any(path.is_relative_to(folder) for folder in recordings):
             continue
         for name, origin in config.origins.items():
+            if origin.resources == path:
+                result.resources.add(name)
             if origin.static is not None and path.is_relative_to(origin.static):
                 changed_by_origin.setdefault(name, []).append(path)
     for name, paths in changed_by_origin.items():

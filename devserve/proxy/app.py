@@ -26,7 +26,7 @@ from devserve.proxy.replay import Replayer, missed, replayed
 from devserve.proxy.tap import BodyTap
 from devserve.proxy.upstream import Upstream
 from devserve.proxy.websocket import pass_websocket
-from devserve.serve.requestlog import PROXY_KEY, ProxyNote
+from devserve.serving.requestlog import PROXY_KEY, ProxyNote
 
 log = logging.getLogger("devserve.proxy")
 
@@ -134,25 +134,40 @@ class ProxyApp:
     ) -> None:
         recording = self.recorder is not None and self.mode in ("record", "missing")
         tap = BodyTap(LARGEST_RECORDED if recording else LARGEST_KEPT)
-        complete = await forward(
-            scope, receive, send, upstream=self.upstream, note=note, body=body, tap=tap
+
+        async def passed() -> None:
+            await self._keep(key, scope, tap, note, recording=recording)
+
+        await forward(
+            scope,
+            receive,
+            send,
+            upstream=self.upstream,
+            note=note,
+            body=body,
+            tap=tap,
+            passed=passed,
         )
-        if not complete:
-            return
+
+    async def _keep(
+        self, key: RequestKey, scope: Scope, tap: BodyTap, note: ProxyNote, *, recording: bool
+    ) -> None:
+        """Keep a response that went by whole: for "save as mock", and recorded if recording."""
         headers = Headers(scope=scope)
         redactor = self.redactor.for_request(
             list(headers.items()), scope["query_string"].decode("latin-1")
         )
         exchange = tap.exchange(key, redactor)
         if exchange is None:
-            note.notes.append(f"not recorded: {tap.problem}")
+            if recording:
+                note.notes.append(f"not recorded: {tap.problem}")
             return
         note.capture = self.captures.add(exchange)
         if recording and self.recorder is not None:
             try:
                 await self.recorder.save(exchange)
             except (DevserveError, OSError) as exc:
-                # The browser has its answer already; only the recording failed.
+                # The browser gets its answer all the same; only the recording failed.
                 reason = exc.message if isinstance(exc, DevserveError) else str(exc)
                 note.notes.append(f"not recorded: {reason}")
                 log.warning("proxy: could not record %s: %s", key.describe(), reason)

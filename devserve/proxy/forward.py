@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
 import anyio
@@ -23,7 +23,7 @@ from devserve.proxy.cookies import rewrite_set_cookie
 from devserve.proxy.failure import upstream_failure
 from devserve.proxy.headers import local_location, request_headers, response_headers
 from devserve.proxy.upstream import Upstream
-from devserve.serve.requestlog import ProxyNote
+from devserve.serving.requestlog import ProxyNote
 
 log = logging.getLogger("devserve.proxy")
 
@@ -72,9 +72,13 @@ async def forward(
     note: ProxyNote,
     body: bytes | None = None,
     tap: Tap | None = None,
-) -> bool:
-    """Answer ``scope`` from the upstream; ``body`` when it was already read. True if the
-    whole response reached the browser."""
+    passed: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Answer ``scope`` from the upstream; ``body`` when it was already read.
+
+    ``passed`` runs once the whole body went by, before the response ends: what it notes
+    (recorded, or why not) is in the request's log line, which is written as the response ends.
+    """
     headers = Headers(scope=scope)
     content: bytes | AsyncIterator[bytes] | None = body
     if content is None and _has_body(headers):
@@ -92,13 +96,13 @@ async def forward(
         )
     except _ClientGone:
         note.state = "failed"
-        return False
+        return
     except (httpx.HTTPError, TimeoutError, OSError) as exc:
         note.state = "failed"
         note.notes.append(f"upstream error: {type(exc).__name__}")
         failure = upstream_failure(upstream.url, exc, timeout=upstream.timeout)
         await failure(scope, receive, send)
-        return False
+        return
     try:
         note.upstream_status = response.status_code
         note.upstream_ms = (time.perf_counter() - started) * 1000
@@ -106,7 +110,7 @@ async def forward(
         if tap is not None:
             tap.start(response.status_code, _text(raw), note.upstream_ms)
         await send({"type": "http.response.start", "status": response.status_code, "headers": raw})
-        return await _stream(response, receive, send, tap, note)
+        await _stream(response, receive, send, tap, note, passed)
     finally:
         await response.aclose()
 
@@ -135,10 +139,14 @@ def _text(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
 
 
 async def _stream(
-    response: httpx.Response, receive: Receive, send: Send, tap: Tap | None, note: ProxyNote
-) -> bool:
+    response: httpx.Response,
+    receive: Receive,
+    send: Send,
+    tap: Tap | None,
+    note: ProxyNote,
+    passed: Callable[[], Awaitable[None]] | None,
+) -> None:
     """Pass the body on chunk by chunk until it ends or the browser hangs up."""
-    complete = False
     async with anyio.create_task_group() as group:
 
         async def hang_up() -> None:
@@ -156,8 +164,9 @@ async def _stream(
                 if tap is not None:
                     tap.feed(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if passed is not None:
+                await passed()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-            complete = True
         except httpx.HTTPError as exc:
             # Headers are gone already: all that is left is to cut the connection, so the
             # browser sees a broken download rather than a short one.
@@ -165,4 +174,3 @@ async def _stream(
             note.notes.append(f"upstream broke off the body: {type(exc).__name__}")
             log.warning("proxy: %s broke off the body: %s", note.upstream, exc)
         group.cancel_scope.cancel()
-    return complete

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from devserve.errors import DevserveError
+from devserve.live.ownwrites import OWN_WRITES, signature
 from devserve.proxy.matching import RequestKey
 
 MANIFEST_SUFFIX = ".recording.json"
@@ -212,8 +213,8 @@ def read_manifest(path: Path) -> Manifest | None:
 def write_atomic(path: Path, content: bytes) -> None:
     """Write ``content`` so that a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The `.tmp` suffix is one the file watcher ignores; the final rename it does see is a
-    # recording, which devserve never treats as a reason to reload (live/watcher.py).
+    # The `.tmp` suffix is one the file watcher ignores, and the renamed file is remembered as
+    # devserve's own write, which never reloads a page (live/watcher.py).
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -223,6 +224,7 @@ def write_atomic(path: Path, content: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+        OWN_WRITES.remember(path, signature(path.stat()))
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser.pagefetch import browser_fetch, open_page
 from tests.support.configs import config_toml
-from tests.support.process import Devserve, free_ports, port_open, run_devserve
+from tests.support.process import Devserve, free_port, free_port_block, free_ports, run_devserve
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Frame, Page
@@ -226,16 +226,15 @@ def test_origin_null_from_a_sandboxed_iframe(page: Page, origins: Origins) -> No
     assert outcomes(frame, origins, expected) == expected
 
 
-DEMO_PORTS = [8000, 8001, 8002, 8003]
-
-
 def test_demo_page_results_match_expectations(context: BrowserContext, tmp_path: Path) -> None:
-    busy = [port for port in DEMO_PORTS if port_open(port)]
-    if busy:
-        pytest.skip(f"`devserve demo` needs ports 8000-8003; busy: {busy}")
-    server = run_devserve(["demo"], cwd=tmp_path, wait_ports=DEMO_PORTS)
+    base, dashboard = free_port_block(4), free_port()
+    server = run_devserve(
+        ["demo", "--port", str(base), "--dashboard-port", str(dashboard)],
+        cwd=tmp_path,
+        wait_ports=[base, base + 1, base + 2, base + 3, dashboard],
+    )
     try:
-        page = open_page(context, "http://127.0.0.1:8000/")
+        page = open_page(context, f"http://127.0.0.1:{base}/")
         page.wait_for_function('document.body.dataset.done === "true"')
         cells = page.eval_on_selector_all(
             "td.result[data-case]",

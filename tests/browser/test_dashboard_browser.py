@@ -9,6 +9,7 @@ configured CORS state (an autouse fixture switches each origin back).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ import pytest
 from tests.browser.pagefetch import FETCH_TIMEOUT_MS, browser_fetch, open_live_page, open_page
 from tests.support.configs import config_toml
 from tests.support.process import Devserve, free_ports, run_devserve
+from tests.support.tcpproxy import DroppingProxy
 from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
@@ -81,6 +83,12 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
         "<!doctype html><html><head><title>page</title></head><body><p>page</p></body></html>"
     )
     ports = dict(zip(("page", "api", "closed", "dashboard"), free_ports(4), strict=True))
+    # Its inline script fetches while the page loads, before the live-reload script connects.
+    (root / "web" / "loading.html").write_text(
+        "<!doctype html><html><head><title>loading</title><script>"
+        f"fetch('http://127.0.0.1:{ports['closed']}/during-load').catch(() => {{}});"
+        "</script></head><body><p>loading</p></body></html>"
+    )
     config = _config(ports)
     (root / "devserve.toml").write_text(config)
     server = run_devserve(
@@ -325,7 +333,7 @@ def _sse(*events: tuple[str, Any]) -> str:
 
 def _serve_stream(page: Page, url: str, body: str) -> None:
     page.route(
-        url,
+        lambda requested: requested.split("?")[0] == url,  # pages add ?since=
         lambda route: route.fulfill(
             status=200,
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
@@ -450,3 +458,60 @@ def test_notice_appears_after_a_blocked_fetch(context: BrowserContext, instance:
     assert browser_fetch(page, instance.url("api", "/data"))["readable"] is True
     page.wait_for_timeout(300)
     assert page.locator(NOTICE).count() == 0
+
+
+def test_notice_shows_a_request_blocked_while_the_page_loaded(
+    context: BrowserContext, instance: Instance
+) -> None:
+    """The page's own script fetches before the deferred live-reload script connects."""
+    url = instance.url("closed", "/during-load")
+    for _ in range(3):  # each load shows its own request, never an earlier load's
+        page = context.new_page()
+        page.goto(instance.url("page", "/loading.html"))
+        page.locator(NOTICE).wait_for()
+        items = page.locator(f"{NOTICE} li")
+        items.first.wait_for()
+        text = page.locator(NOTICE_BOX).inner_text()
+        assert "a cross-origin request was blocked" in text
+        assert url in text and "CORS is off for origin 'closed'" in text
+        assert items.count() == 1
+        page.close()
+
+
+def test_a_dashboard_opened_after_the_requests_lists_them(
+    context: BrowserContext, instance: Instance
+) -> None:
+    marker = f"/before-dashboard-{time.monotonic_ns()}"
+    origin = {"Origin": instance.url("page")}
+    assert httpx.get(instance.url("closed", marker), headers=origin).status_code == 404
+    dashboard = open_dashboard(context, instance)
+    row = dashboard.locator(f'#log tr.log-row:has(td.path:text-is("{marker}"))')
+    row.wait_for()
+    assert row.get_attribute("data-verdict") == "blocked"
+    assert "CORS is off for origin 'closed'" in row.inner_text()
+    assert dashboard.locator("#log-empty").is_hidden()
+
+
+def test_a_dashboard_that_reconnects_shows_each_request_once(
+    context: BrowserContext, instance: Instance
+) -> None:
+    """Chromium's EventSource resumes with Last-Event-ID, and devserve replays only what the
+    dashboard missed while its stream was cut: no request is listed twice."""
+    origin = {"Origin": instance.url("page")}
+    first, missed = (f"/reconnect-{n}-{time.monotonic_ns()}" for n in ("a", "b"))
+
+    def rows(path: str) -> Any:
+        return dashboard.locator(f'#log tr.log-row:has(td.path:text-is("{path}"))')
+
+    with DroppingProxy(instance.ports["dashboard"]) as proxy:
+        dashboard = open_page(context, f"http://127.0.0.1:{proxy.port}/")
+        dashboard.wait_for_selector(CONNECTED)
+        httpx.get(instance.url("closed", first), headers=origin)
+        rows(first).wait_for()
+        proxy.drop()
+        # Sent while the stream is down: it reaches the dashboard only through the replay
+        # after the reconnect, and would come right after a second copy of the first.
+        httpx.get(instance.url("closed", missed), headers=origin)
+        rows(missed).wait_for()
+        assert rows(first).count() == 1
+        assert rows(missed).count() == 1

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from devserve.instance import DEFAULT_DASHBOARD_PORT
 from devserve.live.events import CONFIG, ORIGINS, REQUEST
 from tests.support.configs import config_toml
-from tests.support.process import Devserve, StartDevserve, free_ports, run_command
+from tests.support.process import (
+    Devserve,
+    StartDevserve,
+    free_port,
+    free_port_block,
+    free_ports,
+    port_open,
+    run_command,
+    run_devserve,
+)
 from tests.support.sse import EventReader
 from tests.support.waiting import wait_until
 
@@ -151,7 +162,7 @@ def test_cli_status_and_cors(instance: Instance, tmp_path: Path) -> None:
 
     off = run_command("cors", "api", "off", cwd=tmp_path)
     assert off.returncode == 0
-    assert "switched off at runtime; the config says on" in off.stdout
+    assert "switched off at runtime; configured on" in off.stdout
     assert instance.acao(instance.api) is None
     shown = run_command("cors", "api", cwd=tmp_path)
     assert "CORS off" in shown.stdout
@@ -185,3 +196,113 @@ def test_cli_says_when_nothing_runs_or_another_project_does(
     assert nothing.returncode == 2
     assert "no devserve is running for" in nothing.stderr
     assert "Traceback" not in nothing.stderr
+
+
+def test_a_dashboard_that_connects_later_gets_the_kept_requests_once(instance: Instance) -> None:
+    api = f"http://127.0.0.1:{instance.api}"
+    httpx.get(f"{api}/early", headers={"Origin": "http://a.test"})
+    events = f"{instance.control}/api/events"
+
+    def paths(reader: EventReader) -> list[str]:
+        return [record["path"] for record in reader.data(REQUEST)]
+
+    first = EventReader(events)
+    wait_until(lambda: "/early" in paths(first), "the request made before it connected")
+    assert first.kinds[:2] == [ORIGINS, CONFIG]  # the state first
+    (early_id,) = [
+        first.ids[index]
+        for index, (kind, data) in enumerate(first.events)
+        if kind == REQUEST and json.loads(data)["path"] == "/early"
+    ]
+    assert early_id
+    first.close()
+    # A reconnecting EventSource sends the last id it saw: nothing it saw comes again.
+    resumed = EventReader(events, headers={"Last-Event-ID": early_id})
+    httpx.get(f"{api}/later")
+    wait_until(lambda: "/later" in paths(resumed), "the request made after it reconnected")
+    assert "/early" not in paths(resumed)
+    resumed.close()
+    # An id from another devserve process (a restart) replays everything this one kept.
+    restarted = EventReader(events, headers={"Last-Event-ID": "0-99999"})
+    wait_until(lambda: {"/early", "/later"} <= set(paths(restarted)), "the whole history")
+    assert paths(restarted).count("/early") == 1
+    restarted.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[Devserve, int, int]]:
+    """`devserve demo` on free ports; the dashboard off its default port."""
+    base, dashboard = free_port_block(4), free_port()
+    server = run_devserve(
+        ["demo", "--port", str(base), "--dashboard-port", str(dashboard)],
+        cwd=tmp_path,
+        wait_ports=[base, base + 1, base + 2, base + 3, dashboard],
+    )
+    yield server, base, dashboard
+    assert server.stop() == 0
+
+
+def test_the_demo_has_an_identity_and_advice_of_its_own(
+    demo: tuple[Devserve, int, int], tmp_path: Path
+) -> None:
+    server, base, dashboard = demo
+    control = f"http://127.0.0.1:{dashboard}"
+    info = httpx.get(f"{control}/api/instance").json()
+    assert info["kind"] == "demo" and info["config"].endswith("demo/devserve.toml")
+    assert "the bundled demo" in httpx.get(f"{control}/").text
+    status = run_command("status", "--url", control, cwd=tmp_path)
+    assert f"(pid {server.process.pid}) serving the bundled demo" in status.stdout
+    # A blocked request's advice names what a demo user can do: no devserve.toml to edit.
+    page = {"Origin": f"http://127.0.0.1:{base}"}
+    reason = httpx.get(f"http://127.0.0.1:{base + 2}/hello", headers=page).headers[
+        "x-devserve-cors"
+    ]
+    assert f"`devserve cors api-off on --url {control}` or its switch on the dashboard" in reason
+    assert "devserve.toml" not in reason
+
+
+def test_cors_from_an_empty_folder_reaches_the_demo_on_the_default_port(
+    tmp_path: Path,
+) -> None:
+    """The demo page's own "try it" command, typed where the user happens to be."""
+    if port_open(DEFAULT_DASHBOARD_PORT):
+        pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+    base = free_port_block(4)
+    server = run_devserve(
+        ["demo", "--port", str(base)],
+        cwd=tmp_path,
+        wait_ports=[base, base + 1, base + 2, base + 3, DEFAULT_DASHBOARD_PORT],
+    )
+    try:
+        answering = httpx.get(f"http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}/api/instance").json()
+        if answering["pid"] != server.process.pid:  # another test took the port first
+            pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        page = {"Origin": f"http://127.0.0.1:{base}"}
+        api_off = f"http://127.0.0.1:{base + 2}/hello"
+        reason = httpx.get(api_off, headers=page).headers["x-devserve-cors"]
+        assert "`devserve cors api-off on` or its switch on the dashboard" in reason
+        switched = run_command("cors", "api-off", "on", cwd=empty)
+        assert switched.returncode == 0, switched.stderr
+        assert "api-off" in switched.stdout and "switched on at runtime" in switched.stdout
+        assert "no devserve.toml here: using the devserve on http://127.0.0.1:8999" in (
+            switched.stderr
+        )
+        assert "(the bundled demo)" in switched.stderr
+        allowed = httpx.get(api_off, headers=page)
+        assert allowed.headers["access-control-allow-origin"] == page["Origin"]
+        status = run_command("status", cwd=empty)
+        assert "serving the bundled demo" in status.stdout
+    finally:
+        assert server.stop() == 0
+
+
+def test_with_no_config_and_nothing_on_the_default_port(tmp_path: Path) -> None:
+    if port_open(DEFAULT_DASHBOARD_PORT):
+        pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+    result = run_command("cors", "api", "on", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no devserve.toml here or in any parent folder, and no devserve answers" in (
+        result.stderr
+    )

@@ -12,7 +12,7 @@ from devserve.control.server import build_control_app
 from devserve.control.state import OriginState
 from devserve.errors import UnknownOriginError
 from devserve.live.events import Event, Hub, config_event
-from devserve.serve.origin import build_origin
+from devserve.serving.origin import build_origin
 from tests.support.configs import build_config
 
 JSON = {"Content-Type": "application/json"}
@@ -32,7 +32,8 @@ class Controlled:
 
     def origins_state(self) -> list[OriginState]:
         return [
-            OriginState.of(o, f"http://127.0.0.1:{o.config.port}") for o in self.origins.values()
+            OriginState.of(o, f"http://127.0.0.1:{o.config.port}", o.config.port)
+            for o in self.origins.values()
         ]
 
     def set_cors(self, name: str, enabled: bool) -> OriginState:
@@ -75,7 +76,7 @@ def test_switch(client: TestClient, runner: Controlled) -> None:
     assert (
         OriginState.from_json(off.json())
         .status_line()
-        .endswith("CORS off (switched off at runtime; the config says on)")
+        .endswith("CORS off (switched off at runtime; configured on)")
     )
 
 

@@ -10,7 +10,7 @@ import httpx
 from starlette.testclient import TestClient
 
 from devserve.cors.policy import CorsSwitch
-from devserve.serve.origin import OriginApp, build_origin
+from devserve.serving.origin import OriginApp, build_origin
 from tests.support.configs import build_config
 
 PAGE = "http://localhost:8000"  # the page origin every policy under test allows

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from devserve.live.events import CONFIG, CORS_BLOCKED, CSS, RELOAD
 from devserve.live.reload import SCRIPT_TAG, ReloadHub, inject
-from devserve.serve.origin import build_origin
+from devserve.serving.origin import build_origin
 from tests.support.configs import build_config, config_toml
 from tests.support.process import Devserve, StartDevserve, free_ports, port_open
 from tests.support.sse import EventReader
@@ -327,3 +327,28 @@ def test_moving_ports_under_open_streams_neither_stalls_nor_loses_a_switch(
     assert "access-control-allow-origin" not in response.headers
     states = httpx.get(f"http://127.0.0.1:{dashboard2}/api/origins").json()
     assert [s["cors"]["enabled"] for s in states] == [False, False]
+
+
+def test_a_page_that_connects_later_hears_what_was_blocked_since_it_loaded(
+    running: tuple[Devserve, int, int],
+) -> None:
+    server, page, api = running  # the api origin has CORS off
+    from_page = {"Origin": f"http://localhost:{page}"}
+    events = f"http://127.0.0.1:{page}/__devserve/events"
+    before = int(time.time() * 1000)
+    httpx.get(f"http://127.0.0.1:{api}/data", headers=from_page)  # no page is listening yet
+    late = EventReader(f"{events}?since={before}")
+    late.wait_for(CORS_BLOCKED)
+    (notice,) = late.data(CORS_BLOCKED)
+    assert notice["url"] == f"http://127.0.0.1:{api}/data"
+    assert notice["reason"].startswith("CORS is off for origin 'api'")
+    late.close()
+    # A page loaded after that request does not hear of it, only of its own.
+    after = int(time.time() * 1000) + 1
+    wait_until(lambda: time.time() * 1000 > after, "the next millisecond")
+    fresh = EventReader(f"{events}?since={after}")
+    httpx.get(f"http://127.0.0.1:{api}/mine", headers=from_page)
+    fresh.wait_for(CORS_BLOCKED)
+    assert [n["url"] for n in fresh.data(CORS_BLOCKED)] == [f"http://127.0.0.1:{api}/mine"]
+    fresh.close()
+    assert "Traceback" not in server.output()

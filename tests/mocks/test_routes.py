@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from devserve.serve.origin import build_origin
+from devserve.serving.origin import build_origin
 from tests.support.configs import build_config
 
 

@@ -13,15 +13,20 @@ from tests.support.waiting import wait_until
 
 
 class EventReader:
-    """Reads ``url`` as an EventSource does; ``events`` holds ``(name, data)`` in order.
+    """Reads ``url`` as an EventSource does; ``events`` holds ``(name, data)`` in order, and
+    ``ids`` each one's SSE id (or None). ``headers`` go with the request, e.g. Last-Event-ID.
 
     devserve subscribes a stream before it sends the response headers, so once they arrive
     (``wait_subscribed``) every event published afterwards reaches this reader.
     """
 
-    def __init__(self, url: str, *, subscribe: bool = True) -> None:
+    def __init__(
+        self, url: str, *, subscribe: bool = True, headers: dict[str, str] | None = None
+    ) -> None:
         self.url = url
+        self.headers = headers or {}
         self.events: list[tuple[str, str]] = []
+        self.ids: list[str | None] = []
         self.status: int | None = None
         self.ended = False
         self._subscribed = threading.Event()
@@ -60,9 +65,12 @@ class EventReader:
         self._stop.set()
 
     def _read(self) -> None:
-        name, lines = "message", []
+        name, lines, event_id = "message", [], None
         try:
-            with httpx.Client(timeout=None) as client, client.stream("GET", self.url) as response:
+            with (
+                httpx.Client(timeout=None) as client,
+                client.stream("GET", self.url, headers=self.headers) as response,
+            ):
                 self.status = response.status_code
                 self._subscribed.set()
                 for line in response.iter_lines():
@@ -72,9 +80,12 @@ class EventReader:
                         name = line.removeprefix("event:").strip()
                     elif line.startswith("data:"):
                         lines.append(line.removeprefix("data:").removeprefix(" "))
+                    elif line.startswith("id:"):
+                        event_id = line.removeprefix("id:").strip()
                     elif not line and lines:
+                        self.ids.append(event_id)
                         self.events.append((name, "\n".join(lines)))
-                        name, lines = "message", []
+                        name, lines, event_id = "message", [], None
                     elif not line:
                         name = "message"
         except httpx.HTTPError:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starlette.responses import PlainTextResponse
@@ -15,12 +17,15 @@ from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.policy import CorsSwitch, resolve
+from devserve.instance import switch_on_advice
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
+from devserve.mocks.resources.router import ResourceApp
+from devserve.mocks.resources.store import Store
 from devserve.mocks.routes import build_routes
-from devserve.serve.fallthrough import FallThrough
-from devserve.serve.hosts import HostGuard
-from devserve.serve.requestlog import Observer, RequestLog
-from devserve.serve.static import StaticFiles
+from devserve.serving.fallthrough import FallThrough
+from devserve.serving.hosts import HostGuard
+from devserve.serving.requestlog import Observer, RequestLog
+from devserve.serving.static import StaticFiles
 
 if TYPE_CHECKING:
     from devserve.proxy.app import ProxyApp
@@ -36,7 +41,13 @@ class OriginApp:
     config: Origin
     switch: CorsSwitch
     app: ASGIApp
+    resources: Store | None = None
     proxy: ProxyApp | None = None
+
+    async def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
+        if self.resources is not None:
+            await self.resources.reset()
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
@@ -44,6 +55,11 @@ class OriginApp:
         if self.config.routes:
             count = len(self.config.routes)
             parts.append(f"{count} route{'s' if count != 1 else ''}")
+        if self.config.resources is not None:
+            config = self.config
+            mode = ", read-only" if config.read_only else "" if config.persist else ", in memory"
+            prefix = f" at {config.resources_prefix}" if config.resources_prefix else ""
+            parts.append(f"resources {config.resources}{prefix}{mode}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
         if self.proxy is not None:
@@ -100,11 +116,14 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
+    report: Callable[[str | None], None] | None = None,
+    config_path: Path | None = None,
     offline: bool = False,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
+    ``report`` hears about a resource file that became invalid (None once it is valid again).
     """
     fallback: ASGIApp = _not_found
     if config.static is not None:
@@ -113,6 +132,13 @@ def build_origin(
         )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
+    store = None
+    if config.resources is not None:
+        # Resources come before static files: what no resource answers falls through.
+        store = Store(config.resources, persist=config.persist, report=report)
+        fallback = ResourceApp(
+            store, fallback=fallback, prefix=config.resources_prefix, read_only=config.read_only
+        )
     proxy = None
     if config.proxy is not None:
         from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
@@ -128,7 +154,9 @@ def build_origin(
     switch = CorsSwitch(resolve(config.cors))
     app = CorsMiddleware(app, switch)
     # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
-    app = VerdictReporter(app, name, switch)
+    app = VerdictReporter(
+        app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
+    )
     if config.delay_ms:
         app = Delay(app, config.delay_ms)
     app = RequestLog(app, name, observer)
@@ -136,4 +164,4 @@ def build_origin(
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
         app = ReservedEndpoints(app, hub=hub, origin=name)
     app = HostGuard(app, settings.allowed_hosts)
-    return OriginApp(name=name, config=config, switch=switch, app=app, proxy=proxy)
+    return OriginApp(name=name, config=config, switch=switch, app=app, resources=store, proxy=proxy)

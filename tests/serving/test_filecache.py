@@ -8,8 +8,8 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from devserve.live.reload import SCRIPT_TAG, inject_html
-from devserve.serve.filecache import FileCache
-from devserve.serve.static import StaticFiles
+from devserve.serving.filecache import FileCache
+from devserve.serving.static import StaticFiles
 
 
 def make_site(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from starlette.types import Message, Scope
 
 from devserve.errors import DevserveError
-from devserve.serve.static import StaticFiles
+from devserve.serving.static import StaticFiles
 
 SECRET = "TOP-SECRET-CONTENT"
 

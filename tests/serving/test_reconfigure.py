@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devserve.config import Config
-from devserve.serve.reconfigure import Plan, plan
+from devserve.serving.reconfigure import Plan, plan
 from tests.support.configs import build_config
 
 API: dict[str, Any] = {"port": 8001, "cors": "on", "routes": [{"path": "/a", "json": 1}]}

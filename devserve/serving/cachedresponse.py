@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
-from devserve.serve.conditional import not_modified, single_range
-from devserve.serve.filecache import CachedFile
+from devserve.serving.conditional import not_modified, single_range
+from devserve.serving.filecache import CachedFile
 
 # Set in the scope when the body sent is final (e.g. the live-reload script is already in it),
 # so a middleware that would rewrite HTML leaves it alone.

@@ -14,7 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.errors import DevserveError
-from devserve.serve.origin import OriginApp
+from devserve.serving.origin import OriginApp
 
 # Open event streams and keep-alive connections must not hold Ctrl-C hostage (uvicorn #2943).
 GRACEFUL_SHUTDOWN_SECONDS = 2
@@ -86,6 +86,11 @@ class Listener:
             task.result()  # re-raise what stopped it
             raise DevserveError(f"'{name}' could not start")
         return cls(server=server, sock=sock, task=task)
+
+    @property
+    def port(self) -> int:
+        """The port really bound (the config may say 0: any free port)."""
+        return int(self.sock.getsockname()[1])
 
     def exit(self, *, force: bool) -> None:
         """Ask the server to stop: gracefully (in-flight requests finish), or at once."""

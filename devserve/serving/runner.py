@@ -16,22 +16,24 @@ import webbrowser
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from devserve.config import Config, load_config
 from devserve.control.server import build_control_app
 from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
+from devserve.instance import dashboard_port_advice
 from devserve.live.broadcast import Broadcast
 from devserve.live.events import Event
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
 from devserve.origins import http_url, origin_port
-from devserve.serve import reconfigure
-from devserve.serve.banner import banner
-from devserve.serve.binding import bind, dashboard_bind_host
-from devserve.serve.listener import Listener, Served, quiet_cancellation
-from devserve.serve.origin import OriginApp, build_origin
-from devserve.serve.requestlog import RequestRecord
+from devserve.serving import reconfigure
+from devserve.serving.banner import banner
+from devserve.serving.binding import bind, dashboard_bind_host
+from devserve.serving.listener import Listener, Served, quiet_cancellation
+from devserve.serving.origin import OriginApp, build_origin
+from devserve.serving.requestlog import RequestRecord
 
 log = logging.getLogger("devserve")
 
@@ -50,10 +52,14 @@ class Runner:
     served: dict[str, Served] = field(default_factory=dict)
     control: Listener | None = None
     control_note: str = "off (dashboard_port = false)"
+    config_error: str | None = None
+    resource_errors: dict[str, str] = field(default_factory=dict)
     broadcast: Broadcast = field(init=False)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
     _watcher: asyncio.Task[None] | None = None
+    # Called with every request record (the embedding API's ``running.requests``).
+    observers: list[Callable[[RequestRecord], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.broadcast = Broadcast(live_reload=self.live_reload)
@@ -67,10 +73,14 @@ class Runner:
 
     # ---- phases ---------------------------------------------------------------------------
 
-    async def serve(self) -> None:
-        """Bind every port (one taken port: nothing starts, exit 3), then serve until stopped."""
+    async def serve(self, *, signals: bool = True) -> None:
+        """Bind every port (one taken port: nothing starts, exit 3), then serve until stopped.
+
+        With ``signals`` (the CLI) Ctrl-C and SIGTERM stop it; an embedding caller owns them.
+        """
         sockets = self._bind_all(list(self.config.origins), self.config)
-        with _signals_stop(asyncio.get_running_loop(), self.stop):
+        handling = _signals_stop if signals else _no_signals
+        with handling(asyncio.get_running_loop(), self.stop):
             try:
                 await self.startup(sockets)
                 await self.main_loop()
@@ -93,6 +103,10 @@ class Runner:
         if self.open_browser:
             self._open_first_page()
         self._ready.set()
+
+    async def wait_ready(self) -> None:
+        """Return once every origin (and the dashboard) listens."""
+        await self._ready.wait()
 
     async def main_loop(self) -> None:
         """Everything happens in the servers' and the watcher's tasks until a stop is asked."""
@@ -128,6 +142,8 @@ class Runner:
             config.devserve,
             hub=self.broadcast.pages if self.live_reload else None,
             observer=self._observe,
+            report=lambda error: self._report_resources(name, error),
+            config_path=self.config_path,
             offline=self.offline,
         )
 
@@ -152,9 +168,10 @@ class Runner:
         try:
             sock = bind("dashboard", host, settings.dashboard_port)
         except DevserveError:
+            advice = dashboard_port_advice(self.config_path)
             self.control_note = (
                 f"not started: port {settings.dashboard_port} is taken (another devserve?); "
-                "set dashboard_port in [devserve] to use another"
+                f"{advice}"
             )
             log.warning("dashboard: %s", self.control_note)
             return
@@ -162,7 +179,7 @@ class Runner:
             self, self.broadcast.dashboard, allowed_hosts=settings.allowed_hosts
         )
         self.control = await Listener.start(app, sock, "dashboard")
-        self.control_note = http_url(host, settings.dashboard_port)
+        self.control_note = http_url(host, self.control.port)
 
     async def _stop_control(self) -> None:
         if self.control is not None:
@@ -178,6 +195,10 @@ class Runner:
             return
         for name, kind in changes.pages.items():
             self.broadcast.pages_changed(name, kind)
+        for name in changes.resources:
+            store = self.served[name].origin.resources if name in self.served else None
+            if store is not None:
+                await store.refresh()  # an edit that breaks the file is reported now
         if changes.config_changed:
             await self.reload_config()
 
@@ -188,11 +209,34 @@ class Runner:
             new = load_config(self.config_path)
             await self.apply(new)
         except DevserveError as exc:
-            self.broadcast.config_checked(exc.message)
+            self.config_error = exc.message
+            self._show_errors()
             log.error("config error, still serving the last good config:\n%s", _indent(exc.message))
             return
-        self.broadcast.config_checked(None)
+        self.config_error = None
+        # Rebuilt origins read their resource file afresh: keep only errors still standing.
+        self.resource_errors = {
+            name: error
+            for name, error in self.resource_errors.items()
+            if name in self.served
+            and (store := self.served[name].origin.resources) is not None
+            and store.error is not None
+        }
+        self._show_errors()
         self.broadcast.origins_changed(self.origins_state())
+
+    def _report_resources(self, name: str, error: str | None) -> None:
+        """A resource file became invalid (its last good data keeps serving) or valid again."""
+        if error is None:
+            self.resource_errors.pop(name, None)
+        else:
+            self.resource_errors[name] = f"origins.{name}.resources: {error}"
+        self._show_errors()
+
+    def _show_errors(self) -> None:
+        # Shown as a config error (terminal, dashboard, page overlay), one problem per line.
+        problems = [self.config_error, *self.resource_errors.values()]
+        self.broadcast.config_checked("\n".join(p for p in problems if p) or None)
 
     async def apply(self, new: Config) -> None:
         """Carry out the plan from the running config to ``new``: touch only what changed."""
@@ -235,22 +279,35 @@ class Runner:
 
     def _observe(self, record: RequestRecord) -> None:
         self.broadcast.request(record, self._page_of)
+        for observer in self.observers:
+            observer(record)
 
     def _page_of(self, record: RequestRecord) -> tuple[str, str] | None:
         """The origin whose page sent a request (by the port of its ``Origin``), and the URL
         it asked for; None when devserve does not serve that page (or that origin stopped)."""
         port = origin_port(record.source)
-        page = next((n for n, s in self.served.items() if s.origin.config.port == port), None)
-        serving = self.served.get(record.origin)
-        if page is None or serving is None:
+        page = next((n for n, s in self.served.items() if s.listener.port == port), None)
+        if page is None or record.origin not in self.served:
             return None
-        return page, self.url(serving.origin.config.port) + record.path
+        return page, self.origin_url(record.origin) + record.path
+
+    def origin_url(self, name: str) -> str:
+        """The URL of a running origin, with the port it really got (for ``port = 0``)."""
+        if name not in self.served:
+            raise UnknownOriginError(name, list(self.served))
+        return self.url(self.served[name].listener.port)
 
     def origins_state(self) -> list[OriginState]:
         return [self._state(served.origin) for served in self.served.values()]
 
     def _state(self, origin: OriginApp) -> OriginState:
-        return OriginState.of(origin, self.url(origin.config.port))
+        port = self.served[origin.name].listener.port
+        return OriginState.of(origin, self.url(port), port)
+
+    async def reset(self) -> None:
+        """Restore every origin's mock state (sequences, resources)."""
+        for served in self.served.values():
+            await served.origin.reset()
 
     def set_cors(self, name: str, enabled: bool) -> OriginState:
         """Switch one origin's CORS; its very next response follows."""
@@ -274,6 +331,17 @@ class Runner:
         log.info("saved a proxied response of '%s' as %s", name, path)
         return path
 
+    async def reset_resources(self, name: str) -> dict[str, Any]:
+        """Restore an origin's resource file to its original data."""
+        if name not in self.served:
+            raise UnknownOriginError(name, list(self.served))
+        store = self.served[name].origin.resources
+        if store is None:
+            raise DevserveError(f"origin {name!r} serves no resources (it has no resources key)")
+        counts = await store.reset()
+        log.info("resources of '%s' reset to their original data", name)
+        return {"name": name, "resources": str(store.path), "reset": counts}
+
     def control_events(self) -> list[Event]:
         return self.broadcast.dashboard_greeting(self.origins_state())
 
@@ -289,11 +357,18 @@ class Runner:
     def _open_first_page(self) -> None:
         origins = [served.origin for served in self.served.values()]
         pages = [o for o in origins if o.config.static is not None] or origins
-        webbrowser.open(self.url(pages[0].config.port))
+        webbrowser.open(self.origin_url(pages[0].name))
 
 
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+@contextlib.contextmanager
+def _no_signals(
+    loop: asyncio.AbstractEventLoop, stop: Callable[[], None]
+) -> Generator[None, None, None]:
+    yield
 
 
 @contextlib.contextmanager
@@ -319,6 +394,7 @@ def run(
     host: str | None = None,
     watch: bool = True,
     open_browser: bool = False,
+    echo: Callable[[str], None] = print,
     offline: bool = False,
 ) -> None:
     """Serve ``config`` until Ctrl-C or SIGTERM; raise DevserveError for user errors."""
@@ -330,6 +406,7 @@ def run(
             config_path=config_path,
             watch=watch,
             open_browser=open_browser,
+            echo=echo,
             offline=offline,
         )
         await runner.serve()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from devserve import __version__
 from devserve.control.state import OriginState
-from devserve.serve.binding import is_loopback
+from devserve.serving.binding import is_loopback
 
 
 def banner(

@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from devserve.serve.hosts import HostGuard, host_name
+from devserve.serving.hosts import HostGuard, host_name
 
 
 async def ok(scope: Scope, receive: Receive, send: Send) -> None:

@@ -20,9 +20,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from devserve._resources import templates_dir
 from devserve.errors import DevserveError
 from devserve.media import media_type
-from devserve.serve.cachedresponse import CachedResponse
-from devserve.serve.conditional import not_modified
-from devserve.serve.filecache import DEFAULT_MAX_FILE_BYTES, FileCache
+from devserve.serving.cachedresponse import CachedResponse
+from devserve.serving.conditional import not_modified
+from devserve.serving.filecache import DEFAULT_MAX_FILE_BYTES, FileCache
 
 # Always revalidate: a dev server must never let the browser run yesterday's file.
 _NO_CACHE = {"Cache-Control": "no-cache"}
