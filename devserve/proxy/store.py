@@ -11,6 +11,8 @@ grammar; writes are atomic (temporary file, fsync, rename), so no reader sees ha
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
 import mimetypes
 import os
@@ -45,6 +47,8 @@ _EXTENSIONS = {
     "image/svg+xml": "svg",
     "text/event-stream": "txt",
 }
+# Leaves room within a file name's 255 bytes for the ~N.METHOD.STATUS.recording.json parts.
+_LONGEST_NAME = 160
 # Enough for any folder a person maintains by hand; a near-miss search never reads more.
 MOST_MANIFESTS_SEARCHED = 2000
 
@@ -183,7 +187,12 @@ def _safe(segment: str) -> str:
     # Percent-encoding keeps names readable and reversible, and no segment can climb out
     # (`..`), hide (`.env`), or collide with the `~n` and `.METHOD` parts of the grammar.
     encoded = quote(segment, safe="!$&'()+,;=@-_").replace("~", "%7E")
-    return "%2E" + encoded[1:] if encoded.startswith(".") else encoded
+    encoded = "%2E" + encoded[1:] if encoded.startswith(".") else encoded
+    if len(encoded) > _LONGEST_NAME:
+        # File names stop at 255 bytes; the manifest keeps the whole path anyway.
+        digest = hashlib.sha256(segment.encode()).hexdigest()[:12]
+        encoded = f"{encoded[: _LONGEST_NAME - 13]}-{digest}"
+    return encoded
 
 
 def extension(media_type: str) -> str:
@@ -202,12 +211,20 @@ def read_manifest(path: Path) -> Manifest | None:
     try:
         data = json.loads(path.read_bytes())
         return Manifest.from_json(data)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DevserveError(
-            f"recording {path} cannot be read ({type(exc).__name__}: {exc}); fix or delete it"
-        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return None
+        raise _unreadable(path, exc) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: Exception) -> DevserveError:
+    return DevserveError(
+        f"recording {path} cannot be read ({type(exc).__name__}: {exc}); fix or delete it"
+    )
 
 
 def write_atomic(path: Path, content: bytes) -> None:

@@ -257,3 +257,18 @@ def test_save_as_mock_writes_a_proxied_response(
     assert json.loads(path.read_text())[0]["id"] == 50
     with proxy_origin(proxy=upstream.url, record="rec", record_mode="replay") as proxied:
         assert proxied.client.get("/users?page=5").json()[0]["id"] == 50
+
+
+def test_hostile_paths_are_recorded_inside_the_folder_and_replayed(
+    upstream: Running, proxy_origin: ProxyFactory, tmp_path: Path
+) -> None:
+    paths = ["/%2e%2e/escape", "/.env", "/" + "a" * 300, "/back%5Cslash", "/nul%00byte"]
+    with proxy_origin(proxy=upstream.url, record="rec") as proxied:
+        live = [proxied.client.get(path).status_code for path in paths]
+        wait_until(lambda: _states(proxied.records).count("recorded") == len(paths), "recordings")
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".toml"]
+    assert written and all(p.is_relative_to(tmp_path / "rec") for p in written)
+    assert not any(p.name.startswith(".") for p in written)
+    with proxy_origin(proxy=upstream.url, record="rec", record_mode="replay") as proxied:
+        replayed = [proxied.client.get(path).status_code for path in paths]
+    assert replayed == live
