@@ -19,6 +19,7 @@ from devserve.check.output import format_text, to_json
 from devserve.check.simulate import parse_header, run_check
 from devserve.config import Config, default_config, find_config, load_config
 from devserve.config.adhoc import DEMO_BASE_PORT, demo_config, demo_path, serve_config
+from devserve.cors.lna import parse_address_spaces
 from devserve.cors.verdict import ENGINES, Engine
 from devserve.errors import DevserveError, PortInUseError
 
@@ -570,6 +571,15 @@ def check(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for each response.", min=0.1)
     ] = 10.0,
+    address_space: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--address-space",
+            help="HOST[:PORT]=public|local|loopback: the address space of a host (Local "
+            "Network Access), e.g. a name your LAN resolves to a private address; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Act as the browser would: preflight if needed, send the request, and explain the verdict.
 
@@ -578,6 +588,7 @@ def check(
     _common(ctx, "check")
     try:
         headers = [parse_header(text) for text in header or []]
+        spaces = parse_address_spaces(address_space or [])
         report = run_check(
             url,
             origin=origin,
@@ -587,6 +598,7 @@ def check(
             credentials=credentials,
             engine=cast(Engine, browser.lower()),
             timeout=timeout,
+            address_spaces=spaces,
         )
     except DevserveError as exc:
         raise _fail(exc) from None

@@ -194,6 +194,11 @@
     cell.append(el("span", { class: `badge ${cors.verdict}`, textContent: cors.verdict }));
     if (cors.reason) cell.append(el("span", { class: "reason", textContent: cors.reason }));
     if (cors.note) cell.append(el("span", { class: "note", textContent: cors.note }));
+    const lost = new Set(Array.isArray(cors.cookies_lost) ? cors.cookies_lost : []);
+    for (const text of Array.isArray(cors.cookies) ? cors.cookies : []) {
+      const kind = lost.has(text) ? "cookie lost" : "cookie";
+      cell.append(el("span", { class: kind, textContent: `cookie ${text}` }));
+    }
     return cell;
   }
 

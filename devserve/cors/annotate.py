@@ -7,12 +7,14 @@ and into the scope, where the request log picks it up for the terminal and the d
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from functools import lru_cache
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from devserve.cors.cookies import CookieVerdict, judge_cookies
 from devserve.cors.middleware import REFUSAL_KEY
 from devserve.cors.policy import CorsSwitch
 from devserve.cors.standard import split_list
@@ -137,13 +139,40 @@ def _judged(
     )
 
 
-def header_value(verdict: Verdict) -> str:
-    """The ``X-Devserve-Cors`` value: ``allowed`` or ``blocked; reason="..."`` (+ ``note``)."""
+def server_cookies(
+    *, request_headers: HeaderList, response_headers: HeaderList, url: str
+) -> list[CookieVerdict]:
+    """The verdict on each Set-Cookie of a cross-origin response to ``url``.
+
+    Judged as for a credentialed fetch (without credentials the browser ignores Set-Cookie, and
+    the server cannot see the mode), by Chromium's rules, the stricter browser's. Cached like
+    ``judged``: the same few cookies come back on every login; an ``Expires`` date keeps its
+    entry for a minute at most, so a date that passes is noticed.
+    """
+    lines = tuple(value for name, value in response_headers if name.lower() == "set-cookie")
+    if not lines:
+        return []
+    origin = get_header(list(request_headers), "origin") or "null"
+    minute = int(time.time() // 60) if any("expires" in line.lower() for line in lines) else 0
+    return list(_cookies(lines, origin, url, minute))
+
+
+@lru_cache(maxsize=1024)
+def _cookies(
+    lines: tuple[str, ...], origin: str, url: str, minute: int
+) -> tuple[CookieVerdict, ...]:
+    return tuple(judge_cookies(list(lines), page=origin, url=url))
+
+
+def header_value(verdict: Verdict, cookies: list[CookieVerdict] | None = None) -> str:
+    """``allowed`` or ``blocked; reason="..."`` (+ ``note``, + ``cookies``): X-Devserve-Cors."""
     parts = ["allowed" if verdict.allowed else "blocked"]
     if not verdict.allowed:
         parts.append(f"reason={_quoted('; '.join(verdict.reasons))}")
     if verdict.caveat:
         parts.append(f"note={_quoted(verdict.caveat)}")
+    if cookies:
+        parts.append(f"cookies={_quoted('; '.join(cookie.summary for cookie in cookies))}")
     return "; ".join(parts)
 
 
@@ -187,8 +216,13 @@ class VerdictReporter:
                 )
                 if verdict is not None:
                     verdict = self._explain(verdict, scope, request)
-                    response[HEADER] = header_value(verdict)
-                    scope[VERDICT_KEY] = _logged(verdict)
+                    cookies = server_cookies(
+                        request_headers=request.items(),
+                        response_headers=response.items(),
+                        url=serving + scope["path"],
+                    )
+                    response[HEADER] = header_value(verdict, cookies)
+                    scope[VERDICT_KEY] = _logged(verdict, cookies)
             await send(message)
 
         await self.app(scope, receive, reporting_send)
@@ -219,9 +253,11 @@ class VerdictReporter:
         return replace(verdict, reasons=[reason])
 
 
-def _logged(verdict: Verdict) -> LoggedVerdict:
+def _logged(verdict: Verdict, cookies: list[CookieVerdict]) -> LoggedVerdict:
     return LoggedVerdict(
         verdict="allowed" if verdict.allowed else "blocked",
         reason=verdict.reasons[0] if verdict.reasons else None,
         note=verdict.caveat,
+        cookies=tuple(cookie.summary for cookie in cookies),
+        cookies_lost=tuple(cookie.summary for cookie in cookies if cookie.lost),
     )

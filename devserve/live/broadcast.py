@@ -56,14 +56,17 @@ class Broadcast:
         return [_origins_event(states), config_event(self.pages.config_error)]
 
     def request(self, record: RequestRecord, page_of: PageOf) -> None:
-        """One request answered: to the dashboard's log, and a blocked one to its page.
+        """One request answered: to the dashboard's log; a blocked one, or one whose cookies the
+        browser drops or will not send back, to its page.
 
         Both are kept, for a dashboard opened later and for a page whose own scripts fetched
         before its (deferred) live-reload script connected.
         """
         self.dashboard.publish(DASHBOARD_CHANNEL, json_event(REQUEST, record.as_json()), keep=True)
         cors = record.cors
-        if cors is None or cors.verdict != "blocked" or not self.live_reload:
+        if cors is None or not self.live_reload:
+            return
+        if cors.verdict != "blocked" and not cors.cookies_lost:
             return
         found = page_of(record)
         if found is None:
@@ -74,8 +77,10 @@ class Broadcast:
             "method": record.method,
             "url": url,
             "status": record.status,
+            "blocked": cors.verdict == "blocked",
             "reason": cors.reason,
             "note": cors.note,
+            "cookies": list(cors.cookies_lost),
         }
         self.pages.publish(page, json_event(CORS_BLOCKED, notice), keep=True)
 

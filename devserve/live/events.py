@@ -27,7 +27,9 @@ HISTORY = 200
 RELOAD = "reload"  # pages: reload now; dashboard: {"origin", "kind"} of a page refresh
 CSS = "css"  # pages: only stylesheets changed, swap them in place
 CONFIG = "config"  # {"error": text or null}: the config file's state, for pages and dashboard
-CORS_BLOCKED = "cors-blocked"  # pages: a request from this page was blocked, and why
+# pages: a request from this page was blocked, and why; or its response's cookies are lost
+# ("blocked": false, "cookies": ["session dropped: ..."])
+CORS_BLOCKED = "cors-blocked"
 REQUEST = "request"  # dashboard: one request record
 ORIGINS = "origins"  # dashboard: every origin's state
 PAGE_EVENTS = frozenset({RELOAD, CSS, CONFIG, CORS_BLOCKED})

@@ -3,7 +3,9 @@
 Fields (stable; new ones may be added): ``time`` (UTC, ISO 8601), ``origin`` (the origin's
 name), ``method``, ``path``, ``status`` (0 if no response was sent), ``ms``, ``from`` (the
 request's ``Origin`` header or null), ``cors`` (``{"verdict": "allowed" | "blocked" | null,
-"reason", "note"}``).
+"reason", "note", "cookies", "cookies_lost"}``; ``cookies`` has one line per Set-Cookie of a
+cross-origin response, e.g. ``"sid kept"``, ``cookies_lost`` those the browser drops or will
+not send back).
 """
 
 from __future__ import annotations

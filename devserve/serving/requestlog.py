@@ -27,6 +27,8 @@ class Verdict:
     verdict: str
     reason: str | None = None
     note: str | None = None
+    cookies: tuple[str, ...] = ()  # one summary per Set-Cookie: "sid kept", "sid dropped: why"
+    cookies_lost: tuple[str, ...] = ()  # the summaries of those not stored or not sent back
 
 
 @dataclass
@@ -89,6 +91,8 @@ class RequestRecord:
                 "verdict": cors.verdict if cors else None,
                 "reason": cors.reason if cors else None,
                 "note": cors.note if cors else None,
+                "cookies": list(cors.cookies) if cors else [],
+                "cookies_lost": list(cors.cookies_lost) if cors else [],
             },
             "time": self.time,
             "proxy": self.proxy.as_json() if self.proxy else None,
@@ -106,6 +110,8 @@ class RequestRecord:
                 verdict += f": {self.cors.reason}"
             if self.cors.note:
                 verdict += f" ({self.cors.note})"
+            if self.cors.cookies:
+                verdict += f"  cookies: {'; '.join(self.cors.cookies)}"
         status = self.status or "-"
         head = f"{self.origin:<10} {self.method:<7} {self.path} {status} {self.ms:.0f}ms"
         proxy = f"  [{self.proxy.text()}]" if self.proxy else ""

@@ -176,7 +176,7 @@ def test_json_post_needs_a_preflight(page: Page, origins: Origins) -> None:
 def test_authorization_header(page: Page, origins: Origins) -> None:
     expected: dict[str, Outcome] = {
         # Pinned Chromium 156 behaviour: `Access-Control-Allow-Headers: *` lets Authorization
-        # through. The Fetch standard says `*` does not cover Authorization; Firefox blocks it.
+        # through, as Firefox 153 ESR does (test_oracle.py); the Fetch standard says it does not.
         "star": 200,
         "list": 200,
         "on": 200,

@@ -37,10 +37,13 @@ def _config(ports: dict[str, int]) -> str:
     def api(name: str) -> list[dict[str, object]]:
         return [{"method": "GET", "path": "/data", "json": {"from": name}}]
 
+    # A login whose cookie the browser drops for a page on another site (the notice test).
+    login = {"path": "/login", "json": {"ok": True}, "headers": {"Set-Cookie": "session=1; Path=/"}}
+
     return config_toml(
         {
             "page": {"port": ports["page"], "static": "web", "cors": "off"},
-            "api": {"port": ports["api"], "cors": "on", "routes": api("api")},
+            "api": {"port": ports["api"], "cors": "on", "routes": [*api("api"), login]},
             "closed": {"port": ports["closed"], "cors": "off", "routes": api("closed")},
         },
         {"host": "127.0.0.1", "dashboard_port": ports["dashboard"]},
@@ -135,7 +138,7 @@ def test_dashboard_lists_origins_with_switches(context: BrowserContext, instance
         row = dashboard.locator(f'tr.origin-row[data-origin="{name}"]')
         assert instance.url(name) in row.inner_text()
     api_row = dashboard.locator('tr.origin-row[data-origin="api"]').inner_text()
-    assert "1 route" in api_row and "echoes any origin" in api_row
+    assert "2 routes" in api_row and "echoes any origin" in api_row
     page_row = dashboard.locator('tr.origin-row[data-origin="page"]').inner_text()
     assert "static " in page_row and "/web" in page_row
     assert dashboard.locator("#config-error").is_hidden()
@@ -342,7 +345,7 @@ def _serve_stream(page: Page, url: str, body: str) -> None:
     )
 
 
-def _record(origin: str, status: int, verdict: str | None, **cors: str | None) -> dict[str, Any]:
+def _record(origin: str, status: int, verdict: str | None, **cors: Any) -> dict[str, Any]:
     return {
         "origin": origin,
         "method": "GET",
@@ -350,7 +353,13 @@ def _record(origin: str, status: int, verdict: str | None, **cors: str | None) -
         "status": status,
         "ms": 1.5,
         "from": "http://127.0.0.1:1234" if verdict else None,
-        "cors": {"verdict": verdict, "reason": cors.get("reason"), "note": cors.get("note")},
+        "cors": {
+            "verdict": verdict,
+            "reason": cors.get("reason"),
+            "note": cors.get("note"),
+            "cookies": cors.get("cookies", []),
+            "cookies_lost": cors.get("cookies_lost", []),
+        },
         "time": "2030-01-01T12:00:00.000Z",
     }
 
@@ -361,6 +370,7 @@ def test_log_rows_show_verdicts_and_filter_blocked_only(
     origins = list(instance.origins().values())
     reason = "blocked: CORS is off for origin 'api'"
     note = "Chromium would allow it"
+    dropped = "session dropped: SameSite=Lax cookie from a cross-site response"
     page = context.new_page()
     _serve_stream(
         page,
@@ -368,7 +378,12 @@ def test_log_rows_show_verdicts_and_filter_blocked_only(
         _sse(
             ("origins", origins),
             ("config", {"error": "devserve.toml: origins.api.prot: unknown key"}),
-            ("request", _record("api", 200, "allowed")),
+            (
+                "request",
+                _record(
+                    "api", 200, "allowed", cookies=[dropped, "sid kept"], cookies_lost=[dropped]
+                ),
+            ),
             ("request", _record("api", 200, "blocked", reason=reason, note=note)),
             ("request", _record("page", 404, None)),
             ("reload", {"origin": "page", "kind": "reload"}),
@@ -386,6 +401,9 @@ def test_log_rows_show_verdicts_and_filter_blocked_only(
     ]
     blocked_row = page.locator('#log tr.log-row[data-verdict="blocked"]')
     assert reason in blocked_row.inner_text() and note in blocked_row.inner_text()
+    allowed_row = page.locator('#log tr.log-row[data-verdict="allowed"]')
+    assert allowed_row.locator(".cookie.lost").inner_text() == f"cookie {dropped}"
+    assert "cookie sid kept" in allowed_row.inner_text()
     background = blocked_row.locator("td").first.evaluate("(td) => getComputedStyle(td).boxShadow")
     assert background != "none"  # blocked rows stand out
 
@@ -458,6 +476,19 @@ def test_notice_appears_after_a_blocked_fetch(context: BrowserContext, instance:
     assert browser_fetch(page, instance.url("api", "/data"))["readable"] is True
     page.wait_for_timeout(300)
     assert page.locator(NOTICE).count() == 0
+
+
+def test_notice_shows_a_dropped_cookie(context: BrowserContext, instance: Instance) -> None:
+    """End to end: the page on 127.0.0.1 logs in at the API on localhost, another site: the
+    fetch works, the cookie does not stick, and the page is told why."""
+    page = open_live_page(context, instance.url("page", "/"))
+    url = f"http://localhost:{instance.ports['api']}/login"
+    assert browser_fetch(page, url, credentials="include")["readable"] is True
+    page.locator(NOTICE).wait_for()
+    text = page.locator(NOTICE_BOX).inner_text()
+    assert "set a cookie the browser will not keep or send back" in text
+    assert "cookie session dropped: no SameSite attribute, so Chromium treats it as" in text
+    assert f"http://localhost:{instance.ports['page']}" in text  # the way out
 
 
 def test_notice_shows_a_request_blocked_while_the_page_loaded(

@@ -81,7 +81,7 @@ def test_server_verdict_judges_a_preflight_with_engine_notes() -> None:
     )
     assert verdict is not None and not verdict.allowed
     assert "'authorization'" in verdict.reasons[0]
-    assert verdict.engine_notes[0].startswith("Chromium would allow this")
+    assert verdict.engine_notes[0].startswith("Chromium and Firefox would allow this")
 
 
 # header_value: the X-Devserve-Cors response header.

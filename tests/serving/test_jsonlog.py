@@ -58,7 +58,13 @@ def test_json_log_prints_one_object_per_request_and_nothing_else(tmp_path: Path)
     assert first["cors"]["verdict"] == "blocked"
     assert "CORS is off" in first["cors"]["reason"]
     assert isinstance(first["ms"], float | int) and first["time"].endswith("Z")
-    assert records[1]["cors"] == {"verdict": None, "reason": None, "note": None}
+    assert records[1]["cors"] == {
+        "verdict": None,
+        "reason": None,
+        "note": None,
+        "cookies": [],
+        "cookies_lost": [],
+    }
     # The control character stays escaped inside the JSON string: no raw ESC on stdout.
     assert "\x1b" not in out.read_text()
     assert "devserve" in err.read_text() and "api" in err.read_text()  # the banner, on stderr

@@ -49,6 +49,7 @@ class Logged:
     request_method: str | None  # Access-Control-Request-Method
     request_headers: str | None  # Access-Control-Request-Headers
     header_names: frozenset[str] = frozenset()  # every request header name, lowercased
+    cookie: str | None = None  # the Cookie header, for the cookie oracle
 
     @property
     def preflight(self) -> bool:
@@ -98,6 +99,7 @@ class OracleServer:
                 request_method=headers.get("access-control-request-method"),
                 request_headers=headers.get("access-control-request-headers"),
                 header_names=frozenset(headers.keys()),
+                cookie=headers.get("cookie"),
             )
             self.log[sid].append(entry)
             replies = self.replies.get(sid, {})
