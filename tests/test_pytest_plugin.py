@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-CONFTEST = '''
+from tests.support.configs import PAGE_AND_API
+
+CONFTEST_TEMPLATE = '''
 import pytest
 
-CONFIG = """
-[devserve]
-dashboard_port = false
-
-[origins.page]
-port = 0
-static = "."
-
-[origins.api]
-port = 0
-cors = "on"
-
-[[origins.api.routes]]
-path = "/ping"
-json = { ok = true }
-"""
+CONFIG = """{config}"""
 
 
 @pytest.fixture(scope="session")
 def shared(devserve_session):
     return devserve_session(CONFIG)
 '''
+CONFTEST = CONFTEST_TEMPLATE.replace("{config}", PAGE_AND_API)
 
 TESTS = """
 import httpx
@@ -43,8 +31,8 @@ def origin_of(running):
 
 def test_factory_starts_a_config(devserve):
     running = devserve(CONFIG)
-    response = httpx.get(running.url("api") + "/ping", headers=origin_of(running))
-    assert response.json() == {"ok": True}
+    response = httpx.get(running.url("api") + "/users/1", headers=origin_of(running))
+    assert response.json()["name"] == "Ada"
     assert "access-control-allow-origin" in response.headers
     running.assert_no_blocked_requests()
 
@@ -52,25 +40,25 @@ def test_factory_starts_a_config(devserve):
 @pytest.mark.devserve_cors_off("api")
 def test_marker_switches_cors_off(devserve):
     running = devserve(CONFIG)
-    response = httpx.get(running.url("api") + "/ping", headers=origin_of(running))
+    response = httpx.get(running.url("api") + "/users/1", headers=origin_of(running))
     assert "access-control-allow-origin" not in response.headers
 
 
 @pytest.mark.devserve_cors_off("api")
 def test_marker_on_a_session_instance(shared):
-    response = httpx.get(shared.url("api") + "/ping", headers=origin_of(shared))
+    response = httpx.get(shared.url("api") + "/users/1", headers=origin_of(shared))
     assert "access-control-allow-origin" not in response.headers
 
 
 def test_session_instance_is_back_on_after_the_marked_test(shared):
-    response = httpx.get(shared.url("api") + "/ping", headers=origin_of(shared))
+    response = httpx.get(shared.url("api") + "/users/1", headers=origin_of(shared))
     assert "access-control-allow-origin" in response.headers
 
 
 @pytest.mark.devserve_cors_off("api")
 def test_blocked_requests_fail_the_assertion(devserve):
     running = devserve(CONFIG)
-    httpx.get(running.url("api") + "/ping", headers=origin_of(running))
+    httpx.get(running.url("api") + "/users/1", headers=origin_of(running))
     running.assert_no_blocked_requests()
 """
 
@@ -84,7 +72,7 @@ def test_the_plugin_fixtures_marker_and_assertion(pytester: pytest.Pytester) -> 
         [
             "*test_blocked_requests_fail_the_assertion*",
             "*1 request(s) blocked by CORS:*",
-            "*api*GET*/ping 200*blocked: CORS is off for origin 'api'*",
+            "*api*GET*/users/1 200*blocked: CORS is off for origin 'api'*",
         ]
     )
 

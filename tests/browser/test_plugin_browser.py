@@ -8,29 +8,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from devserve.pytest_plugin import DevserveFactory
+from tests.support.configs import PAGE_AND_API
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
 
-CONFIG = """
-[devserve]
-dashboard_port = false
-
-[origins.page]
-port = 0
-static = "web"
-
-[origins.api]
-port = 0
-cors = "on"
-
-[[origins.api.routes]]
-path = "/me"
-json = { name = "Ada" }
-"""
 
 PAGE = """<!doctype html><html><body><p id="out">loading</p><script>
-fetch(new URLSearchParams(location.search).get("api") + "/me")
+fetch(new URLSearchParams(location.search).get("api") + "/users/1")
   .then((r) => r.json()).then((me) => { out.textContent = me.name; })
   .catch((e) => { out.textContent = "failed: " + e.message; });
 </script></body></html>"""
@@ -38,8 +23,7 @@ fetch(new URLSearchParams(location.search).get("api") + "/me")
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    (tmp_path / "web").mkdir()
-    (tmp_path / "web" / "index.html").write_text(PAGE)
+    (tmp_path / "index.html").write_text(PAGE)
     return tmp_path
 
 
@@ -53,7 +37,7 @@ def _open(context: BrowserContext, page_url: str, api_url: str) -> str:
 def test_the_page_reads_the_api(
     devserve: DevserveFactory, context: BrowserContext, site: Path
 ) -> None:
-    running = devserve(CONFIG, base=site)
+    running = devserve(PAGE_AND_API, base=site)
     page_url = running.url("page").replace("127.0.0.1", "localhost")
     assert _open(context, page_url, running.url("api")) == "Ada"
     running.assert_no_blocked_requests()
@@ -63,8 +47,9 @@ def test_the_page_reads_the_api(
 def test_cors_off_marker_blocks_the_page_and_the_helper_says_why(
     devserve: DevserveFactory, context: BrowserContext, site: Path
 ) -> None:
-    running = devserve(CONFIG, base=site)
+    running = devserve(PAGE_AND_API, base=site)
     page_url = running.url("page").replace("127.0.0.1", "localhost")
     assert _open(context, page_url, running.url("api")).startswith("failed:")
-    with pytest.raises(AssertionError, match=r"/me 200 .*blocked: CORS is off for origin 'api'"):
+    blocked = r"/users/1 200 .*blocked: CORS is off for origin 'api'"
+    with pytest.raises(AssertionError, match=blocked):
         running.assert_no_blocked_requests()

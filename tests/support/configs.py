@@ -57,3 +57,18 @@ def build_config(
     if devserve:
         data["devserve"] = dict(devserve)
     return parse_config(data, path=root / "devserve.toml", label="test config")
+
+
+# A page and an API on free ports (port 0): the embedding API, the pytest plugin and its
+# browser test all start this one.
+PAGE_AND_API = config_toml(
+    {
+        "page": {"port": 0, "static": "."},
+        "api": {"port": 0, "cors": "on"},
+    },
+    devserve={"dashboard_port": False},
+) + (
+    "\n[[origins.api.routes]]\n"
+    'path = "/users/{id:int}"\n'
+    'json = { id = "{{ path.id }}", name = "Ada" }\n'
+)
