@@ -168,6 +168,7 @@ def _serve(
     watch: bool = True,
     port_advice: str | None = None,
     json_log: bool = False,
+    offline: bool = False,
 ) -> None:
     from devserve.serving.runner import run  # uvicorn is only needed for commands that serve
 
@@ -182,6 +183,7 @@ def _serve(
             watch=watch and not options.no_reload,
             open_browser=options.open_browser,
             echo=echo,
+            offline=offline,
         )
     except PortInUseError as exc:
         raise _fail(exc.advised(port_advice) if port_advice else exc) from None
@@ -227,6 +229,12 @@ def run(
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
     json_log: JsonLogOption = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline", help="Proxies answer only from their recordings (record_mode replay)."
+        ),
+    ] = False,
 ) -> None:
     """Start every origin of the config; with no config, serve this folder on port 8000."""
     options = _common(
@@ -254,7 +262,7 @@ def run(
         )
         _serve(loaded, options, port_advice=advice, json_log=json_log)
         return
-    _serve(_load(path), options, config_path=path.resolve(), json_log=json_log)
+    _serve(_load(path), options, config_path=path.resolve(), json_log=json_log, offline=offline)
 
 
 @app.command()

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from devserve.config.envvars import env_problem
 from devserve.config.messages import (
     UNSUPPORTED_ORIGIN_KEYS,
     UNSUPPORTED_ROUTE_KEYS,
@@ -139,14 +140,14 @@ def _resolve_route(route: Route, base: Path) -> Route:
 def _resolve_paths(config: Config, base: Path) -> Config:
     origins = {}
     for name, origin in config.origins.items():
-        origins[name] = origin.model_copy(
-            update={
-                "static": _resolve(base, origin.static),
-                "mocks": _resolve(base, origin.mocks),
-                "resources": _resolve(base, origin.resources),
-                "routes": [_resolve_route(route, base) for route in origin.routes],
-            }
-        )
+        update: dict[str, Any] = {
+            "static": _resolve(base, origin.static),
+            "mocks": _resolve(base, origin.mocks),
+            "resources": _resolve(base, origin.resources),
+            "record": _resolve(base, origin.record),
+            "routes": [_resolve_route(route, base) for route in origin.routes],
+        }
+        origins[name] = origin.model_copy(update=update)
     return config.model_copy(update={"origins": origins})
 
 
@@ -191,6 +192,28 @@ def _cross_checks(data: dict[str, Any], base: Path) -> list[str]:
                     f"origins.{name}.routes[{index}].file: {str((base / file).resolve())!r} "
                     "does not exist; create it or fix the path (relative to the config file)"
                 )
+        problems.extend(_proxy_checks(name, origin))
+    return problems
+
+
+# Keys that mean something only to a proxy, with their defaults (a non-default needs `proxy`).
+_PROXY_ONLY = ("proxy_headers", "proxy_timeout", "record", "record_mode", "record_match", "redact")
+
+
+def _proxy_checks(name: str, origin: dict[str, Any]) -> list[str]:
+    if "proxy" not in origin:
+        return [
+            f'origins.{name}.{key}: only used with a proxy; add proxy = "https://..." '
+            "to this origin or remove the key"
+            for key in _PROXY_ONLY
+            if key in origin
+        ]
+    problems: list[str] = []
+    headers = origin.get("proxy_headers")
+    for header, value in (headers if isinstance(headers, dict) else {}).items():
+        problem = env_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            problems.append(f"origins.{name}.proxy_headers.{header}: {problem}")
     return problems
 
 

@@ -7,14 +7,22 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from devserve.config.model import CorsTable, Match, MockResponse, Origin, Route, Settings
+from devserve.config.model import (
+    CorsTable,
+    Match,
+    MockResponse,
+    Origin,
+    RecordMatch,
+    Redact,
+    Route,
+    Settings,
+)
 
 # Keys of features that have not landed yet (README, "Config reference"): reject them loudly
 # rather than ignore them.
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
     "dialect": 'json-server 1.0\'s query syntax (dialect = "v1")',
-    "proxy": "the proxy",
 }
 UNSUPPORTED_ROUTE_KEYS: dict[str, str] = {}
 
@@ -81,6 +89,10 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         return _keys(Origin, *UNSUPPORTED_ORIGIN_KEYS)
     if len(parent) == 3 and parent[2] == "cors":
         return _keys(CorsTable)
+    if len(parent) == 3 and parent[2] == "record_match":
+        return _keys(RecordMatch)
+    if len(parent) == 3 and parent[2] == "redact":
+        return _keys(Redact)
     if len(parent) == 4 and parent[2] == "routes":
         return _keys(Route, *UNSUPPORTED_ROUTE_KEYS)
     if len(parent) == 5 and parent[2] == "routes" and parent[4] == "match":

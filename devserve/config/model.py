@@ -289,6 +289,46 @@ class Route(Behaviour):
         return None if "*" in methods else methods
 
 
+_PROXY_URL = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[^/:?#@\s]+)(:\d{1,5})?(/[^?#\s]*)?$")
+RecordMode = Literal["record", "missing", "replay", "off"]
+
+
+def _check_proxy(url: str) -> str:
+    if not _PROXY_URL.match(url):
+        raise ValueError(
+            f"{url!r} is not an upstream URL; write http(s)://host[:port][/base/path] with no "
+            "query, fragment or user:password@ (put credentials in proxy_headers)"
+        )
+    return url.rstrip("/")
+
+
+class RecordMatch(_Strict):
+    """What makes two requests the same recording, beyond method, path and query."""
+
+    body: bool = Field(default=False, description="Also match the request body.")
+    headers: list[str] = Field(
+        default_factory=list, description="Request headers whose values must match too."
+    )
+    query: bool = Field(default=True, description="Match the (normalized) query string.")
+    ignore_query: list[str] = Field(
+        default_factory=list, description="Query parameters left out (cache busters)."
+    )
+
+
+class Redact(_Strict):
+    """Secrets replaced by placeholders in recordings, on top of the built-in list."""
+
+    headers: list[str] = Field(default_factory=list, description="More header names.")
+    query: list[str] = Field(default_factory=list, description="More query parameter names.")
+    json_paths: list[str] = Field(
+        default_factory=list,
+        alias="json",
+        description="Dotted paths in JSON bodies, e.g. user.email or items.*.token.",
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class Origin(_Strict):
     """One origin: a port with what it serves and its CORS policy."""
 
@@ -303,6 +343,24 @@ class Origin(_Strict):
     mocks: ConfigPath | None = Field(
         default=None, description="A mock folder: users.json answers GET /users."
     )
+    proxy: Annotated[str, AfterValidator(_check_proxy)] | None = Field(
+        default=None, description="Upstream URL for requests nothing else answers."
+    )
+    proxy_headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Headers added to proxied requests; values may use {{ env.NAME }}.",
+    )
+    proxy_timeout: float = Field(
+        default=30, gt=0, le=3600, description="Seconds to wait for the upstream's headers."
+    )
+    record: ConfigPath | None = Field(
+        default=None, description="Folder of recordings (mock-folder files) of the proxy."
+    )
+    record_mode: RecordMode = Field(
+        default="missing", description="record, missing (the default), replay or off."
+    )
+    record_match: RecordMatch = Field(default_factory=RecordMatch)
+    redact: Redact = Field(default_factory=Redact)
     resources: ConfigPath | None = Field(
         default=None, description="JSON file served as json-server 0.17-style REST (db.json)."
     )

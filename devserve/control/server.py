@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from devserve import __version__
 from devserve._resources import templates_dir
 from devserve.control.state import OriginState
-from devserve.errors import UnknownOriginError
+from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import describe_instance, instance_kind
 from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub, Resume
 from devserve.origins import foreign_request
@@ -37,6 +37,10 @@ class Controlled(Protocol):
 
     def set_cors(self, name: str, enabled: bool) -> OriginState:
         """Raises UnknownOriginError for a name it does not serve."""
+        ...
+
+    async def save_mock(self, name: str, capture: int) -> Path:
+        """Raises DevserveError (UnknownOriginError for an unknown name) when it cannot."""
         ...
 
     async def reset_origin(self, name: str) -> dict[str, Any]:
@@ -127,6 +131,19 @@ def build_control_app(
         except UnknownOriginError as exc:
             return JSONResponse({"error": exc.message}, 404)
 
+    async def save_mock(request: Request) -> Response:
+        # The JSON body is required only so that no cross-site form can post here (SPEC 6).
+        name, capture = request.path_params["name"], request.path_params["capture"]
+        try:
+            path = await runner.save_mock(name, capture)
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+        except DevserveError as exc:
+            return JSONResponse({"error": exc.message}, 409)
+        except OSError as exc:
+            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
+        return JSONResponse({"file": str(path)})
+
     async def reset(request: Request) -> Response:
         name = request.path_params["name"]
         try:
@@ -151,6 +168,7 @@ def build_control_app(
             Route("/dashboard.css", asset),
             Route("/api/origins", origins),
             Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
+            Route("/api/origins/{name}/proxied/{capture:int}/save", save_mock, methods=["POST"]),
             Route("/api/origins/{name}/reset", reset, methods=["POST"]),
             Route("/api/instance", instance),
             Route("/api/events", _EventsEndpoint(events)),

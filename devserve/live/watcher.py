@@ -61,12 +61,17 @@ def plan(changes: set[tuple[Change, str]], config: Config, config_path: Path | N
     """Map changed paths to a config reload and to the origins whose pages must refresh."""
     result = Plan()
     changed_by_origin: dict[str, list[Path]] = {}
+    # Recordings (written by the proxy or edited by hand) are read on every request: a change
+    # there is never a reason to reload a page, even in a recording folder inside a static one.
+    recordings = [o.record for o in config.origins.values() if o.record is not None]
     for _, raw in changes:
         path = Path(raw)
         if OWN_WRITES.is_own(path):
             continue  # devserve persisted a resource: nobody's edit, nothing to reload
         if config_path is not None and path == config_path:
             result.config_changed = True
+            continue
+        if any(path.is_relative_to(folder) for folder in recordings):
             continue
         for name, origin in config.origins.items():
             if origin.resources == path:

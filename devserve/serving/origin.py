@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,9 +25,13 @@ from devserve.mocks.limits import Limits
 from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
+from devserve.serving.fallthrough import FallThrough
 from devserve.serving.hosts import HostGuard
 from devserve.serving.requestlog import Observer, RequestLog
 from devserve.serving.static import StaticFiles
+
+if TYPE_CHECKING:
+    from devserve.proxy.app import ProxyApp
 
 errors = logging.getLogger("devserve.errors")
 
@@ -41,6 +46,7 @@ class OriginApp:
     app: ASGIApp
     resources: Store | None = None
     restart_sequences: Callable[[], None] = field(default=lambda: None)
+    proxy: ProxyApp | None = None
 
     async def reset(self) -> None:
         """Restore mock state: response sequences restart, resources get their original data."""
@@ -63,6 +69,8 @@ class OriginApp:
             parts.append(f"resources {config.resources}{prefix}{mode}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
+        if self.proxy is not None:
+            parts.append(self.proxy.describe())
         return parts or ["nothing (404 for every path)"]
 
 
@@ -113,14 +121,15 @@ def build_origin(
     observer: Observer | None = None,
     report: Callable[[str | None], None] | None = None,
     config_path: Path | None = None,
+    offline: bool = False,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
     ``report`` hears about a resource file that became invalid (None once it is valid again).
     """
-    # The layers, first to answer wins: routes, mock folder, resources, static files (README
-    # "Mocks"); each passes on what it does not answer.
+    # The layers, first to answer wins: routes, mock folder, resources, static files, proxy
+    # (README "Mocks"); each passes on what it does not answer. Built from the last one.
     fallback: ASGIApp = not_found(config.routes)
     if config.static is not None:
         fallback = StaticFiles(
@@ -128,6 +137,13 @@ def build_origin(
         )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
+    proxy = None
+    if config.proxy is not None:
+        from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
+
+        # The proxy takes what nothing else answered, a static 404 or 405 included.
+        proxy = ProxyApp(config, offline=offline)
+        fallback = proxy if config.static is None else FallThrough(fallback, proxy)
     store = None
     if config.resources is not None:
         # Resources come before static files: what no resource answers falls through.
@@ -172,4 +188,5 @@ def build_origin(
         app=app,
         resources=store,
         restart_sequences=restart_sequences,
+        proxy=proxy,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,8 @@ log = logging.getLogger("devserve.requests")
 VERDICT_KEY = "devserve.verdict"
 # Why a response is what it is, when that is not obvious (a mock's 500, a fault), for the log.
 NOTE_KEY = "devserve.note"
+# Where the proxy leaves what it did with a request (a ProxyNote), for the log.
+PROXY_KEY = "devserve.proxy"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,41 @@ class Verdict:
     cookies_lost: tuple[str, ...] = ()  # the summaries of those not stored or not sent back
 
 
+@dataclass
+class ProxyNote:
+    """What the proxy did: ``live``, ``recorded``, ``replayed``, ``missed`` or ``failed``.
+
+    Filled in while the request runs; never holds a header value (they may be secrets).
+    """
+
+    upstream: str
+    state: str = "live"
+    upstream_status: int | None = None
+    upstream_ms: float | None = None
+    capture: int | None = None  # what "save as mock" asks for (see devserve.proxy.captures)
+    notes: list[str] = field(default_factory=list)  # cookies rewritten, why not recorded
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "upstream": self.upstream,
+            "state": self.state,
+            "status": self.upstream_status,
+            "ms": None if self.upstream_ms is None else round(self.upstream_ms, 1),
+            "capture": self.capture,
+            "notes": list(self.notes),
+        }
+
+    def text(self) -> str:
+        if self.state in ("replayed", "missed"):
+            return self.state
+        got = f"upstream {self.upstream_status or '-'}"
+        if self.upstream_ms is not None:
+            got += f" in {self.upstream_ms:.0f}ms"
+        state = "" if self.state == "live" else f", {self.state}"
+        notes = f" ({'; '.join(self.notes)})" if self.notes else ""
+        return got + state + notes
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     origin: str
@@ -42,6 +79,7 @@ class RequestRecord:
     cors: Verdict | None
     time: str
     note: str | None = None
+    proxy: ProxyNote | None = None
 
     def as_json(self) -> dict[str, Any]:
         cors = self.cors
@@ -61,6 +99,7 @@ class RequestRecord:
             },
             "time": self.time,
             "note": self.note,
+            "proxy": self.proxy.as_json() if self.proxy else None,
         }
 
     def __str__(self) -> str:
@@ -80,7 +119,8 @@ class RequestRecord:
         status = self.status or "-"
         head = f"{self.origin:<10} {self.method:<7} {self.path} {status} {self.ms:.0f}ms"
         note = f"  ({_printable(self.note)})" if self.note else ""
-        return head + note + source + verdict
+        proxy = f"  [{self.proxy.text()}]" if self.proxy else ""
+        return head + note + proxy + source + verdict
 
 
 def _printable(text: str) -> str:
@@ -120,6 +160,7 @@ class RequestLog:
                 cors=scope.get(VERDICT_KEY),
                 time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 note=scope.get(NOTE_KEY),
+                proxy=scope.get(PROXY_KEY),
             )
             # Formatted only if a handler wants it (nothing under -q); --json-log reads ``request``.
             log.info("%s", record, extra={"request": record})

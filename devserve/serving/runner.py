@@ -47,6 +47,7 @@ class Runner:
     config_path: Path | None = None
     watch: bool = True
     open_browser: bool = False
+    offline: bool = False  # proxies answer from their recordings only (run --offline)
     echo: Callable[[str], None] = print
     served: dict[str, Served] = field(default_factory=dict)
     control: Listener | None = None
@@ -143,6 +144,7 @@ class Runner:
             observer=self._observe,
             report=lambda error: self._report_resources(name, error),
             config_path=self.config_path,
+            offline=self.offline,
         )
 
     def _bind_all(self, names: list[str], config: Config) -> dict[str, socket.socket]:
@@ -320,6 +322,17 @@ class Runner:
         self.broadcast.origins_changed(self.origins_state())
         return self._state(origin)
 
+    async def save_mock(self, name: str, capture: int) -> Path:
+        """Write a proxied response the dashboard points at as a mock file of its origin."""
+        if name not in self.served:
+            raise UnknownOriginError(name, list(self.served))
+        proxy = self.served[name].origin.proxy
+        if proxy is None:
+            raise DevserveError(f"origin '{name}' has no proxy, so nothing to save")
+        path = await proxy.save_capture(capture)
+        log.info("saved a proxied response of '%s' as %s", name, path)
+        return path
+
     async def reset_origin(self, name: str) -> dict[str, Any]:
         """Restart an origin's mock sequences; restore its resource file's original data."""
         if name not in self.served:
@@ -386,6 +399,7 @@ def run(
     watch: bool = True,
     open_browser: bool = False,
     echo: Callable[[str], None] = print,
+    offline: bool = False,
 ) -> None:
     """Serve ``config`` until Ctrl-C or SIGTERM; raise DevserveError for user errors."""
 
@@ -397,6 +411,7 @@ def run(
             watch=watch,
             open_browser=open_browser,
             echo=echo,
+            offline=offline,
         )
         await runner.serve()
 

@@ -204,7 +204,6 @@ def test_no_origins(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("snippet", "key"),
     [
-        ("[origins.x]\nport = 2\nproxy = 'http://127.0.0.1:9'\n", "origins.x.proxy"),
         ("[origins.x]\nport = 2\nresources = 'db.json'\ndialect = 'v1'\n", "origins.x.dialect"),
     ],
 )
