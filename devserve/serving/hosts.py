@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
@@ -16,6 +17,8 @@ def host_name(host_header: str) -> str:
     return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
 
 
+# Every request asks about the same few names; bounded, so varied Host headers cannot grow it.
+@lru_cache(maxsize=1024)
 def is_allowed_host(name: str, extra: frozenset[str]) -> bool:
     """localhost, *.localhost and IP literals are safe: a rebinding attack needs a DNS name."""
     name = name.lower().rstrip(".")

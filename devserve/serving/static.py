@@ -124,20 +124,40 @@ class StaticFiles:
     def _contained(self, joined: str) -> str | None:
         """Return the real path of ``joined`` if it stays inside the root and is no dotfile."""
         real = os.path.realpath(joined)
-        if os.path.commonpath([real, self.root]) != self.root:
+        if real == self.root:
+            return real
+        if not real.startswith(self.root.rstrip(os.sep) + os.sep):
             return None
-        relative = os.path.relpath(real, self.root)
+        relative = real[len(self.root.rstrip(os.sep)) + 1 :]
         # A symlink inside the root may still point at `.env` or into `.git/`.
-        if relative != "." and any(part.startswith(".") for part in relative.split(os.sep)):
+        if any(part.startswith(".") for part in relative.split(os.sep)):
             return None
         return real
 
     def _lookup(self, segments: list[str]) -> Found | None:
         try:
-            real = self._contained(os.path.join(self.root, *segments))
-            return None if real is None else (real, os.stat(real))
+            return self._plain(segments) or self._resolved(segments)
         except (OSError, ValueError):  # too long, permission denied, vanished meanwhile
             return None
+
+    def _plain(self, segments: list[str]) -> Found | None:
+        """The common case, cheaply: no component is a symlink, so the path is its own real
+        path, inside the (real) root, and no dotfile (``_safe_segments`` refused those).
+        One lstat per segment instead of realpath's one per component from ``/``. None when a
+        symlink is met: ``_resolved`` decides then."""
+        if not segments:
+            return self.root, os.stat(self.root)
+        path = self.root.rstrip(os.sep)  # "/" when serving the file system's root
+        for segment in segments:
+            path = path + os.sep + segment
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                return None
+        return path, info
+
+    def _resolved(self, segments: list[str]) -> Found | None:
+        real = self._contained(os.path.join(self.root, *segments))
+        return None if real is None else (real, os.stat(real))
 
     def _entries(self, directory: str) -> list[_Entry]:
         entries = []
