@@ -28,10 +28,27 @@ class PortInUseError(DevserveError):
 
     exit_code = 3
 
-    def __init__(self, name: str, host: str, port: int, reason: str) -> None:
-        super().__init__(
-            f"cannot start origin '{name}': port {port} on {host} is not available ({reason}). "
-            f"Stop whatever is using it or pick another port for '{name}'."
+    def __init__(
+        self, name: str, host: str, port: int, reason: str, advice: str | None = None
+    ) -> None:
+        self.problem = (
+            f"cannot start origin '{name}': port {port} on {host} is not available ({reason})."
         )
+        self.advice = advice or f"Stop whatever is using it or pick another port for '{name}'."
+        super().__init__(f"{self.problem} {self.advice}")
         self.name = name
+        self.host = host
         self.port = port
+        self.reason = reason
+
+    def advised(self, advice: str) -> PortInUseError:
+        """The same error with advice that fits the command used (``serve -p``, ``demo --port``)."""
+        return PortInUseError(self.name, self.host, self.port, self.reason, advice)
+
+
+class UnknownOriginError(DevserveError):
+    """A command or API call names an origin the running instance does not have."""
+
+    def __init__(self, name: str, names: list[str]) -> None:
+        super().__init__(f"no origin named {name!r}; the origins are: {', '.join(names)}")
+        self.name = name

@@ -194,7 +194,60 @@
     cell.append(el("span", { class: `badge ${cors.verdict}`, textContent: cors.verdict }));
     if (cors.reason) cell.append(el("span", { class: "reason", textContent: cors.reason }));
     if (cors.note) cell.append(el("span", { class: "note", textContent: cors.note }));
+    const lost = new Set(Array.isArray(cors.cookies_lost) ? cors.cookies_lost : []);
+    for (const text of Array.isArray(cors.cookies) ? cors.cookies : []) {
+      const kind = lost.has(text) ? "cookie lost" : "cookie";
+      cell.append(el("span", { class: kind, textContent: `cookie ${text}` }));
+    }
     return cell;
+  }
+
+  // A proxied request: what the upstream said (or that a recording answered), and a way to
+  // keep that answer as a mock file.
+  function proxyText(proxy) {
+    if (proxy.state === "replayed" || proxy.state === "missed") return `${proxy.state} (recording)`;
+    let text = `upstream ${proxy.status ?? "-"}`;
+    if (proxy.ms != null) text += ` in ${proxy.ms} ms`;
+    if (proxy.state !== "live") text += `, ${proxy.state}`;
+    return text;
+  }
+
+  function pathCell(record) {
+    const cell = el("td", { class: "path", textContent: record.path });
+    // Why a mock answered 500 or broke the connection (a template error, a fault).
+    if (record.note) cell.append(el("span", { class: "mock-note", textContent: record.note }));
+    const proxy = record.proxy;
+    if (!proxy) return cell;
+    cell.append(
+      el("span", {
+        class: `proxied proxy-${proxy.state}`,
+        textContent: proxyText(proxy),
+        title: `proxied to ${proxy.upstream}`,
+      }),
+    );
+    for (const note of proxy.notes || []) cell.append(el("span", { class: "note", textContent: note }));
+    if (proxy.capture != null) {
+      const button = el("button", { type: "button", class: "save-mock", textContent: "save as mock" });
+      button.addEventListener("click", () => saveMock(record.origin, proxy.capture, button));
+      cell.append(button);
+    }
+    return cell;
+  }
+
+  async function saveMock(origin, capture, button) {
+    button.disabled = true;
+    try {
+      const response = await fetch(
+        `/api/origins/${encodeURIComponent(origin)}/proxied/${capture}/save`,
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" },
+      );
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+      button.textContent = `saved: ${body.file}`;
+    } catch (error) {
+      button.textContent = `not saved: ${error.message}`;
+      button.disabled = false;
+    }
   }
 
   function statusClass(status) {
@@ -219,7 +272,7 @@
       el("td", { class: "time", textContent: clock(record.time), title: record.time || "" }),
       el("td", { class: "origin", textContent: record.origin }),
       el("td", { class: "method", textContent: record.method }),
-      el("td", { class: "path", textContent: record.path }),
+      pathCell(record),
       el("td", {
         class: `status ${statusClass(record.status)}`,
         textContent: record.status ? String(record.status) : "—",

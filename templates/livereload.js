@@ -49,7 +49,8 @@
     document.getElementById(OVERLAY_ID)?.remove();
   }
 
-  // The blocked notice: devserve saw a cross-origin request from this page blocked (by CORS).
+  // The blocked notice: devserve saw a cross-origin request from this page blocked (by CORS),
+  // or a cross-origin response set a cookie the browser will drop or not send back.
   // A shadow root keeps the page's styles out of it and its styles out of the page.
   const NOTICE_ID = "devserve-cors-notice";
   const NOTICE_MAX = 4;
@@ -72,6 +73,7 @@
     .method { font-weight: 700; margin-right: 6px; }
     .reason { margin-top: 2px; }
     .note { margin-top: 2px; color: #f0c36a; }
+    .cookie { margin-top: 2px; color: #ffd59e; overflow-wrap: anywhere; }
     .more { margin-top: 4px; color: #d9a0a0; font-size: 12px; }
   `;
   let noticeEntries = [];
@@ -109,13 +111,29 @@
     return host;
   }
 
+  // An entry is blocked by CORS, or only loses cookies ("blocked": false, "cookies": [...]).
+  const isBlocked = (entry) => entry.blocked !== false;
+
+  function noticeTitle(count) {
+    const cookiesOnly = noticeEntries.every((entry) => !isBlocked(entry));
+    const blockedOnly = noticeEntries.every(isBlocked);
+    if (cookiesOnly) {
+      return count === 1
+        ? "devserve: a cross-origin response set a cookie the browser will not keep or send back"
+        : `devserve: ${count} cross-origin responses set cookies the browser will not keep or send back`;
+    }
+    if (blockedOnly) {
+      return count === 1
+        ? "devserve: a cross-origin request was blocked by CORS"
+        : `devserve: ${count} cross-origin requests were blocked by CORS`;
+    }
+    return `devserve: ${count} cross-origin requests were blocked by CORS or lost cookies`;
+  }
+
   function renderNotice() {
     const root = noticeBox().shadowRoot;
     const count = noticeEntries.length + noticeHidden;
-    root.querySelector(".title").textContent =
-      count === 1
-        ? "devserve: a cross-origin request was blocked by CORS"
-        : `devserve: ${count} cross-origin requests were blocked by CORS`;
+    root.querySelector(".title").textContent = noticeTitle(count);
     const items = noticeEntries.map((entry) => {
       const item = document.createElement("li");
       const req = document.createElement("div");
@@ -125,10 +143,19 @@
       method.textContent = String(entry.method || "");
       req.append(method, String(entry.url || ""));
       if (entry.origin) req.title = `origin '${entry.origin}'`;
-      const reason = document.createElement("div");
-      reason.className = "reason";
-      reason.textContent = String(entry.reason || "blocked");
-      item.append(req, reason);
+      item.append(req);
+      if (isBlocked(entry)) {
+        const reason = document.createElement("div");
+        reason.className = "reason";
+        reason.textContent = String(entry.reason || "blocked");
+        item.append(reason);
+      }
+      for (const text of Array.isArray(entry.cookies) ? entry.cookies.slice(0, 8) : []) {
+        const cookie = document.createElement("div");
+        cookie.className = "cookie";
+        cookie.textContent = `cookie ${String(text)}`;
+        item.append(cookie);
+      }
       if (entry.note) {
         const note = document.createElement("div");
         note.className = "note";
@@ -170,7 +197,10 @@
     else addEventListener("DOMContentLoaded", action, { once: true });
   }
 
-  const events = new EventSource("/__devserve/events");
+  // Blocked requests this page made before this deferred script ran (its own scripts fetch
+  // first) are kept by devserve: ask for those made since this page's navigation started.
+  const loadedSince = Math.floor(Date.now() - performance.now());
+  const events = new EventSource(`/__devserve/events?since=${loadedSince}`);
   events.addEventListener("open", () => {
     // Back after devserve restarted: the page may be stale, so reload once.
     if (lostConnection) location.reload();
@@ -180,10 +210,13 @@
   });
   events.addEventListener("reload", () => location.reload());
   events.addEventListener("css", swapStylesheets);
-  events.addEventListener("config-error", (event) => {
-    if (document.body) showOverlay(event.data);
-    else addEventListener("DOMContentLoaded", () => showOverlay(event.data), { once: true });
+  events.addEventListener("config", (event) => {
+    let error = null;
+    try {
+      error = JSON.parse(event.data).error;
+    } catch {}
+    if (error) whenBody(() => showOverlay(error));
+    else hideOverlay();
   });
-  events.addEventListener("config-ok", hideOverlay);
   events.addEventListener("cors-blocked", (event) => whenBody(() => showBlocked(event.data)));
 })();

@@ -1,19 +1,35 @@
-"""Shared fixtures: free ports, and a real `devserve` process started from a config text."""
+"""Shared fixtures: a real `devserve` process started from a config text (tests/support/process.py
+holds the helpers; they are re-exported here for the tests that import them from conftest)."""
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.process import (
+    Devserve,
+    StartDevserve,
+    free_port,
+    free_ports,
+    port_open,
+    run_command,
+    run_devserve,
+)
+
+pytest_plugins = ["pytester"]  # tests of devserve's own pytest plugin
+
+__all__ = [
+    "Devserve",
+    "StartDevserve",
+    "free_port",
+    "free_ports",
+    "port_open",
+    "run_command",
+    "run_devserve",
+]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,86 +54,6 @@ def _restore_loggers() -> Iterator[None]:
         logger.handlers[:] = handlers
         logger.propagate = propagate
         logger.setLevel(level)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def free_ports(count: int) -> list[int]:
-    ports: set[int] = set()
-    while len(ports) < count:
-        ports.add(free_port())
-    return sorted(ports)
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex((host, port)) == 0
-
-
-@dataclass
-class Devserve:
-    """A running `devserve` process; ``output()`` is everything it printed so far."""
-
-    process: subprocess.Popen[str]
-    log_path: Path
-    ports: list[int] = field(default_factory=list)
-
-    def output(self) -> str:
-        return self.log_path.read_text()
-
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 10) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        return self.process.wait(timeout=timeout)
-
-    def url(self, port: int) -> str:
-        return f"http://127.0.0.1:{port}"
-
-
-StartDevserve = Callable[..., Devserve]
-
-
-def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run `python -m devserve ARGS` to completion (a short command, not a server)."""
-    return subprocess.run(
-        [sys.executable, "-m", "devserve", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-
-
-def run_devserve(
-    args: list[str], *, cwd: Path, wait_ports: list[int], timeout: float = 15
-) -> Devserve:
-    """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers."""
-    log_path = cwd / f"devserve-{time.monotonic_ns()}.log"
-    log = log_path.open("w")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devserve", *args],
-        cwd=cwd,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    server = Devserve(process=process, log_path=log_path, ports=wait_ports)
-    deadline = time.monotonic() + timeout
-    while not all(port_open(p) for p in wait_ports):
-        if process.poll() is not None:
-            raise AssertionError(f"devserve exited with {process.returncode}:\n{server.output()}")
-        if time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"devserve did not start in time:\n{server.output()}")
-        time.sleep(0.05)
-    return server
 
 
 @pytest.fixture

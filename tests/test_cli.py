@@ -13,7 +13,16 @@ from typer.testing import CliRunner
 
 from devserve import __version__
 from devserve.cli import app
-from tests.conftest import StartDevserve, free_ports, port_open, run_command, run_devserve
+from tests.support.configs import config_toml
+from tests.support.process import (
+    StartDevserve,
+    free_port,
+    free_port_block,
+    free_ports,
+    port_open,
+    run_command,
+    run_devserve,
+)
 
 runner = CliRunner()
 
@@ -32,7 +41,7 @@ def test_check_config_valid(tmp_path: Path) -> None:
 
 
 def test_check_config_invalid_lists_every_error_without_traceback(tmp_path: Path) -> None:
-    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 0\nstatik = 'x'\n")
+    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 70000\nstatik = 'x'\n")
     result = run_command("check-config", cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -71,7 +80,7 @@ def test_port_in_use_names_origin_and_port_and_starts_nothing(tmp_path: Path) ->
         blocker.bind(("127.0.0.1", taken))
         blocker.listen()
         (tmp_path / "devserve.toml").write_text(
-            f"[origins.first]\nport = {free}\n[origins.second]\nport = {taken}\n"
+            config_toml({"first": {"port": free}, "second": {"port": taken}})
         )
         result = run_command(cwd=tmp_path)
     assert result.returncode == 3
@@ -84,7 +93,7 @@ def test_port_in_use_names_origin_and_port_and_starts_nothing(tmp_path: Path) ->
 def test_clean_shutdown_frees_every_port(start_devserve: StartDevserve, sig: int) -> None:
     ports = free_ports(2)
     server = start_devserve(
-        f"[origins.a]\nport = {ports[0]}\n[origins.b]\nport = {ports[1]}\ncors = 'on'\n",
+        config_toml({"a": {"port": ports[0]}, "b": {"port": ports[1], "cors": "on"}}),
         ports=ports,
     )
     # A keep-alive connection held open must not block shutdown.
@@ -105,19 +114,19 @@ def test_banner_lists_every_origin(start_devserve: StartDevserve, tmp_path: Path
     (tmp_path / "web").mkdir()
     ports = free_ports(2)
     server = start_devserve(
-        f"""
-[origins.page]
-port = {ports[0]}
-static = "web"
-spa = true
-
-[origins.api]
-port = {ports[1]}
-cors = {{ allow_origins = ["http://127.0.0.1:{ports[0]}"], allow_credentials = true }}
-[[origins.api.routes]]
-path = "/users"
-json = []
-""",
+        config_toml(
+            {
+                "page": {"port": ports[0], "static": "web", "spa": True},
+                "api": {
+                    "port": ports[1],
+                    "cors": {
+                        "allow_origins": [f"http://127.0.0.1:{ports[0]}"],
+                        "allow_credentials": True,
+                    },
+                    "routes": [{"path": "/users", "json": []}],
+                },
+            }
+        ),
         ports=ports,
     )
     httpx.get(f"http://127.0.0.1:{ports[1]}/users", headers={"Origin": "http://x.test"})
@@ -134,7 +143,7 @@ json = []
 def test_host_header_allow_list_over_the_wire(start_devserve: StartDevserve) -> None:
     (port,) = free_ports(1)
     start_devserve(
-        f"[devserve]\nallowed_hosts = ['dev.example.test']\n[origins.a]\nport = {port}\n",
+        config_toml({"a": {"port": port}}, {"allowed_hosts": ["dev.example.test"]}),
         ports=[port],
     )
     url = f"http://127.0.0.1:{port}/"
@@ -203,3 +212,135 @@ def test_schema_is_json_schema_of_the_config() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert "origins" in schema["properties"]
+
+
+# ---- common options before or after the command (SPEC §1) -------------------------------------
+
+
+def test_run_takes_quiet_after_the_command(tmp_path: Path) -> None:
+    (port,) = free_ports(1)
+    (tmp_path / "devserve.toml").write_text(f"[origins.a]\nport = {port}\n")
+    server = run_devserve(["run", "-q"], cwd=tmp_path, wait_ports=[port])
+    assert httpx.get(f"http://127.0.0.1:{port}/quiet-please").status_code == 404
+    assert server.stop() == 0
+    output = server.output()
+    assert f"http://127.0.0.1:{port}" in output  # the banner still says where things are
+    assert "/quiet-please" not in output  # but no request lines
+
+
+def test_config_option_before_the_command_is_used(tmp_path: Path) -> None:
+    (tmp_path / "devserve.toml").write_text("[origins.a]\nport = 8000\n")
+    other = tmp_path / "other.toml"
+    other.write_text("[origins.b]\nport = true\n")
+    before = run_command("-c", str(other), "check-config", cwd=tmp_path)
+    assert before.returncode == 2
+    assert f"error: {other}: origins.b.port: expected a port number" in before.stderr
+    other.write_text("[origins.b]\nport = 8001\n")
+    after = run_command("check-config", "-c", str(other), cwd=tmp_path)
+    assert after.returncode == 0 and "valid, 1 origin(s): b" in after.stdout
+    assert run_command("-q", "check-config", "-c", str(other), cwd=tmp_path).stdout == ""
+
+
+def test_a_common_option_that_does_not_apply_is_an_error(tmp_path: Path) -> None:
+    wrong = run_command("-c", "x.toml", "serve", ".", cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert "-c/--config does not apply to `devserve serve`" in wrong.stderr
+    reload = run_command("--no-reload", "check-config", cwd=tmp_path)
+    assert reload.returncode == 2
+    assert "--no-reload does not apply to `devserve check-config`" in reload.stderr
+
+
+# ---- serve speaks command-line language -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope"], "DIR 'nope' does not exist; give the folder to serve"),
+        (["hello.txt"], "DIR 'hello.txt' is a file; `devserve serve` serves a folder"),
+        (["--cors", "maybe"], "--cors 'maybe' is neither a mode nor an origin: use off, on, *"),
+        (["--cors", "http://x.test/"], "--cors: 'http://x.test/' has a trailing slash"),
+        (["-p", "70000"], "-p/--port must be between 0 (any free port) and 65535 (got 70000)"),
+        (["-p", "8005", "--dashboard-port", "8005"], "--dashboard-port 8005 is the origin's port"),
+    ],
+)
+def test_serve_errors_name_the_option(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "hello.txt").write_text("hi")
+    result = run_command("serve", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"error: {message}" in result.stderr
+    assert "origins.site" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_with_a_dashboard_port(tmp_path: Path) -> None:
+    port, dashboard = free_ports(2)
+    server = run_devserve(
+        ["serve", "-p", str(port), "--dashboard-port", str(dashboard)],
+        cwd=tmp_path,
+        wait_ports=[port, dashboard],
+    )
+    info = httpx.get(f"http://127.0.0.1:{dashboard}/api/instance").json()
+    assert info["kind"] == "folder" and info["config"] is None
+    blocked = httpx.get(f"http://127.0.0.1:{port}/", headers={"Origin": "http://localhost:1"})
+    reason = blocked.headers["x-devserve-cors"]
+    assert f"`devserve cors site on --url http://127.0.0.1:{dashboard}`" in reason
+    assert "devserve serve --cors on" in reason and "devserve.toml" not in reason
+    assert server.stop() == 0
+
+
+# ---- port advice that matches the command -----------------------------------------------------
+
+
+def test_port_taken_advice_matches_the_command(tmp_path: Path) -> None:
+    base, dashboard = free_port_block(4), free_port()
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", base + 2))
+        blocker.listen()
+        demo = run_command(
+            "demo", "--port", str(base), "--dashboard-port", str(dashboard), cwd=tmp_path
+        )
+        serve = run_command("serve", "-p", str(base + 2), cwd=tmp_path)
+    assert demo.returncode == 3
+    assert f"origin 'api-off': port {base + 2}" in demo.stderr
+    assert "use --port to move the demo's ports" in demo.stderr
+    assert serve.returncode == 3
+    assert "pick another with -p/--port" in serve.stderr
+    assert "pick another port for" not in demo.stderr + serve.stderr
+
+
+def test_demo_ports_may_not_cover_the_dashboard(tmp_path: Path) -> None:
+    result = run_command("demo", "--port", "8997", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ports 8997-9000, which include the dashboard's port 8999" in result.stderr
+
+
+# ---- init -------------------------------------------------------------------------------------
+
+
+def test_init_names_the_folder_and_says_when_nothing_was_written(tmp_path: Path) -> None:
+    first = run_command("init", "site", cwd=tmp_path)
+    assert first.returncode == 0
+    assert "Next: cd site && devserve" in first.stdout
+    again = run_command("init", "site", cwd=tmp_path)
+    assert "Nothing written: every starter file already exists in site." in again.stdout
+    assert "Next:" not in again.stdout
+    here = run_command("init", cwd=tmp_path / "site" / "web")
+    assert "Next: run `devserve` here." in here.stdout
+
+
+def test_demo_base_port_may_not_be_zero(tmp_path: Path) -> None:
+    result = run_command("demo", "--port", "0", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--port must be a port, not 0" in result.stderr
+
+
+def test_serve_on_any_free_port(tmp_path: Path) -> None:
+    (dashboard,) = free_ports(1)
+    server = run_devserve(
+        ["serve", "-p", "0", "--dashboard-port", str(dashboard)],
+        cwd=tmp_path,
+        wait_ports=[dashboard],
+    )
+    (site,) = httpx.get(f"http://127.0.0.1:{dashboard}/api/origins").json()
+    assert site["port"] != 0 and httpx.get(site["url"] + "/").status_code in (200, 404)
+    assert server.stop() == 0

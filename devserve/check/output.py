@@ -34,14 +34,36 @@ times is one value joined with ", ". Example (a PUT that needs a preflight)::
       "reasons": [],                           // why it is blocked, one sentence each
       "engine_notes": [],                      // engines that would decide otherwise, and why
       "notes": [],                             // remarks, e.g. headers the page cannot read
-      "readable_headers": {"content-type": "application/json"}  // what the script can read
+      "readable_headers": {"content-type": "application/json"},  // what the script can read
+      "local_network": {                       // Local Network Access; null when unknown (a
+        "page": "loopback",                    // null origin, an unresolvable host)
+        "target": "loopback",                  // "public" | "local" | "loopback"
+        "applies": false,                      // true: a more private target than the page
+        "allowed": true,                       // false: blocked before anything is sent
+        "reasons": []                          // (then "steps" is [], "status" null)
+      },
+      "cookies": [                             // one per Set-Cookie of every response, in order
+        {
+          "name": "sid",
+          "stored": false,                     // does the browser keep it
+          "sent": false,                       // is it sent with the page's next credentialed
+                                               // request to that URL
+          "partition": null,                   // the top-level site a partitioned cookie is
+                                               // kept under (e.g. "http://127.0.0.1"), or null
+          "reasons": ["SameSite=Lax cookie from a cross-site response (...): open the page ..."],
+          "notes": [],                         // remarks, e.g. where a partitioned cookie is seen
+          "engine_notes": ["Firefox would store it (partitioned for ...) and send it back"]
+        }
+      ]
     }
 
 ``request_headers`` are the headers the page set plus those the browser adds for CORS
 (``origin``, ``access-control-request-*``); ``response_headers`` are only the ones that matter
 to CORS (``access-control-*``, ``location``, ``vary``, and devserve's own ``x-devserve-cors``).
 A redirect is one more ``request`` step; after a hop between two origins other than the page's,
-``origin`` is ``"null"``.
+``origin`` is ``"null"``. ``cookies`` judge every ``Set-Cookie`` (devserve.cors.cookies): a
+cross-origin request without ``--credentials`` stores none; ``--browser standard`` judges
+cookies as Chromium does.
 """
 
 from __future__ import annotations
@@ -49,6 +71,8 @@ from __future__ import annotations
 from typing import Any
 
 from devserve.check.simulate import CheckReport, Step, combined
+from devserve.cors.cookies import CookieVerdict
+from devserve.cors.lna import LnaVerdict
 from devserve.cors.verdict import ENGINE_NAMES
 
 # X-Devserve-Cors: when the server is devserve, its own verdict, shown beside ours.
@@ -74,7 +98,9 @@ def format_text(report: CheckReport) -> str:
         f"{'include' if report.credentials else 'omit'}, browser: {ENGINE_NAMES[report.browser]}",
         "",
     ]
-    if report.shape.needs_preflight:
+    if not report.steps:
+        lines.append("Nothing sent: the browser stops this request before it leaves.")
+    elif report.shape.needs_preflight:
         lines.append("Needs a preflight:")
         lines += [f"  - {reason}" for reason in report.shape.preflight_reasons]
     elif report.steps[0].verdict is not None:
@@ -101,7 +127,22 @@ def format_text(report: CheckReport) -> str:
         lines.append('BLOCKED: the page gets only "TypeError: Failed to fetch".')
         lines += [f"  - {reason}" for reason in report.verdict.reasons]
     lines += [f"Note: {note}" for note in report.engine_notes + report.notes]
+    if report.cookies:
+        lines += ["", "Cookies (Set-Cookie):"]
+    for cookie in report.cookies:
+        lines.append(f"  - {_cookie_line(cookie)}")
+        lines += [f"    {text}" for text in cookie.reasons[1:] + cookie.notes]
+        lines += [f"    Note: {note}" for note in cookie.engine_notes]
     return "\n".join(lines)
+
+
+def _cookie_line(cookie: CookieVerdict) -> str:
+    if not cookie.stored:
+        return f"{cookie.name}: DROPPED: {cookie.reasons[0]}"
+    if not cookie.sent:
+        return f"{cookie.name}: stored, NOT sent back: {cookie.reasons[0]}"
+    where = f", partitioned for {cookie.partition}" if cookie.partition else ""
+    return f"{cookie.name}: stored{where}, sent back with the next credentialed request"
 
 
 def to_json(report: CheckReport) -> dict[str, Any]:
@@ -131,6 +172,31 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "engine_notes": report.engine_notes,
         "notes": report.notes,
         "readable_headers": report.readable_headers,
+        "local_network": _lna_json(report.local_network),
+        "cookies": [
+            {
+                "name": cookie.name,
+                "stored": cookie.stored,
+                "sent": cookie.sent,
+                "partition": cookie.partition,
+                "reasons": cookie.reasons,
+                "notes": cookie.notes,
+                "engine_notes": cookie.engine_notes,
+            }
+            for cookie in report.cookies
+        ],
+    }
+
+
+def _lna_json(verdict: LnaVerdict | None) -> dict[str, Any] | None:
+    if verdict is None:
+        return None
+    return {
+        "page": verdict.page,
+        "target": verdict.target,
+        "applies": verdict.applies,
+        "allowed": verdict.allowed,
+        "reasons": verdict.reasons,
     }
 
 

@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from devserve.cors.cookies import CookieVerdict, judge_cookies
+from devserve.cors.lna import (
+    AddressSpace,
+    LnaVerdict,
+    judge_local_network,
+    page_space,
+    target_space,
+)
 from devserve.cors.standard import (
     FORBIDDEN_METHODS,
     UNEXPOSABLE_RESPONSE_HEADERS,
@@ -22,6 +30,9 @@ from devserve.cors.standard import (
     normalize_header_value,
 )
 from devserve.cors.verdict import (
+    ENGINE_NAMES,
+    ENGINES,
+    PREFLIGHT_ORIGIN_AFTER_REDIRECT,
     Engine,
     RequestShape,
     Verdict,
@@ -31,6 +42,7 @@ from devserve.cors.verdict import (
     normalize_method,
 )
 from devserve.errors import DevserveError
+from devserve.origins import serialize_origin
 
 MAX_REDIRECTS = 20  # https://fetch.spec.whatwg.org/#http-redirect-fetch
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -76,6 +88,8 @@ class CheckReport:
     steps: list[Step]
     verdict: Verdict
     notes: list[str] = field(default_factory=list)
+    cookies: list[CookieVerdict] = field(default_factory=list)  # each Set-Cookie, in order
+    local_network: LnaVerdict | None = None  # None: the target's address space is unknown
 
     @property
     def allowed(self) -> bool:
@@ -89,6 +103,7 @@ class CheckReport:
     @property
     def engine_notes(self) -> list[str]:
         notes = list(self.shape.engine_notes)
+        notes += self.local_network.engine_notes if self.local_network else []
         for step in self.steps:
             notes += step.verdict.engine_notes if step.verdict else []
         return list(dict.fromkeys(notes))
@@ -99,27 +114,6 @@ class CheckReport:
             return {}
         headers = combined(self.steps[-1].response_headers)
         return {name: headers[name] for name in self.verdict.readable_headers}
-
-
-def serialize_origin(url: str) -> str:
-    """The origin of ``url`` as a browser writes it: lowercase, no default port, no path."""
-    if url.strip() == "null":
-        return "null"
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:  # e.g. an unclosed IPv6 bracket, or a port out of range
-        raise _not_a_url(url) from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise _not_a_url(url)
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    default = 80 if scheme == "http" else 443
-    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
-
-
-def _not_a_url(url: str) -> DevserveError:
-    return DevserveError(f"{url!r} is not an http(s) URL such as http://localhost:8000")
 
 
 def parse_header(text: str) -> tuple[str, str]:
@@ -140,10 +134,14 @@ def run_check(
     credentials: bool = False,
     engine: Engine = "standard",
     timeout: float = 10.0,
+    address_spaces: Mapping[str, AddressSpace] | None = None,
 ) -> CheckReport:
     """Fetch ``url`` as a page on ``origin`` would, and judge every step as ``engine`` does.
 
-    Raises DevserveError for a request fetch() itself would refuse and for network errors.
+    ``address_spaces`` overrides the address space of ``host`` or ``host:port`` (the page's or
+    the target's), as Chromium's --ip-address-space-overrides does. A request Local Network
+    Access stops is not sent at all, as in the browser. Raises DevserveError for a request
+    fetch() itself would refuse and for network errors.
     """
     try:
         page = serialize_origin(origin)
@@ -164,6 +162,24 @@ def run_check(
     shape = classify_request(method, request_headers, engine=engine)
     if serialize_origin(url) == page:
         shape = RequestShape(shape.method, [], [], [])  # a same-origin request is never preflighted
+    local_network = _local_network(page, url, engine, address_spaces or {})
+    if local_network is not None and not local_network.allowed:
+        return CheckReport(
+            url=url,
+            origin=page,
+            method=method,
+            credentials=credentials,
+            browser=engine,
+            shape=shape,
+            steps=[],
+            verdict=Verdict(
+                allowed=False,
+                reasons=local_network.reasons,
+                engine_notes=local_network.engine_notes,
+            ),
+            notes=notes,
+            local_network=local_network,
+        )
     # The client only builds requests (default headers); _Flow sends them through the
     # transport itself, see _Flow._send. The client closes the transport.
     transport = httpx.HTTPTransport()
@@ -183,6 +199,22 @@ def run_check(
         steps=flow.steps,
         verdict=verdict,
         notes=notes + verdict.notes,
+        cookies=flow.cookies,
+        local_network=local_network,
+    )
+
+
+def _local_network(
+    page: str, url: str, engine: Engine, overrides: Mapping[str, AddressSpace]
+) -> LnaVerdict | None:
+    """The Local Network Access verdict; None when the page is opaque or the host unresolvable."""
+    if page == "null":
+        return None  # a sandboxed or file: page: its address space is its document's, unknown
+    target = target_space(url, overrides)
+    if target is None:
+        return None
+    return judge_local_network(
+        page_space(page, overrides), target, engine=engine, page_origin=page, target_url=url
     )
 
 
@@ -206,6 +238,7 @@ class _Flow:
         self.credentials = credentials
         self.engine = engine
         self.steps: list[Step] = []
+        self.cookies: list[CookieVerdict] = []
 
     def run(
         self, url: str, method: str, headers: list[tuple[str, str]], body: str | None
@@ -218,13 +251,22 @@ class _Flow:
             origin = "null" if tainted else self.page
             shape = classify_request(method, headers, engine=self.engine)
             if cors and shape.needs_preflight:
-                preflight = self._preflight(url, origin, shape)
+                preflight = self._preflight(url, origin, shape, tainted=tainted)
                 if preflight.verdict is not None and not preflight.verdict.allowed:
                     return preflight.verdict
             sent = list(headers)
             if cors or method not in ("GET", "HEAD"):
                 sent.append(("Origin", origin))
             response = self._request(method, url, sent, body, cors=cors, origin=origin)
+            # The browser stores cookies before, and whatever, the CORS check decides; with
+            # credentials: 'same-origin' only while the request never left the page's origin.
+            self.cookies += judge_cookies(
+                [v for n, v in response.response_headers if n.lower() == "set-cookie"],
+                page=self.page,
+                url=url,
+                credentials=self.credentials or not cors,
+                engine=self.engine,
+            )
             verdict = response.verdict or _same_origin(response.response_headers)
             location = combined(response.response_headers).get("location")
             if not verdict.allowed or response.status not in _REDIRECTS or location is None:
@@ -251,20 +293,44 @@ class _Flow:
             reasons=[f"more than {MAX_REDIRECTS} redirects: the browser gives up (a loop?)"],
         )
 
-    def _preflight(self, url: str, origin: str, shape: RequestShape) -> Step:
-        headers = [("Origin", origin), ("Access-Control-Request-Method", shape.method)]
+    def _preflight(self, url: str, origin: str, shape: RequestShape, *, tainted: bool) -> Step:
+        # Which Origin each engine sends (and checks) on this preflight: they differ only after
+        # a redirect between two other origins (PREFLIGHT_ORIGIN_AFTER_REDIRECT).
+        origins = {
+            engine: self.page
+            if tainted and PREFLIGHT_ORIGIN_AFTER_REDIRECT.applies(engine)
+            else origin
+            for engine in ENGINES
+        }
+        sent = origins[self.engine]
+        headers = [("Origin", sent), ("Access-Control-Request-Method", shape.method)]
         if shape.unsafe_header_names:
             headers.append(("Access-Control-Request-Headers", ",".join(shape.unsafe_header_names)))
         response = self._fetch("OPTIONS", url, headers, None)
-        verdict = check_preflight(
-            status=response.status_code,
-            headers=response.headers.multi_items(),
-            origin=origin,
-            method=shape.method,
-            request_header_names=shape.unsafe_header_names,
-            credentials=self.credentials,
-            engine=self.engine,
-        )
+
+        def judge(engine: Engine) -> Verdict:
+            return check_preflight(
+                status=response.status_code,
+                headers=response.headers.multi_items(),
+                origin=origins[engine],
+                method=shape.method,
+                request_header_names=shape.unsafe_header_names,
+                credentials=self.credentials,
+                engine=engine,
+            )
+
+        verdict = judge(self.engine)
+        differ = [
+            ENGINE_NAMES[engine]
+            for engine in ENGINES
+            if origins[engine] != sent and judge(engine).allowed != verdict.allowed
+        ]
+        if differ:
+            note = (
+                f"{' and '.join(differ)} would {'block' if verdict.allowed else 'allow'} this: "
+                f"{PREFLIGHT_ORIGIN_AFTER_REDIRECT.summary}"
+            )
+            verdict = replace(verdict, engine_notes=[*verdict.engine_notes, note])
         return self._record("preflight", "OPTIONS", url, headers, response, verdict)
 
     def _request(

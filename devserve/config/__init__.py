@@ -15,8 +15,8 @@ from devserve.config.model import (
     Origin,
     Route,
     Settings,
-    origin_url_problem,
 )
+from devserve.origins import origin_url_problem
 
 __all__ = [
     "CONFIG_NAME",

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from devserve.config.envvars import env_problem
 from devserve.config.messages import (
     UNSUPPORTED_ORIGIN_KEYS,
     UNSUPPORTED_ROUTE_KEYS,
@@ -16,8 +17,10 @@ from devserve.config.messages import (
     describe,
     unsupported_key_problems,
 )
-from devserve.config.model import Config
+from devserve.config.model import Config, Route, Settings
 from devserve.errors import ConfigError
+from devserve.mocks.resources.data import ResourceDataError
+from devserve.mocks.resources.data import read as read_resources
 
 CONFIG_NAME = "devserve.toml"
 PYPROJECT = "pyproject.toml"
@@ -85,9 +88,14 @@ def parse_config(
         config = Config.model_validate(data)
     except ValidationError as exc:
         problems.extend(describe(exc))
+    # On the raw data: a typo elsewhere must not hide a missing folder until the next run.
+    problems.extend(_cross_checks(data, path.parent))
     if config is not None:
         config = _resolve_paths(config, path.parent)
-        problems.extend(_cross_checks(config))
+        # Imported here: the mocks package builds on the config package, not the other way.
+        from devserve.mocks.check import mock_problems
+
+        problems.extend(mock_problems(config))
     if problems:
         location = ".".join(prefix)
         raise ConfigError(
@@ -123,48 +131,115 @@ def _strip_unsupported(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _resolve(base: Path, path: Path | None) -> Path | None:
+    return (base / path).resolve() if path is not None else None
+
+
+def _resolve_route(route: Route, base: Path) -> Route:
+    responses = route.responses
+    if responses is not None:
+        responses = [r.model_copy(update={"file": _resolve(base, r.file)}) for r in responses]
+    return route.model_copy(update={"file": _resolve(base, route.file), "responses": responses})
+
+
 def _resolve_paths(config: Config, base: Path) -> Config:
     origins = {}
     for name, origin in config.origins.items():
-        static = (base / origin.static).resolve() if origin.static is not None else None
-        routes = [
-            route.model_copy(update={"file": (base / route.file).resolve()})
-            if route.file is not None
-            else route
-            for route in origin.routes
-        ]
-        origins[name] = origin.model_copy(update={"static": static, "routes": routes})
+        update: dict[str, Any] = {
+            "static": _resolve(base, origin.static),
+            "mocks": _resolve(base, origin.mocks),
+            "resources": _resolve(base, origin.resources),
+            "record": _resolve(base, origin.record),
+            "routes": [_resolve_route(route, base) for route in origin.routes],
+        }
+        origins[name] = origin.model_copy(update=update)
     return config.model_copy(update={"origins": origins})
 
 
-def _cross_checks(config: Config) -> list[str]:
+def _cross_checks(data: dict[str, Any], base: Path) -> list[str]:
+    """What spans keys or needs the file system, read from the raw data: values of the wrong
+    type are left to the schema's messages, everything else is checked even when they fail."""
     problems: list[str] = []
+    settings = data.get("devserve")
+    dashboard = (settings if isinstance(settings, dict) else {}).get(
+        "dashboard_port", Settings.model_fields["dashboard_port"].default
+    )
+    origins = data.get("origins")
     ports: dict[int, str] = {}
-    dashboard = config.devserve.dashboard_port
-    for name, origin in config.origins.items():
-        if origin.port in ports:
-            problems.append(
-                f"origins.{name}.port: port {origin.port} is already used by origin "
-                f"'{ports[origin.port]}'; every origin needs its own port"
-            )
-        ports.setdefault(origin.port, name)
-        if dashboard is not False and origin.port == dashboard:
-            problems.append(
-                f"origins.{name}.port: port {dashboard} is the dashboard's "
-                "(devserve.dashboard_port); pick another port, or move the dashboard"
-            )
-        if origin.static is not None and not _is(origin.static, Path.is_dir):
-            problems.append(
-                f"origins.{name}.static: directory {str(origin.static)!r} does not exist; "
-                "create it or fix the path (relative to the config file)"
-            )
-        for index, route in enumerate(origin.routes):
-            if route.file is not None and not _is(route.file, Path.is_file):
+    for name, origin in (origins if isinstance(origins, dict) else {}).items():
+        if not isinstance(origin, dict):
+            continue
+        port = origin.get("port")
+        if type(port) is int and 1 <= port <= 65535:
+            if port in ports:
                 problems.append(
-                    f"origins.{name}.routes[{index}].file: {str(route.file)!r} does not exist; "
-                    "create it or fix the path (relative to the config file)"
+                    f"origins.{name}.port: port {port} is already used by origin "
+                    f"'{ports[port]}'; every origin needs its own port"
                 )
+            ports.setdefault(port, name)
+            if type(dashboard) is int and port == dashboard:
+                problems.append(
+                    f"origins.{name}.port: port {dashboard} is the dashboard's "
+                    "(devserve.dashboard_port); pick another port, or move the dashboard"
+                )
+        static = origin.get("static")
+        if isinstance(static, str) and not _is(base / static, Path.is_dir):
+            problems.append(
+                f"origins.{name}.static: directory {_shown(base / static)!r} does not "
+                "exist; create it or fix the path (relative to the config file)"
+            )
+        problems.extend(_resource_problems(name, origin, base))
+        routes = origin.get("routes")
+        for index, route in enumerate(routes if isinstance(routes, list) else []):
+            file = route.get("file") if isinstance(route, dict) else None
+            if isinstance(file, str) and not _is(base / file, Path.is_file):
+                problems.append(
+                    f"origins.{name}.routes[{index}].file: {_shown(base / file)!r} "
+                    "does not exist; create it or fix the path (relative to the config file)"
+                )
+        problems.extend(_proxy_checks(name, origin))
     return problems
+
+
+# Keys that mean something only to a proxy, with their defaults (a non-default needs `proxy`).
+_PROXY_ONLY = ("proxy_headers", "proxy_timeout", "record", "record_mode", "record_match", "redact")
+
+
+def _proxy_checks(name: str, origin: dict[str, Any]) -> list[str]:
+    if "proxy" not in origin:
+        return [
+            f'origins.{name}.{key}: only used with a proxy; add proxy = "https://..." '
+            "to this origin or remove the key"
+            for key in _PROXY_ONLY
+            if key in origin
+        ]
+    problems: list[str] = []
+    headers = origin.get("proxy_headers")
+    for header, value in (headers if isinstance(headers, dict) else {}).items():
+        problem = env_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            problems.append(f"origins.{name}.proxy_headers.{header}: {problem}")
+    return problems
+
+
+def _resource_problems(name: str, origin: dict[str, Any], base: Path) -> list[str]:
+    """The resource file must be a valid database now: a broken one is a config error."""
+    key = f"origins.{name}"
+    resources = origin.get("resources")
+    if resources is None:
+        keys = ("resources_prefix", "read_only", "persist")
+        given = [k for k in keys if k in origin]
+        return [
+            f'{key}.{k}: only applies to resources; add resources = "db.json" or remove it'
+            for k in given
+        ]
+    if not isinstance(resources, str) or "\x00" in resources:
+        return []  # the schema's message says what to write
+    try:
+        read_resources((base / resources).resolve())
+    except ResourceDataError as exc:
+        return [f"{key}.resources: {exc.message}"]
+    return []
 
 
 def _is(path: Path, kind: Callable[[Path], bool]) -> bool:
@@ -173,6 +248,14 @@ def _is(path: Path, kind: Callable[[Path], bool]) -> bool:
         return kind(path)
     except OSError:
         return False
+
+
+def _shown(path: Path) -> str:
+    """``path`` resolved for a message, as given where the OS cannot resolve it."""
+    try:
+        return str(path.resolve())
+    except (OSError, ValueError):
+        return str(path)
 
 
 def default_config(

@@ -7,19 +7,24 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from devserve.config.model import CorsTable, Origin, Route, Settings
+from devserve.config.model import (
+    CorsTable,
+    Match,
+    MockResponse,
+    Origin,
+    RecordMatch,
+    Redact,
+    Route,
+    Settings,
+)
 
-# Keys of the SPEC whose features have not landed yet: reject them loudly rather than ignore them.
+# Keys of features that have not landed yet (README, "Config reference"): reject them loudly
+# rather than ignore them.
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
 UNSUPPORTED_ORIGIN_KEYS = {
-    "mocks": "mock folders",
-    "resources": "json-server style resources",
-    "proxy": "the proxy",
+    "dialect": 'json-server 1.0\'s query syntax (dialect = "v1")',
 }
-UNSUPPORTED_ROUTE_KEYS = {
-    "match": "route matching",
-    "fault": "fault simulation",
-}
+UNSUPPORTED_ROUTE_KEYS: dict[str, str] = {}
 
 
 def _keys(model: type[BaseModel], *extra: str) -> list[str]:
@@ -28,7 +33,7 @@ def _keys(model: type[BaseModel], *extra: str) -> list[str]:
 
 
 # Discriminator tags pydantic puts in error locations; they are not keys the user wrote.
-_TAGS = {"<switch>", "<mode>", "<table>"}
+_TAGS = {"<switch>", "<mode>", "<table>", "<method>", "<methods>"}
 
 
 def key_path(loc: tuple[str | int, ...]) -> str:
@@ -50,7 +55,7 @@ def unsupported_key_problems(data: dict[str, Any]) -> list[str]:
 
     def note(path: str, feature: str) -> None:
         problems.append(
-            f"{path}: {feature} is not supported by this version of devserve yet; remove the key"
+            f"{path}: not supported by this version of devserve yet ({feature}); remove the key"
         )
 
     settings = data.get("devserve")
@@ -84,8 +89,16 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         return _keys(Origin, *UNSUPPORTED_ORIGIN_KEYS)
     if len(parent) == 3 and parent[2] == "cors":
         return _keys(CorsTable)
+    if len(parent) == 3 and parent[2] == "record_match":
+        return _keys(RecordMatch)
+    if len(parent) == 3 and parent[2] == "redact":
+        return _keys(Redact)
     if len(parent) == 4 and parent[2] == "routes":
         return _keys(Route, *UNSUPPORTED_ROUTE_KEYS)
+    if len(parent) == 5 and parent[2] == "routes" and parent[4] == "match":
+        return _keys(Match)
+    if len(parent) == 6 and parent[2] == "routes" and parent[4] == "responses":
+        return _keys(MockResponse)
     return []
 
 
@@ -100,10 +113,52 @@ def _unknown_key(loc: tuple[str | int, ...]) -> str:
     return "unknown key; remove it"
 
 
-def _message(error: Any) -> tuple[str, str]:
+# Type errors (the model is strict): what the key needs, in TOML words.
+_EXPECTED = {
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "string_type": "a string in quotes",
+    "list_type": "a list, e.g. [...]",
+    "dict_type": "a table",
+    "model_type": "a table",
+}
+
+
+def toml_value(value: Any) -> str:
+    """``value`` as it was written in TOML: true, "8000", 8000.0, a table, a list."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"')[:80] + '"'
+    return str(value)
+
+
+def _wrong_type(kind: str, given: Any, key: str) -> str:
+    expected = "a port number (0-65535)" if key.endswith("port") else _EXPECTED[kind]
+    message = f"expected {expected}, not {toml_value(given)}"
+    if kind == "int_type" and isinstance(given, str) and given.strip().isdigit():
+        message += f"; write {given.strip()} without quotes"
+    elif kind == "int_type" and isinstance(given, float) and given.is_integer():
+        message += f"; write {int(given)}"
+    elif kind == "bool_type" and isinstance(given, str | int):
+        word = str(given).strip().lower()
+        if word in ("true", "yes", "on", "1"):
+            message += "; write true, without quotes"
+        elif word in ("false", "no", "off", "0"):
+            message += "; write false, without quotes"
+    elif kind == "string_type" and not isinstance(given, dict | list):
+        message += f'; write "{toml_value(given)}" in quotes'
+    return message
+
+
+def _message(error: Any, within: tuple[str | int, ...] = ()) -> tuple[str, str]:
     """Return (extra key path suffix, message) for one pydantic error."""
     kind = error["type"]
-    loc = tuple(error["loc"])
+    loc = within + tuple(error["loc"])
     given = error.get("input")
     if kind == "extra_forbidden":
         return "", _unknown_key(loc)
@@ -120,7 +175,9 @@ def _message(error: Any) -> tuple[str, str]:
             'no origins defined; add one, e.g. [origins.site] with port = 8000 and static = "."',
         )
     if loc and loc[-1] == "port" and kind in ("greater_than_equal", "less_than_equal"):
-        return "", f"port must be between 1 and 65535 (got {given!r})"
+        return "", f"port must be between 0 (any free port) and 65535 (got {given!r})"
+    if kind in _EXPECTED:
+        return "", _wrong_type(kind, given, str(loc[-1]) if loc else "")
     message = str(error["msg"])
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
@@ -135,11 +192,19 @@ def _message(error: Any) -> tuple[str, str]:
     return "", message
 
 
-def describe(exc: ValidationError) -> list[str]:
-    """One line per pydantic error, in the user's terms."""
+# Where a route's keys sit in a config: a mock-folder envelope has the same keys.
+ROUTE = ("origins", "-", "routes", 0)
+
+
+def describe(exc: ValidationError, *, within: tuple[str | int, ...] = ()) -> list[str]:
+    """One line per pydantic error, in the user's terms.
+
+    ``within``: where the validated table sits in a config (``ROUTE`` for a route's keys), so
+    an unknown key gets the right suggestions; it is not part of the key paths shown.
+    """
     problems = []
     for error in exc.errors():
         loc = tuple(error["loc"])
-        suffix, message = _message(error)
+        suffix, message = _message(error, within)
         problems.append(f"{key_path(loc)}{suffix}: {message}")
     return problems

@@ -18,13 +18,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve import __version__
 from devserve._resources import templates_dir
-from devserve.live.events import Event, Hub
-from devserve.serve.bodylimit import BodyLimit
-from devserve.serve.hosts import HostGuard
+from devserve.control.state import OriginState
+from devserve.errors import DevserveError, UnknownOriginError
+from devserve.instance import describe_instance, instance_kind
+from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub, Resume
+from devserve.origins import foreign_request
+from devserve.serving.bodylimit import BodyLimit
+from devserve.serving.hosts import HostGuard
 
-CHANNEL = "#control"  # not a valid origin name, so it can share a hub with the pages
-# The control API takes only tiny JSON bodies ({"enabled": true}).
+# The control API takes only small JSON bodies ({"enabled": true}).
 CONTROL_MAX_BODY_BYTES = 1024 * 1024
+
 _CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -33,15 +37,26 @@ class Controlled(Protocol):
 
     config_path: Path | None
 
-    def origins_state(self) -> list[dict[str, Any]]: ...
+    def origins_state(self) -> list[OriginState]: ...
 
-    def set_cors(self, name: str, enabled: bool) -> dict[str, Any]: ...
+    def set_cors(self, name: str, enabled: bool) -> OriginState:
+        """Raises UnknownOriginError for a name it does not serve."""
+        ...
+
+    async def save_mock(self, name: str, capture: int) -> Path:
+        """Raises DevserveError (UnknownOriginError for an unknown name) when it cannot."""
+        ...
+
+    async def reset_origin(self, name: str) -> dict[str, Any]:
+        """Raises UnknownOriginError for a name it does not serve."""
+        ...
 
     def control_events(self) -> list[Event]: ...
 
 
 class OwnOriginOnly:
-    """SPEC §6: no CORS, only its own Origin, and changes only as JSON (no cross-site forms)."""
+    """No CORS, only its own Origin, and changes only as JSON, so no web page of another origin
+    can use it, not even with a cross-site form (README, "Dashboard and runtime switches")."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,8 +65,7 @@ class OwnOriginOnly:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        problem = _refusal(scope, headers)
+        problem = _refusal(scope)
         if problem is not None:
             status, message = problem
             await PlainTextResponse(f"devserve control: {message}\n", status)(scope, receive, send)
@@ -59,15 +73,12 @@ class OwnOriginOnly:
         await self.app(scope, receive, send)
 
 
-def _refusal(scope: Scope, headers: Headers) -> tuple[int, str] | None:
-    site = headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return 403, "requests from other sites are refused"
-    origin = headers.get("origin")
-    if origin is not None and origin != f"http://{headers.get('host', '')}":
-        return 403, f"origin {origin!r} may not use the control API"
+def _refusal(scope: Scope) -> tuple[int, str] | None:
+    foreign = foreign_request(scope)
+    if foreign is not None:
+        return 403, foreign
     if scope["method"] in _CHANGING:
-        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        media = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
             return 415, "changes must be sent as application/json"
     if scope["method"] == "OPTIONS":
@@ -86,9 +97,18 @@ def build_control_app(
     """The control server's ASGI app."""
     env = _template_env()
 
-    async def dashboard(request: Request) -> Response:
+    def identity() -> dict[str, Any]:
         config = str(runner.config_path) if runner.config_path else None
-        page = env.get_template("dashboard.html").render(version=__version__, config=config)
+        return {"config": config, "kind": instance_kind(runner.config_path)}
+
+    async def dashboard(request: Request) -> Response:
+        who = identity()
+        page = env.get_template("dashboard.html").render(
+            version=__version__,
+            config=who["config"],
+            kind=who["kind"],
+            serving=describe_instance(who["kind"], who["config"]),
+        )
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
     async def asset(request: Request) -> Response:
@@ -100,7 +120,7 @@ def build_control_app(
         return Response(path.read_bytes(), media_type=f"{media}; charset=utf-8")
 
     async def origins(request: Request) -> Response:
-        return JSONResponse(runner.origins_state())
+        return JSONResponse([state.as_json() for state in runner.origins_state()])
 
     async def set_cors(request: Request) -> Response:
         name = request.path_params["name"]
@@ -111,16 +131,39 @@ def build_control_app(
         if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
             return JSONResponse({"error": 'send {"enabled": true} or {"enabled": false}'}, 400)
         try:
-            return JSONResponse(runner.set_cors(name, body["enabled"]))
-        except KeyError:
-            return JSONResponse({"error": f"no origin named {name!r}"}, 404)
+            return JSONResponse(runner.set_cors(name, body["enabled"]).as_json())
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+
+    async def save_mock(request: Request) -> Response:
+        # The JSON body is required only so that no cross-site form can post here (SPEC 6).
+        name, capture = request.path_params["name"], request.path_params["capture"]
+        try:
+            path = await runner.save_mock(name, capture)
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+        except DevserveError as exc:
+            return JSONResponse({"error": exc.message}, 409)
+        except OSError as exc:
+            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
+        return JSONResponse({"file": str(path)})
+
+    async def reset(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            return JSONResponse(await runner.reset_origin(name))
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+        except OSError as exc:
+            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
 
     async def instance(request: Request) -> Response:
-        config = str(runner.config_path) if runner.config_path else None
-        return JSONResponse({"config": config, "pid": os.getpid(), "version": __version__})
+        return JSONResponse({**identity(), "pid": os.getpid(), "version": __version__})
 
     async def events(scope: Scope, receive: Receive, send: Send) -> None:
-        await hub.stream(CHANNEL, receive, send, runner.control_events())
+        # The state first, then the requests logged before this dashboard connected.
+        kept = hub.kept(DASHBOARD_CHANNEL, Resume.from_scope(scope))
+        await hub.stream(DASHBOARD_CHANNEL, receive, send, [*runner.control_events(), *kept])
 
     app = Starlette(
         routes=[
@@ -129,6 +172,8 @@ def build_control_app(
             Route("/dashboard.css", asset),
             Route("/api/origins", origins),
             Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
+            Route("/api/origins/{name}/proxied/{capture:int}/save", save_mock, methods=["POST"]),
+            Route("/api/origins/{name}/reset", reset, methods=["POST"]),
             Route("/api/instance", instance),
             Route("/api/events", _EventsEndpoint(events)),
         ]

@@ -1,4 +1,5 @@
-"""SPEC §8, server side: judge each cross-origin response as a browser would, and say so.
+"""Server-side verdicts (README, "Why was it blocked?"): judge each cross-origin response as a
+browser would, and say so.
 
 The verdict goes into the ``X-Devserve-Cors`` response header (visible in the network panel)
 and into the scope, where the request log picks it up for the terminal and the dashboard.
@@ -6,11 +7,14 @@ and into the scope, where the request log picks it up for the terminal and the d
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
+from functools import lru_cache
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from devserve.cors.cookies import CookieVerdict, judge_cookies
 from devserve.cors.middleware import REFUSAL_KEY
 from devserve.cors.origins import MAX_ORIGIN_LENGTH, origin_host
 from devserve.cors.policy import CorsSwitch, Policy
@@ -23,8 +27,8 @@ from devserve.cors.verdict import (
     get_header,
     unique,
 )
-from devserve.serve.requestlog import VERDICT_KEY
-from devserve.serve.requestlog import Verdict as LoggedVerdict
+from devserve.serving.requestlog import VERDICT_KEY
+from devserve.serving.requestlog import Verdict as LoggedVerdict
 
 HEADER = "X-Devserve-Cors"
 # No CORS check happens for these: a navigation (a form post, a link) or an opaque no-cors
@@ -81,13 +85,95 @@ def server_verdict(
     return replace(without, credentials_note=note, engine_notes=engine_notes)
 
 
-def header_value(verdict: Verdict) -> str:
-    """The ``X-Devserve-Cors`` value: ``allowed`` or ``blocked; reason="..."`` (+ ``note``)."""
+# Response headers whose values a verdict reads; of the others only the names count.
+_VALUE_PREFIXES = (b"access-control-", b"set-cookie")
+# What server_verdict reads of a request: the rest cannot change a verdict.
+_REQUEST_KEYS = frozenset(
+    {b"origin", b"access-control-request-method", b"access-control-request-headers"}
+)
+
+
+def judged(
+    method: str,
+    request: list[tuple[bytes, bytes]],
+    status: int,
+    response: list[tuple[bytes, bytes]],
+    serving_origin: str,
+) -> Verdict | None:
+    """``server_verdict`` on raw ASGI headers, computed once per distinct request/response shape.
+
+    An app answers the same few shapes over and over; judging each response under every engine
+    and both credential modes cost more than serving it. The key keeps exactly what the verdict
+    reads — the CORS request headers, whether cookies were sent, every response header's name,
+    and the values of the CORS response headers and Set-Cookie — so a hit is always right.
+    """
+    wanted = tuple(
+        (name.lower(), value if name.lower() in _REQUEST_KEYS else b"")
+        for name, value in request
+        if name.lower() in _REQUEST_KEYS or name.lower() == b"cookie"
+    )
+    shown = tuple(
+        (
+            lowered,
+            value if lowered.startswith(b"access-control-") or lowered == b"set-cookie" else b"",
+        )
+        for name, value in response
+        for lowered in (name.lower(),)
+    )
+    return _judged(method, wanted, status, shown, serving_origin)
+
+
+@lru_cache(maxsize=4096)
+def _judged(
+    method: str,
+    request: tuple[tuple[bytes, bytes], ...],
+    status: int,
+    response: tuple[tuple[bytes, bytes], ...],
+    serving_origin: str,
+) -> Verdict | None:
+    return server_verdict(
+        method=method,
+        request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request],
+        status=status,
+        response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response],
+        serving_origin=serving_origin,
+    )
+
+
+def server_cookies(
+    *, request_headers: HeaderList, response_headers: HeaderList, url: str
+) -> list[CookieVerdict]:
+    """The verdict on each Set-Cookie of a cross-origin response to ``url``.
+
+    Judged as for a credentialed fetch (without credentials the browser ignores Set-Cookie, and
+    the server cannot see the mode), by Chromium's rules, the stricter browser's. Cached like
+    ``judged``: the same few cookies come back on every login; an ``Expires`` date keeps its
+    entry for a minute at most, so a date that passes is noticed.
+    """
+    lines = tuple(value for name, value in response_headers if name.lower() == "set-cookie")
+    if not lines:
+        return []
+    origin = get_header(list(request_headers), "origin") or "null"
+    minute = int(time.time() // 60) if any("expires" in line.lower() for line in lines) else 0
+    return list(_cookies(lines, origin, url, minute))
+
+
+@lru_cache(maxsize=1024)
+def _cookies(
+    lines: tuple[str, ...], origin: str, url: str, minute: int
+) -> tuple[CookieVerdict, ...]:
+    return tuple(judge_cookies(list(lines), page=origin, url=url))
+
+
+def header_value(verdict: Verdict, cookies: list[CookieVerdict] | None = None) -> str:
+    """``allowed`` or ``blocked; reason="..."`` (+ ``note``, + ``cookies``): X-Devserve-Cors."""
     parts = ["allowed" if verdict.allowed else "blocked"]
     if not verdict.allowed:
         parts.append(f"reason={_quoted('; '.join(verdict.reasons))}")
     if verdict.caveat:
         parts.append(f"note={_quoted(verdict.caveat)}")
+    if cookies:
+        parts.append(f"cookies={_quoted('; '.join(cookie.summary for cookie in cookies))}")
     return "; ".join(parts)
 
 
@@ -102,10 +188,16 @@ def _quoted(text: str, limit: int = 600) -> str:
 class VerdictReporter:
     """Wraps an origin's CORS layer, so it sees the exact headers the browser will see."""
 
-    def __init__(self, app: ASGIApp, name: str, switch: CorsSwitch) -> None:
+    def __init__(
+        self, app: ASGIApp, name: str, switch: CorsSwitch, *, switch_on: str | None = None
+    ) -> None:
         self.app = app
         self.name = name
         self.switch = switch
+        # How to turn this origin's CORS on, in the terms of the command that started it.
+        self.switch_on = switch_on or (
+            f'turn it on with `devserve cors {name} on` or set cors = "on" for it in devserve.toml'
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,17 +212,18 @@ class VerdictReporter:
         async def reporting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response = MutableHeaders(scope=message)
-                verdict = server_verdict(
-                    method=scope["method"],
-                    request_headers=request.items(),
-                    status=message["status"],
-                    response_headers=response.items(),
-                    serving_origin=serving,
+                verdict = judged(
+                    scope["method"], request.raw, message["status"], message["headers"], serving
                 )
                 if verdict is not None:
                     verdict = self._explain(verdict, scope, request)
-                    response[HEADER] = header_value(verdict)
-                    scope[VERDICT_KEY] = _logged(verdict)
+                    cookies = server_cookies(
+                        request_headers=request.items(),
+                        response_headers=response.items(),
+                        url=serving + scope["path"],
+                    )
+                    response[HEADER] = header_value(verdict, cookies)
+                    scope[VERDICT_KEY] = _logged(verdict, cookies)
             await send(message)
 
         await self.app(scope, receive, reporting_send)
@@ -142,10 +235,7 @@ class VerdictReporter:
         name = self.name
         policy = self.switch.active
         if policy is None:
-            reason = (
-                f"CORS is off for origin '{name}': turn it on with `devserve cors {name} on` "
-                f'or set cors = "on" for it in devserve.toml'
-            )
+            reason = f"CORS is off for origin '{name}': {self.switch_on}"
         elif REFUSAL_KEY in scope:
             reason = (
                 f"origin '{name}' refused the preflight: {scope[REFUSAL_KEY]}; "
@@ -178,9 +268,11 @@ def _origin_reason(name: str, policy: Policy, origin: str, problem: str) -> str:
     )
 
 
-def _logged(verdict: Verdict) -> LoggedVerdict:
+def _logged(verdict: Verdict, cookies: list[CookieVerdict]) -> LoggedVerdict:
     return LoggedVerdict(
         verdict="allowed" if verdict.allowed else "blocked",
         reason=verdict.reasons[0] if verdict.reasons else None,
         note=verdict.caveat,
+        cookies=tuple(cookie.summary for cookie in cookies),
+        cookies_lost=tuple(cookie.summary for cookie in cookies if cookie.lost),
     )

@@ -21,24 +21,33 @@ _CORS_RESPONSE_HEADERS = (
     "access-control-max-age",
     "access-control-allow-private-network",
 )
+_CORS_RESPONSE_HEADER_BYTES = frozenset(name.encode() for name in _CORS_RESPONSE_HEADERS)
 _NOT_EXPOSED = (
     SAFELISTED_RESPONSE_HEADERS | UNEXPOSABLE_RESPONSE_HEADERS | set(_CORS_RESPONSE_HEADERS)
 )
 _PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 # Why a preflight was refused, left in the scope for the verdict (devserve.cors.annotate).
 REFUSAL_KEY = "devserve.cors.refusal"
+# Response headers a layer wants pages to read whatever the policy lists (resources put
+# X-Total-Count, Link and Location there, as json-server always exposes them).
+EXPOSE_KEY = "devserve.cors.expose"
+
+
+def merged_vary(values: list[str], *names: str) -> str:
+    """One ``Vary`` value: ``values`` plus ``names`` not already there (``*`` covers all)."""
+    present = [v for value in values for v in split_list(value)]
+    lowered = {v.lower() for v in present}
+    if "*" in lowered:
+        return ", ".join(present)
+    return ", ".join(present + [name for name in names if name.lower() not in lowered])
 
 
 def merge_vary(headers: MutableHeaders, *names: str) -> None:
-    """Add names to ``Vary`` without duplicating what is there (``*`` already covers all)."""
-    present = [v for value in headers.getlist("vary") for v in split_list(value)]
-    lowered = {v.lower() for v in present}
-    if "*" in lowered:
-        return
-    merged = present + [name for name in names if name.lower() not in lowered]
+    """Add names to ``Vary`` without duplicating what is there."""
+    merged = merged_vary(headers.getlist("vary"), *names)
     if "vary" in headers:
         del headers["vary"]
-    headers["Vary"] = ", ".join(merged)
+    headers["Vary"] = merged
 
 
 class CorsMiddleware:
@@ -68,14 +77,12 @@ class CorsMiddleware:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name in _CORS_RESPONSE_HEADERS:
-                    if name in headers:
-                        del headers[name]
-                if allowed:
-                    assert origin is not None
-                    _add_actual_headers(policy, origin, headers)
-                merge_vary(headers, "Origin")
+                message["headers"] = _with_cors(
+                    message["headers"],
+                    policy,
+                    origin if allowed else None,
+                    scope.get(EXPOSE_KEY, ()),
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
@@ -118,13 +125,44 @@ class CorsMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _add_actual_headers(policy: Policy, origin: str, headers: MutableHeaders) -> None:
-    headers["Access-Control-Allow-Origin"] = policy.allow_origin_value(origin)
+def _with_cors(
+    raw: list[tuple[bytes, bytes]],
+    policy: Policy,
+    origin: str | None,
+    extra: tuple[str, ...] | list[str],
+) -> list[tuple[bytes, bytes]]:
+    """The response's headers with this policy's CORS headers, in one pass over the raw list
+    (the app's own CORS headers are replaced; ``origin`` is None when it is not allowed)."""
+    kept: list[tuple[bytes, bytes]] = []
+    vary: list[str] = []
+    for name, value in raw:
+        lowered = name.lower()
+        if lowered in _CORS_RESPONSE_HEADER_BYTES:
+            continue
+        if lowered == b"vary":
+            vary.append(value.decode("latin-1"))
+            continue
+        kept.append((name, value))
+    if origin is not None:
+        names = [name.decode("latin-1").lower() for name, _ in kept] + (["vary"] if vary else [])
+        kept += _actual_headers(policy, origin, names, extra)
+    kept.append((b"vary", merged_vary(vary, "Origin").encode("latin-1")))
+    return kept
+
+
+def _actual_headers(
+    policy: Policy, origin: str, present: list[str], extra: tuple[str, ...] | list[str]
+) -> list[tuple[bytes, bytes]]:
+    added = [(b"access-control-allow-origin", policy.allow_origin_value(origin).encode("latin-1"))]
     if policy.credentials:
-        headers["Access-Control-Allow-Credentials"] = "true"
+        added.append((b"access-control-allow-credentials", b"true"))
     if policy.expose is None:
-        exposed = sorted({name for name in headers if name not in _NOT_EXPOSED})
+        exposed = sorted({name for name in present if name not in _NOT_EXPOSED})
     else:
-        exposed = list(policy.expose)
+        listed = {name.lower() for name in policy.expose}
+        if "*" in listed and not policy.credentials:
+            listed.update(name.lower() for name in extra)  # `*` covers them already
+        exposed = [*policy.expose, *(name for name in extra if name.lower() not in listed)]
     if exposed:
-        headers["Access-Control-Expose-Headers"] = ", ".join(exposed)
+        added.append((b"access-control-expose-headers", ", ".join(exposed).encode("latin-1")))
+    return added

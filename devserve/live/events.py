@@ -1,54 +1,124 @@
-"""Server-sent events: a hub of named channels and the ASGI loop that streams one to a client."""
+"""Server-sent events: the event names and payloads (the wire format), a hub of named
+channels, and the ASGI loop that streams one channel to a client."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+import itertools
+import json
+import math
+import os
+import time
+from collections import defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from starlette.types import Receive, Send
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import Receive, Scope, Send
 
 # A comment line every so often keeps idle streams from being cut by proxies and sleep.
 KEEPALIVE_SECONDS = 15.0
 # Browser tabs each hold one stream; hundreds means something is leaking or attacking.
 MAX_STREAMS_PER_CHANNEL = 100
 MAX_STREAMS = 400
+# Events a stream may fall behind by (beyond its replayed history) before it is ended.
 QUEUE_LIMIT = 256
+# Events kept per channel for streams that connect later (a page whose script connects after
+# its own fetches were blocked, a dashboard opened after the requests).
+HISTORY = 200
+
+# Event names, shared with templates/livereload.js (pages) and templates/dashboard.js; a test
+# checks that each script listens for exactly its set.
+RELOAD = "reload"  # pages: reload now; dashboard: {"origin", "kind"} of a page refresh
+CSS = "css"  # pages: only stylesheets changed, swap them in place
+CONFIG = "config"  # {"error": text or null}: the config file's state, for pages and dashboard
+# pages: a request from this page was blocked, and why; or its response's cookies are lost
+# ("blocked": false, "cookies": ["session dropped: ..."])
+CORS_BLOCKED = "cors-blocked"
+REQUEST = "request"  # dashboard: one request record
+ORIGINS = "origins"  # dashboard: every origin's state
+PAGE_EVENTS = frozenset({RELOAD, CSS, CONFIG, CORS_BLOCKED})
+DASHBOARD_EVENTS = frozenset({RELOAD, CONFIG, REQUEST, ORIGINS})
+
+# The dashboard's channel: not a valid origin name, so it can never clash with an origin's.
+DASHBOARD_CHANNEL = "#control"
 
 
 @dataclass(frozen=True)
 class Event:
-    """One server-sent event."""
+    """One server-sent event; ``id`` and ``at`` are set on events kept in a channel's history."""
 
     kind: str
     data: str = ""
+    id: str | None = None
+    at: float = 0.0
 
     def encode(self) -> bytes:
         lines = "".join(f"data: {line}\n" for line in self.data.split("\n"))
-        return f"event: {self.kind}\n{lines}\n".encode()
+        # The browser sends the last id back as Last-Event-ID when it reconnects.
+        head = f"id: {self.id}\n" if self.id else ""
+        return f"{head}event: {self.kind}\n{lines}\n".encode()
 
 
 _CLOSE = Event("close")
 
 
-class Hub:
-    """Fans events out to every open stream of a channel (an origin's pages, the dashboard).
+def json_event(kind: str, data: object) -> Event:
+    """An event whose data is compact JSON (one line on the wire)."""
+    return Event(kind, json.dumps(data, separators=(",", ":")))
 
-    Bounded: at most ``max_per_channel`` streams per channel and ``max_total`` in all (more
-    are refused with 503), and a stream that falls ``QUEUE_LIMIT`` events behind is ended (its
-    EventSource reconnects) instead of queueing without end.
-    """
+
+def config_event(error: str | None) -> Event:
+    """The config file's state: the error every page and the dashboard show, or None."""
+    return json_event(CONFIG, {"error": error})
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Which kept events a new stream still needs: after ``last_id``, and from ``since`` on."""
+
+    last_id: str | None = None
+    since: float | None = None
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> Resume:
+        """``Last-Event-ID`` (sent on reconnect) and ``?since=`` (epoch ms, sent by pages)."""
+        last_id = Headers(scope=scope).get("last-event-id")
+        if last_id is not None and (len(last_id) > 64 or not last_id.isprintable()):
+            last_id = None
+        since: float | None = None
+        raw = QueryParams(scope.get("query_string", b"")).get("since", "")
+        try:
+            since = float(raw[:32]) / 1000 if raw else None
+        except ValueError:
+            since = None
+        if since is not None and not math.isfinite(since):
+            since = None
+        return cls(last_id=last_id, since=since)
+
+
+class Hub:
+    """Fans events out to every open stream of a channel (an origin's pages, the dashboard)."""
 
     def __init__(
-        self, *, max_per_channel: int = MAX_STREAMS_PER_CHANNEL, max_total: int = MAX_STREAMS
+        self,
+        history: int = HISTORY,
+        *,
+        max_per_channel: int = MAX_STREAMS_PER_CHANNEL,
+        max_total: int = MAX_STREAMS,
     ) -> None:
-        self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
         self.max_per_channel = max_per_channel
         self.max_total = max_total
+        self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._history: dict[str, deque[Event]] = defaultdict(lambda: deque(maxlen=history))
+        # Ids start with this process's epoch: a stream that reconnects to a restarted devserve
+        # gets that process's whole history, not only ids above the old process's count.
+        self._epoch = f"{os.getpid():x}{time.time_ns() % 0xFFFFFF:x}"
+        self._ids = itertools.count(1)
 
     def subscribe(self, channel: str, initial: Iterable[Event] = ()) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_LIMIT)
+        initial = list(initial)
+        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_LIMIT + len(initial))
         for event in initial:
             queue.put_nowait(event)
         self._queues[channel].add(queue)
@@ -56,6 +126,20 @@ class Hub:
 
     def unsubscribe(self, channel: str, queue: asyncio.Queue[Event]) -> None:
         self._queues[channel].discard(queue)
+
+    def publish(self, channel: str, event: Event, *, keep: bool = False) -> None:
+        """Send ``event`` to the channel's streams; ``keep`` also replays it to later ones."""
+        if keep:
+            event = replace(event, id=f"{self._epoch}-{next(self._ids)}", at=time.time())
+            self._history[channel].append(event)
+        for queue in list(self._queues.get(channel, ())):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:  # a client that stopped reading: end its stream
+                self.unsubscribe(channel, queue)
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(_CLOSE)
 
     def refusal(self, channel: str) -> str | None:
         """Why one more stream on ``channel`` is refused, or None."""
@@ -67,15 +151,21 @@ class Hub:
             return f"devserve: already {self.max_total} event streams open in all; close some tabs"
         return None
 
-    def publish(self, channel: str, event: Event) -> None:
-        for queue in list(self._queues.get(channel, ())):
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:  # a client that stopped reading: end its stream
-                self.unsubscribe(channel, queue)
-                while not queue.empty():
-                    queue.get_nowait()
-                queue.put_nowait(_CLOSE)
+    def kept(self, channel: str, resume: Resume | None = None) -> list[Event]:
+        """The channel's kept events a stream resuming at ``resume`` has not seen yet.
+
+        Pass the result as ``initial`` to ``stream`` with no await in between, so no event
+        is both replayed and delivered live.
+        """
+        events = list(self._history.get(channel, ()))
+        if resume is None:
+            return events
+        epoch, _, number = (resume.last_id or "").partition("-")
+        if epoch == self._epoch and number.isdigit():
+            events = [e for e in events if int((e.id or "-0").rpartition("-")[2]) > int(number)]
+        if resume.since is not None:
+            events = [e for e in events if e.at >= resume.since]
+        return events
 
     def publish_all(self, event: Event) -> None:
         for channel in list(self._queues):
@@ -84,6 +174,10 @@ class Hub:
     def listeners(self, channel: str) -> int:
         return len(self._queues.get(channel, ()))
 
+    def end(self, channel: str) -> None:
+        """End the open streams of one channel, so its server can stop without waiting."""
+        self.publish(channel, _CLOSE)
+
     def close(self) -> None:
         """End every open stream, so shutdown does not wait for clients to hang up."""
         self.publish_all(_CLOSE)
@@ -91,7 +185,12 @@ class Hub:
     async def stream(
         self, channel: str, receive: Receive, send: Send, initial: Iterable[Event] = ()
     ) -> None:
-        """Answer one request with the channel's events until the client or the hub ends it."""
+        """Answer one request with the channel's events until the client or the hub ends it.
+
+        Bounded: at most ``max_per_channel`` streams per channel and ``max_total`` in all (more
+        get 503), and a stream that falls ``QUEUE_LIMIT`` events behind is ended (its
+        EventSource reconnects) instead of queueing without end.
+        """
         refusal = self.refusal(channel)
         if refusal is not None:
             await _refuse(send, refusal)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
-from devserve.live.events import Event, Hub
+from devserve.live.events import Event, Hub, Resume, config_event
+from devserve.origins import foreign_request
+from devserve.serving.cachedresponse import FINAL_BODY_KEY
 
 PREFIX = "/__devserve/"
 SCRIPT_PATH = PREFIX + "livereload.js"
@@ -23,6 +26,7 @@ _BODY_START = re.compile(rb"<body(?:[\s/][^>]{0,%d})?>" % _MAX_TAG, re.IGNORECAS
 _PARTIAL_TAG = re.compile(
     rb"<(?:/(?:h(?:e(?:a(?:d\s*)?)?)?)?|b(?:o(?:d(?:y(?:[\s/][^>]*)?)?)?)?)?\Z", re.IGNORECASE
 )
+_NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 class ReloadHub(Hub):
@@ -34,25 +38,14 @@ class ReloadHub(Hub):
 
     def page_events(self) -> list[Event]:
         """What a page that connects now must hear first."""
-        return [Event("config-error", self.config_error)] if self.config_error else []
+        return [config_event(self.config_error)] if self.config_error else []
 
     def report_config(self, error: str | None) -> None:
         """Show (or clear) the config-error overlay in every open page."""
         changed = error != self.config_error
         self.config_error = error
         if changed:
-            self.publish_all(Event("config-error", error) if error else Event("config-ok"))
-
-
-def _same_origin(scope: Scope, headers: Headers) -> bool:
-    """The reserved endpoints answer only their own pages (SPEC §6)."""
-    site = headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
-    origin = headers.get("origin")
-    if origin is None:
-        return True
-    return origin == f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+            self.publish_all(config_event(error))
 
 
 class ReservedEndpoints:
@@ -68,36 +61,28 @@ class ReservedEndpoints:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        if not _same_origin(scope, headers):
-            await _plain(
-                send, 403, "devserve: the live-reload endpoints answer only their own origin"
-            )
+        # Only the origin's own pages: no other site may read or hold open its streams.
+        if foreign_request(scope) is not None:
+            refused = "devserve: the live-reload endpoints answer only their own origin"
+            await _plain(403, refused)(scope, receive, send)
         elif scope["path"] == SCRIPT_PATH and scope["method"] in ("GET", "HEAD"):
-            await _send(send, 200, "text/javascript; charset=utf-8", self.script)
+            script = Response(self.script, media_type="text/javascript", headers=_NO_CACHE)
+            await script(scope, receive, send)
         elif scope["path"] == EVENTS_PATH and scope["method"] == "GET":
-            await self.hub.stream(self.origin, receive, send, self.hub.page_events())
+            # Blocked requests made while the page loaded, before this stream connected.
+            kept = self.hub.kept(self.origin, Resume.from_scope(scope))
+            await self.hub.stream(self.origin, receive, send, [*self.hub.page_events(), *kept])
         else:
-            await _plain(send, 404, "Not Found")
+            await _plain(404, "Not Found")(scope, receive, send)
 
 
-async def _send(send: Send, status: int, content_type: str, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type.encode()),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-cache"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+def _plain(status: int, text: str) -> Response:
+    return PlainTextResponse(text + "\n", status, headers=_NO_CACHE)
 
 
-async def _plain(send: Send, status: int, text: str) -> None:
-    await _send(send, status, "text/plain; charset=utf-8", (text + "\n").encode())
+def inject_html(media_type: str, body: bytes) -> bytes:
+    """``inject`` for HTML bodies only: what the static file cache applies once per version."""
+    return inject(body) if media_type.startswith("text/html") else body
 
 
 class Injector:
@@ -161,6 +146,8 @@ class InjectScript:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 is_html = headers.get("content-type", "").startswith("text/html")
+                if scope.get(FINAL_BODY_KEY):  # the static app put the script in already
+                    is_html = False
                 # Partial (206) and empty (304) responses must stay byte-exact.
                 if is_html and message["status"] in (200, 404):
                     if "content-length" in headers:

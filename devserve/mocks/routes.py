@@ -1,114 +1,166 @@
-"""Declared mock routes: turn config ``routes`` into Starlette routes that render their response."""
+"""Declared mock routes: the first route whose path, method and ``match`` fit the request answers.
+
+A route whose ``match`` fails falls through to the next route, then to the next layer (mock
+folder, static files, a JSON 404). Matching and rendering run under the ``[devserve]`` limits,
+in a worker thread whenever a template, a regex or a file is involved.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.convertors import Convertor
+from starlette.responses import JSONResponse, Response
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from devserve.config import Route as RouteConfig
-from devserve.media import media_type as _file_type
+from devserve.config.model import Route
+from devserve.mocks.behaviour import (
+    Candidates,
+    CompiledBehaviour,
+    Decision,
+    answer,
+    compile_behaviour,
+    decide,
+)
+from devserve.mocks.context import BODY_NAMES, BodyTooLarge, read_body, replaying, request_data
+from devserve.mocks.limits import Limits, off_loop, run_limited
+from devserve.mocks.templates import RenderError
 
-# Sandboxed: a mock template must not reach Python internals, whoever wrote the config.
-_jinja = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-log = logging.getLogger("devserve.errors")
+# Why the mocks whose path fitted did not answer: the 404 of a mock-only origin shows it.
+MISSES_KEY = "devserve.mock_misses"
 
 
-async def _template_context(request: Request) -> dict[str, Any]:
-    body = await request.body()
+@dataclass(frozen=True)
+class CompiledRoute:
+    pattern: re.Pattern[str]
+    convertors: dict[str, Convertor[Any]]
+    methods: frozenset[str] | None
+    behaviour: CompiledBehaviour
+
+
+def label(route: Route) -> str:
+    """``GET /users/{id:int}``, ``GET|POST /x`` or ``* /x``: how messages name a route."""
+    return f"{'|'.join(route.methods) if route.methods else '*'} {route.path}"
+
+
+def compile_routes(
+    origin: str, routes: list[Route], limits: Limits, problems: list[str]
+) -> list[CompiledRoute]:
+    """Compile every route; template and regex errors go to ``problems`` with their key path."""
+    compiled = []
+    for index, route in enumerate(routes):
+        behaviour = compile_behaviour(
+            route,
+            label=label(route),
+            where=f"origins.{origin}.routes[{index}]",
+            limits=limits,
+            problems=problems,
+        )
+        pattern, _, convertors = compile_path(route.path)
+        methods = None
+        if route.methods is not None:  # GET routes answer HEAD, as Starlette's do
+            methods = frozenset(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+        compiled.append(CompiledRoute(pattern, convertors, methods, behaviour))
+    return compiled
+
+
+async def respond(
+    candidates: Candidates, limits: Limits, scope: Scope, receive: Receive, send: Send
+) -> Receive | None:
+    """Answer with the first candidate whose ``match`` holds and return None; if none does,
+    return the ``receive`` the next layer must use (the body may have been read here).
+
+    Reads the body (bounded) only when a candidate uses it; ``MISSES_KEY`` says why the others
+    did not answer.
+    """
+    body = None
+    if any(behaviour.needs & BODY_NAMES for behaviour, _ in candidates):
+        try:
+            body = await read_body(receive)
+        except BodyTooLarge as exc:
+            await JSONResponse({"error": str(exc)}, 413)(scope, receive, send)
+            return None
+        receive = replaying(receive, body)
+    base = await request_data(scope, body)
+
+    def work() -> Decision:
+        return decide(candidates, base, limits)
+
     try:
-        parsed: Any = json.loads(body) if body else None
-    except (ValueError, RecursionError):  # not JSON, or nested too deep (`[` x 100000)
-        parsed = None
-    return {
-        "path": dict(request.path_params),
-        "query": dict(request.query_params),
-        "headers": dict(request.headers),
-        "json": parsed,
-        "method": request.method,
-    }
+        if any(behaviour.threaded for behaviour, _ in candidates):
+            decision = await off_loop(work, limits)
+        else:
+            decision = run_limited(work, limits)
+    except RenderError as exc:  # the backstop: the work overstayed its time limit
+        decision = Decision(candidates[0][0], error=exc.reason)
+    if decision.behaviour is None:
+        scope[MISSES_KEY] = [*scope.get(MISSES_KEY, []), *decision.misses]
+        return receive
+    await answer(decision, scope, receive, send)
+    return None
 
 
-def render(value: Any, context: dict[str, Any]) -> Any:
-    """Render every string inside ``value`` as a Jinja2 template; other values pass through."""
-    if isinstance(value, str):
-        if "{{" not in value and "{%" not in value:
-            return value
-        return _jinja.from_string(value).render(context)
-    if isinstance(value, list):
-        return [render(item, context) for item in value]
-    if isinstance(value, dict):
-        return {key: render(item, context) for key, item in value.items()}
-    return value
+class MockRoutes:
+    """The routes layer of an origin; what it does not answer goes to ``fallback``."""
 
+    def __init__(self, routes: list[CompiledRoute], fallback: ASGIApp, limits: Limits) -> None:
+        self.routes = routes
+        self.fallback = fallback
+        self.limits = limits
 
-class MockEndpoint:
-    """The ASGI app of one declared route (a class, so Starlette keeps ``method = "*"`` as any)."""
-
-    def __init__(self, config: RouteConfig) -> None:
-        self.config = config
+    def reset(self) -> None:
+        """Restart every sequence from its first response."""
+        for route in self.routes:
+            route.behaviour.sequence.reset()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.respond(Request(scope, receive))
-        await response(scope, receive, send)
+        if scope["type"] != "http" or not self.routes:
+            await self.fallback(scope, receive, send)
+            return
+        candidates, allowed = self._candidates(scope["path"], scope["method"])
+        if candidates:
+            following = await respond(candidates, self.limits, scope, receive, send)
+            if following is None:
+                return
+            receive = following
+        elif allowed:
+            await _method_not_allowed(scope, allowed)(scope, receive, send)
+            return
+        await self.fallback(scope, receive, send)
 
-    async def respond(self, request: Request) -> Response:
-        config = self.config
-        if config.delay_ms:
-            await asyncio.sleep(config.delay_ms / 1000)
-        context = await _template_context(request)
-        try:
-            headers = render(dict(config.headers), context)
-            if config.json_body is not None:
-                content = json.dumps(render(config.json_body, context), ensure_ascii=False).encode()
-                media_type: str | None = "application/json"
-            elif config.body is not None:
-                content = render(config.body, context).encode()
-                media_type = "text/plain; charset=utf-8"
-            elif config.file is not None:
-                # Read on every request so an edited mock file is served at once.
-                content = config.file.read_bytes()
-                media_type = _file_type(config.file.name)
-            else:
-                content, media_type = b"", None
-            _check_header_values(headers)
-            if any(name.lower() == "content-type" for name in headers):
-                media_type = None
-            return Response(
-                content, status_code=config.status, headers=headers, media_type=media_type
-            )
-        except OSError as exc:
-            # The response may go to any page: it names the route, the terminal names the file.
-            log.error("route %s: cannot read %s: %s", config.path, config.file, exc.strerror)
-            message = f"devserve: route {config.path}: its file cannot be read ({exc.strerror})\n"
-            return Response(message, status_code=500, media_type="text/plain")
-        except Exception as exc:  # a broken template is the user's mock failing, not devserve
-            kind = "template error" if isinstance(exc, TemplateError) else type(exc).__name__
-            message = f"devserve: {kind} in route {config.path}: {exc}\n"
-            return Response(message, status_code=500, media_type="text/plain")
+    def _candidates(self, path: str, method: str) -> tuple[Candidates, set[str]]:
+        candidates: Candidates = []
+        allowed: set[str] = set()
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found is None:
+                continue
+            if route.methods is not None and method not in route.methods:
+                allowed |= route.methods
+                continue
+            params = {k: route.convertors[k].convert(v) for k, v in found.groupdict().items()}
+            candidates.append((route.behaviour, params))
+        return candidates, allowed
 
 
-def _check_header_values(headers: dict[str, Any]) -> None:
-    """A header rendered from request data must be one line of Latin-1 text (HTTP's rule)."""
-    for name, value in headers.items():
-        text = f"{name}{value}"
-        if _CONTROL.search(text) or not all(ord(char) < 0x100 for char in text):
-            raise ValueError(f"header {name!r} renders to a value HTTP cannot carry")
+def _method_not_allowed(scope: Scope, allowed: set[str]) -> Response:
+    methods = ", ".join(sorted(allowed))
+    error = f"method {scope['method']} is not allowed for {scope['path']}"
+    return JSONResponse({"error": error, "allow": methods}, 405, headers={"Allow": methods})
 
 
-def build_routes(configs: list[RouteConfig]) -> list[BaseRoute]:
-    """One Starlette route per declared route, in config order (the first match wins)."""
-    return [
-        Route(config.path, MockEndpoint(config), methods=config.methods, include_in_schema=False)
-        for config in configs
-    ]
+def not_found(routes: list[Route]) -> ASGIApp:
+    """The last layer of an origin with no static files: a 404 a front end can read."""
+    listed = [label(route) for route in routes]
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        body: dict[str, Any] = {"error": f"no route for {scope['method']} {scope['path']}"}
+        body["routes"] = listed
+        if scope.get(MISSES_KEY):
+            body["not_matched"] = scope[MISSES_KEY]
+        await JSONResponse(body, 404)(scope, receive, send)
+
+    return app

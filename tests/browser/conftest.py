@@ -34,10 +34,17 @@ PLAYWRIGHT_TIMEOUT_MS = 10_000
 
 
 def chromium_path() -> str | None:
-    """The Chromium to drive (Playwright's own download does not work here), or None."""
+    """The Chromium to drive (Playwright's own download does not work here), or None.
+
+    ``DEVSERVE_CHROMIUM`` names any Chromium or Chrome binary (e.g. on macOS); otherwise
+    Debian's path, then ``chromium`` or ``chromium-browser`` (Fedora, snaps) on PATH.
+    """
+    chosen = os.environ.get("DEVSERVE_CHROMIUM")
+    if chosen:
+        return chosen
     if Path("/usr/bin/chromium").exists():
         return "/usr/bin/chromium"
-    return shutil.which("chromium")
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _unavailable(reason: str) -> None:
@@ -51,7 +58,10 @@ def browser() -> Iterator[Browser]:
     """One headless Chromium for the whole session (starting it costs about a second)."""
     executable = chromium_path()
     if executable is None:
-        _unavailable("Chromium not found at /usr/bin/chromium nor as `chromium` on PATH")
+        _unavailable(
+            "Chromium not found: set DEVSERVE_CHROMIUM, or install it as /usr/bin/chromium "
+            "or `chromium` on PATH"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -45,7 +45,8 @@ def open_live_page(context: BrowserContext, url: str) -> Page:
     return page
 
 
-_FETCH_JS = """
+# Also run in Firefox by tests/browser/firefox_fetch.mjs: one definition for both browsers.
+FETCH_JS = """
 async ({url, init, readHeaders, timeoutMs}) => {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -64,6 +65,18 @@ async ({url, init, readHeaders, timeoutMs}) => {
 """
 
 
+def fetch_init(
+    method: str, headers: dict[str, str] | None, body: str | None, credentials: str
+) -> dict[str, Any]:
+    """The ``init`` argument of fetch()."""
+    init: dict[str, Any] = {"method": method, "credentials": credentials}
+    if headers:
+        init["headers"] = headers
+    if body is not None:
+        init["body"] = body
+    return init
+
+
 def browser_fetch(
     where: Page | Frame,
     url: str,
@@ -79,16 +92,11 @@ def browser_fetch(
     Returns ``{"readable": True, "status", "body", "headers": {name: value or None}}``, or
     ``{"readable": False, "error"}``: a CORS block surfaces as ``TypeError: Failed to fetch``.
     """
-    init: dict[str, Any] = {"method": method, "credentials": credentials}
-    if headers:
-        init["headers"] = headers
-    if body is not None:
-        init["body"] = body
     result: dict[str, Any] = where.evaluate(
-        _FETCH_JS,
+        FETCH_JS,
         {
             "url": url,
-            "init": init,
+            "init": fetch_init(method, headers, body, credentials),
             "readHeaders": list(read_headers),
             "timeoutMs": FETCH_TIMEOUT_MS,
         },

@@ -1,4 +1,5 @@
-"""The dashboard and the in-page blocked notice in headless Chromium (SPEC §6, §7, issue 5).
+"""The dashboard and the in-page blocked notice in headless Chromium (README, "Dashboard and
+runtime switches"; issue 5).
 
 One devserve for the module (a static ``page`` origin, an ``api`` origin with CORS on, a
 ``closed`` origin with CORS off, and the dashboard on a free port). Every test starts from the
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,10 @@ import httpx
 import pytest
 
 from tests.browser.pagefetch import FETCH_TIMEOUT_MS, browser_fetch, open_live_page, open_page
-from tests.conftest import Devserve, free_ports, run_devserve
+from tests.support.configs import config_toml
+from tests.support.process import Devserve, free_ports, run_devserve
+from tests.support.tcpproxy import DroppingProxy
+from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -30,32 +34,20 @@ CONNECTED = 'body[data-connected="true"]'
 
 
 def _config(ports: dict[str, int]) -> str:
-    return f"""
-[devserve]
-host = "127.0.0.1"
-dashboard_port = {ports["dashboard"]}
+    def api(name: str) -> list[dict[str, object]]:
+        return [{"method": "GET", "path": "/data", "json": {"from": name}}]
 
-[origins.page]
-port = {ports["page"]}
-static = "web"
-cors = "off"
+    # A login whose cookie the browser drops for a page on another site (the notice test).
+    login = {"path": "/login", "json": {"ok": True}, "headers": {"Set-Cookie": "session=1; Path=/"}}
 
-[origins.api]
-port = {ports["api"]}
-cors = "on"
-[[origins.api.routes]]
-method = "GET"
-path = "/data"
-json = {{ from = "api" }}
-
-[origins.closed]
-port = {ports["closed"]}
-cors = "off"
-[[origins.closed.routes]]
-method = "GET"
-path = "/data"
-json = {{ from = "closed" }}
-"""
+    return config_toml(
+        {
+            "page": {"port": ports["page"], "static": "web", "cors": "off"},
+            "api": {"port": ports["api"], "cors": "on", "routes": [*api("api"), login]},
+            "closed": {"port": ports["closed"], "cors": "off", "routes": api("closed")},
+        },
+        {"host": "127.0.0.1", "dashboard_port": ports["dashboard"]},
+    )
 
 
 @dataclass
@@ -94,6 +86,12 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
         "<!doctype html><html><head><title>page</title></head><body><p>page</p></body></html>"
     )
     ports = dict(zip(("page", "api", "closed", "dashboard"), free_ports(4), strict=True))
+    # Its inline script fetches while the page loads, before the live-reload script connects.
+    (root / "web" / "loading.html").write_text(
+        "<!doctype html><html><head><title>loading</title><script>"
+        f"fetch('http://127.0.0.1:{ports['closed']}/during-load').catch(() => {{}});"
+        "</script></head><body><p>loading</p></body></html>"
+    )
     config = _config(ports)
     (root / "devserve.toml").write_text(config)
     server = run_devserve(
@@ -120,13 +118,6 @@ def open_dashboard(context: BrowserContext, instance: Instance) -> Page:
     return page
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def latest_log_row(dashboard: Page, origin: str, count_before: int) -> dict[str, str]:
     """Wait for a new log row of ``origin`` and return its data attributes and text."""
     rows = dashboard.locator(f'#log tr.log-row[data-origin="{origin}"]')
@@ -147,7 +138,7 @@ def test_dashboard_lists_origins_with_switches(context: BrowserContext, instance
         row = dashboard.locator(f'tr.origin-row[data-origin="{name}"]')
         assert instance.url(name) in row.inner_text()
     api_row = dashboard.locator('tr.origin-row[data-origin="api"]').inner_text()
-    assert "1 route" in api_row and "echoes local origins" in api_row
+    assert "2 routes" in api_row and "echoes local origins" in api_row
     page_row = dashboard.locator('tr.origin-row[data-origin="page"]').inner_text()
     assert "static " in page_row and "/web" in page_row
     assert dashboard.locator("#config-error").is_hidden()
@@ -344,7 +335,7 @@ def _sse(*events: tuple[str, Any]) -> str:
 
 def _serve_stream(page: Page, url: str, body: str) -> None:
     page.route(
-        url,
+        lambda requested: requested.split("?")[0] == url,  # pages add ?since=
         lambda route: route.fulfill(
             status=200,
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
@@ -353,7 +344,7 @@ def _serve_stream(page: Page, url: str, body: str) -> None:
     )
 
 
-def _record(origin: str, status: int, verdict: str | None, **cors: str | None) -> dict[str, Any]:
+def _record(origin: str, status: int, verdict: str | None, **cors: Any) -> dict[str, Any]:
     return {
         "origin": origin,
         "method": "GET",
@@ -361,7 +352,13 @@ def _record(origin: str, status: int, verdict: str | None, **cors: str | None) -
         "status": status,
         "ms": 1.5,
         "from": "http://127.0.0.1:1234" if verdict else None,
-        "cors": {"verdict": verdict, "reason": cors.get("reason"), "note": cors.get("note")},
+        "cors": {
+            "verdict": verdict,
+            "reason": cors.get("reason"),
+            "note": cors.get("note"),
+            "cookies": cors.get("cookies", []),
+            "cookies_lost": cors.get("cookies_lost", []),
+        },
         "time": "2030-01-01T12:00:00.000Z",
     }
 
@@ -372,6 +369,7 @@ def test_log_rows_show_verdicts_and_filter_blocked_only(
     origins = list(instance.origins().values())
     reason = "blocked: CORS is off for origin 'api'"
     note = "Chromium would allow it"
+    dropped = "session dropped: SameSite=Lax cookie from a cross-site response"
     page = context.new_page()
     _serve_stream(
         page,
@@ -379,9 +377,17 @@ def test_log_rows_show_verdicts_and_filter_blocked_only(
         _sse(
             ("origins", origins),
             ("config", {"error": "devserve.toml: origins.api.prot: unknown key"}),
-            ("request", _record("api", 200, "allowed")),
+            (
+                "request",
+                _record(
+                    "api", 200, "allowed", cookies=[dropped, "sid kept"], cookies_lost=[dropped]
+                ),
+            ),
             ("request", _record("api", 200, "blocked", reason=reason, note=note)),
-            ("request", _record("page", 404, None)),
+            (
+                "request",
+                {**_record("page", 500, None), "note": "GET /x: json.n: ZeroDivisionError"},
+            ),
             ("reload", {"origin": "page", "kind": "reload"}),
         ),
     )
@@ -391,12 +397,17 @@ def test_log_rows_show_verdicts_and_filter_blocked_only(
     rows = page.locator("#log tr.log-row")
     seen = rows.evaluate_all("(trs) => trs.map((tr) => ({...tr.dataset}))")
     assert [(r["origin"], r["verdict"], r["status"]) for r in seen] == [
-        ("page", "", "404"),  # newest first
+        ("page", "", "500"),  # newest first
         ("api", "blocked", "200"),
         ("api", "allowed", "200"),
     ]
     blocked_row = page.locator('#log tr.log-row[data-verdict="blocked"]')
     assert reason in blocked_row.inner_text() and note in blocked_row.inner_text()
+    # A mock's reason for a 500 is on its row, under the path.
+    assert "json.n: ZeroDivisionError" in rows.first.locator("td.path").inner_text()
+    allowed_row = page.locator('#log tr.log-row[data-verdict="allowed"]')
+    assert allowed_row.locator(".cookie.lost").inner_text() == f"cookie {dropped}"
+    assert "cookie sid kept" in allowed_row.inner_text()
     background = blocked_row.locator("td").first.evaluate("(td) => getComputedStyle(td).boxShadow")
     assert background != "none"  # blocked rows stand out
 
@@ -469,3 +480,73 @@ def test_notice_appears_after_a_blocked_fetch(context: BrowserContext, instance:
     assert browser_fetch(page, instance.url("api", "/data"))["readable"] is True
     page.wait_for_timeout(300)
     assert page.locator(NOTICE).count() == 0
+
+
+def test_notice_shows_a_dropped_cookie(context: BrowserContext, instance: Instance) -> None:
+    """End to end: the page on 127.0.0.1 logs in at the API on localhost, another site: the
+    fetch works, the cookie does not stick, and the page is told why."""
+    page = open_live_page(context, instance.url("page", "/"))
+    url = f"http://localhost:{instance.ports['api']}/login"
+    assert browser_fetch(page, url, credentials="include")["readable"] is True
+    page.locator(NOTICE).wait_for()
+    text = page.locator(NOTICE_BOX).inner_text()
+    assert "set a cookie the browser will not keep or send back" in text
+    assert "cookie session dropped: no SameSite attribute, so Chromium treats it as" in text
+    assert f"http://localhost:{instance.ports['page']}" in text  # the way out
+
+
+def test_notice_shows_a_request_blocked_while_the_page_loaded(
+    context: BrowserContext, instance: Instance
+) -> None:
+    """The page's own script fetches before the deferred live-reload script connects."""
+    url = instance.url("closed", "/during-load")
+    for _ in range(3):  # each load shows its own request, never an earlier load's
+        page = context.new_page()
+        page.goto(instance.url("page", "/loading.html"))
+        page.locator(NOTICE).wait_for()
+        items = page.locator(f"{NOTICE} li")
+        items.first.wait_for()
+        text = page.locator(NOTICE_BOX).inner_text()
+        assert "a cross-origin request was blocked" in text
+        assert url in text and "CORS is off for origin 'closed'" in text
+        assert items.count() == 1
+        page.close()
+
+
+def test_a_dashboard_opened_after_the_requests_lists_them(
+    context: BrowserContext, instance: Instance
+) -> None:
+    marker = f"/before-dashboard-{time.monotonic_ns()}"
+    origin = {"Origin": instance.url("page")}
+    assert httpx.get(instance.url("closed", marker), headers=origin).status_code == 404
+    dashboard = open_dashboard(context, instance)
+    row = dashboard.locator(f'#log tr.log-row:has(td.path:text-is("{marker}"))')
+    row.wait_for()
+    assert row.get_attribute("data-verdict") == "blocked"
+    assert "CORS is off for origin 'closed'" in row.inner_text()
+    assert dashboard.locator("#log-empty").is_hidden()
+
+
+def test_a_dashboard_that_reconnects_shows_each_request_once(
+    context: BrowserContext, instance: Instance
+) -> None:
+    """Chromium's EventSource resumes with Last-Event-ID, and devserve replays only what the
+    dashboard missed while its stream was cut: no request is listed twice."""
+    origin = {"Origin": instance.url("page")}
+    first, missed = (f"/reconnect-{n}-{time.monotonic_ns()}" for n in ("a", "b"))
+
+    def rows(path: str) -> Any:
+        return dashboard.locator(f'#log tr.log-row:has(td.path:text-is("{path}"))')
+
+    with DroppingProxy(instance.ports["dashboard"]) as proxy:
+        dashboard = open_page(context, f"http://127.0.0.1:{proxy.port}/")
+        dashboard.wait_for_selector(CONNECTED)
+        httpx.get(instance.url("closed", first), headers=origin)
+        rows(first).wait_for()
+        proxy.drop()
+        # Sent while the stream is down: it reaches the dashboard only through the replay
+        # after the reconnect, and would come right after a second copy of the first.
+        httpx.get(instance.url("closed", missed), headers=origin)
+        rows(missed).wait_for()
+        assert rows(first).count() == 1
+        assert rows(missed).count() == 1

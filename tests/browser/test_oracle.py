@@ -1,16 +1,17 @@
-"""The browser is the oracle: headless Chromium and `devserve check --browser chromium` agree.
+"""The browsers are the oracle: Chromium and Firefox each agree with `devserve check`.
 
 Each scenario sets exactly the response headers it needs on a tiny test server
-(``oracle_server``, independent of devserve) and is run twice: as ``fetch()`` in a page on
-another origin in headless Chromium (did the script get the response, with which status and
-which headers could it read) and through the verdict engine of `devserve check` with
-``engine="chromium"`` (``run_check`` directly, a few through the CLI with ``--json``). Both
-must agree on every scenario: readable or not, the status, whether a preflight was sent,
-which probed response headers the script can read, and the exact requests the server saw.
-Each scenario also pins what Chromium does, so a Chromium that changes its mind shows up here.
+(``oracle_server``, independent of devserve) and is run through a real browser and through the
+verdict engine of `devserve check` for that browser (``run_check`` directly, a few through the
+CLI with ``--json``): headless Chromium (Playwright) against ``--browser chromium``, and
+headless Firefox ESR (puppeteer-core over WebDriver BiDi, one launch for the whole table)
+against ``--browser firefox``. Both sides must agree on every scenario: readable or not, the
+status, whether a preflight was sent, which probed response headers the script can read, and
+the exact requests the server saw. Each scenario also pins what each browser does, so a
+browser that changes its mind shows up here.
 
-Every scenario has its own URL path, so Chromium's preflight cache can never answer one
-scenario with another's preflight. ``pytest -s`` shows the table.
+Every scenario has its own URL path, so a preflight cache can never answer one scenario with
+another's preflight. ``pytest -s`` shows the tables.
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from typer.testing import CliRunner
 
 from devserve.check.simulate import run_check
 from devserve.cli import app
-from tests.browser.oracle_server import Logged, OracleServer, Reply, oracle_server
+from devserve.cors.verdict import ENGINE_NAMES, Engine
+from tests.browser.firefox import FirefoxFetch
+from tests.browser.firefox import run_in_firefox as firefox_batch
 from tests.browser.pagefetch import browser_fetch, open_page
+from tests.support.oracle_server import Logged, OracleServer, Reply, oracle_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Frame, Page
@@ -78,7 +82,7 @@ class Scenario:
     """
 
     sid: str
-    expect: Expect  # pinned: what Chromium 156 does
+    expect: Expect  # pinned: what Chromium 156 does (and Firefox 153, unless firefox says)
     replies: dict[str, Reply]
     method: str = "GET"
     headers: tuple[Header, ...] = ()
@@ -88,6 +92,10 @@ class Scenario:
     source: Literal["page", "null"] = "page"
     probes: tuple[str, ...] = ()  # response headers to try to read (exposure scenarios)
     cli: bool = False  # run `check` through the CLI (`devserve check ... --json`)
+    firefox: Expect | None = None  # pinned: what Firefox 153 ESR does, where it differs
+
+    def pinned(self, engine: Engine) -> Expect:
+        return self.firefox if engine == "firefox" and self.firefox else self.expect
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -133,7 +141,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         headers=(("X-Custom", "1"),),
     ),
     Scenario("range-single", "read", {"0": ok(FROM_PAGE)}, headers=(("Range", "bytes=0-1"),)),
-    Scenario("client-hint-dpr", "read", {"0": ok(FROM_PAGE)}, headers=(("DPR", "2"),)),
+    Scenario(  # Chromium safelists well-formed client hints; Firefox preflights them (-> 404)
+        "client-hint-dpr", "read", {"0": ok(FROM_PAGE)}, headers=(("DPR", "2"),), firefox="blocked"
+    ),
     # --- Access-Control-Allow-Origin ---
     Scenario("acao-star", "read", {"0": ok((ACAO, "*"))}),
     Scenario("acao-star-credentials", "blocked", {"0": ok((ACAO, "*"))}, credentials=True),
@@ -258,7 +268,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         credentials=True,
     ),
     Scenario(
-        "authorization-acah-star",  # Chromium 156 deviates from the standard: allowed
+        "authorization-acah-star",  # Chromium and Firefox deviate from the standard: allowed
         "read",
         {"0": ok(FROM_PAGE), "preflight": preflight(FROM_PAGE, (ACAH, "*"))},
         headers=(("Authorization", "Bearer t"),),
@@ -397,6 +407,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         method="PUT",
         body="x",
     ),
+    Scenario(  # Firefox sends that second preflight from the page's origin (see verdict.py)
+        "redirect-307-preflight-acao-page",
+        "blocked",
+        {
+            "0": hop("other", "1", FROM_PAGE, status=307),
+            "1": ok((ACAO, "*")),
+            "preflight:0": preflight(FROM_PAGE, (ACAM, "PUT")),
+            "preflight:1": preflight(FROM_PAGE, (ACAM, "PUT")),
+        },
+        method="PUT",
+        body="x",
+        firefox="read",
+    ),
+    Scenario(
+        "redirect-307-preflight-acao-null",
+        "read",
+        {
+            "0": hop("other", "1", FROM_PAGE, status=307),
+            "1": ok((ACAO, "*")),
+            "preflight:0": preflight(FROM_PAGE, (ACAM, "PUT")),
+            "preflight:1": preflight((ACAO, "null"), (ACAM, "PUT")),
+        },
+        method="PUT",
+        body="x",
+        firefox="blocked",
+    ),
     Scenario(
         "redirect-303-post-becomes-get",
         "read",
@@ -478,18 +514,8 @@ def _outcome(
     )
 
 
-def run_in_chromium(
-    server: OracleServer, scenario: Scenario, where: dict[str, Page | Frame]
-) -> Outcome:
-    result = browser_fetch(
-        where[scenario.source],
-        server.url(scenario.start, scenario.sid),
-        method=scenario.method,
-        headers=dict(scenario.headers),
-        body=scenario.body,
-        credentials="include" if scenario.credentials else "same-origin",
-        read_headers=scenario.probes,
-    )
+def _browser_outcome(server: OracleServer, scenario: Scenario, result: dict[str, Any]) -> Outcome:
+    """An Outcome from what ``pagefetch.FETCH_JS`` returned in either browser."""
     headers: dict[str, str | None] = result.get("headers", {})
     return _outcome(
         server,
@@ -501,11 +527,53 @@ def run_in_chromium(
     )
 
 
+def run_in_chromium(
+    server: OracleServer, scenario: Scenario, where: dict[str, Page | Frame]
+) -> Outcome:
+    result = browser_fetch(
+        where[scenario.source],
+        server.url(scenario.start, scenario.sid),
+        method=scenario.method,
+        headers=dict(scenario.headers),
+        body=scenario.body,
+        credentials=_credentials(scenario),
+        read_headers=scenario.probes,
+    )
+    return _browser_outcome(server, scenario, result)
+
+
+def run_in_firefox(server: OracleServer) -> tuple[str, list[Outcome]]:
+    """The whole table in one Firefox launch; the server's log keeps each scenario apart."""
+    fetches = [
+        FirefoxFetch(
+            page=server.origins["page"] + "/",
+            frame=scenario.source,
+            url=server.url(scenario.start, scenario.sid),
+            method=scenario.method,
+            headers=dict(scenario.headers),
+            body=scenario.body,
+            credentials=_credentials(scenario),
+            read_headers=scenario.probes,
+        )
+        for scenario in SCENARIOS
+    ]
+    run = firefox_batch(fetches)
+    outcomes = [
+        _browser_outcome(server, scenario, result)
+        for scenario, result in zip(SCENARIOS, run.results, strict=True)
+    ]
+    return run.version, outcomes
+
+
+def _credentials(scenario: Scenario) -> str:
+    return "include" if scenario.credentials else "same-origin"
+
+
 def _origin(server: OracleServer, scenario: Scenario) -> str:
     return "null" if scenario.source == "null" else server.origins["page"]
 
 
-def run_check_engine(server: OracleServer, scenario: Scenario) -> Outcome:
+def run_check_engine(server: OracleServer, scenario: Scenario, engine: Engine) -> Outcome:
     report = run_check(
         server.url(scenario.start, scenario.sid),
         origin=_origin(server, scenario),
@@ -513,7 +581,7 @@ def run_check_engine(server: OracleServer, scenario: Scenario) -> Outcome:
         headers=scenario.headers,
         body=scenario.body,
         credentials=scenario.credentials,
-        engine="chromium",
+        engine=engine,
         timeout=5,
     )
     return _outcome(
@@ -526,7 +594,7 @@ def run_check_engine(server: OracleServer, scenario: Scenario) -> Outcome:
     )
 
 
-def run_check_cli(server: OracleServer, scenario: Scenario) -> Outcome:
+def run_check_cli(server: OracleServer, scenario: Scenario, engine: Engine) -> Outcome:
     args = [
         "check",
         server.url(scenario.start, scenario.sid),
@@ -535,7 +603,7 @@ def run_check_cli(server: OracleServer, scenario: Scenario) -> Outcome:
         "-X",
         scenario.method,
         "--browser",
-        "chromium",
+        engine,
         "--json",
         "--timeout",
         "5",
@@ -560,6 +628,10 @@ def run_check_cli(server: OracleServer, scenario: Scenario) -> Outcome:
     )
 
 
+def run_check_for(server: OracleServer, scenario: Scenario, engine: Engine) -> Outcome:
+    return (run_check_cli if scenario.cli else run_check_engine)(server, scenario, engine)
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[OracleServer]:
     with oracle_server() as running:
@@ -568,16 +640,19 @@ def server() -> Iterator[OracleServer]:
         yield running
 
 
-def _table(rows: list[tuple[Scenario, Outcome, Outcome]]) -> str:
-    header = ("scenario", "Chromium", "check", "agree")
+Row = tuple[Scenario, Outcome, Outcome]
+
+
+def _table(rows: list[Row], browser: str) -> str:
+    header = ("scenario", browser, "check", "agree")
     cells = [
         (
             s.sid + (" (cli)" if s.cli else ""),
-            chromium.cell(),
+            seen.cell(),
             check.cell(),
-            "yes" if chromium == check else "NO",
+            "yes" if seen == check else "NO",
         )
-        for s, chromium, check in rows
+        for s, seen, check in rows
     ]
     widths = [max(len(row[i]) for row in [header, *cells]) for i in range(4)]
     lines = [
@@ -585,19 +660,34 @@ def _table(rows: list[tuple[Scenario, Outcome, Outcome]]) -> str:
         for row in [header, *cells]
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    agreed = sum(1 for _, chromium, check in rows if chromium == check)
+    agreed = sum(1 for _, seen, check in rows if seen == check)
     lines.append(f"{agreed}/{len(rows)} scenarios agree")
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _differences(s: Scenario, chromium: Outcome, check: Outcome) -> str:
+def _differences(s: Scenario, seen: Outcome, check: Outcome, browser: str) -> str:
     lines = [f"{s.sid}:"]
     for name in ("readable", "status", "preflighted", "exposed", "trace"):
-        mine, theirs = getattr(chromium, name), getattr(check, name)
+        mine, theirs = getattr(seen, name), getattr(check, name)
         if mine != theirs:
-            lines.append(f"  {name}: Chromium {mine!r} vs check {theirs!r}")
-    lines.append(f"  Chromium said: {chromium.detail or '-'}; check said: {check.detail or '-'}")
+            lines.append(f"  {name}: {browser} {mine!r} vs check {theirs!r}")
+    lines.append(f"  {browser} said: {seen.detail or '-'}; check said: {check.detail or '-'}")
     return "\n".join(lines)
+
+
+def assert_agree(rows: list[Row], engine: Engine, version: str) -> None:
+    """Browser and check agree on every row, and the browser still does what is pinned."""
+    browser = ENGINE_NAMES[engine]
+    table = _table(rows, browser)
+    print(f"\n{browser} {version} vs `devserve check --browser {engine}`:\n{table}")
+    differences = [_differences(*row, browser) for row in rows if row[1] != row[2]]
+    assert not differences, table + "\n\n" + "\n".join(differences)
+    unexpected = [
+        f"{s.sid}: pinned {s.pinned(engine)}, {browser} {seen.cell()} ({seen.detail or '-'})"
+        for s, seen, _ in rows
+        if ("read" if seen.readable else "blocked") != s.pinned(engine)
+    ]
+    assert not unexpected, f"{browser} {version} changed its mind:\n" + "\n".join(unexpected)
 
 
 def test_scenarios_cover_the_issue() -> None:
@@ -620,16 +710,14 @@ def test_chromium_and_check_agree(context: BrowserContext, server: OracleServer)
     rows = []
     for scenario in SCENARIOS:
         chromium = run_in_chromium(server, scenario, where)
-        check = (run_check_cli if scenario.cli else run_check_engine)(server, scenario)
-        rows.append((scenario, chromium, check))
-    table = _table(rows)
-    version = context.browser.version if context.browser else "?"
-    print(f"\nChromium {version} vs `devserve check --browser chromium`:\n{table}")
-    differences = [_differences(*row) for row in rows if row[1] != row[2]]
-    assert not differences, table + "\n\n" + "\n".join(differences)
-    unexpected = [
-        f"{s.sid}: pinned {s.expect}, Chromium {chromium.cell()} ({chromium.detail or '-'})"
-        for s, chromium, _ in rows
-        if ("read" if chromium.readable else "blocked") != s.expect
+        rows.append((scenario, chromium, run_check_for(server, scenario, "chromium")))
+    assert_agree(rows, "chromium", context.browser.version if context.browser else "?")
+
+
+def test_firefox_and_check_agree(server: OracleServer) -> None:
+    version, outcomes = run_in_firefox(server)
+    rows = [
+        (scenario, firefox, run_check_for(server, scenario, "firefox"))
+        for scenario, firefox in zip(SCENARIOS, outcomes, strict=True)
     ]
-    assert not unexpected, f"Chromium {version} changed its mind:\n" + "\n".join(unexpected)
+    assert_agree(rows, "firefox", version)

@@ -1,4 +1,5 @@
-"""Hot reload seen from a real page (SPEC §5): HTML reloads, CSS swaps, config applied in place.
+"""Hot reload seen from a real page (README, "Live reload"): HTML reloads, CSS swaps, config
+applied in place.
 
 Every test starts its own devserve on free ports with a tmp project (a static ``page`` origin
 serving ``web/`` and an ``api`` origin), opens the page in headless Chromium, edits a file with
@@ -17,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.pagefetch import STREAM_OPEN_JS, browser_fetch, open_live_page
-from tests.conftest import Devserve, StartDevserve, free_ports, port_open
+from tests.support.configs import config_toml
+from tests.support.process import Devserve, StartDevserve, free_ports, port_open
+from tests.support.waiting import stays_true, wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -37,12 +40,9 @@ def _css(color: str) -> str:
     return f"body {{ color: {color}; }}\n"
 
 
-def _origin(name: str, port: int, cors: str, message: str) -> str:
-    return (
-        f"[origins.{name}]\nport = {port}\ncors = {cors}\n\n"
-        f"[[origins.{name}.routes]]\n"
-        f'method = "GET"\npath = "/data"\njson = {{ from = "{name}", message = "{message}" }}\n'
-    )
+def _origin(port: int, cors: str, message: str, name: str) -> dict[str, Any]:
+    route = {"method": "GET", "path": "/data", "json": {"from": name, "message": message}}
+    return {"port": port, "cors": cors, "routes": [route]}
 
 
 @dataclass(frozen=True)
@@ -53,16 +53,15 @@ class Ports:
 
 
 def config_text(
-    ports: Ports, *, api_cors: str = '"off"', api_message: str = "v1", extra: bool = False
+    ports: Ports, *, api_cors: str = "off", api_message: str = "v1", extra: bool = False
 ) -> str:
-    parts = [
-        '[devserve]\nhost = "127.0.0.1"\n',
-        f'[origins.page]\nport = {ports.page}\nstatic = "web"\ncors = "off"\n',
-        _origin("api", ports.api, api_cors, api_message),
-    ]
+    origins = {
+        "page": {"port": ports.page, "static": "web", "cors": "off"},
+        "api": _origin(ports.api, api_cors, api_message, "api"),
+    }
     if extra:
-        parts.append(_origin("extra", ports.spare, '"on"', "added"))
-    return "\n".join(parts)
+        origins["extra"] = _origin(ports.spare, "on", "added", "extra")
+    return config_toml(origins, {"host": "127.0.0.1"})
 
 
 @dataclass
@@ -98,10 +97,12 @@ class Project:
         return self.server.output().count("config reloaded")
 
     def wait_output(self, needle: str, count: int, timeout: float = 5) -> None:
-        deadline = time.monotonic() + timeout
-        while self.server.output().count(needle) < count:
-            assert time.monotonic() < deadline, f"no {needle!r} in:\n{self.server.output()}"
-            time.sleep(0.02)
+        wait_until(
+            lambda: self.server.output().count(needle) >= count,
+            f"{count} x {needle!r}",
+            timeout=timeout,
+            output=self.server.output,
+        )
 
     def probe_watcher(self) -> int:
         """Rewrite the config unchanged: a no-op diff that still logs "config reloaded".
@@ -117,14 +118,16 @@ class Project:
 
         The ports answer a little before the watcher starts: an edit in that gap would be missed.
         """
-        deadline = time.monotonic() + timeout
         retry = time.monotonic() + 0.5
-        while self.reloads_seen() <= seen:
-            assert time.monotonic() < deadline, f"watcher never ran:\n{self.server.output()}"
+
+        def reloaded() -> bool:
+            nonlocal retry
             if time.monotonic() > retry:
                 self.write_config(self.config_path.read_text())
                 retry = time.monotonic() + 0.5
-            time.sleep(0.02)
+            return self.reloads_seen() > seen
+
+        wait_until(reloaded, "the watcher", timeout=timeout, output=self.server.output)
 
 
 @pytest.fixture
@@ -154,13 +157,13 @@ def http_get_json(url: str) -> Any:
 
 def wait_fetch(page: Page, url: str, *, readable: bool, timeout: float = 5) -> dict[str, Any]:
     """Repeat the page's ``fetch(url)`` until its readability is ``readable``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = browser_fetch(page, url)
-        if result["readable"] is readable:
-            return result
-        assert time.monotonic() < deadline, f"fetch {url} stayed {result}"
-        time.sleep(0.05)
+    results: list[dict[str, Any]] = []
+    wait_until(
+        lambda: results.append(browser_fetch(page, url)) or results[-1]["readable"] is readable,
+        f"fetch {url} to be readable={readable}",
+        timeout=timeout,
+    )
+    return results[-1]
 
 
 def test_html_edit_reloads_the_page(page: Page, project: Project) -> None:
@@ -199,7 +202,7 @@ def test_cors_switched_on_in_config_applies_in_place(page: Page, project: Projec
     assert blocked["readable"] is False, blocked
     pid = project.server.process.pid
 
-    project.write_config(project.config(api_cors='"on"'))
+    project.write_config(project.config(api_cors="on"))
 
     result = wait_fetch(page, project.api_url(), readable=True)
     assert json.loads(result["body"]) == {"from": "api", "message": "v1"}
@@ -254,10 +257,7 @@ def test_added_origin_starts_answering(page: Page, project: Project) -> None:
 
     project.write_config(project.config(extra=True))
 
-    deadline = time.monotonic() + 5
-    while not port_open(spare):
-        assert time.monotonic() < deadline, f"port {spare} never opened:\n{project.server.output()}"
-        time.sleep(0.02)
+    wait_until(lambda: port_open(spare), f"port {spare}", output=project.server.output)
     assert http_get_json(project.api_url(spare)) == {"from": "extra", "message": "added"}
     result = wait_fetch(page, project.api_url(spare), readable=True)
     assert json.loads(result["body"]) == {"from": "extra", "message": "added"}
@@ -285,5 +285,5 @@ def test_page_reconnects_and_reloads_once_after_a_restart(
     )
     page.wait_for_function(STREAM_OPEN_JS)
     page.evaluate("window.marker = 2")
-    time.sleep(0.5)
-    assert page.evaluate("window.marker") == 2  # reloaded once, not in a loop
+    # Reloaded once, not in a loop.
+    stays_true(lambda: page.evaluate("window.marker") == 2, "the page is not reloaded again")

@@ -4,46 +4,44 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import Devserve, StartDevserve, free_ports, run_command
+from devserve.instance import DEFAULT_DASHBOARD_PORT
+from devserve.live.events import CONFIG, ORIGINS, REQUEST
+from tests.support.configs import config_toml
+from tests.support.process import (
+    Devserve,
+    StartDevserve,
+    free_port,
+    free_port_block,
+    free_ports,
+    port_open,
+    run_command,
+    run_devserve,
+)
+from tests.support.sse import EventReader
+from tests.support.waiting import wait_until
 
-JSON = {"Content-Type": "application/json"}
 
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
-def config_text(page: int, api: int, other: int, dashboard: int, *, api_cors: str = "on") -> str:
-    return f"""
-[devserve]
-dashboard_port = {dashboard}
-
-[origins.page]
-port = {page}
-
-[origins.api]
-port = {api}
-cors = "{api_cors}"
-[[origins.api.routes]]
-path = "/data"
-json = {{ ok = true }}
-
-[origins.other]
-port = {other}
-cors = "on"
-"""
+def config_text(
+    page: int, api: int, other: int, dashboard: int, *, api_cors: str = "on", ok: object = True
+) -> str:
+    return config_toml(
+        {
+            "page": {"port": page},
+            "api": {
+                "port": api,
+                "cors": api_cors,
+                "routes": [{"path": "/data", "json": {"ok": ok}}],
+            },
+            "other": {"port": other, "cors": "on"},
+        },
+        {"dashboard_port": dashboard},
+    )
 
 
 class Instance:
@@ -52,6 +50,11 @@ class Instance:
         self.page, self.api, self.other, self.dashboard = ports
         self.control = f"http://127.0.0.1:{self.dashboard}"
         self.config = path
+
+    def write(self, *, api_cors: str = "on", ok: object = True) -> None:
+        """Rewrite the config on the same ports."""
+        ports = (self.page, self.api, self.other, self.dashboard)
+        self.config.write_text(config_text(*ports, api_cors=api_cors, ok=ok))
 
     def acao(self, port: int) -> str | None:
         response = httpx.get(
@@ -109,74 +112,14 @@ def test_switching_on_an_origin_configured_off_uses_the_permissive_policy(
     assert response.headers["access-control-allow-origin"] == "http://b.localhost"
 
 
-def test_bad_switch_requests(instance: Instance) -> None:
-    url = f"{instance.control}/api/origins/api/cors"
-    assert httpx.put(url, content=b"nope", headers=JSON).status_code == 400
-    assert httpx.put(url, json={"enabled": "yes"}).status_code == 400
-    assert (
-        httpx.put(f"{instance.control}/api/origins/zzz/cors", json={"enabled": True}).status_code
-        == 404
-    )
-    assert httpx.post(url, json={"enabled": False}).status_code == 405
-
-
-@pytest.mark.parametrize(
-    ("method", "headers", "body"),
-    [
-        ("PUT", {"Origin": "http://evil.test", **JSON}, b'{"enabled": false}'),
-        ("PUT", {"Content-Type": "text/plain"}, b'{"enabled": false}'),
-        ("PUT", {"Content-Type": "application/x-www-form-urlencoded"}, b"enabled=false"),
-        ("PUT", {"Sec-Fetch-Site": "cross-site", **JSON}, b'{"enabled": false}'),
-        ("PUT", {"Host": "evil.test", **JSON}, b'{"enabled": false}'),
-        ("OPTIONS", {"Origin": "http://evil.test", "Access-Control-Request-Method": "PUT"}, b""),
-    ],
-)
-def test_control_api_refuses_other_origins_and_non_json_changes(
-    instance: Instance, method: str, headers: dict[str, str], body: bytes
-) -> None:
-    response = httpx.request(
-        method, f"{instance.control}/api/origins/api/cors", headers=headers, content=body
-    )
-    assert response.status_code in (403, 415)
-    assert not any(name.startswith("access-control-") for name in response.headers)
-    assert httpx.get(f"{instance.control}/api/origins").json()[1]["cors"]["enabled"] is True
-
-
-def test_reads_from_other_origins_are_refused(instance: Instance) -> None:
-    for path in ["/api/origins", "/api/events", "/api/instance", "/"]:
-        response = httpx.get(f"{instance.control}{path}", headers={"Origin": "http://evil.test"})
-        assert response.status_code == 403, path
-        assert "access-control-allow-origin" not in response.headers
-    same = httpx.get(f"{instance.control}/api/origins", headers={"Origin": instance.control})
-    assert same.status_code == 200
-
-
-def read_events(url: str, into: list[tuple[str, str]], stop: threading.Event) -> None:
-    kind = ""
-    try:
-        with httpx.Client(timeout=None) as client, client.stream("GET", url) as response:
-            for line in response.iter_lines():
-                if line.startswith("event: "):
-                    kind = line.removeprefix("event: ")
-                elif line.startswith("data: "):
-                    into.append((kind, line.removeprefix("data: ")))
-                if stop.is_set():
-                    return
-    except httpx.HTTPError:
-        pass  # devserve stopped at the end of the test
-
-
 def test_event_stream_reports_requests_switches_and_config(instance: Instance) -> None:
-    events: list[tuple[str, str]] = []
-    stop = threading.Event()
-    threading.Thread(
-        target=read_events, args=(f"{instance.control}/api/events", events, stop), daemon=True
-    ).start()
-    wait_for(lambda: [k for k, _ in events][:2] == ["origins", "config"])
-    assert json.loads(events[1][1]) == {"error": None}
+    events = EventReader(f"{instance.control}/api/events")
+    events.wait_for(CONFIG)
+    assert events.kinds == [ORIGINS, CONFIG]
+    assert events.data(CONFIG) == [{"error": None}]
     httpx.get(f"http://127.0.0.1:{instance.api}/data", headers={"Origin": "http://a.localhost"})
-    wait_for(lambda: any(k == "request" for k, _ in events))
-    request = json.loads(next(d for k, d in events if k == "request"))
+    events.wait_for(REQUEST)
+    (request,) = events.data(REQUEST)
     assert {k: request[k] for k in ("origin", "method", "path", "status", "from")} == {
         "origin": "api",
         "method": "GET",
@@ -185,20 +128,20 @@ def test_event_stream_reports_requests_switches_and_config(instance: Instance) -
         "from": "http://a.localhost",
     }
     httpx.put(f"{instance.control}/api/origins/api/cors", json={"enabled": False})
-    wait_for(lambda: [k for k, _ in events].count("origins") == 2)
+    events.wait_for(ORIGINS, 2)
     instance.config.write_text(instance.config.read_text().replace("port = ", "prot = ", 1))
-    wait_for(lambda: any(k == "config" and "did you mean" in d for k, d in events))
-    stop.set()
+    events.wait_for(CONFIG, 2)
+    assert "did you mean" in events.data(CONFIG)[-1]["error"]
+    events.close()
 
 
 def test_runtime_switch_survives_a_config_reload_that_keeps_cors(instance: Instance) -> None:
     httpx.put(f"{instance.control}/api/origins/api/cors", json={"enabled": False})
-    text = instance.config.read_text().replace("json = { ok = true }", "json = { ok = 2 }")
-    instance.config.write_text(text)
-    wait_for(lambda: httpx.get(f"http://127.0.0.1:{instance.api}/data").json() == {"ok": 2})
+    instance.write(ok=2)
+    wait_until(lambda: httpx.get(f"http://127.0.0.1:{instance.api}/data").json() == {"ok": 2})
     assert instance.acao(instance.api) is None
-    instance.config.write_text(text.replace('cors = "on"\n[[', 'cors = "*"\n[[', 1))
-    wait_for(lambda: instance.acao(instance.api) == "*")
+    instance.write(ok=2, api_cors="*")
+    wait_until(lambda: instance.acao(instance.api) == "*", "the new cors setting")
 
 
 def test_dashboard_port_taken_still_starts_origins(start_devserve: StartDevserve) -> None:
@@ -207,7 +150,7 @@ def test_dashboard_port_taken_still_starts_origins(start_devserve: StartDevserve
         blocker.bind(("127.0.0.1", dashboard))
         blocker.listen()
         server = start_devserve(config_text(page, api, other, dashboard), ports=[page, api, other])
-        wait_for(lambda: "dashboard: not started: port" in server.output())
+        wait_until(lambda: "dashboard: not started: port" in server.output(), "the warning")
     assert httpx.get(f"http://127.0.0.1:{api}/data").status_code == 200
 
 
@@ -221,7 +164,7 @@ def test_cli_status_and_cors(instance: Instance, tmp_path: Path) -> None:
 
     off = run_command("cors", "api", "off", cwd=tmp_path)
     assert off.returncode == 0
-    assert "switched off at runtime; the config says on" in off.stdout
+    assert "switched off at runtime; configured on" in off.stdout
     assert instance.acao(instance.api) is None
     shown = run_command("cors", "api", cwd=tmp_path)
     assert "CORS off" in shown.stdout
@@ -255,3 +198,113 @@ def test_cli_says_when_nothing_runs_or_another_project_does(
     assert nothing.returncode == 2
     assert "no devserve is running for" in nothing.stderr
     assert "Traceback" not in nothing.stderr
+
+
+def test_a_dashboard_that_connects_later_gets_the_kept_requests_once(instance: Instance) -> None:
+    api = f"http://127.0.0.1:{instance.api}"
+    httpx.get(f"{api}/early", headers={"Origin": "http://a.localhost"})
+    events = f"{instance.control}/api/events"
+
+    def paths(reader: EventReader) -> list[str]:
+        return [record["path"] for record in reader.data(REQUEST)]
+
+    first = EventReader(events)
+    wait_until(lambda: "/early" in paths(first), "the request made before it connected")
+    assert first.kinds[:2] == [ORIGINS, CONFIG]  # the state first
+    (early_id,) = [
+        first.ids[index]
+        for index, (kind, data) in enumerate(first.events)
+        if kind == REQUEST and json.loads(data)["path"] == "/early"
+    ]
+    assert early_id
+    first.close()
+    # A reconnecting EventSource sends the last id it saw: nothing it saw comes again.
+    resumed = EventReader(events, headers={"Last-Event-ID": early_id})
+    httpx.get(f"{api}/later")
+    wait_until(lambda: "/later" in paths(resumed), "the request made after it reconnected")
+    assert "/early" not in paths(resumed)
+    resumed.close()
+    # An id from another devserve process (a restart) replays everything this one kept.
+    restarted = EventReader(events, headers={"Last-Event-ID": "0-99999"})
+    wait_until(lambda: {"/early", "/later"} <= set(paths(restarted)), "the whole history")
+    assert paths(restarted).count("/early") == 1
+    restarted.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[Devserve, int, int]]:
+    """`devserve demo` on free ports; the dashboard off its default port."""
+    base, dashboard = free_port_block(4), free_port()
+    server = run_devserve(
+        ["demo", "--port", str(base), "--dashboard-port", str(dashboard)],
+        cwd=tmp_path,
+        wait_ports=[base, base + 1, base + 2, base + 3, dashboard],
+    )
+    yield server, base, dashboard
+    assert server.stop() == 0
+
+
+def test_the_demo_has_an_identity_and_advice_of_its_own(
+    demo: tuple[Devserve, int, int], tmp_path: Path
+) -> None:
+    server, base, dashboard = demo
+    control = f"http://127.0.0.1:{dashboard}"
+    info = httpx.get(f"{control}/api/instance").json()
+    assert info["kind"] == "demo" and info["config"].endswith("demo/devserve.toml")
+    assert "the bundled demo" in httpx.get(f"{control}/").text
+    status = run_command("status", "--url", control, cwd=tmp_path)
+    assert f"(pid {server.process.pid}) serving the bundled demo" in status.stdout
+    # A blocked request's advice names what a demo user can do: no devserve.toml to edit.
+    page = {"Origin": f"http://127.0.0.1:{base}"}
+    reason = httpx.get(f"http://127.0.0.1:{base + 2}/hello", headers=page).headers[
+        "x-devserve-cors"
+    ]
+    assert f"`devserve cors api-off on --url {control}` or its switch on the dashboard" in reason
+    assert "devserve.toml" not in reason
+
+
+def test_cors_from_an_empty_folder_reaches_the_demo_on_the_default_port(
+    tmp_path: Path,
+) -> None:
+    """The demo page's own "try it" command, typed where the user happens to be."""
+    if port_open(DEFAULT_DASHBOARD_PORT):
+        pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+    base = free_port_block(4)
+    server = run_devserve(
+        ["demo", "--port", str(base)],
+        cwd=tmp_path,
+        wait_ports=[base, base + 1, base + 2, base + 3, DEFAULT_DASHBOARD_PORT],
+    )
+    try:
+        answering = httpx.get(f"http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}/api/instance").json()
+        if answering["pid"] != server.process.pid:  # another test took the port first
+            pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        page = {"Origin": f"http://127.0.0.1:{base}"}
+        api_off = f"http://127.0.0.1:{base + 2}/hello"
+        reason = httpx.get(api_off, headers=page).headers["x-devserve-cors"]
+        assert "`devserve cors api-off on` or its switch on the dashboard" in reason
+        switched = run_command("cors", "api-off", "on", cwd=empty)
+        assert switched.returncode == 0, switched.stderr
+        assert "api-off" in switched.stdout and "switched on at runtime" in switched.stdout
+        assert "no devserve.toml here: using the devserve on http://127.0.0.1:8999" in (
+            switched.stderr
+        )
+        assert "(the bundled demo)" in switched.stderr
+        allowed = httpx.get(api_off, headers=page)
+        assert allowed.headers["access-control-allow-origin"] == page["Origin"]
+        status = run_command("status", cwd=empty)
+        assert "serving the bundled demo" in status.stdout
+    finally:
+        assert server.stop() == 0
+
+
+def test_with_no_config_and_nothing_on_the_default_port(tmp_path: Path) -> None:
+    if port_open(DEFAULT_DASHBOARD_PORT):
+        pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+    result = run_command("cors", "api", "on", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no devserve.toml here or in any parent folder, and no devserve answers" in (
+        result.stderr
+    )

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from devserve.config import parse_config
 from devserve.cors.policy import CorsSwitch
-from devserve.serve.origin import OriginApp, build_origin
+from devserve.serving.origin import OriginApp, build_origin
+from tests.support.configs import build_config
 
 PAGE = "http://localhost:8000"  # the page origin every policy under test allows
 OTHER = "http://evil.example"  # an origin no allow-list contains
@@ -142,7 +142,7 @@ def serve_all(root: Path, cors_by_name: dict[str, Any]) -> dict[str, Served]:
         name: {"port": 8001 + index, "static": "site", "cors": cors, "routes": ROUTES}
         for index, (name, cors) in enumerate(cors_by_name.items())
     }
-    config = parse_config({"origins": origins}, path=root / "devserve.toml", label="t")
+    config = build_config(root, origins)
     served = {}
     for name, origin_config in config.origins.items():
         origin = build_origin(name, origin_config, config.devserve)

@@ -1,4 +1,4 @@
-"""What each ``cors =`` mode of SPEC §3 sends: off, on, "*" and a table."""
+"""What each ``cors =`` mode of README "CORS modes" sends: off, on, "*" and a table."""
 
 from __future__ import annotations
 

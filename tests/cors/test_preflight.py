@@ -1,4 +1,5 @@
-"""Preflights (SPEC §3 rules 7 and 8): when they succeed, what they say, and how they fail."""
+"""Preflights (README "CORS modes"; https://fetch.spec.whatwg.org/#cors-preflight-fetch): when
+they succeed, what they say, and how they fail."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SPEC §8, server side: every cross-origin response carries devserve's verdict, and is logged."""
+"""Server-side verdicts (README, "Why was it blocked?"): every cross-origin response carries
+devserve's verdict, and is logged."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from devserve.config import parse_config
-from devserve.serve.origin import build_origin
-from devserve.serve.requestlog import RequestRecord
+from devserve.serving.origin import build_origin
+from devserve.serving.requestlog import RequestRecord
+from tests.support.configs import build_config
 
 from .helpers import OTHER, PAGE, TABLE, Served, make_site
 
@@ -99,11 +100,7 @@ def test_the_log_line_and_the_record_carry_the_verdict(
 ) -> None:
     make_site(tmp_path)
     api = {"port": 8001, "cors": "off", "routes": [{"path": "/d", "body": "x"}]}
-    config = parse_config(
-        {"origins": {"api": api}},
-        path=tmp_path / "devserve.toml",
-        label="t",
-    )
+    config = build_config(tmp_path, {"api": api})
     records: list[RequestRecord] = []
     origin = build_origin("api", config.origins["api"], config.devserve, observer=records.append)
     client = TestClient(origin.app, base_url="http://127.0.0.1:8001")
@@ -123,3 +120,30 @@ def test_null_origin_under_on_points_to_a_table(serve: Serve) -> None:
     value = serve("on").send("GET", "/data", origin="null").headers[HEADER]
     assert "origin 'null' is not allowed by origin 'api'" in value
     assert "allow_origins in a cors table for it" in value
+
+
+def test_set_cookie_verdicts_ride_along_in_the_header_and_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_site(tmp_path)
+    routes = [
+        {"path": "/login", "body": "x", "headers": {"Set-Cookie": "session=1; Path=/"}},
+        {"path": "/ok", "body": "x", "headers": {"Set-Cookie": "sid=1; SameSite=None; Secure"}},
+    ]
+    api = {"port": 8001, "cors": "on", "routes": routes}
+    config = build_config(tmp_path, {"api": api})
+    records: list[RequestRecord] = []
+    origin = build_origin("api", config.origins["api"], config.devserve, observer=records.append)
+    client = TestClient(origin.app, base_url="http://127.0.0.1:8001")
+    with caplog.at_level(logging.INFO, logger="devserve.requests"):
+        cross = client.get("/login", headers={"Origin": PAGE})  # localhost page, 127.0.0.1 API
+        same = client.get("/ok", headers={"Origin": "http://127.0.0.1:8000"})
+    value = cross.headers[HEADER]
+    assert value.startswith('allowed; cookies="session dropped: no SameSite attribute, so Chromium')
+    assert "open the page from the API's host, e.g. http://127.0.0.1:8000" in value
+    assert same.headers[HEADER] == 'allowed; cookies="sid kept"'
+    lost, kept = (record.as_json()["cors"] for record in records)
+    assert lost["cookies"] == lost["cookies_lost"] and len(lost["cookies"]) == 1
+    assert kept["cookies"] == ["sid kept"] and kept["cookies_lost"] == []
+    line = next(r.getMessage() for r in caplog.records if r.name == "devserve.requests")
+    assert "allowed  cookies: session dropped: no SameSite attribute" in line

@@ -1,4 +1,5 @@
-"""SPEC §3's ten CORS rules, each checked in every mode where it applies."""
+"""The CORS rules README "CORS modes" promises whatever the mode, each checked in every mode
+where it applies."""
 
 from __future__ import annotations
 
@@ -255,7 +256,7 @@ def test_rule9_cors_headers_on_a_crash_500(
         raise RuntimeError("a devserve bug")
 
     # Simulate a bug in devserve itself: the exception escapes the route, not a template error.
-    monkeypatch.setattr("devserve.mocks.routes._template_context", crash)
+    monkeypatch.setattr("devserve.mocks.routes.request_data", crash)
     response = serve(mode.cors).send("GET", "/data", origin=PAGE)
     assert response.status_code == 500
     assert single(response, "access-control-allow-origin") == mode.acao(PAGE)

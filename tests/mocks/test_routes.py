@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
-from starlette.testclient import TestClient
-
-from devserve.config import parse_config
-from devserve.serve.origin import build_origin
-
-
-def client(tmp_path: Path, origin: dict[str, Any]) -> TestClient:
-    config = parse_config(
-        {"origins": {"api": {"port": 8001, **origin}}}, path=tmp_path / "devserve.toml", label="t"
-    )
-    app = build_origin("api", config.origins["api"], config.devserve).app
-    return TestClient(app, base_url="http://127.0.0.1:8001")
+from tests.mocks.conftest import mock_client as client
 
 
 def test_json_route_with_templates(tmp_path: Path) -> None:
@@ -38,7 +26,7 @@ def test_json_route_with_templates(tmp_path: Path) -> None:
     assert response.status_code == 201
     assert response.headers["x-request-id"] == "r-7"
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"id": "7", "q": "ada", "tags": ["GET"]}
+    assert response.json() == {"id": 7, "q": "ada", "tags": ["GET"]}  # typed: {id:int}
     assert api.get("/users/x").status_code == 404  # {id:int} does not match
 
 
@@ -129,7 +117,11 @@ def test_broken_template_is_a_500_that_says_why(tmp_path: Path) -> None:
     api = client(tmp_path, {"routes": [{"path": "/x", "body": "{{ 1 / 0 }}"}]})
     response = api.get("/x")
     assert response.status_code == 500
-    assert "ZeroDivisionError in route /x" in response.text
+    assert response.json() == {
+        "error": "mock GET /x failed",
+        "route": "GET /x",
+        "reason": "origins.api.routes[0].body: ZeroDivisionError: division by zero",
+    }
 
 
 def test_templates_are_sandboxed(tmp_path: Path) -> None:

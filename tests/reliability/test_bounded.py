@@ -44,6 +44,8 @@ def _upload(port: int, *, declared: int | None, limit: int) -> tuple[Reply, int,
             sock.sendall(CHUNK if declared else b"10000\r\n" + CHUNK + b"\r\n")
             sent += len(CHUNK)
         answer = sock.recv(65536)
+        while answer.endswith(b"\r\n\r\n") or b"\r\n\r\n" not in answer:
+            answer += sock.recv(65536)  # the body may come in a packet of its own
     head_part, _, body = answer.partition(b"\r\n\r\n")
     status = int(head_part.split(b" ")[1])
     return Reply(status=status, body=body), sent, time.monotonic() - start

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from devserve.config import parse_config
-from devserve.serve.origin import build_origin
+from devserve.serving.origin import build_origin
 from tests.support.everykind import EveryKind
 
 LOCAL = [

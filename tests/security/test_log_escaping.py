@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devserve.serve.requestlog import RequestRecord, Verdict
+from devserve.serving.requestlog import RequestRecord, Verdict
 from tests.support.everykind import EveryKind
 from tests.support.rawhttp import exchange, request_bytes
 from tests.support.waiting import wait_until
@@ -30,7 +30,7 @@ def _logged(fortress: EveryKind, marker: str) -> str:
     wait_until(
         lambda: marker in fortress.server.output(),
         f"the request with {marker!r} is logged",
-        context=fortress.server.output,
+        output=fortress.server.output,
     )
     return fortress.server.output()
 

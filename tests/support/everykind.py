@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Devserve, free_ports, run_devserve
+from tests.support.process import Devserve, free_ports, run_devserve
 
 SECRET = "TOP-SECRET-CONTENT"
 # The hostile pattern of issue #12: exponential in a backtracking engine.

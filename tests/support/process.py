@@ -1,6 +1,142 @@
-"""What a running process costs: its resident memory, now and at its peak."""
+"""A real `devserve` process for tests that talk to it over HTTP: free ports, start, stop."""
 
 from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.waiting import wait_until
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
+
+
+def free_port_block(count: int) -> int:
+    """The first of ``count`` consecutive free ports (`devserve demo --port BASE` uses four)."""
+    for _ in range(100):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        try:
+            with contextlib.ExitStack() as stack:
+                for port in range(base, base + count):
+                    sock = stack.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise AssertionError(f"no {count} consecutive free ports found")
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Devserve:
+    """A running `devserve` process; ``output()`` is everything it printed so far."""
+
+    process: subprocess.Popen[str]
+    log_path: Path
+    ports: list[int] = field(default_factory=list)
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 10) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=timeout)
+
+    def url(self, port: int) -> str:
+        return f"http://127.0.0.1:{port}"
+
+
+StartDevserve = Callable[..., Devserve]
+
+
+def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m devserve ARGS` to completion (a short command, not a server)."""
+    return subprocess.run(
+        [sys.executable, "-m", "devserve", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def run_devserve(
+    args: list[str], *, cwd: Path, wait_ports: list[int], timeout: float = 15
+) -> Devserve:
+    """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers."""
+    log_path = cwd / f"devserve-{time.monotonic_ns()}.log"
+    log = log_path.open("w")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devserve", *args],
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    server = Devserve(process=process, log_path=log_path, ports=wait_ports)
+
+    def listening() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"devserve exited with {process.returncode}:\n{server.output()}")
+        return all(port_open(p) for p in wait_ports)
+
+    try:
+        wait_until(listening, f"ports {wait_ports}", timeout=timeout, output=server.output)
+    except AssertionError:
+        process.kill()
+        process.wait()
+        raise
+    return server
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The addresses a TCP socket listens on at ``port`` (from /proc/net, Linux): what a
+    listening socket exposes, read without sending traffic to any non-loopback address."""
+    found: set[str] = set()
+    for table, ipv6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # /proc writes each 32-bit word of the address in host (little-endian) order.
+            words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+            found.add(str(ipaddress.IPv6Address(words) if ipv6 else ipaddress.IPv4Address(words)))
+    return found
 
 
 def memory_mb(pid: int, field: str = "VmHWM") -> float:

@@ -1,21 +1,36 @@
-"""Wait for a condition, never for a fixed time."""
+"""Waiting in tests: for a condition to become true, or to check that one stays true. The only
+place a test may sleep: every other wait is for a condition, never for a fixed time."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
+POLL_SECONDS = 0.02
+
 
 def wait_until(
-    condition: Callable[[], bool],
-    what: str,
+    condition: Callable[[], object],
+    what: str = "the condition",
     *,
     timeout: float = 10.0,
-    context: Callable[[], str] = lambda: "",
+    output: Callable[[], str] | None = None,
 ) -> None:
-    """Poll ``condition`` until it holds; after ``timeout``, fail naming ``what``."""
+    """Poll ``condition`` until it is true; fail after ``timeout`` seconds saying ``what`` did
+    not happen (plus ``output()``, e.g. what devserve printed)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s\n{context()}")
-        time.sleep(0.02)
+            said = f"; devserve said:\n{output()}" if output is not None else ""
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}{said}")
+        time.sleep(POLL_SECONDS)
+
+
+def stays_true(condition: Callable[[], object], what: str, *, seconds: float = 0.5) -> None:
+    """Check that ``condition`` holds throughout ``seconds``: for a "nothing happens" claim that
+    has no event to wait for (e.g. that no watcher reacts to an edit)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert condition(), f"no longer true: {what}"
+        time.sleep(POLL_SECONDS)
+    assert condition(), f"no longer true: {what}"

@@ -9,14 +9,21 @@
 //     (it is removed while "Run again" is running).
 'use strict';
 
-const LISTED_ORIGINS = ['http://localhost:8000', 'http://127.0.0.1:8000'];
+const isHttp = location.protocol === 'http:' || location.protocol === 'https:';
+const protocol = isHttp ? location.protocol : 'http:';
+const hostname = location.hostname || 'localhost';
+// The page is on the demo's base port and the three APIs on the next three
+// (`devserve demo --port BASE` moves them all; the default base is 8000).
+const DEFAULT_PORT = location.protocol === 'https:' ? 443 : 80;
+const PAGE_PORT = isHttp ? Number(location.port) || DEFAULT_PORT : 8000;
+const LISTED_ORIGINS = [`http://localhost:${PAGE_PORT}`, `http://127.0.0.1:${PAGE_PORT}`];
 const TIMEOUT_MS = 10000;
 
 // The three API origins of templates/demo/devserve.toml.
 const APIS = [
   {
     name: 'api-on',
-    port: 8001,
+    port: PAGE_PORT + 1,
     mode: 'cors = "on": permissive development mode',
     expect() {
       return {
@@ -31,7 +38,7 @@ const APIS = [
   },
   {
     name: 'api-off',
-    port: 8002,
+    port: PAGE_PORT + 2,
     mode: 'cors = "off": no CORS headers at all',
     expect() {
       return {
@@ -46,7 +53,7 @@ const APIS = [
   },
   {
     name: 'api-list',
-    port: 8003,
+    port: PAGE_PORT + 3,
     mode: 'cors = { allow_origins = [...] }: an exact policy',
     expect(pageOrigin) {
       if (!LISTED_ORIGINS.includes(pageOrigin)) {
@@ -99,10 +106,7 @@ const CASES = [
 // so each is readable only when the server exposes it (Access-Control-Expose-Headers).
 const SHOWN_HEADERS = ['X-Devserve-Cors', 'X-Demo'];
 
-const isHttp = location.protocol === 'http:' || location.protocol === 'https:';
-const protocol = isHttp ? location.protocol : 'http:';
-const hostname = location.hostname || 'localhost';
-const pageOrigin = isHttp ? location.origin : `${protocol}//${hostname}:8000`;
+const pageOrigin = isHttp ? location.origin : `${protocol}//${hostname}:${PAGE_PORT}`;
 
 function apiBase(port) {
   return protocol + '//' + hostname + ':' + port;
@@ -245,8 +249,10 @@ function init() {
   document.getElementById('page-origin').textContent = pageOrigin;
   const other = hostname === 'localhost' ? '127.0.0.1' : 'localhost';
   const link = document.getElementById('other-host');
-  link.href = `${protocol}//${other}:${location.port || 8000}/`;
-  link.textContent = `${other}:${location.port || 8000}`;
+  link.href = `${protocol}//${other}:${PAGE_PORT}/`;
+  link.textContent = `${other}:${PAGE_PORT}`;
+  document.getElementById('check-command').textContent =
+    `devserve check http://localhost:${PAGE_PORT + 2}/hello --origin http://localhost:${PAGE_PORT}`;
   if (!isHttp) {
     document.querySelector('.intro').append(el('p', {
       className: 'unexpected',

@@ -1,0 +1,400 @@
+"""devserve side by side with a bare Starlette app and the peer tools, in one run, as ratios.
+
+Run from the repository root: ``python benchmarks/compare.py [--seconds 4] [--connections 32]``.
+Needs ``wrk`` (``apt-get install wrk``); the Node peers (http-server 14, json-server 0.17.4)
+are found where ``.ci/run`` installs them (``$DEVSERVE_PEERS``, default
+``~/.cache/devserve-peers``) and skipped with a note when absent; the page-load line needs
+Chromium at /usr/bin/chromium. Only 127.0.0.1 is ever contacted.
+
+Lines (each server in its own process, uvicorn with uvloop + httptools where Python):
+  static 10 KiB       devserve (cors = "on", Origin sent)  vs Starlette StaticFiles vs http-server
+  mock JSON route     devserve route                      vs a bare Starlette route, CORSMiddleware
+  resources           devserve resources                   vs json-server 0.17.4 (list, filtered)
+  300-module page     time to `load` in headless Chromium: devserve vs http-server
+  start-up            command -> four origins answering; RSS of that process
+  1,000 connections   for 10 s against devserve static: errors must be 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PEERS = Path(os.environ.get("DEVSERVE_PEERS", Path.home() / ".cache" / "devserve-peers"))
+PAGE_ORIGIN = "http://localhost:8000"
+FILTER = "/posts?author=a3&_sort=views&_order=desc"
+MODULES = 300
+
+BARE_APP = """
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+PAYLOAD = {payload}
+
+async def data(request):
+    return JSONResponse(PAYLOAD)
+
+app = Starlette(
+    routes=[Route("/data", data), Mount("/", StaticFiles(directory=sys.argv[2]))],
+    middleware=[Middleware(CORSMiddleware, allow_origins=["*"])],
+)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+            loop="uvloop", http="httptools", access_log=False)
+"""
+
+PAYLOAD = {"id": 1, "name": "Ada Lovelace", "email": "ada@example.com", "roles": ["admin", "dev"]}
+
+
+@dataclass
+class Load:
+    """One wrk run."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 20) -> float:
+    """Seconds until ``port`` accepts a connection."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return time.perf_counter() - start
+        time.sleep(0.005)
+    raise SystemExit(f"nothing answered on port {port} within {timeout} s")
+
+
+@contextmanager
+def process(args: list[str], ports: list[int], cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        for port in ports:
+            wait_port(port)
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _ms(text: str) -> float:
+    match = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        return float("nan")
+    value, unit = float(match[1]), match[2]
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def best_of(rounds: int, targets: dict[str, str], **load: float) -> dict[str, Load]:
+    """Each target measured ``rounds`` times, interleaved (A B C A B C ...), its best run kept:
+    a burst of load from elsewhere on the machine then hurts every side alike."""
+    best: dict[str, Load] = {}
+    for _ in range(rounds):
+        for name, url in targets.items():
+            run = wrk(url, seconds=load["seconds"], connections=int(load["connections"]))
+            if name not in best or run.rps > best[name].rps:
+                best[name] = run
+    return best
+
+
+def wrk(url: str, *, seconds: float, connections: int, origin: bool = True) -> Load:
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", url]
+    if origin:
+        args[1:1] = ["-H", f"Origin: {PAGE_ORIGIN}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out)[1])  # type: ignore[index]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out)[1])  # type: ignore[index]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Load(rps, p50, p99, errors + (int(non2xx[1]) if non2xx else 0))
+
+
+def project(root: Path, ports: dict[str, int], *, resources: bool = True) -> Path:
+    """A devserve project: a static site, a mock route, resources, an ES-module app."""
+    root.mkdir(exist_ok=True)
+    web = root / "web"
+    (web / "mods").mkdir(parents=True)
+    (web / "file.txt").write_bytes(b"x" * 10 * 1024)
+    imports = "\n".join(f'import "./mods/m{i}.js";' for i in range(MODULES))
+    (web / "mods" / "main.js").write_text(imports.replace("./mods/", "./"))
+    for i in range(MODULES):
+        (web / "mods" / f"m{i}.js").write_text(f"export const v{i} = {i};\n" + "// pad\n" * 40)
+    (web / "index.html").write_text(
+        '<!doctype html><html><head><script type="module" src="/mods/main.js"></script>'
+        "</head><body>modules</body></html>"
+    )
+    posts = [
+        {"id": i, "title": f"post {i}", "author": f"a{i % 7}", "views": i * 3}
+        for i in range(1, 501)
+    ]
+    (root / "db.json").write_text(json.dumps({"posts": posts, "profile": {"name": "x"}}))
+    config = f"""
+[devserve]
+dashboard_port = {ports["dashboard"]}
+live_reload = false
+
+[origins.web]
+port = {ports["web"]}
+static = "web"
+cors = "on"
+
+[origins.api]
+port = {ports["api"]}
+cors = "on"
+
+[[origins.api.routes]]
+path = "/data"
+json = {{ id = 1, name = "Ada Lovelace", email = "ada@example.com", roles = ["admin", "dev"] }}
+
+[origins.db]
+port = {ports["db"]}
+cors = "on"
+{'resources = "db.json"' if resources else ""}
+
+[origins.spare]
+port = {ports["spare"]}
+static = "web"
+"""
+    (root / "devserve.toml").write_text(config)
+    return root / "devserve.toml"
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            total = int(line.split()[1])
+    return total / 1024
+
+
+def page_load_ms(url: str, runs: int) -> float:
+    """Median time to the `load` event of ``url`` in a fresh headless Chromium context."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT))
+    from tests.browser.conftest import CHROMIUM_ARGS
+
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        for _ in range(runs + 1):  # the first run warms the server's caches, not counted
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url, wait_until="load")
+            times.append(
+                page.evaluate("performance.getEntriesByType('navigation')[0].loadEventStart")
+            )
+            context.close()
+        browser.close()
+    return statistics.median(times[1:])
+
+
+def row(name: str, load: Load | None, note: str = "") -> str:
+    if load is None:
+        return f"| {name} | skipped | | | {note} |"
+    return f"| {name} | {load.rps:,.0f} | {load.p50_ms:.2f} | {load.p99_ms:.2f} | {note} |"
+
+
+def ratio(a: Load | None, b: Load | None) -> str:
+    return f"{a.rps / b.rps:.2f}x" if a and b else "n/a"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs; best kept")
+    parser.add_argument("--page-loads", type=int, default=5)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    node = shutil.which("node") or "node"
+    http_server = PEERS / "node_modules" / "http-server" / "bin" / "http-server"
+    json_server = PEERS / "node_modules" / "json-server" / "lib" / "cli" / "bin.js"
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
+        root = Path(tmp)
+        ports = {name: free_port() for name in ("web", "api", "db", "spare", "dashboard")}
+        config = project(root, ports)
+        check = [sys.executable, "-m", "devserve", "check-config", "-c", str(config)]
+        if subprocess.run(check, capture_output=True).returncode != 0:
+            notes.append("devserve resources: not supported by this build, line skipped")
+            config = project(root / "nores", ports, resources=False)
+        start = time.perf_counter()
+        command = [sys.executable, "-m", "devserve", "-q", "run", "--no-reload", "-c", str(config)]
+        devserve = servers.enter_context(
+            process(command, [ports[n] for n in ("web", "api", "db", "spare")], root)
+        )
+        startup = time.perf_counter() - start
+        memory = rss_mb(devserve.pid)
+        url = "http://127.0.0.1:{}".format
+        targets = {
+            "devserve static": url(ports["web"]) + "/file.txt",
+            "devserve route": url(ports["api"]) + "/data",
+        }
+        if not notes:
+            targets["devserve resources list"] = url(ports["db"]) + "/posts?_page=1&_limit=10"
+            targets["devserve resources filter"] = url(ports["db"]) + FILTER
+        bare = free_port()
+        (root / "bare.py").write_text(BARE_APP.format(payload=repr(PAYLOAD)))
+        servers.enter_context(
+            process(
+                [sys.executable, str(root / "bare.py"), str(bare), str(root / "web")], [bare], root
+            )
+        )
+        targets["starlette static"] = url(bare) + "/file.txt"
+        targets["starlette route"] = url(bare) + "/data"
+        peer_page_url = None
+        if http_server.is_file() and shutil.which(node):
+            port = free_port()
+            web = str(root / "web")
+            hs = [
+                node,
+                str(http_server),
+                web,
+                "-p",
+                str(port),
+                "-a",
+                "127.0.0.1",
+                "--cors",
+                "-s",
+                "-c-1",
+            ]
+            servers.enter_context(process(hs, [port], root))
+            targets["http-server static"] = url(port) + "/file.txt"
+            peer_page_url = url(port) + "/"
+        else:
+            notes.append(
+                f"http-server: not installed (npm install --prefix {PEERS} http-server@14)"
+            )
+        if json_server.is_file() and shutil.which(node):
+            port = free_port()
+            shutil.copy(root / "db.json", root / "db-js.json")
+            js = [node, str(json_server), "--port", str(port), "--host", "127.0.0.1", "--quiet"]
+            servers.enter_context(process([*js, str(root / "db-js.json")], [port], root))
+            targets["json-server list"] = url(port) + "/posts?_page=1&_limit=10"
+            targets["json-server filter"] = url(port) + FILTER
+        else:
+            notes.append(
+                f"json-server: not installed (npm install --prefix {PEERS} json-server@0.17.4)"
+            )
+        results: dict[str, Load | None] = dict(
+            best_of(args.rounds, targets, seconds=args.seconds, connections=args.connections)
+        )
+        devserve_page = page_load_ms(url(ports["web"]) + "/", args.page_loads)
+        peer_page = page_load_ms(peer_page_url, args.page_loads) if peer_page_url else None
+        results["devserve 1000 conns"] = wrk(
+            url(ports["web"]) + "/file.txt", seconds=10, connections=1000
+        )
+    report(args, results, devserve_page, peer_page, startup, memory, notes)
+    return 0
+
+
+def report(
+    args: argparse.Namespace,
+    results: dict[str, Load | None],
+    devserve_page: float,
+    peer_page: float | None,
+    startup: float,
+    memory: float,
+    notes: list[str],
+) -> None:
+    r = results.get
+    print(
+        f"wrk -t1 -c{args.connections} -d{args.seconds:g}s, best of {args.rounds} interleaved "
+        f"runs, 127.0.0.1; {os.cpu_count()} cores"
+    )
+    print()
+    print("| what | req/s | p50 ms | p99 ms | ratio |")
+    print("|---|---|---|---|---|")
+    print(
+        row(
+            "devserve static 10 KiB (cors on, Origin sent)",
+            r("devserve static"),
+            f"{ratio(r('devserve static'), r('http-server static'))} http-server, "
+            f"{ratio(r('devserve static'), r('starlette static'))} StaticFiles",
+        )
+    )
+    print(row("Starlette StaticFiles 10 KiB", r("starlette static")))
+    print(row("http-server 14 --cors, 10 KiB", r("http-server static")))
+    print(
+        row(
+            "devserve mock route (JSON)",
+            r("devserve route"),
+            f"{ratio(r('devserve route'), r('starlette route'))} the bare route",
+        )
+    )
+    print(row("bare Starlette route + CORSMiddleware", r("starlette route")))
+    print(
+        row(
+            "devserve resources ?_page=1&_limit=10",
+            r("devserve resources list"),
+            f"{ratio(r('devserve resources list'), r('json-server list'))} json-server",
+        )
+    )
+    print(row("json-server 0.17.4 ?_page=1&_limit=10", r("json-server list")))
+    print(
+        row(
+            "devserve resources filter + sort",
+            r("devserve resources filter"),
+            f"{ratio(r('devserve resources filter'), r('json-server filter'))} json-server",
+        )
+    )
+    print(row("json-server 0.17.4 filter + sort", r("json-server filter")))
+    conns = r("devserve 1000 conns")
+    print(
+        row(
+            "devserve static, 1,000 connections for 10 s",
+            conns,
+            f"errors: {conns.errors if conns else 'n/a'}",
+        )
+    )
+    print()
+    peer = f"{peer_page:.0f} ms" if peer_page is not None else "skipped"
+    print(
+        f"{MODULES}-module page, time to load: devserve {devserve_page:.0f} ms, http-server {peer}"
+    )
+    print(f"start-up, command to four origins answering: {startup:.2f} s; RSS {memory:.0f} MB")
+    for note in notes:
+        print(f"note: {note}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""One origin's state as everyone shows it: the banner, the control API, `devserve status`, the
+dashboard (which reads the control API's JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devserve.serving.origin import OriginApp
+
+
+@dataclass(frozen=True)
+class CorsState:
+    """An origin's CORS now (``enabled``, ``mode``) against what its config says."""
+
+    enabled: bool
+    mode: str  # "off", "on", "*" or "policy"
+    configured: str
+    describe: str
+
+    def with_runtime_note(self) -> str:
+        """``describe``, plus a note when a runtime switch disagrees with the config."""
+        if self.enabled and self.configured == "off":
+            return f"{self.describe} (switched on at runtime; configured off)"
+        if not self.enabled and self.configured != "off":
+            configured = _CONFIGURED.get(self.configured, self.configured)
+            return f"{self.describe} (switched off at runtime; configured {configured})"
+        return self.describe
+
+
+# The configured mode in words ("policy" is the model's name for a cors table).
+_CONFIGURED = {"policy": "with a cors table"}
+
+
+@dataclass(frozen=True)
+class OriginState:
+    """One origin: name, URL, what it serves, and its CORS state."""
+
+    name: str
+    url: str
+    port: int
+    cors: CorsState
+    serves: tuple[str, ...]
+
+    @classmethod
+    def of(cls, origin: OriginApp, url: str, port: int) -> OriginState:
+        """The state of ``origin``, served at ``url`` on ``port`` (the port really bound)."""
+        switch = origin.switch
+        active, configured = switch.active, switch.configured
+        return cls(
+            name=origin.name,
+            url=url,
+            port=port,
+            cors=CorsState(
+                enabled=switch.enabled,
+                mode=active.mode if active else "off",
+                configured=configured.mode if configured else "off",
+                describe=switch.describe(),
+            ),
+            serves=tuple(origin.serves()),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The control API's shape (``GET /api/origins``), which the dashboard reads."""
+        cors = self.cors
+        return {
+            "name": self.name,
+            "url": self.url,
+            "port": self.port,
+            "cors": {
+                "enabled": cors.enabled,
+                "mode": cors.mode,
+                "configured": cors.configured,
+                "describe": cors.describe,
+            },
+            "serves": list(self.serves),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OriginState:
+        cors = data["cors"]
+        return cls(
+            name=data["name"],
+            url=data["url"],
+            port=data["port"],
+            cors=CorsState(
+                enabled=cors["enabled"],
+                mode=cors["mode"],
+                configured=cors["configured"],
+                describe=cors["describe"],
+            ),
+            serves=tuple(data["serves"]),
+        )
+
+    def status_line(self) -> str:
+        """`devserve status` / `devserve cors`: name, URL, what it serves, CORS state."""
+        serves = ", ".join(self.serves)
+        return f"{self.name}  {self.url}  {serves}  | CORS {self.cors.with_runtime_note()}"
+
+    def banner_line(self, name_width: int) -> str:
+        """The start-up banner's line, names padded to ``name_width``."""
+        return (
+            f"  {self.name:<{name_width}}  {self.url:<24}  "
+            f"{', '.join(self.serves)}  | CORS {self.cors.describe}"
+        )

@@ -1,0 +1,375 @@
+"""Will the browser keep a cookie and send it back? RFC 6265bis as Chromium and Firefox apply it.
+
+For each ``Set-Cookie`` of a response to a credentialed ``fetch`` from a page, the judge says
+whether the browser stores the cookie and whether it sends it with the page's next credentialed
+request to the same URL, and why not, naming the fix. The rules, each measured in Chromium 156
+and Firefox 153 ESR by tests/browser/test_cookie_oracle.py:
+
+- Without credentials (``credentials: 'omit'``, or the default for a cross-origin URL), the
+  browser ignores ``Set-Cookie``.
+- ``Max-Age`` <= 0 or an ``Expires`` in the past deletes instead of storing.
+- ``Secure`` needs a secure URL: https, or http on localhost or a loopback address.
+- ``SameSite=None`` and ``Partitioned`` need ``Secure``; ``__Secure-`` needs ``Secure``;
+  ``__Host-`` needs ``Secure``, ``Path=/`` and no ``Domain`` (a ``Domain`` equal to the host
+  passes in Firefox, and in Chromium on an IP address).
+- ``Domain`` must cover the URL's host and stay within its site; on an IP address it must be
+  that address.
+- A response from another site than the page's (see ``devserve.cors.sites``): ``SameSite=Lax``
+  or ``Strict`` cookies are rejected; without ``SameSite`` Chromium rejects it too (Lax by
+  default), Firefox does not. A third-party ``SameSite=None; Secure`` cookie is blocked by
+  Chromium's defaults unless ``Partitioned``; Firefox keeps it partitioned (Total Cookie
+  Protection): sent back on this page's requests, unseen by the API's own pages.
+- ``Path`` (default: the URL's directory) must cover the URL to be sent back.
+
+``standard`` judges as Chromium, the stricter of the two.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from devserve.cors.sites import (
+    host_of,
+    ip_literal,
+    is_trustworthy,
+    registrable_domain,
+    same_site,
+    site,
+)
+from devserve.cors.verdict import ENGINE_NAMES, ENGINES, Engine
+
+MAX_NAME_VALUE_BYTES = 4096  # RFC 6265bis: browsers ignore a larger name + value
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One parsed ``Set-Cookie`` (RFC 6265bis §5.6); the last of a repeated attribute wins."""
+
+    name: str
+    value: str
+    domain: str | None = None
+    path: str | None = None  # only if it starts with "/"
+    secure: bool = False
+    same_site: str | None = None  # "strict", "lax", "none"; None when absent or unknown
+    max_age: int | None = None
+    expires: datetime | None = None
+    partitioned: bool = False
+
+
+@dataclass(frozen=True)
+class CookieVerdict:
+    """What the browser does with one ``Set-Cookie``.
+
+    ``partition`` is the top-level site a partitioned cookie is kept under (None: unpartitioned).
+    ``reasons`` say why it is not stored or not sent back, each with the fix; ``notes`` are
+    remarks that change nothing; ``engine_notes`` name engines that would decide otherwise.
+    """
+
+    name: str
+    stored: bool
+    sent: bool
+    partition: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    engine_notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """One line: ``sid kept``, ``sid dropped: why`` or ``sid not sent back: why``."""
+        if not self.stored:
+            return f"{self.name} dropped: {self.reasons[0]}"
+        if not self.sent:
+            return f"{self.name} not sent back: {self.reasons[0]}"
+        where = f" (partitioned for {self.partition})" if self.partition else ""
+        return f"{self.name} kept{where}"
+
+    @property
+    def lost(self) -> bool:
+        return not (self.stored and self.sent)
+
+
+def parse_set_cookie(line: str) -> SetCookie | None:
+    """Parse one Set-Cookie value; None when the browser ignores it (no name and no value)."""
+    pair, _, rest = line.partition(";")
+    name, equals, value = pair.partition("=")
+    name, value = (name.strip(), value.strip()) if equals else ("", name.strip())
+    if not name and not value:
+        return None
+    found: dict[str, str] = {}
+    for item in rest.split(";"):
+        key, _, attribute = item.partition("=")
+        found[key.strip().lower()] = attribute.strip()
+    same = found.get("samesite", "").lower()
+    age = found.get("max-age")
+    path = found.get("path")
+    return SetCookie(
+        name=name,
+        value=value,
+        domain=found.get("domain", "").lstrip(".").lower() or None,
+        path=path if path and path.startswith("/") else None,
+        secure="secure" in found,
+        same_site=same if same in ("strict", "lax", "none") else None,
+        max_age=int(age) if age and re.fullmatch(r"-?[0-9]+", age) else None,
+        expires=parse_cookie_date(found["expires"]) if "expires" in found else None,
+        partitioned="partitioned" in found,
+    )
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def parse_cookie_date(text: str) -> datetime | None:
+    """RFC 6265 §5.1.1, the lenient cookie date: ``Thu, 01-Jan-2000 00:00:00 GMT`` and friends."""
+    time: tuple[int, int, int] | None = None
+    day = month = year = None
+    for token in re.split(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+", text[:200]):
+        clock = re.match(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})", token)
+        if time is None and clock:
+            hour, minute, second = (int(part) for part in clock.groups())
+            time = (hour, minute, second)
+        elif day is None and re.fullmatch(r"[0-9]{1,2}", token):
+            day = int(token)
+        elif month is None and token[:3].lower() in _MONTHS:
+            month = _MONTHS.index(token[:3].lower()) + 1
+        elif year is None and re.fullmatch(r"[0-9]{2,4}", token):
+            year = int(token)
+            year += 1900 if 70 <= year <= 99 else 2000 if year <= 69 else 0
+    if time is None or day is None or month is None or year is None or year < 1601:
+        return None
+    try:
+        return datetime(year, month, day, time[0], time[1], time[2], tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def judge_cookies(
+    lines: list[str],
+    *,
+    page: str,
+    url: str,
+    credentials: bool = True,
+    engine: Engine = "standard",
+    now: datetime | None = None,
+) -> list[CookieVerdict]:
+    """The verdict on each Set-Cookie of a response to ``url``, fetched by a page on ``page``."""
+    return [
+        judge_cookie(line, page=page, url=url, credentials=credentials, engine=engine, now=now)
+        for line in lines
+    ]
+
+
+def judge_cookie(
+    line: str,
+    *,
+    page: str,
+    url: str,
+    credentials: bool = True,
+    engine: Engine = "standard",
+    now: datetime | None = None,
+) -> CookieVerdict:
+    """One Set-Cookie, as ``engine`` decides; ``engine_notes`` name the engines that differ."""
+    cookie = parse_set_cookie(line)
+    moment = now or datetime.now(UTC)
+    outcomes = {
+        name: _judge(cookie, line, page, url, credentials, name, moment) for name in ENGINES
+    }
+    chosen = outcomes[engine]
+    # For cookies the standard engine is Chromium's rules, so only the two browsers can differ.
+    notes = []
+    for name in ("chromium", "firefox"):
+        other = outcomes[name]
+        if name == engine or _key(other) == _key(chosen):
+            continue
+        why = (other.reasons or other.notes or [""])[0]
+        notes.append(f"{ENGINE_NAMES[name]} would {_describe(other)}" + (f": {why}" if why else ""))
+    return CookieVerdict(
+        name=chosen.name,
+        stored=chosen.stored,
+        sent=chosen.sent,
+        partition=chosen.partition,
+        reasons=chosen.reasons,
+        notes=chosen.notes,
+        engine_notes=notes,
+    )
+
+
+def _key(verdict: CookieVerdict) -> tuple[bool, bool, str | None]:
+    return verdict.stored, verdict.sent, verdict.partition
+
+
+def _describe(verdict: CookieVerdict) -> str:
+    if not verdict.stored:
+        return "drop it"
+    where = f" (partitioned for {verdict.partition})" if verdict.partition else ""
+    return f"store it{where} " + ("and send it back" if verdict.sent else "but not send it back")
+
+
+def _judge(
+    cookie: SetCookie | None,
+    line: str,
+    page: str,
+    url: str,
+    credentials: bool,
+    engine: Engine,
+    now: datetime,
+) -> CookieVerdict:
+    name = cookie.name if cookie else line.split("=", 1)[0].strip()[:60]
+    if not credentials:
+        reason = (
+            "the request goes without credentials, so the browser ignores Set-Cookie: "
+            "fetch with credentials: 'include'"
+        )
+        return CookieVerdict(name, stored=False, sent=False, reasons=[reason])
+    if cookie is None:
+        reason = "Set-Cookie has neither a name nor a value, so the browser ignores it"
+        return CookieVerdict(name, stored=False, sent=False, reasons=[reason])
+    problem = _storage_problem(cookie, page, url, engine, now)
+    if problem:
+        return CookieVerdict(name, stored=False, sent=False, reasons=[problem])
+    cross = not same_site(page, url)
+    partition = site(page) if cookie.partitioned or (cross and engine == "firefox") else None
+    notes = []
+    if partition and cross:
+        notes.append(
+            f"kept in a partition for the page's site {partition}"
+            + (" (Firefox's Total Cookie Protection)" if engine == "firefox" else "")
+            + f": sent back on this page's requests, but {_origin(url)}'s own pages "
+            "do not see it"
+        )
+    path = cookie.path or default_path(url)
+    request_path = _path(url)
+    if not path_matches(request_path, path):
+        reason = (
+            f"Path={path} does not cover {request_path}: the browser keeps it but sends it only "
+            f"to URLs under {path}; set Path=/"
+        )
+        return CookieVerdict(name, True, False, partition, reasons=[reason], notes=notes)
+    return CookieVerdict(name, True, True, partition, notes=notes)
+
+
+def _storage_problem(
+    cookie: SetCookie, page: str, url: str, engine: Engine, now: datetime
+) -> str | None:
+    """Why the browser refuses to store ``cookie``, with the fix; None if it stores it."""
+    if len(cookie.name.encode()) + len(cookie.value.encode()) > MAX_NAME_VALUE_BYTES:
+        return f"name and value are over {MAX_NAME_VALUE_BYTES} bytes: store less in the cookie"
+    if cookie.max_age is not None and cookie.max_age <= 0:
+        return (
+            f"Max-Age={cookie.max_age} deletes the cookie instead of storing it: give a "
+            "positive Max-Age, or none for a session cookie"
+        )
+    if cookie.max_age is None and cookie.expires is not None and cookie.expires <= now:
+        return (
+            "Expires is in the past, which deletes the cookie instead of storing it: "
+            "give a future date, or no Expires for a session cookie"
+        )
+    host = host_of(url)
+    if cookie.secure and not is_trustworthy(url):
+        return (
+            f"Secure needs a secure URL and {_origin(url)} is plain http on a non-local host: "
+            "serve it over https, or from localhost"
+        )
+    prefix = _prefix_problem(cookie, host, engine)
+    if prefix:
+        return prefix
+    if cookie.same_site == "none" and not cookie.secure:
+        return "SameSite=None without Secure is rejected: add Secure (accepted on http://localhost)"
+    if cookie.partitioned and not cookie.secure:
+        return "Partitioned without Secure is rejected: add Secure (accepted on http://localhost)"
+    if cookie.domain:
+        domain_problem = _domain_problem(cookie.domain, host)
+        if domain_problem:
+            return domain_problem
+    if same_site(page, url):
+        return None
+    return _cross_site_problem(cookie, page, url, engine)
+
+
+def _prefix_problem(cookie: SetCookie, host: str, engine: Engine) -> str | None:
+    if cookie.name.startswith("__Secure-") and not cookie.secure:
+        return "a __Secure- cookie needs the Secure attribute: add Secure"
+    if not cookie.name.startswith("__Host-"):
+        return None
+    # Measured: Firefox accepts a Domain equal to the host; Chromium only on an IP address,
+    # where such a Domain makes a host-only cookie anyway.
+    same_host = cookie.domain == host.strip("[]")
+    domain_ok = cookie.domain is None or (
+        same_host and (engine == "firefox" or ip_literal(host) is not None)
+    )
+    if not cookie.secure or cookie.path != "/" or not domain_ok:
+        return "a __Host- cookie needs Secure, Path=/ and no Domain: set exactly those"
+    return None
+
+
+def _domain_problem(domain: str, host: str) -> str | None:
+    if ip_literal(host) is not None:
+        if domain.strip("[]") == host.strip("[]"):
+            return None
+        return f"Domain={domain} on a request to the IP address {host}: drop Domain"
+    if host != domain and not host.endswith("." + domain):
+        return f"Domain={domain} does not cover the host {host}: drop Domain, or set it to {host}"
+    if not domain.endswith(registrable_domain(host)):
+        return (
+            f"Domain={domain} is wider than the site of {host} (a public suffix): "
+            f"drop Domain, or set it to {registrable_domain(host)}"
+        )
+    return None
+
+
+def _cross_site_problem(cookie: SetCookie, page: str, url: str, engine: Engine) -> str | None:
+    sites = f"the page's site {site(page)} is not the API's {site(url)}"
+    fix = f"open the page from the API's host, e.g. {_same_host_page(page, url)}"
+    if cookie.same_site in ("lax", "strict"):
+        label = cookie.same_site.capitalize()
+        return f"SameSite={label} cookie from a cross-site response ({sites}): {fix}"
+    if cookie.same_site is None and engine != "firefox":
+        return (
+            "no SameSite attribute, so Chromium treats it as SameSite=Lax, and it comes from a "
+            f"cross-site response ({sites}): {fix}, or set SameSite=None; Secure; Partitioned"
+        )
+    if engine != "firefox" and not cookie.partitioned:
+        return (
+            f"third-party cookie, blocked by Chromium's default settings ({sites}): {fix}, "
+            "or add Partitioned so it is kept for this page's site"
+        )
+    return None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _same_host_page(page: str, url: str) -> str:
+    """The page's origin with the API's scheme and host name: the way out of cross-site."""
+    api = urlsplit(url)
+    try:
+        port = f":{urlsplit(page).port}" if urlsplit(page).port else ""
+    except ValueError:  # "null", or an unparsable Origin header
+        port = ""
+    host = f"[{api.hostname}]" if api.hostname and ":" in api.hostname else api.hostname
+    return f"{api.scheme}://{host}{port}"
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+def default_path(url: str) -> str:
+    """RFC 6265bis §5.1.4: the URL's path up to, not including, its last slash; "/" at least."""
+    path = _path(url)
+    if not path.startswith("/") or path.count("/") == 1:
+        return "/"
+    return path[: path.rindex("/")]
+
+
+def path_matches(request_path: str, cookie_path: str) -> bool:
+    """RFC 6265bis §5.1.4 path-match."""
+    if request_path == cookie_path:
+        return True
+    return request_path.startswith(cookie_path) and (
+        cookie_path.endswith("/") or request_path[len(cookie_path)] == "/"
+    )

@@ -1,0 +1,203 @@
+"""devserve inside a test suite: start a config in this event loop or in a background thread.
+
+    config = devserve.config_from_toml('''
+        [origins.api]
+        port = 0            # 0: pick a free port
+        cors = "on"
+    ''')
+    async with devserve.serve(config) as running:
+        url = running.url("api")
+        running.set_cors("api", enabled=False)
+        assert not running.blocked()
+
+``run_in_thread`` does the same for synchronous code (pytest, Playwright's sync API). Start-up
+errors raise ``DevserveError`` with the messages the CLI prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import tomllib
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from devserve.config import Config, load_config, parse_config
+from devserve.errors import ConfigError, DevserveError
+from devserve.serving.requestlog import RequestRecord
+from devserve.serving.runner import Runner
+
+T = TypeVar("T")
+# Enough for any test's assertions; a long-running embedded instance must not grow without end.
+MAX_RECORDS = 10_000
+_START_TIMEOUT_SECONDS = 30
+
+
+def config_from_file(path: str | Path) -> Config:
+    """Load ``devserve.toml`` (or a pyproject.toml with ``[tool.devserve]``) as ``run`` does."""
+    return load_config(Path(path))
+
+
+def config_from_dict(data: Mapping[str, Any], *, base: str | Path | None = None) -> Config:
+    """A config from data shaped like the TOML file; relative paths resolve against ``base``."""
+    folder = Path(base) if base is not None else Path.cwd()
+    return parse_config(dict(data), path=folder / "devserve.toml", label="<dict>")
+
+
+def config_from_toml(text: str, *, base: str | Path | None = None) -> Config:
+    """A config from TOML text; relative paths resolve against ``base`` (default: the cwd)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"<toml text>: invalid TOML: {exc}; fix the syntax there"]) from None
+    folder = Path(base) if base is not None else Path.cwd()
+    return parse_config(data, path=folder / "devserve.toml", label="<toml text>")
+
+
+class _Started:
+    """What both ways of running share: URLs, CORS switches, the requests answered."""
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+        self._records: deque[RequestRecord] = deque(maxlen=MAX_RECORDS)
+        runner.observers.append(self._records.append)
+
+    def url(self, name: str) -> str:
+        """``http://127.0.0.1:PORT`` of origin ``name`` (the port it really got, for port 0)."""
+        return self._runner.origin_url(name)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._runner.served)
+
+    def set_cors(self, name: str, *, enabled: bool) -> None:
+        """Switch one origin's CORS; its very next response follows (``devserve cors NAME``)."""
+        self._runner.set_cors(name, enabled)
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request answered so far (at most the last 10,000), with its CORS verdict."""
+        return list(self._records)
+
+    def blocked(self) -> list[RequestRecord]:
+        """The requests a browser would not let the page read."""
+        return [r for r in self._records if r.cors is not None and r.cors.verdict == "blocked"]
+
+    def assert_no_blocked_requests(self) -> None:
+        """Fail (AssertionError) listing every blocked request with its verdict."""
+        blocked = self.blocked()
+        if blocked:
+            lines = "\n".join(f"  {record.line()}" for record in blocked)
+            raise AssertionError(f"{len(blocked)} request(s) blocked by CORS:\n{lines}")
+
+    def clear(self) -> None:
+        """Forget the requests seen so far (e.g. between two tests sharing an instance)."""
+        self._records.clear()
+
+
+class Running(_Started):
+    """A config started by ``devserve.serve`` in the caller's event loop."""
+
+    async def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
+        await self._runner.reset()
+
+
+@asynccontextmanager
+async def serve(
+    config: Config, *, host: str | None = None, echo: Callable[[str], None] | None = None
+) -> AsyncIterator[Running]:
+    """Serve ``config`` in the running event loop until the block ends.
+
+    No file watching, no signal handlers (the caller owns the loop), no banner unless ``echo``.
+    """
+    runner = Runner(
+        config=config,
+        host=host or config.devserve.host,
+        watch=False,
+        echo=echo or (lambda _text: None),
+    )
+    running = Running(runner)
+    task = asyncio.create_task(runner.serve(signals=False))
+    ready = asyncio.create_task(runner.wait_ready())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready.cancel()
+        task.result()  # raises the start-up error
+        raise DevserveError("devserve stopped during start-up")
+    try:
+        yield running
+    finally:
+        runner.stop()
+        await task
+
+
+class RunningInThread(_Started):
+    """A config started by ``devserve.run_in_thread``: calls hop onto its thread's loop."""
+
+    def __init__(self, runner: Runner, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(runner)
+        self._loop = loop
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=30)
+
+    def set_cors(self, name: str, *, enabled: bool) -> None:
+        async def switch() -> None:
+            self._runner.set_cors(name, enabled)
+
+        self._call(switch())
+
+    def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
+        self._call(self._runner.reset())
+
+
+@contextmanager
+def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[RunningInThread]:
+    """Serve ``config`` from a background thread (its own event loop) until the block ends."""
+    started = threading.Event()
+    holder: dict[str, Any] = {}
+
+    async def main() -> None:
+        runner = Runner(
+            config=config, host=host or config.devserve.host, watch=False, echo=lambda _t: None
+        )
+        holder["running"] = RunningInThread(runner, asyncio.get_running_loop())
+        holder["runner"] = runner
+        task = asyncio.create_task(runner.serve(signals=False))
+        ready = asyncio.create_task(runner.wait_ready())
+        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():  # it could not start: the error is the caller's to raise
+            ready.cancel()
+            holder["error"] = task.exception() or DevserveError("devserve stopped during start-up")
+            started.set()
+            return
+        started.set()
+        await task
+
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # handed to the caller's thread
+            holder.setdefault("error", exc)
+        finally:
+            started.set()
+
+    thread = threading.Thread(target=target, name="devserve", daemon=True)
+    thread.start()
+    if not started.wait(_START_TIMEOUT_SECONDS):
+        raise DevserveError(f"devserve did not start within {_START_TIMEOUT_SECONDS} s")
+    if "error" in holder:
+        thread.join()
+        error = holder["error"]
+        raise error if isinstance(error, DevserveError) else DevserveError(str(error)) from error
+    running: RunningInThread = holder["running"]
+    try:
+        yield running
+    finally:
+        running._loop.call_soon_threadsafe(holder["runner"].stop)
+        thread.join(timeout=10)

@@ -1,0 +1,156 @@
+"""What a mock does once its path fits: check ``match``, pick from ``responses``, answer.
+
+Shared by declared routes and mock-folder files, so both answer, fail and log alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from devserve.config.model import Behaviour
+from devserve.mocks import faults
+from devserve.mocks.limits import Limits
+from devserve.mocks.matching import Matcher, compile_match
+from devserve.mocks.responses import Rendered, ResponseTemplate, compile_response, render_response
+from devserve.mocks.sequences import Sequence
+from devserve.mocks.templates import Node, RenderError, compile_value, environment
+from devserve.serving.requestlog import NOTE_KEY
+
+
+@dataclass(frozen=True)
+class CompiledBehaviour:
+    label: str
+    config: Behaviour
+    matcher: Matcher | None
+    responses: tuple[ResponseTemplate, ...]
+    shared_headers: tuple[tuple[str, Node], ...]
+    sequence: Sequence
+    needs: frozenset[str]
+
+    @property
+    def threaded(self) -> bool:
+        """Whether answering may take time: a template, a regex or a file is involved."""
+        regex = self.matcher is not None and self.matcher.has_regex
+        work = any(r.templated or r.file is not None for r in self.responses)
+        return regex or work or any(node.templated for _, node in self.shared_headers)
+
+
+def compile_behaviour(
+    config: Behaviour,
+    *,
+    label: str,
+    where: str,
+    limits: Limits,
+    problems: list[str],
+    literal: bool = False,
+    sequence: Sequence | None = None,
+) -> CompiledBehaviour:
+    """Compile templates and regexes; problems go to ``problems`` with their key path.
+
+    ``literal``: strings are sent as they are, never rendered (mock-folder files).
+    """
+    env = environment(limits.max_bytes)
+    names: set[str] = set()
+    matcher = None
+    if config.match is not None:
+        matcher = compile_match(config.match, where=f"{where}.match", problems=problems)
+        names.update(["form"] if config.match.form else [])
+        names.update(["json"] if config.match.has_json else [])
+    options: dict[str, Any] = {"env": env, "problems": problems, "names": names, "literal": literal}
+    shared: tuple[tuple[str, Node], ...] = ()
+    responses: tuple[ResponseTemplate, ...]
+    if config.responses is None:
+        responses = (compile_response(config, where=where, **options),)
+    else:
+        responses = tuple(
+            compile_response(item, where=f"{where}.responses[{i}]", **options)
+            for i, item in enumerate(config.responses)
+        )
+        shared = tuple(
+            (key, compile_value(value, where=f"{where}.headers.{key}", **options))
+            for key, value in config.headers.items()
+        )
+    if sequence is None or sequence.size != len(responses) or sequence.order != config.order:
+        sequence = Sequence(len(responses), config.order)
+    return CompiledBehaviour(label, config, matcher, responses, shared, sequence, frozenset(names))
+
+
+Candidates = list[tuple[CompiledBehaviour, dict[str, Any]]]
+
+
+@dataclass
+class Decision:
+    """What answers: a rendered response, a fault, a render error, or nothing (``misses``)."""
+
+    behaviour: CompiledBehaviour | None = None
+    response: ResponseTemplate | None = None
+    rendered: Rendered | None = None
+    error: str | None = None
+    misses: list[str] = field(default_factory=list)
+
+
+def decide(candidates: Candidates, base: dict[str, Any], limits: Limits) -> Decision:
+    """Pick the first candidate whose ``match`` holds, advance its sequence, render its response.
+
+    ``base`` is the request data; each candidate adds its own ``path`` parameters.
+    """
+    misses: list[str] = []
+    for behaviour, params in candidates:
+        data = {**base, "path": params}
+        if behaviour.matcher is not None:
+            problem = behaviour.matcher.failure(data)
+            if problem:
+                misses.append(f"{behaviour.label}: {problem}")
+                continue
+        response = behaviour.responses[behaviour.sequence.next()]
+        decision = Decision(behaviour, response, misses=misses)
+        if response.spec.fault is None:
+            try:
+                decision.rendered = render_response(
+                    response,
+                    data,
+                    extra_headers=behaviour.shared_headers,
+                    max_bytes=limits.max_bytes,
+                )
+            except RenderError as exc:
+                decision.error = exc.reason
+        return decision
+    return Decision(misses=misses)
+
+
+async def answer(decision: Decision, scope: Scope, receive: Receive, send: Send) -> None:
+    """Wait the delay, then break the connection, answer a 500 naming the reason, or respond."""
+    behaviour, response = decision.behaviour, decision.response
+    assert behaviour is not None
+    if response is not None:
+        spec, config = response.spec, behaviour.config
+        shared = config.responses is not None  # the route's delay adds to each response's
+        await faults.delay(
+            spec.delay_ms + (config.delay_ms if shared else 0),
+            spec.jitter_ms + (config.jitter_ms if shared else 0),
+        )
+        if spec.fault is not None:
+            scope[NOTE_KEY] = f"fault: {spec.fault} ({behaviour.label})"
+            await faults.trigger(spec.fault, scope, receive)
+            return
+    if decision.rendered is None:
+        await fail(behaviour.label, decision.error or "no response", scope, receive, send)
+        return
+    rendered = decision.rendered
+    await Response(
+        rendered.content,
+        status_code=rendered.status,
+        headers=dict(rendered.headers),
+        media_type=rendered.media_type,
+    )(scope, receive, send)
+
+
+async def fail(label: str, reason: str, scope: Scope, receive: Receive, send: Send) -> None:
+    """A 500 whose JSON body names the mock and the reason; the log line shows the reason."""
+    scope[NOTE_KEY] = f"{label}: {reason}"
+    body = {"error": f"mock {label} failed", "route": label, "reason": reason}
+    await JSONResponse(body, 500)(scope, receive, send)

@@ -1,0 +1,69 @@
+"""What ``check-config`` (and every config load) checks of the mocks beyond the model's types:
+templates and regexes compile, files and folders exist, envelopes are valid; and routes that can
+never answer (a warning, not an error)."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.routing import compile_path
+
+from devserve.config.model import Config, Origin
+from devserve.mocks.folders import folder_problems
+from devserve.mocks.limits import Limits
+from devserve.mocks.routes import compile_routes, label
+
+
+def mock_problems(config: Config) -> list[str]:
+    """Every problem of every origin's mocks, as ``key.path: what is wrong; the fix`` lines."""
+    problems: list[str] = []
+    limits = Limits.of(config.devserve)
+    for name, origin in config.origins.items():
+        compile_routes(name, origin.routes, limits, problems)
+        for index, route in enumerate(origin.routes):
+            where = f"origins.{name}.routes[{index}]"
+            # The route's own file is checked on the raw data, in config.load.
+            files = [
+                (f"{where}.responses[{i}]", r.file) for i, r in enumerate(route.responses or [])
+            ]
+            for key, file in files:
+                if file is not None and not file.is_file():
+                    problems.append(
+                        f"{key}.file: {str(file)!r} does not exist; "
+                        "create it or fix the path (relative to the config file)"
+                    )
+        if origin.mocks is not None:
+            if not origin.mocks.is_dir():
+                problems.append(
+                    f"origins.{name}.mocks: directory {str(origin.mocks)!r} does not exist; "
+                    "create it or fix the path (relative to the config file)"
+                )
+            else:
+                problems.extend(
+                    f"origins.{name}.mocks: {p}" for p in folder_problems(origin.mocks, limits)
+                )
+    return problems
+
+
+def _shape(path: str) -> str:
+    """A path with its parameter names removed: /users/{id} and /users/{uid} are one path."""
+    return re.sub(r"\?P<\w+>", "", compile_path(path)[0].pattern)
+
+
+def route_warnings(name: str, origin: Origin) -> list[str]:
+    """Routes that can never answer: an earlier route with no ``match`` takes all their requests."""
+    warnings = []
+    for index, route in enumerate(origin.routes):
+        for earlier_index, earlier in enumerate(origin.routes[:index]):
+            if earlier.match is not None or _shape(earlier.path) != _shape(route.path):
+                continue
+            if earlier.methods is None or (
+                route.methods is not None and set(route.methods) <= set(earlier.methods)
+            ):
+                warnings.append(
+                    f"origins.{name}.routes[{index}] ({label(route)}) never answers: "
+                    f"routes[{earlier_index}] ({label(earlier)}) has no match and answers "
+                    f"those requests first; give routes[{earlier_index}] a match, or remove one"
+                )
+                break
+    return warnings

@@ -1,0 +1,87 @@
+"""The resource file's content: parsed with a message that points at the mistake; written back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from devserve.errors import DevserveError
+
+SCHEMA_KEY = "$schema"  # json-server ignores it as a resource, so does devserve
+
+
+class ResourceDataError(DevserveError):
+    """The resource file cannot be served: unreadable, not JSON, or not shaped like a database."""
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def reject_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON (Python's reader accepts them; browsers do not)."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse(text: bytes, path: Path) -> dict[str, Any]:
+    """The database in ``text``; ResourceDataError names the file, line and column of a mistake."""
+    try:
+        data = json.loads(text.decode("utf-8-sig"), parse_constant=reject_constant)
+    except UnicodeDecodeError as exc:
+        raise ResourceDataError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ResourceDataError(
+            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
+            "fix the file there"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise ResourceDataError(f"{path}: cannot be read as JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ResourceDataError(
+            f"{path}: the top level is {type_name(data)}; it must be an object whose keys are "
+            'resource names, e.g. {"posts": [], "profile": {}}'
+        )
+    problems = []
+    for key, value in data.items():
+        if key == SCHEMA_KEY:
+            continue
+        if "/" in key:
+            problems.append(f"key {key!r} contains '/', which cannot be a resource name; rename it")
+        elif not isinstance(value, list | dict):
+            problems.append(
+                f"key {key!r} is {type_name(value)}; a resource is an array (a collection) "
+                "or an object (a singular resource)"
+            )
+    if problems:
+        raise ResourceDataError(f"{path}: " + "; ".join(problems))
+    return data
+
+
+def read(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """The file's bytes and the database they hold."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise ResourceDataError(
+            f'{path}: file not found; create it, e.g. with {{"posts": []}}, or fix the path '
+            "(relative to the config file)"
+        ) from None
+    except OSError as exc:
+        raise ResourceDataError(f"{path}: cannot read the file ({exc.strerror})") from None
+    return text, parse(text, path)
+
+
+def dump(data: dict[str, Any]) -> bytes:
+    """The file format json-server (lowdb) writes: two-space indent, UTF-8, keys in order."""
+    return json.dumps(data, indent=2, ensure_ascii=False).encode() + b"\n"

@@ -1,0 +1,308 @@
+"""Reading a collection as json-server 0.17 does: filters, full text, sort, pages, relations.
+
+Pure functions over the in-memory data; each one mirrors a step of json-server's
+``router/plural.js`` (named in the comments) so a difference can be traced to its line.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cmp_to_key, lru_cache
+from typing import Any
+
+import regex
+
+from devserve.mocks.resources.inflect import plural, singular
+from devserve.mocks.resources.jsvalue import (
+    UNDEFINED,
+    compare_ascending,
+    get_path,
+    has_path,
+    is_number,
+    js_less,
+    js_number,
+    js_string,
+    parse_int,
+    strict_equal,
+    truthy,
+)
+
+Params = dict[str, list[str]]
+FOREIGN_KEY_SUFFIX = "Id"
+# Parameters json-server takes out of the query before filtering (plural.js `list`).
+RESERVED = ("q", "_start", "_end", "_sort", "_order", "_limit", "_embed", "_expand", "_delay")
+_OPERATORS = ("_lte", "_gte", "_ne", "_like")
+_IGNORED = ("callback", "_")  # JSONP and jQuery's cache buster: never filters
+# A `_like` pattern is the client's regex run on the event loop: bound its total time.
+LIKE_BUDGET_SECONDS = 0.25
+MAX_PATTERN_LENGTH = 1000
+
+
+class QueryError(ValueError):
+    """A query the client must fix (a bad or too slow `_like` pattern): a 400 answer."""
+
+
+@dataclass
+class Listing:
+    items: list[Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def first(params: Params, key: str) -> str | None:
+    values = params.get(key)
+    return values[0] if values else None
+
+
+@lru_cache(maxsize=128)
+def _compile_like(pattern: str) -> Any:
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise QueryError(f"a _like pattern may be at most {MAX_PATTERN_LENGTH} characters")
+    try:
+        return regex.compile(pattern, regex.IGNORECASE | regex.V0)
+    except regex.error as exc:
+        message = f"_like pattern {pattern!r} is not a valid regular expression: {exc}"
+        raise QueryError(message) from None
+
+
+class _Like:
+    """Case-insensitive regex search, as ``new RegExp(value, 'i').test(...)``, within a budget."""
+
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + LIKE_BUDGET_SECONDS
+
+    def test(self, pattern: str, text: str) -> bool:
+        compiled = _compile_like(pattern)
+        left = self.deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError
+            return compiled.search(text, timeout=left) is not None
+        except TimeoutError:
+            raise QueryError(
+                f"_like pattern {pattern!r} takes too long on this data; simplify it "
+                "(nested repetition such as (a+)+ backtracks exponentially)"
+            ) from None
+
+
+def _matches(element: Any, key: str, values: list[str], like: _Like) -> bool:
+    operator = next((op for op in _OPERATORS if key.endswith(op)), "")
+    value = get_path(element, key[: len(key) - len(operator)])
+    if value is None or value is UNDEFINED:
+        return False  # json-server: "prevent toString() failing on undefined or null values"
+    if operator == "_ne":
+        text = js_string(value)
+        return all(wanted != text for wanted in values)
+    if operator == "_gte":
+        return any(not js_less(value, wanted) and _comparable(wanted, value) for wanted in values)
+    if operator == "_lte":
+        return any(not js_less(wanted, value) and _comparable(wanted, value) for wanted in values)
+    if operator == "_like":
+        text = js_string(value)
+        return any(like.test(wanted, text) for wanted in values)
+    text = js_string(value)
+    return any(wanted == text for wanted in values)
+
+
+def _comparable(wanted: str, value: Any) -> bool:
+    # `a <= b` in JavaScript is `!(b < a)` except that NaN on either side makes it false.
+    if isinstance(value, str | list | dict):
+        return True
+    return not math.isnan(js_number(wanted)) and not math.isnan(js_number(value))
+
+
+def _deep_query(value: Any, needle: str) -> bool:
+    """mixins.js ``deepQuery``: a lower-cased substring anywhere in a truthy value."""
+    if not truthy(value) or not needle:
+        return False
+    if isinstance(value, list):
+        return any(_deep_query(item, needle) for item in value)
+    if isinstance(value, dict):
+        return any(_deep_query(item, needle) for item in value.values())
+    return needle in js_string(value).lower()
+
+
+def _fields(element: Any) -> list[Any]:
+    # `for (const key in obj)`: an object's values, an array's items, a string's characters.
+    if isinstance(element, dict):
+        return list(element.values())
+    if isinstance(element, list | str):
+        return list(element)
+    return []
+
+
+def filter_items(items: list[Any], params: Params) -> list[Any]:
+    """Full text (``q``) then every field filter; unknown fields are ignored, as in 0.17."""
+    # A field no item has is dropped before filtering (json-server: "automatically delete query
+    # parameters that can't be found in the database"), so `?nope=1` lists everything.
+    filters = [
+        (key, values)
+        for key, values in params.items()
+        if key not in RESERVED
+        and key not in _IGNORED
+        and (key.endswith(_OPERATORS) or _anyone_has(items, key))
+    ]
+    q = first(params, "q")
+    if q:
+        needle = q.lower()
+        items = [e for e in items if any(_deep_query(v, needle) for v in _fields(e))]
+    if filters:
+        like = _Like()
+        items = [e for e in items if all(_matches(e, k, v, like) for k, v in filters)]
+    return items
+
+
+def _sort_key(values: list[Any]) -> Callable[[int], Any]:
+    """A key for one field: plain values when they are all numbers or all ASCII strings (the
+    common case, and fast), else lodash's comparison (undefined and null last, mixed types)."""
+    if all(is_number(v) and v == v for v in values) or all(
+        isinstance(v, str) and v.isascii() for v in values
+    ):
+        return values.__getitem__
+    keyed = cmp_to_key(compare_ascending)
+    return lambda index: keyed(values[index])
+
+
+def _anyone_has(items: list[Any], key: str) -> bool:
+    if any(isinstance(item, dict) and key in item for item in items):
+        return True  # the common case, without walking paths
+    return ("." in key or "[" in key) and any(has_path(item, key) for item in items)
+
+
+def sort_items(items: list[Any], params: Params) -> list[Any]:
+    """``_sort=a,b&_order=desc,asc`` with lodash ``orderBy`` (stable; missing values last)."""
+    sort = first(params, "_sort")
+    if not sort:
+        return items
+    fields = sort.split(",")
+    orders = [o.lower() for o in (first(params, "_order") or "").split(",")]
+    order = list(range(len(items)))
+    # One stable sort per field, the last field first, orders the same as one multi-key compare.
+    for index in reversed(range(len(fields))):
+        key = _sort_key([get_path(item, fields[index]) for item in items])
+        descending = index < len(orders) and orders[index] == "desc"
+        order.sort(key=key, reverse=descending)
+    return [items[i] for i in order]
+
+
+def _start_index(items: list[Any], start: int | None) -> int:
+    start = start or 0
+    return max(len(items) + start, 0) if start < 0 else min(start, len(items))
+
+
+def _end_index(items: list[Any], end: int | None) -> int:
+    end = end or 0
+    return max(len(items) + end, 0) if end < 0 else min(end, len(items))
+
+
+def js_slice(items: list[Any], start: int | None, end: int | None) -> list[Any]:
+    begin, stop = _start_index(items, start), _end_index(items, end)
+    return items[begin:stop] if stop > begin else []
+
+
+def paginate(items: list[Any], params: Params, url: str) -> Listing:
+    """``_page``/``_limit`` with a ``Link`` header, or ``_start``/``_end``/``_limit`` slices."""
+    page_text, end_text = first(params, "_page"), first(params, "_end")
+    limit_text, start_text = first(params, "_limit"), first(params, "_start")
+    listing = Listing(items)
+    if not (end_text or limit_text or page_text):
+        return listing
+    listing.headers["X-Total-Count"] = str(len(items))
+    if page_text:
+        page = parse_int(page_text)
+        page = page if page is not None and page >= 1 else 1
+        limit = parse_int(limit_text) or 10
+        listing.items, links = _page(items, page, limit)
+        current = js_string(links.pop("current", UNDEFINED))
+        listing.headers["Link"] = ", ".join(
+            f'<{url.replace(f"page={current}", f"page={js_string(number)}", 1)}>; rel="{rel}"'
+            for rel, number in links.items()
+        )
+    elif end_text:
+        start = parse_int(start_text) or 0
+        listing.items = js_slice(items, start, parse_int(end_text))
+    else:
+        start = parse_int(start_text) or 0
+        count = parse_int(limit_text)
+        listing.items = js_slice(items, start, None if count is None else start + count)
+    return listing
+
+
+def _page(items: list[Any], page: int, per_page: int) -> tuple[list[Any], dict[str, int]]:
+    """utils.js ``getPage``; the links come back in json-server's order: first prev next last."""
+    start, end = (page - 1) * per_page, page * per_page
+    chunk = js_slice(items, start, end)
+    if not chunk:
+        return chunk, {}
+    found: dict[str, int] = {}
+    if len(chunk) != len(items):
+        found["current"] = page
+        found["first"] = 1
+    if page > 1:
+        found["prev"] = page - 1
+    if end < len(items):
+        found["next"] = page + 1
+    if len(chunk) != len(items):
+        found["last"] = math.ceil(len(items) / per_page)
+    return chunk, found
+
+
+def list_collection(data: dict[str, Any], name: str, params: Params, url: str) -> Listing:
+    """GET /name with every 0.17 query feature, in json-server's order."""
+    items = filter_items(data[name], params)
+    items = sort_items(items, params)
+    listing = paginate(items, params, url)
+    embed, expand = params.get("_embed", []), params.get("_expand", [])
+    if embed or expand:
+        listing.items = [relate(item, data, name, embed, expand) for item in listing.items]
+    return listing
+
+
+def find_by_id(collection: Any, wanted: Any) -> Any:
+    """lodash-id ``getById``: ids compare as strings, so ``/posts/1`` finds ``"id": 1``."""
+    if wanted is None or wanted is UNDEFINED:
+        return UNDEFINED
+    text = js_string(wanted)
+    items = collection.values() if isinstance(collection, dict) else collection
+    for item in items:
+        if isinstance(item, dict) and "id" in item and js_string(item["id"]) == text:
+            return item
+    return UNDEFINED
+
+
+def relate(item: Any, data: dict[str, Any], name: str, embed: list[str], expand: list[str]) -> Any:
+    """A copy of ``item`` with ``_embed`` children and ``_expand`` parents added."""
+    if not isinstance(item, dict):
+        return item
+    item = dict(item)  # only top-level keys are added; the answer is serialized at once
+    key = singular(name) + FOREIGN_KEY_SUFFIX
+    for child in embed:
+        collection = data.get(child, [])
+        rows = collection.values() if isinstance(collection, dict) else collection
+        own_id = item.get("id", UNDEFINED)
+        item[child] = [
+            row
+            for row in rows
+            if own_id is not UNDEFINED
+            and isinstance(row, dict)
+            and _same(row.get(key, UNDEFINED), own_id)
+        ]
+    for parent in expand:
+        table = data.get(plural(parent))
+        if not isinstance(table, list | dict):
+            continue
+        found = find_by_id(table, item.get(parent + FOREIGN_KEY_SUFFIX, UNDEFINED))
+        if found is UNDEFINED:
+            item.pop(parent, None)  # `resource[inner] = undefined` drops the key from the JSON
+        else:
+            item[parent] = found
+    return item
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    # lodash `_.filter(rows, {postId: id})`: strict equality for primitives, deep for objects.
+    if isinstance(wanted, list | dict):
+        return bool(value == wanted)
+    return strict_equal(value, wanted)

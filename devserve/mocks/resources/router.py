@@ -1,0 +1,252 @@
+"""The resources layer of an origin: json-server 0.17's routes over a Store, as an ASGI app.
+
+Paths that do not name a resource fall through to the next layer (static files, the proxy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from devserve.cors.middleware import EXPOSE_KEY
+from devserve.mocks.resources.body import BodyError, parse_body, read_body
+from devserve.mocks.resources.data import SCHEMA_KEY
+from devserve.mocks.resources.inflect import singular
+from devserve.mocks.resources.jsvalue import UNDEFINED, js_string
+from devserve.mocks.resources.query import (
+    FOREIGN_KEY_SUFFIX,
+    Params,
+    QueryError,
+    find_by_id,
+    first,
+    list_collection,
+    relate,
+)
+from devserve.mocks.resources.store import Store
+from devserve.mocks.resources.writes import Conflict, insert, remove, replace, update
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_DELAY_MS = 60_000  # `?_delay=` is the client's to choose: bounded all the same
+_FLOAT_PREFIX = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+Reply = tuple[int, Any, dict[str, str]]
+NOT_FOUND: Reply = (404, {}, {})
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def query_params(scope: Scope) -> Params:
+    """The query as json-server's parser sees it: a repeated key gives several values."""
+    params: Params = {}
+    text = scope.get("query_string", b"").decode("latin-1")
+    for key, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"):
+        params.setdefault(key, []).append(value)
+    return params
+
+
+def full_url(scope: Scope, headers: Headers) -> str:
+    """json-server's ``getFullURL``: scheme, the Host header, and the request target as sent."""
+    raw = scope.get("raw_path")
+    target = raw.decode("latin-1") if raw else quote(scope["path"])
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}{target}" + (
+        f"?{query}" if query else ""
+    )
+
+
+class Request:
+    """What a resource handler needs to know about one request."""
+
+    def __init__(self, scope: Scope, receive: Receive, parts: list[str]) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.parts = parts
+        self.headers = Headers(scope=scope)
+        method = scope["method"]
+        override = self.headers.get("x-http-method-override", "").upper()
+        # json-server (method-override) lets a POST say which method it means.
+        self.method = override if method == "POST" and override in WRITES else method
+        self.params = query_params(scope)
+        self.url = full_url(scope, self.headers)
+
+    async def body(self) -> dict[str, Any]:
+        return parse_body(self.headers, await read_body(self.headers, self.receive))
+
+
+class ResourceApp:
+    """Answers json-server's routes for the resources in ``store``, under ``prefix``."""
+
+    def __init__(
+        self, store: Store, *, fallback: ASGIApp, prefix: str = "", read_only: bool = False
+    ) -> None:
+        self.store = store
+        self.fallback = fallback
+        self.prefix = prefix.rstrip("/")
+        self.read_only = read_only
+
+    def _parts(self, path: str) -> list[str] | None:
+        if self.prefix:
+            if path != self.prefix and not path.startswith(self.prefix + "/"):
+                return None
+            path = path[len(self.prefix) :]
+        trimmed = path.strip("/")
+        return trimmed.split("/") if trimmed else None
+
+    def _owns(self, parts: list[str]) -> bool:
+        data = self.store.data
+
+        def resource(name: str) -> bool:
+            return name != SCHEMA_KEY and isinstance(data.get(name), list | dict)
+
+        if parts == ["db"] or resource(parts[0]):
+            return True
+        return len(parts) == 3 and resource(parts[2])  # /{anything}/{id}/{nested}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        parts = self._parts(scope["path"]) if scope["type"] == "http" else None
+        if parts is None:
+            await self.fallback(scope, receive, send)
+            return
+        await self.store.refresh()
+        if not self._owns(parts):
+            await self.fallback(scope, receive, send)
+            return
+        request = Request(scope, receive, parts)
+        try:
+            status, body, headers = await self._answer(request)
+        except BodyError as exc:
+            status, body, headers = exc.status, {"error": exc.message}, {}
+        except Conflict as exc:
+            status, body, headers = 409, {"error": str(exc)}, {}
+        except QueryError as exc:
+            status, body, headers = 400, {"error": str(exc)}, {}
+        except OSError as exc:
+            status, headers = 500, {}
+            reason = exc.strerror or type(exc).__name__  # not the path: this may reach any page
+            body = {"error": f"devserve could not save {self.store.path.name}: {reason}"}
+        exposed = [name for name in ("X-Total-Count", "Link", "Location") if name in headers]
+        if exposed:
+            scope[EXPOSE_KEY] = exposed
+        content = body if isinstance(body, bytes) else _encode(body)
+        response = Response(
+            content,
+            status_code=status,
+            headers={"Cache-Control": "no-cache", **headers},
+            media_type="application/json; charset=utf-8",
+        )
+        if scope["method"] == "HEAD":
+            response.body = b""  # Content-Length stays that of the GET
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Reply:
+        parts, method = request.parts, request.method
+        if parts == ["db"] and method in ("GET", "HEAD"):
+            return 200, _encode(self.store.data), {}
+        if self.read_only and method in WRITES:
+            message = "this origin's resources are read-only (read_only = true in the config)"
+            return 405, {"error": message}, {"Allow": "GET, HEAD"}
+        await _delay(request.params)
+        data = self.store.data
+        if len(parts) == 3 and isinstance(data.get(parts[2]), list | dict):
+            return await self._nested(request)
+        kind = data.get(parts[0])
+        if len(parts) == 1 and isinstance(kind, list):
+            return await self._collection(request, parts[0])
+        if len(parts) == 1 and isinstance(kind, dict):
+            return await self._singular(request, parts[0])
+        if len(parts) == 2 and isinstance(kind, list):
+            return await self._item(request, parts[0], parts[1])
+        return NOT_FOUND
+
+    async def _nested(self, request: Request) -> Reply:
+        """``/posts/1/comments``: the comments whose ``postId`` is 1 (GET), or a new one (POST)."""
+        parent, parent_id, name = request.parts
+        key = singular(parent) + FOREIGN_KEY_SUFFIX
+        collection = isinstance(self.store.data[name], list)
+        if request.method in ("GET", "HEAD"):
+            request.params[key] = [parent_id]
+            return await (self._collection if collection else self._singular)(request, name)
+        if request.method == "POST":
+            body = await request.body()
+            body[key] = parent_id  # a string, as in json-server (it comes from the URL)
+            return await (self._collection if collection else self._singular)(request, name, body)
+        return NOT_FOUND
+
+    async def _collection(
+        self, request: Request, name: str, body: dict[str, Any] | None = None
+    ) -> Reply:
+        if request.method in ("GET", "HEAD"):
+            listing = list_collection(self.store.data, name, request.params, request.url)
+            return 200, _encode(listing.items), listing.headers
+        if request.method != "POST":
+            return NOT_FOUND
+        item = await request.body() if body is None else body
+
+        def create(data: dict[str, Any]) -> tuple[Reply, bool]:
+            created = insert(data[name], item)
+            location = f"{request.url.split('?')[0]}/{js_string(created['id'])}"
+            return (201, _encode(created), {"Location": location}), True
+
+        return await self.store.change(create)
+
+    async def _item(self, request: Request, name: str, wanted: str) -> Reply:
+        method = request.method
+        if method in ("GET", "HEAD"):
+            found = find_by_id(self.store.data[name], wanted)
+            if found is UNDEFINED:
+                return NOT_FOUND
+            embed, expand = request.params.get("_embed", []), request.params.get("_expand", [])
+            return 200, _encode(relate(found, self.store.data, name, embed, expand)), {}
+        if method not in ("PUT", "PATCH", "DELETE"):
+            return NOT_FOUND
+        body = await request.body() if method != "DELETE" else {}
+
+        def change(data: dict[str, Any]) -> tuple[Reply, bool]:
+            if method == "DELETE":
+                found, changed = remove(data, name, wanted)
+                return ((200, {}, {}) if found else NOT_FOUND), changed
+            found = find_by_id(data[name], wanted)
+            if found is UNDEFINED:
+                return NOT_FOUND, False
+            (replace if method == "PUT" else update)(found, body)
+            return (200, _encode(found), {}), True
+
+        return await self.store.change(change)
+
+    async def _singular(
+        self, request: Request, name: str, body: dict[str, Any] | None = None
+    ) -> Reply:
+        method = request.method
+        if method in ("GET", "HEAD"):
+            return 200, _encode(self.store.data[name]), {}
+        if method not in ("POST", "PUT", "PATCH"):
+            return NOT_FOUND
+        new = await request.body() if body is None else body
+
+        def change(data: dict[str, Any]) -> tuple[Reply, bool]:
+            if method == "PATCH" and isinstance(data[name], dict):
+                data[name].update(new)
+            else:
+                data[name] = new
+            headers = {"Location": request.url.split("?")[0]} if method == "POST" else {}
+            return (201 if method == "POST" else 200, _encode(data[name]), headers), True
+
+        return await self.store.change(change)
+
+
+async def _delay(params: Params) -> None:
+    """json-server's ``?_delay=ms`` (router/delay.js), capped."""
+    text = first(params, "_delay")
+    match = _FLOAT_PREFIX.match(text or "")
+    if match:
+        milliseconds = min(max(float(match.group()), 0.0), MAX_DELAY_MS)
+        if milliseconds:
+            await asyncio.sleep(milliseconds / 1000)

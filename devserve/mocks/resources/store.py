@@ -1,0 +1,175 @@
+"""A resource file held in memory: load, atomic persistence, external edits, reset.
+
+Every change is applied in memory under one lock and then written with a *group commit*: the
+first writer to reach the disk writes the state including every change made so far, and each
+request answers only once a write containing its change is on disk. A burst of writes costs a
+few file writes, never loses one, and a kill at any moment leaves the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from devserve.live.ownwrites import OWN_WRITES, Signature, current, signature
+from devserve.mocks.resources.data import ResourceDataError, dump, parse, read
+
+log = logging.getLogger("devserve")
+T = TypeVar("T")
+Report = Callable[[str | None], None]
+
+
+class Store:
+    """The database of one origin's ``resources`` file."""
+
+    def __init__(self, path: Path, *, persist: bool = True, report: Report | None = None) -> None:
+        self.path = path
+        self.persist = persist
+        self.report = report
+        text, self.data = read(path)  # ResourceDataError at start-up: a config error
+        self._original = text  # what `reset` restores: the start-up data or the last edit
+        self._known = current(path)
+        self._rejected: Signature | None = None
+        self.error: str | None = None
+        self._lock = asyncio.Lock()
+        self._flush_lock = asyncio.Lock()
+        self._changed = 0  # changes made in memory
+        self._saved = 0  # changes on disk
+        self._writing = False
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _edited(self) -> Signature | None:
+        """The file's new signature if someone else changed it since devserve last saw it."""
+        if self._writing:
+            return None  # our own rename may land at any moment: not an edit
+        now = current(self.path)
+        if now is None or now == self._known or now == self._rejected:
+            return None
+        return now
+
+    async def refresh(self) -> None:
+        """Pick up an external edit: one stat per request, a parse only when the file changed."""
+        if self._edited() is None:
+            return
+        async with self._lock:
+            await self._reload_locked()
+
+    async def _reload_locked(self) -> None:
+        edited = self._edited()
+        if edited is None:
+            return
+        try:
+            text = await asyncio.to_thread(self.path.read_bytes)
+            data = await asyncio.to_thread(parse, text, self.path)
+        except OSError:
+            return  # vanished mid-edit (editors save by rename): the next request looks again
+        except ResourceDataError as exc:
+            self._rejected = edited
+            self._set_error(f"{exc.message}; still serving the last good data")
+            return
+        self.data, self._original, self._known = data, text, edited
+        self._rejected = None
+        log.info("resources: %s changed on disk, reloaded", self.path)
+        self._set_error(None)
+
+    def _set_error(self, error: str | None) -> None:
+        if error == self.error:
+            return
+        self.error = error
+        if error is not None:
+            log.error("resources: %s", error)
+        if self.report is not None:
+            self.report(error)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    async def change(self, apply: Callable[[dict[str, Any]], tuple[T, bool]]) -> T:
+        """Run ``apply(data)`` under the lock; if it says it changed something, persist it.
+
+        ``apply`` returns ``(result, changed)``; it must finish its work on the data (e.g.
+        serialize its answer) before returning, since the next change may follow at once.
+        """
+        async with self._lock:
+            await self._reload_locked()  # a change applies to the file's latest content
+            result, changed = apply(self.data)
+            if changed:
+                self._changed += 1
+            wanted = self._changed
+        if changed and self.persist:
+            await self._flush(wanted)
+        return result
+
+    async def _flush(self, wanted: int) -> None:
+        async with self._flush_lock:
+            if self._saved >= wanted:
+                return  # another request's write already carried this change
+            async with self._lock:  # no change while the state is serialized and written
+                upto = self._changed
+                self._writing = True
+                try:
+                    self._known = await asyncio.to_thread(self._write, self.data)
+                finally:
+                    self._writing = False
+            self._saved = upto
+
+    def _write(self, data: dict[str, Any] | bytes) -> Signature:
+        """Atomically: temp file in the same folder, flush, fsync, rename, fsync the folder."""
+        payload = data if isinstance(data, bytes) else dump(data)
+        folder = self.path.parent
+        # The `.tmp` suffix keeps the watcher's filter from seeing the temp file at all.
+        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(payload)
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(OSError):  # deleted meanwhile: keep mkstemp's private mode
+                os.chmod(temp, self.path.stat().st_mode & 0o7777)
+            os.replace(temp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        _fsync_folder(folder)
+        written = signature(self.path.stat())
+        OWN_WRITES.remember(self.path, written)
+        return written
+
+    async def reset(self) -> dict[str, Any]:
+        """Restore the original data (as at start-up, or as last edited outside devserve)."""
+        async with self._lock:
+            await self._reload_locked()
+            self.data = parse(self._original, self.path)
+            self._changed += 1
+            wanted = self._changed
+            if self.persist:
+                self._writing = True
+                try:
+                    self._known = await asyncio.to_thread(self._write, self._original)
+                finally:
+                    self._writing = False
+                self._saved = wanted
+        return summary(self.data)
+
+
+def summary(data: dict[str, Any]) -> dict[str, Any]:
+    """Item counts per collection, for the control API."""
+    return {key: len(value) if isinstance(value, list) else "object" for key, value in data.items()}
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform lets a folder be opened.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    with contextlib.suppress(OSError):
+        os.fsync(fd)
+    os.close(fd)

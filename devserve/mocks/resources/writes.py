@@ -1,0 +1,114 @@
+"""Changing a collection as json-server 0.17 (lodash-id and its mixins) does."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from devserve.mocks.resources.inflect import plural
+from devserve.mocks.resources.jsvalue import UNDEFINED, is_number, js_less, js_string, truthy
+from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX, find_by_id
+
+# nanoid's URL-safe alphabet: json-server's ids for collections whose ids are not numbers.
+_NANOID_ALPHABET = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
+
+
+class Conflict(ValueError):
+    """The item's id is taken (json-server answers 500 with a stack trace; devserve, 409)."""
+
+
+def create_id(collection: list[Any]) -> Any:
+    """mixins.js ``createId``: the largest id plus one, or a 7-character nanoid for string ids."""
+    largest: Any = UNDEFINED
+    for item in collection:
+        value = item.get("id") if isinstance(item, dict) else None
+        if value is None or (isinstance(value, float) and value != value):
+            continue
+        if largest is UNDEFINED or js_less(largest, value):
+            largest = value
+    if largest is UNDEFINED:
+        return 1
+    if is_number(largest) and abs(largest) != float("inf"):
+        following = largest + 1
+        # JSON has one number type: 2.0 + 1 is written 3, as JavaScript would.
+        return (
+            int(following) if isinstance(following, float) and following.is_integer() else following
+        )
+    return "".join(secrets.choice(_NANOID_ALPHABET) for _ in range(7))
+
+
+def insert(collection: list[Any], item: dict[str, Any]) -> dict[str, Any]:
+    """lodash-id ``insert``: keep a truthy id (if free), else assign one."""
+    if not truthy(item.get("id")):
+        item["id"] = create_id(collection)
+    if find_by_id(collection, item["id"]) is not UNDEFINED:
+        raise Conflict(
+            f'an item with id {js_string(item["id"])} already exists; leave out "id" '
+            "to get a new one, or use PUT to replace that item"
+        )
+    collection.append(item)
+    return item
+
+
+def replace(item: dict[str, Any], body: dict[str, Any]) -> None:
+    """PUT: the body replaces every field; the id stays."""
+    own_id = item["id"]
+    item.clear()
+    item.update(body)
+    item["id"] = own_id
+
+
+def update(item: dict[str, Any], body: dict[str, Any]) -> None:
+    """PATCH: the body's fields are merged in (shallowly); the id stays."""
+    own_id = item["id"]
+    item.update(body)
+    item["id"] = own_id
+
+
+def remove(data: dict[str, Any], name: str, wanted: str) -> tuple[bool, bool]:
+    """DELETE: remove the item, then every item that points at something that no longer exists.
+
+    Returns (found, changed). Like json-server, the clean-up runs even when the id is unknown.
+    """
+    collection = data[name]
+    found = find_by_id(collection, wanted)
+    if found is not UNDEFINED:
+        _discard(collection, found)
+    changed = found is not UNDEFINED
+    for dependent_name, dependent_id in dangling(data):
+        dependents = data[dependent_name]
+        orphan = find_by_id(dependents, dependent_id)
+        if orphan is not UNDEFINED:
+            _discard(dependents, orphan)
+            changed = True
+    return found is not UNDEFINED, changed
+
+
+def _discard(collection: list[Any], item: Any) -> None:
+    # By identity: `list.remove` would take the first *equal* item, maybe another one.
+    for index, candidate in enumerate(collection):
+        if candidate is item:
+            del collection[index]
+            return
+
+
+def dangling(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """mixins.js ``getRemovable``: items whose ``xId`` names a missing item of collection ``xs``.
+
+    Like json-server, this looks at the whole database, so a reference that was already broken
+    before the DELETE is cleaned up too.
+    """
+    found = []
+    for name, collection in data.items():
+        if not isinstance(collection, list):
+            continue
+        for item in collection:
+            if not isinstance(item, dict):
+                continue
+            for key, value in item.items():
+                if not key.endswith(FOREIGN_KEY_SUFFIX) or value is None:
+                    continue
+                table = data.get(plural(key[: -len(FOREIGN_KEY_SUFFIX)]))
+                if isinstance(table, list | dict) and find_by_id(table, value) is UNDEFINED:
+                    found.append((name, item.get("id", UNDEFINED)))
+    return found

@@ -1,0 +1,1 @@
+"""Proxy an origin to a real API: forward, rewrite for localhost, record and replay."""

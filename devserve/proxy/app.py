@@ -1,0 +1,217 @@
+"""The proxy layer of an origin: replay what is recorded, forward the rest, record what came.
+
+``record_mode`` decides: ``record`` always forwards and records; ``missing`` replays what is
+recorded and forwards and records the rest; ``replay`` never touches the upstream (a miss is a
+404 naming the nearest recording); ``off`` only forwards. ``devserve run --offline`` makes
+every proxying origin replay.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from devserve.config import Origin
+from devserve.errors import DevserveError
+from devserve.proxy.captures import LARGEST_KEPT, Captures
+from devserve.proxy.forward import forward
+from devserve.proxy.matching import RequestKey, request_key
+from devserve.proxy.record import Recorder
+from devserve.proxy.redact import Redactor
+from devserve.proxy.replay import Replayer, missed, replayed
+from devserve.proxy.tap import BodyTap
+from devserve.proxy.upstream import Upstream
+from devserve.proxy.websocket import pass_websocket
+from devserve.serving.requestlog import PROXY_KEY, ProxyNote
+
+log = logging.getLogger("devserve.proxy")
+
+# A recording is a file a person reads and edits: larger bodies pass through unrecorded.
+LARGEST_RECORDED = 10 * 1024 * 1024
+
+
+class ProxyApp:
+    """Answers what nothing else on the origin answered, from recordings or the upstream."""
+
+    def __init__(self, config: Origin, *, offline: bool = False) -> None:
+        self.upstream = Upstream.of(config)
+        self.root: Path | None = config.record
+        self.mode = "replay" if offline else config.record_mode if self.root else "off"
+        self.match = config.record_match
+        self.redactor = Redactor.of(config.redact, self.upstream.secrets)
+        self.recorder = Recorder(self.root) if self.root is not None else None
+        self.replayer = Replayer(self.root)
+        self.captures = Captures()
+
+    def describe(self) -> str:
+        """For the banner and ``devserve status``: where requests go, and what is recorded."""
+        if self.root is None:
+            offline = " (offline, and nothing is recorded)" if self.mode == "replay" else ""
+            return f"proxy {self.upstream.url}{offline}"
+        return f"proxy {self.upstream.url} (record {self.mode}: {self.root})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            if self.mode == "replay":
+                await send({"type": "websocket.close", "code": 1008, "reason": "offline"})
+                return
+            await pass_websocket(scope, receive, send, self.upstream)
+            return
+        if scope["type"] != "http":
+            return
+        note = ProxyNote(upstream=self.upstream.url)
+        scope[PROXY_KEY] = note
+        headers = Headers(scope=scope)
+        body = None
+        if self.match.body and self.mode != "off":
+            body = await _read_body(receive, LARGEST_RECORDED)
+            if body is None:
+                await _too_large(scope, receive, send)
+                return
+        key = self._key(scope, headers, body)
+        if self._replays(key) and await self._replay(key, scope, receive, send, note):
+            return
+        await self._forward(key, scope, receive, send, note, body)
+
+    def _replays(self, key: RequestKey) -> bool:
+        """Whether a recording answers: in replay mode always; in missing mode, unless this
+        run recorded the request itself (its repeats join the sequence being recorded)."""
+        if self.mode == "replay":
+            return True
+        recorder = self.recorder
+        return (
+            self.mode == "missing"
+            and recorder is not None
+            and not recorder.recorded_in_this_run(key)
+        )
+
+    def _key(self, scope: Scope, headers: Headers, body: bytes | None) -> RequestKey:
+        return request_key(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope["query_string"].decode("latin-1"),
+            headers=list(headers.items()),
+            body=body,
+            match=self.match,
+            redactor=self.redactor,
+        )
+
+    async def _replay(
+        self, key: RequestKey, scope: Scope, receive: Receive, send: Send, note: ProxyNote
+    ) -> bool:
+        """Answer from a recording; False when there is none and the upstream may be asked."""
+        try:
+            found = await self.replayer.find(key)
+        except DevserveError as exc:
+            note.state = "missed"
+            broken = JSONResponse({"error": exc.message, "mode": self.mode}, status_code=500)
+            await broken(scope, receive, send)
+            return True
+        if found is not None:
+            note.state = "replayed"
+            response = await replayed(found, head=scope["method"] == "HEAD")
+            await response(scope, receive, send)
+            return True
+        if self.mode != "replay":
+            return False
+        note.state = "missed"
+        nearest = await self.replayer.nearest(key)
+        await missed(key, root=self.root, nearest=nearest)(scope, receive, send)
+        return True
+
+    async def _forward(
+        self,
+        key: RequestKey,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        note: ProxyNote,
+        body: bytes | None,
+    ) -> None:
+        recording = self.recorder is not None and self.mode in ("record", "missing")
+        tap = BodyTap(LARGEST_RECORDED if recording else LARGEST_KEPT)
+
+        async def passed() -> None:
+            await self._keep(key, scope, tap, note, recording=recording)
+
+        await forward(
+            scope,
+            receive,
+            send,
+            upstream=self.upstream,
+            note=note,
+            body=body,
+            tap=tap,
+            passed=passed,
+        )
+
+    async def _keep(
+        self, key: RequestKey, scope: Scope, tap: BodyTap, note: ProxyNote, *, recording: bool
+    ) -> None:
+        """Keep a response that went by whole: for "save as mock", and recorded if recording."""
+        headers = Headers(scope=scope)
+        redactor = self.redactor.for_request(
+            list(headers.items()), scope["query_string"].decode("latin-1")
+        )
+        exchange = tap.exchange(key, redactor)
+        if exchange is None:
+            if recording:
+                note.notes.append(f"not recorded: {tap.problem}")
+            return
+        note.capture = self.captures.add(exchange)
+        if recording and self.recorder is not None:
+            try:
+                await self.recorder.save(exchange)
+            except (DevserveError, OSError) as exc:
+                # The browser gets its answer all the same; only the recording failed.
+                reason = exc.message if isinstance(exc, DevserveError) else str(exc)
+                note.notes.append(f"not recorded: {reason}")
+                log.warning("proxy: could not record %s: %s", key.describe(), reason)
+                return
+            note.state = "recorded"
+
+    async def save_capture(self, capture: int) -> Path:
+        """Write a kept response as a mock file (a recording): the dashboard's "save as mock"."""
+        exchange = self.captures.get(capture)
+        if exchange is None:
+            raise DevserveError(
+                f"request {capture} is no longer kept (only the last few are); send it again"
+            )
+        if self.recorder is None:
+            raise DevserveError(
+                'this origin has no record folder: set record = "DIR" on it to save mocks there'
+            )
+        return await self.recorder.save(exchange, fresh=True)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body (to match on it), or None when it is over ``limit``."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(parts)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse(
+        {
+            "error": "the request body is too large to match recordings on "
+            f"(over {LARGEST_RECORDED // (1024 * 1024)} MiB)",
+            "fix": "set record_match.body = false for this origin",
+        },
+        status_code=413,
+    )
+    await response(scope, receive, send)

@@ -1,0 +1,95 @@
+"""Which headers cross the proxy, in each direction, and how ``Location`` is brought home."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+# RFC 9110 7.6.1: meant for one connection only, never forwarded by a proxy.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+# The upstream's own Host and Origin would make it answer for another site: httpx sets Host from
+# the upstream URL, and CORS is this origin's job, so the upstream sees a server-side call.
+_NOT_FORWARDED = HOP_BY_HOP | {"host", "origin"}
+# Left out of responses: this origin's CORS policy replaces the upstream's, uvicorn adds its own
+# Date, and another devserve upstream's verdict is not about this origin.
+_NOT_RETURNED = HOP_BY_HOP | {"date"}
+
+
+def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> set[str]:
+    """Header names listed in ``Connection``: hop-by-hop for this message (RFC 9110 7.6.1)."""
+    return {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == b"connection"
+        for token in value.decode("latin-1").split(",")
+        if token.strip()
+    }
+
+
+def _returned(name: str) -> bool:
+    return not (
+        name in _NOT_RETURNED
+        or name.startswith("access-control-")
+        or name.startswith("x-devserve-")
+    )
+
+
+def request_headers(raw: RawHeaders, extra: dict[str, str]) -> RawHeaders:
+    """The browser's request headers as the upstream gets them, plus ``proxy_headers``."""
+    dropped = _NOT_FORWARDED | _connection_tokens(raw) | {name.lower() for name in extra}
+    kept = [(name, value) for name, value in raw if name.decode("latin-1").lower() not in dropped]
+    added = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in extra.items()]
+    return kept + added
+
+
+def response_headers(raw: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
+    """The upstream's response headers a browser may get from this origin (names lower-cased)."""
+    raw = list(raw)
+    dropped = _connection_tokens(raw)
+    kept = []
+    for name, value in raw:
+        lowered = name.decode("latin-1").lower()
+        if _returned(lowered) and lowered not in dropped:
+            kept.append((lowered.encode("latin-1"), value))
+    return kept
+
+
+def local_location(location: str, *, upstream: str, local: str) -> str:
+    """A redirect to the upstream, pointed at this origin instead; others are left alone.
+
+    ``upstream`` is the proxy URL (maybe with a base path), ``local`` this origin's URL.
+    """
+    try:
+        target = urlsplit(location)
+        base = urlsplit(upstream)
+    except ValueError:
+        return location
+    relative = not target.scheme and not target.netloc and location.startswith("/")
+    if not relative and (target.scheme, target.netloc.lower()) != (
+        base.scheme,
+        base.netloc.lower(),
+    ):
+        return location
+    path = target.path or "/"
+    prefix = base.path.rstrip("/")
+    if prefix and (path == prefix or path.startswith(prefix + "/")):
+        path = path[len(prefix) :] or "/"
+    elif prefix:
+        return location  # outside the proxied part of the upstream: still the upstream's
+    query = f"?{target.query}" if target.query else ""
+    fragment = f"#{target.fragment}" if target.fragment else ""
+    return f"{'' if relative else local}{path}{query}{fragment}"

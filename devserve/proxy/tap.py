@@ -1,0 +1,67 @@
+"""A decoded copy of a forwarded response, kept only while it is small enough to write down."""
+
+from __future__ import annotations
+
+from devserve.proxy.decode import Decoder, UnknownEncoding
+from devserve.proxy.matching import RequestKey
+from devserve.proxy.record import Exchange
+from devserve.proxy.redact import Redactor
+
+
+class BodyTap:
+    """Collects the decoded body of a response as it streams by, up to ``limit`` bytes.
+
+    Past the limit, or with an encoding it cannot undo, it stops and says why (``problem``):
+    the browser still gets every byte, only the copy is given up.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.status = 0
+        self.headers: list[tuple[str, str]] = []
+        self.upstream_ms: float | None = None
+        self.problem: str | None = None
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._decoder: Decoder | None = None
+
+    def start(self, status: int, headers: list[tuple[str, str]], upstream_ms: float) -> None:
+        self.status, self.headers, self.upstream_ms = status, headers, upstream_ms
+        encoding = ", ".join(value for name, value in headers if name == "content-encoding")
+        try:
+            self._decoder = Decoder(encoding)
+        except UnknownEncoding as exc:
+            self._give_up(f"Content-Encoding {exc} cannot be decoded")
+
+    def feed(self, chunk: bytes) -> None:
+        if self.problem is not None or self._decoder is None:
+            return
+        try:
+            decoded = self._decoder.feed(chunk)
+        except Exception as exc:  # zlib.error, brotli.error, ZstdError: a corrupt body
+            self._give_up(f"the body does not decode ({type(exc).__name__})")
+            return
+        self._size += len(decoded)
+        if self._size > self.limit:
+            self._give_up(f"the body is over {self.limit // (1024 * 1024)} MiB")
+            return
+        self._parts.append(decoded)
+
+    def _give_up(self, problem: str) -> None:
+        self.problem = problem
+        self._parts.clear()
+
+    def exchange(self, key: RequestKey, redactor: Redactor) -> Exchange | None:
+        """The response as it can be written down, or None (see ``problem``)."""
+        if self.problem is not None or self._decoder is None:
+            return None
+        media_type = next((v for n, v in self.headers if n == "content-type"), "")
+        return Exchange(
+            key=key,
+            status=self.status,
+            headers=self.headers,
+            body=b"".join(self._parts),
+            media_type=media_type,
+            upstream_ms=self.upstream_ms,
+            redactor=redactor,
+        )

@@ -1,0 +1,63 @@
+"""The upstream of one proxying origin: its URL, the headers it gets, its time limit, its client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+
+from devserve.config import Origin
+from devserve.config.envvars import fill_env
+
+
+@dataclass
+class Upstream:
+    """Where proxied requests go. ``headers`` may hold secrets: never log or record them."""
+
+    url: str  # scheme://host[:port][/base], no trailing slash
+    headers: dict[str, str] = field(repr=False)
+    timeout: float
+    _client: httpx.AsyncClient | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, config: Origin) -> Upstream:
+        assert config.proxy is not None
+        headers = {name: fill_env(value) for name, value in config.proxy_headers.items()}
+        return cls(url=config.proxy, headers=headers, timeout=config.proxy_timeout)
+
+    @property
+    def base_path(self) -> str:
+        """The upstream's path prefix ('' for none): ``/users`` is sent as ``{base}/users``."""
+        return urlsplit(self.url).path.rstrip("/")
+
+    @property
+    def secrets(self) -> list[str]:
+        """Values to scrub from anything written down (a header may echo them back)."""
+        return [value for value in self.headers.values() if value]
+
+    def target(self, raw_path: bytes, query: bytes) -> httpx.URL:
+        """The upstream URL for a request's raw (still percent-encoded) path and query."""
+        parts = urlsplit(self.url)
+        path = parts.path.rstrip("/").encode("ascii") + (raw_path or b"/")
+        return httpx.URL(
+            scheme=parts.scheme,
+            host=parts.hostname or "",
+            port=parts.port,
+            raw_path=path + (b"?" + query if query else b""),
+        )
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """One pooled client per upstream, made on first use (inside the serving loop).
+
+        Its own timeouts are off: ``proxy_timeout`` bounds the wait for the response headers,
+        and a body (an event stream, a long download) may take as long as the browser waits.
+        """
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(None, connect=self.timeout),
+                follow_redirects=False,
+                trust_env=False,  # a corporate HTTP_PROXY must not see localhost traffic
+            )
+        return self._client

@@ -1,0 +1,49 @@
+"""Binding sockets: loopback checks, where the dashboard binds, a taken port as a clear error."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import socket
+
+from devserve.errors import DevserveError, PortInUseError
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def dashboard_bind_host(dashboard_host: str | None, host: str) -> str:
+    """The dashboard and control API have no authentication: they stay on loopback, even when
+    the origins are bound to another interface, unless ``dashboard_host`` says otherwise."""
+    if dashboard_host is not None:
+        return dashboard_host
+    return host if is_loopback(host) else "127.0.0.1"
+
+
+def bind(name: str, host: str, port: int) -> socket.socket:
+    """Bind now, before any server starts, so a taken port stops everything with exit 3."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise DevserveError(
+            f"cannot use host {host!r}: {exc.strerror}; check --host or [devserve] host"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        reason = {errno.EADDRINUSE: "already in use", errno.EACCES: "permission denied"}.get(
+            exc.errno or 0, exc.strerror or str(exc)
+        )
+        raise PortInUseError(name, host, port, reason) from None
+    sock.set_inheritable(True)
+    return sock

@@ -1,0 +1,52 @@
+"""The response for a file held in memory: 200, 304, 206 or 416 from precomputed headers."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope, Send
+
+from devserve.serving.conditional import not_modified, single_range
+from devserve.serving.filecache import CachedFile
+
+# Set in the scope when the body sent is final (e.g. the live-reload script is already in it),
+# so a middleware that would rewrite HTML leaves it alone.
+FINAL_BODY_KEY = "devserve.final_body"
+_NOT_MODIFIED = (b"etag", b"last-modified", b"cache-control")
+
+
+class CachedResponse:
+    """Send one cached file version; conditional and range requests are answered from memory."""
+
+    def __init__(self, entry: CachedFile, scope: Scope, *, status: int = 200) -> None:
+        self.entry = entry
+        self.status = status
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry = self.entry
+        scope[FINAL_BODY_KEY] = True
+        status, body, headers = self.status, entry.body, list(entry.headers)
+        if status == 200:
+            request = Headers(scope=scope)
+            if not_modified(request, Headers(raw=entry.headers)):
+                kept = [(name, value) for name, value in headers if name in _NOT_MODIFIED]
+                await _send(send, 304, kept, b"")
+                return
+            wanted = request.get("range")
+            if wanted is not None and request.get("if-range", entry.etag) == entry.etag:
+                chosen = single_range(wanted, len(body))
+                if chosen == "unsatisfiable":
+                    headers.append((b"content-range", f"bytes */{len(body)}".encode()))
+                    await _send(send, 416, headers, b"")
+                    return
+                if chosen is not None:
+                    start, end = chosen
+                    span = f"bytes {start}-{end}/{len(body)}".encode()
+                    status, body = 206, body[start : end + 1]
+                    headers.append((b"content-range", span))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await _send(send, status, headers, b"" if scope["method"] == "HEAD" else body)
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,124 @@
+"""One uvicorn server on a socket bound beforehand, and the origin it serves behind a swappable
+entry point: what the runner starts, swaps and stops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from devserve.errors import DevserveError
+from devserve.serving.origin import OriginApp
+from devserve.serving.protocol import HTTP_PROTOCOL
+
+# Open event streams and keep-alive connections must not hold Ctrl-C hostage (uvicorn #2943).
+GRACEFUL_SHUTDOWN_SECONDS = 2
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to the runner, which owns the loop (uvicorn #1600)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class Swappable:
+    """The app uvicorn holds: a config change swaps what is inside without closing the port."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+class QuietCancellation(logging.Filter):
+    """uvicorn logs a traceback for every request task cancelled; a forced shutdown (the second
+    Ctrl-C) or the end of the graceful timeout cancels them on purpose, so say nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
+
+
+@contextlib.contextmanager
+def quiet_cancellation() -> Generator[None, None, None]:
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    quiet = QuietCancellation()
+    uvicorn_errors.addFilter(quiet)
+    try:
+        yield
+    finally:
+        uvicorn_errors.removeFilter(quiet)
+
+
+@dataclass
+class Listener:
+    """A uvicorn server running on a socket it owns."""
+
+    server: _Server
+    sock: socket.socket
+    task: asyncio.Task[None]
+
+    @classmethod
+    async def start(cls, app: ASGIApp, sock: socket.socket, name: str) -> Listener:
+        server = _Server(
+            uvicorn.Config(
+                app,
+                lifespan="off",
+                access_log=False,
+                log_config=None,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                server_header=False,
+                http=HTTP_PROTOCOL,  # the connection in the scope; the target host wins over Host
+            )
+        )
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.005)
+        if task.done():
+            sock.close()
+            task.result()  # re-raise what stopped it
+            raise DevserveError(f"'{name}' could not start")
+        return cls(server=server, sock=sock, task=task)
+
+    @property
+    def port(self) -> int:
+        """The port really bound (the config may say 0: any free port)."""
+        return int(self.sock.getsockname()[1])
+
+    def exit(self, *, force: bool) -> None:
+        """Ask the server to stop: gracefully (in-flight requests finish), or at once."""
+        self.server.force_exit = self.server.force_exit or force
+        self.server.should_exit = True
+
+    async def stop(self) -> None:
+        self.exit(force=False)
+        await self.task
+        self.sock.close()
+
+
+@dataclass
+class Served:
+    """One origin being served: its current app, behind the entry point its listener holds."""
+
+    origin: OriginApp
+    entry: Swappable
+    listener: Listener
+
+    @classmethod
+    async def start(cls, origin: OriginApp, sock: socket.socket) -> Served:
+        entry = Swappable(origin.app)
+        listener = await Listener.start(entry, sock, origin.name)
+        return cls(origin=origin, entry=entry, listener=listener)
+
+    def swap(self, origin: OriginApp) -> None:
+        self.origin = origin
+        self.entry.app = origin.app

@@ -1,0 +1,208 @@
+"""Build one origin's ASGI app: mock layers, static files, CORS, delay, Host guard, request log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from starlette.requests import ClientDisconnect
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from devserve.config import Origin, Settings
+from devserve.cors.annotate import VerdictReporter
+from devserve.cors.middleware import CorsMiddleware
+from devserve.cors.origins import LocalOrigins
+from devserve.cors.policy import CorsSwitch, resolve
+from devserve.errors import ConfigError
+from devserve.instance import switch_on_advice
+from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
+from devserve.mocks.check import route_warnings
+from devserve.mocks.folders import MockFolder
+from devserve.mocks.limits import Limits
+from devserve.mocks.resources.router import ResourceApp
+from devserve.mocks.resources.store import Store
+from devserve.mocks.routes import MockRoutes, compile_routes, not_found
+from devserve.serving.bodylimit import BodyLimit
+from devserve.serving.fallthrough import FallThrough
+from devserve.serving.hosts import HostGuard
+from devserve.serving.requestlog import Observer, RequestLog, printable
+from devserve.serving.static import StaticFiles
+
+if TYPE_CHECKING:
+    from devserve.proxy.app import ProxyApp
+
+errors = logging.getLogger("devserve.errors")
+
+
+@dataclass
+class OriginApp:
+    """An origin ready to serve: its app plus the switch that controls its CORS at runtime."""
+
+    name: str
+    config: Origin
+    switch: CorsSwitch
+    app: ASGIApp
+    resources: Store | None = None
+    restart_sequences: Callable[[], None] = field(default=lambda: None)
+    proxy: ProxyApp | None = None
+
+    async def reset(self) -> None:
+        """Restore mock state: response sequences restart, resources get their original data."""
+        self.restart_sequences()
+        if self.resources is not None:
+            await self.resources.reset()
+
+    def serves(self) -> list[str]:
+        """What this origin serves, in words, for the banner and the status output."""
+        parts = []
+        if self.config.routes:
+            count = len(self.config.routes)
+            parts.append(f"{count} route{'s' if count != 1 else ''}")
+        if self.config.mocks is not None:
+            parts.append(f"mocks {self.config.mocks}")
+        if self.config.resources is not None:
+            config = self.config
+            mode = ", read-only" if config.read_only else "" if config.persist else ", in memory"
+            prefix = f" at {config.resources_prefix}" if config.resources_prefix else ""
+            parts.append(f"resources {config.resources}{prefix}{mode}")
+        if self.config.static is not None:
+            parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
+        if self.proxy is not None:
+            parts.append(self.proxy.describe())
+        return parts or ["nothing (404 for every path)"]
+
+
+class ErrorResponses:
+    """Turn a crash into a 500 *inside* the CORS layer, so the browser can still read the error."""
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client left before its body arrived: nobody to answer, nothing went wrong here.
+            return
+        except Exception:
+            path = printable(str(scope.get("path")))
+            errors.exception("origin '%s': error while answering %s", self.name, path)
+            if started or scope["type"] != "http":
+                raise
+            response = PlainTextResponse("Internal Server Error (see the devserve terminal)\n", 500)
+            await response(scope, receive, send)
+
+
+class Delay:
+    """Hold every response of the origin back by a fixed time (``delay_ms``)."""
+
+    def __init__(self, app: ASGIApp, delay_ms: int) -> None:
+        self.app = app
+        self.seconds = delay_ms / 1000
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await asyncio.sleep(self.seconds)
+        await self.app(scope, receive, send)
+
+
+def build_origin(
+    name: str,
+    config: Origin,
+    settings: Settings,
+    *,
+    hub: ReloadHub | None = None,
+    observer: Observer | None = None,
+    report: Callable[[str | None], None] | None = None,
+    config_path: Path | None = None,
+    offline: bool = False,
+    host: str | None = None,
+) -> OriginApp:
+    """Assemble the middleware stack; the order matters and is explained inline.
+
+    With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
+    ``report`` hears about a resource file that became invalid (None once it is valid again).
+    ``host`` is the address the origin is bound to (``--host``; default ``settings.host``):
+    pages served from it count as local for ``cors = "on"``.
+    """
+    # The layers, first to answer wins: routes, mock folder, resources, static files, proxy
+    # (README "Mocks"); each passes on what it does not answer. Built from the last one.
+    fallback: ASGIApp = not_found(config.routes)
+    if config.static is not None:
+        fallback = StaticFiles(
+            config.static, spa=config.spa, transform=inject_html if hub is not None else None
+        )
+        if hub is not None:
+            fallback = InjectScript(fallback)  # static HTML only: never into mock responses
+    proxy = None
+    if config.proxy is not None:
+        from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
+
+        # The proxy takes what nothing else answered, a static 404 or 405 included.
+        proxy = ProxyApp(config, offline=offline)
+        fallback = proxy if config.static is None else FallThrough(fallback, proxy)
+    store = None
+    if config.resources is not None:
+        # Resources come before static files: what no resource answers falls through.
+        store = Store(config.resources, persist=config.persist, report=report)
+        fallback = ResourceApp(
+            store, fallback=fallback, prefix=config.resources_prefix, read_only=config.read_only
+        )
+    limits = Limits.of(settings)
+    folder = None
+    if config.mocks is not None:
+        fallback = folder = MockFolder(config.mocks, fallback, limits)
+    problems: list[str] = []
+    routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
+    if problems:  # load_config reports these first; a hand-built config can still get here
+        raise ConfigError(problems)
+    for warning in route_warnings(name, config):
+        errors.warning("warning: %s", warning)
+
+    def restart_sequences() -> None:
+        routes.reset()
+        if folder is not None:
+            folder.reset()
+
+    # Inside the CORS layer, so a page can read the 413 and its reason.
+    hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
+    app: ASGIApp = BodyLimit(routes, settings.max_body_bytes, hint=hint)
+    app = ErrorResponses(app, name)
+    local = LocalOrigins.for_server(
+        bound_host=settings.host if host is None else host, allowed_hosts=settings.allowed_hosts
+    )
+    switch = CorsSwitch(resolve(config.cors, local=local), local=local)
+    app = CorsMiddleware(app, switch)
+    # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
+    app = VerdictReporter(
+        app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
+    )
+    if config.delay_ms:
+        app = Delay(app, config.delay_ms)
+    app = RequestLog(app, name, observer)
+    if hub is not None:
+        # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
+        app = ReservedEndpoints(app, hub=hub, origin=name)
+    app = HostGuard(app, settings.allowed_hosts)
+    return OriginApp(
+        name=name,
+        config=config,
+        switch=switch,
+        app=app,
+        resources=store,
+        restart_sequences=restart_sequences,
+        proxy=proxy,
+    )

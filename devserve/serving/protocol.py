@@ -1,0 +1,73 @@
+"""The HTTP protocol devserve's servers run: uvicorn's own, plus what an ASGI app cannot do.
+
+- The connection goes into each request's scope (``TRANSPORT_KEY``), so a mock ``fault`` can
+  reset or close it (devserve.mocks.faults).
+- RFC 9112 §3.2.2: a server that gets an absolute-form target (``GET http://evil.com/x``) MUST
+  ignore the Host header and use the target's authority. uvicorn's httptools protocol keeps
+  only the target's path, so ``GET http://evil.com/x`` with ``Host: localhost`` would pass the
+  Host allow-list. Here the target's authority replaces Host before the app sees the request,
+  so the allow-list (devserve.serving.hosts) judges the host the request really names. (h11,
+  uvicorn's fallback without httptools, keeps the whole target as the path: no file or route
+  matches it.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from devserve.mocks.faults import TRANSPORT_KEY
+
+_SCHEME = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://")
+_AUTHORITY_END = re.compile(rb"[/?#]")
+
+
+def split_absolute_form(target: bytes) -> tuple[bytes, bytes] | None:
+    """``http://u@host:81/x?y`` -> (``host:81``, ``/x?y``); None for an origin-form target."""
+    scheme = _SCHEME.match(target)
+    if scheme is None:
+        return None
+    rest = target[scheme.end() :]
+    end = _AUTHORITY_END.search(rest)
+    authority, path = (rest[: end.start()], rest[end.start() :]) if end else (rest, b"")
+    authority = authority.rpartition(b"@")[2]  # userinfo is never part of the host
+    if not path.startswith(b"/"):
+        path = b"/" + path
+    return authority, path
+
+
+class _WithTransport:
+    def __init__(self, app: ASGIApp, protocol: Any) -> None:
+        self.app = app
+        self.protocol = protocol
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[TRANSPORT_KEY] = self.protocol.transport
+        await self.app(scope, receive, send)
+
+
+def _init(self: Any, *args: Any, **kwargs: Any) -> None:
+    AutoHTTPProtocol.__init__(self, *args, **kwargs)
+    self.app = _WithTransport(self.app, self)
+
+
+def _on_headers_complete(self: Any) -> None:
+    """httptools' callback once the request line and headers are in: the target's host wins."""
+    split = split_absolute_form(self.url)
+    if split is not None:
+        authority, self.url = split
+        self.headers[:] = [(name, value) for name, value in self.headers if name != b"host"]
+        self.headers.append((b"host", authority))
+    AutoHTTPProtocol.on_headers_complete(self)  # type: ignore[attr-defined]
+
+
+# Built with type(): uvicorn declares AutoHTTPProtocol as a variable (httptools, else h11).
+_METHODS: dict[str, Any] = {"__init__": _init}
+if hasattr(AutoHTTPProtocol, "on_url"):  # httptools
+    _METHODS["on_headers_complete"] = _on_headers_complete
+HTTP_PROTOCOL: type[asyncio.Protocol] = type("DevserveHTTPProtocol", (AutoHTTPProtocol,), _METHODS)

@@ -1,0 +1,70 @@
+"""`devserve run --json-log`: one JSON object per request on stdout, nothing else there."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import free_ports, port_open
+
+
+def test_json_log_prints_one_object_per_request_and_nothing_else(tmp_path: Path) -> None:
+    api, page, dashboard = free_ports(3)
+    (tmp_path / "devserve.toml").write_text(
+        f"[devserve]\ndashboard_port = {dashboard}\n\n"
+        f'[origins.api]\nport = {api}\ncors = "off"\n\n'
+        f'[[origins.api.routes]]\npath = "/users"\njson = [1, 2]\n'
+        f'\n[origins.page]\nport = {page}\nstatic = "."\n'
+    )
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devserve", "run", "--json-log", "--no-reload"],
+            cwd=tmp_path,
+            stdout=stdout,
+            stderr=stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while not (port_open(api) and port_open(page)):
+            assert process.poll() is None, err.read_text()
+            assert time.monotonic() < deadline, err.read_text()
+            time.sleep(0.05)
+        headers = {"Origin": f"http://localhost:{page}"}
+        httpx.get(f"http://127.0.0.1:{api}/users", headers=headers)
+        httpx.get(f"http://127.0.0.1:{api}/missing%1b[2J")
+        while out.read_text().count("\n") < 2:
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    lines = out.read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # every stdout line is one JSON object
+    assert [(r["origin"], r["method"], r["path"], r["status"]) for r in records] == [
+        ("api", "GET", "/users", 200),
+        ("api", "GET", "/missing\x1b[2J", 404),
+    ]
+    first = records[0]
+    assert first["from"] == f"http://localhost:{page}"
+    assert first["cors"]["verdict"] == "blocked"
+    assert "CORS is off" in first["cors"]["reason"]
+    assert isinstance(first["ms"], float | int) and first["time"].endswith("Z")
+    assert records[1]["cors"] == {
+        "verdict": None,
+        "reason": None,
+        "note": None,
+        "cookies": [],
+        "cookies_lost": [],
+    }
+    # The control character stays escaped inside the JSON string: no raw ESC on stdout.
+    assert "\x1b" not in out.read_text()
+    assert "devserve" in err.read_text() and "api" in err.read_text()  # the banner, on stderr
