@@ -26,7 +26,7 @@ from devserve.proxy.replay import Replayer, missed, replayed
 from devserve.proxy.tap import BodyTap
 from devserve.proxy.upstream import Upstream
 from devserve.proxy.websocket import pass_websocket
-from devserve.serving.requestlog import PROXY_KEY, ProxyNote
+from devserve.serving.requestlog import PROXY_KEY, ProxyNote, printable
 
 log = logging.getLogger("devserve.proxy")
 
@@ -170,7 +170,7 @@ class ProxyApp:
                 # The browser gets its answer all the same; only the recording failed.
                 reason = exc.message if isinstance(exc, DevserveError) else str(exc)
                 note.notes.append(f"not recorded: {reason}")
-                log.warning("proxy: could not record %s: %s", key.describe(), reason)
+                log.warning("proxy: could not record %s", printable(f"{key.describe()}: {reason}"))
                 return
             note.state = "recorded"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 
-from devserve.serving.requestlog import RequestRecord
+from devserve.serving.requestlog import RequestRecord, json_printable
 
 
 class JsonRequestFormatter(logging.Formatter):
@@ -25,4 +25,4 @@ class JsonRequestFormatter(logging.Formatter):
             data = request.as_json()
         else:
             data = {"level": record.levelname.lower(), "message": record.getMessage()}
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return json_printable(json.dumps(data, ensure_ascii=False, separators=(",", ":")))

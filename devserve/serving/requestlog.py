@@ -39,6 +39,12 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def json_printable(text: str) -> str:
+    """JSON text safe to print: what ``json.dumps`` leaves raw (C1 controls, bidi overrides,
+    line separators) as ``\\uXXXX`` escapes, which JSON readers decode back."""
+    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A CORS verdict as the log shows it: ``allowed`` or ``blocked`` and why."""

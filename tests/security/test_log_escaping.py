@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devserve.serving.jsonlog import JsonRequestFormatter
 from devserve.serving.requestlog import RequestRecord, Verdict
 from tests.support.everykind import EveryKind
 from tests.support.rawhttp import exchange, request_bytes
@@ -88,3 +91,9 @@ def test_no_request_data_reaches_a_log_line_unescaped(
     line = record.line()
     assert _unsafe(line) == []
     assert "\n" not in line
+    # `--json-log`: the same, and the JSON still reads back to what was sent.
+    log_record = logging.LogRecord("devserve.requests", logging.INFO, "", 0, "", (), None)
+    log_record.request = record
+    json_line = JsonRequestFormatter().format(log_record)
+    assert _unsafe(json_line) == [] and "\n" not in json_line
+    assert json.loads(json_line)["path"] == path
