@@ -32,6 +32,15 @@ class CompiledBehaviour:
     needs: frozenset[str]
 
     @property
+    def dynamic(self) -> bool:
+        """Whether the answer depends on the request: a ``match`` or a template."""
+        return (
+            self.matcher is not None
+            or any(r.templated for r in self.responses)
+            or any(node.templated for _, node in self.shared_headers)
+        )
+
+    @property
     def threaded(self) -> bool:
         """Whether answering may take time: a template, a regex or a file is involved."""
         regex = self.matcher is not None and self.matcher.has_regex
