@@ -84,6 +84,15 @@ def test_a_range_in_another_unit_is_ignored(fortress: EveryKind) -> None:
     assert partial.status == 206 and partial.body == b"he"
 
 
+def test_a_range_in_another_unit_is_ignored_on_a_streamed_file(
+    fortress: EveryKind, big_file: Path
+) -> None:
+    """Files over 1 MiB are streamed from disk, not served from the cache: same rule."""
+    for unit, status in (("items=0-1", 200), ("bytes=0-1", 206)):
+        data = request_bytes("GET", "/big.bin", host="localhost", headers=[("Range", unit)])
+        assert exchange(fortress.site, data, read_body=False).status == status
+
+
 @pytest.fixture
 def big_file(fortress: EveryKind) -> Iterator[Path]:
     path = fortress.root / "web" / "big.bin"
