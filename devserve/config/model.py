@@ -161,6 +161,13 @@ class Match(_Strict):
     json_body: Any = Field(
         default=None, alias="json", description="A JSON value the request body must contain."
     )
+    body: Any = Field(
+        default=None,
+        description="The whole body: a JSON value compared exactly, text, or sha256:HEX.",
+    )
+    exact_query: bool = Field(
+        default=False, description="No query parameter besides those in query (recordings)."
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
@@ -169,6 +176,10 @@ class Match(_Strict):
         """Whether ``json`` was given (TOML has no null, so None means "not given")."""
         return "json_body" in self.model_fields_set
 
+    @property
+    def has_body(self) -> bool:
+        return "body" in self.model_fields_set
+
 
 class MockResponse(_Strict):
     """What a mock answers: status, headers and one body, or a fault; with latency."""
@@ -176,7 +187,9 @@ class MockResponse(_Strict):
     status: StrictInt | str = Field(
         default=200, description='A status (201), or a template ("{{ 201 if json.id else 422 }}").'
     )
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="A list sends the header once per value (Set-Cookie)."
+    )
     json_body: Any = Field(default=None, alias="json")
     body: str | None = None
     file: ConfigPath | None = None
@@ -207,7 +220,7 @@ class MockResponse(_Strict):
 
     @field_validator("headers")
     @classmethod
-    def _header_names(cls, headers: dict[str, str]) -> dict[str, str]:
+    def _header_names(cls, headers: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
         for name in headers:
             if not is_token(name):
                 raise ValueError(f"{name!r} is not a valid header name")
