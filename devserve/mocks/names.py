@@ -80,12 +80,17 @@ def path_names(path: str) -> tuple[list[str], str]:
     return segments[:-1], segments[-1]
 
 
-def file_request(folders: tuple[str, ...], filename: str, name: str) -> str | None:
-    """The request path a file answers, if it is a mock for a path ending in ``name``, else
-    for its name up to the first dot (names cannot tell ``v1.2`` from ``v1`` with a label)."""
-    if parse_name(filename, name) is None:
+def file_request(
+    folders: tuple[str, ...], filename: str, name: str | None
+) -> tuple[str, FileName] | None:
+    """The request path a file answers and what its name says, if it is a mock for a path
+    ending in ``name``, else for its name up to the first dot (names cannot tell ``v1.2``
+    from ``v1`` with a label ``2``)."""
+    parsed = None if name is None else parse_name(filename, name)
+    if parsed is None or name is None:
         name = filename.split(".", 1)[0]
-        if parse_name(filename, name) is None:
+        parsed = parse_name(filename, name)
+        if parsed is None:
             return None
     path = "/" + "".join(unquote(part) + "/" for part in folders)
-    return path if name == "index" else path + unquote(name)
+    return (path if name == "index" else path + unquote(name)), parsed
