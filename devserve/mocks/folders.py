@@ -1,14 +1,15 @@
 """Mock folders (``mocks = "dir"``): files answer requests by their names, read on every request.
 
 A request ``METHOD /a/b/NAME`` is answered from the folder ``DIR/a/b/`` (``NAME`` is
-``index`` for ``/`` and for paths ending in ``/``) by a file named::
+``index`` for ``/`` and for paths ending in ``/``; unusual segments are percent-encoded, see
+devserve/mocks/names.py) by a file named::
 
     NAME[.METHOD][.STATUS][.LABEL...].EXT
 
 - ``METHOD``: upper-case letters (``POST``, ``DELETE``); absent means ``GET``, which also
-  answers ``HEAD``.
+  answers ``HEAD`` when there is no ``HEAD`` file.
 - ``STATUS``: three digits, 100-599; absent means 200.
-- ``LABEL``: any other dot-free word (``page-2``, ``a3f9``): tells variants of one request apart.
+- ``LABEL``: any other dot-free word (``page-2``, ``v2``): tells variants of one request apart.
 - ``EXT``: the Content-Type (``.json``, ``.txt``, ``.html``, ...), and the body is the file,
   sent as it is. ``.mock.json`` is an *envelope* instead: a JSON object with the keys of a
   route (``status``, ``headers``, ``json``/``body``/``file``, ``match``, ``responses`` and
@@ -21,6 +22,9 @@ unlabelled before labelled; the first whose ``match`` holds answers. When no fil
 request's method, the request goes on to the next layer. Examples: ``users.json`` → ``GET
 /users``; ``users/1.json`` → ``GET /users/1``; ``users.POST.201.json`` → ``POST /users`` with
 201; ``users.page-2.mock.json`` with ``{"match": {"query": {"page": "2"}}, "json": [...]}``.
+
+Proxy recordings are envelopes in this format (devserve/proxy/record.py), and this reader
+replays them: the proxy puts one in front of its upstream.
 """
 
 from __future__ import annotations

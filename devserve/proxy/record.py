@@ -47,7 +47,6 @@ class Exchange:
     headers: list[tuple[str, str]]
     body: bytes
     media_type: str
-    upstream_ms: float | None
     redactor: Redactor
 
 
