@@ -6,6 +6,7 @@ Shared by declared routes and mock-folder files, so both answer, fail and log al
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -37,7 +38,17 @@ class CompiledBehaviour:
     sequence: Sequence
     needs: frozenset[str]
 
-    @property
+    # Asked on every request: worked out once (cached_property writes past the frozen guard).
+    @cached_property
+    def dynamic(self) -> bool:
+        """Whether the answer depends on the request: a ``match`` or a template."""
+        return (
+            self.matcher is not None
+            or any(r.templated for r in self.responses)
+            or any(node.templated for _, node in self.shared_headers)
+        )
+
+    @cached_property
     def threaded(self) -> bool:
         """Whether answering may take time: a template, a regex or a file is involved."""
         regex = self.matcher is not None and self.matcher.has_regex

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ class ResponseTemplate:
     headers: tuple[tuple[str, Node], ...]
     content: Node | None
     file: Path | None
+    # A response without templates renders the same every time: rendered once, kept here.
+    rendered: dict[str, Rendered] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def templated(self) -> bool:
@@ -96,10 +98,20 @@ def render_response(
     max_bytes: int,
 ) -> Rendered:
     """Render status, headers and body; RenderError says what went wrong where."""
+    fixed = (
+        not template.templated
+        and template.file is None  # read on every request, so edits show at once
+        and not any(node.templated for _, node in extra_headers)
+    )
+    if fixed and (done := template.rendered.get("fixed")) is not None:
+        return done
     try:
-        return _render(template, data, extra_headers, max_bytes)
+        rendered = _render(template, data, extra_headers, max_bytes)
     except _Invalid as exc:  # a template's own errors name their key already
         raise RenderError(f"{template.where}.{exc}") from exc
+    if fixed:
+        template.rendered["fixed"] = rendered
+    return rendered
 
 
 def _render(

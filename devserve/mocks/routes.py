@@ -84,7 +84,9 @@ async def respond(
             await JSONResponse({"error": str(exc)}, 413)(scope, receive, send)
             return None
         receive = replaying(receive, body)
-    base = await request_data(scope, body)
+    # A route with no match and no template uses nothing of the request: skip reading it.
+    dynamic = any(behaviour.dynamic for behaviour, _ in candidates)
+    base = await request_data(scope, body) if dynamic else {}
 
     def work() -> Decision:
         return decide(candidates, base, limits)
