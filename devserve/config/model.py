@@ -134,6 +134,17 @@ Methods = Annotated[
 ]
 
 
+def _header_kind(value: Any) -> str:
+    return "<values>" if isinstance(value, list | tuple) else "<value>"
+
+
+# One value, or a list sent as one header line each (Set-Cookie); tagged, so an error names
+# the value, not both shapes of the union.
+HeaderValue = Annotated[
+    Annotated[str, Tag("<value>")] | Annotated[list[str], Tag("<values>")],
+    Discriminator(_header_kind),
+]
+
 FaultName = Literal["reset", "close", "hang"]
 
 
@@ -187,7 +198,7 @@ class MockResponse(_Strict):
     status: StrictInt | str = Field(
         default=200, description='A status (201), or a template ("{{ 201 if json.id else 422 }}").'
     )
-    headers: dict[str, str | list[str]] = Field(
+    headers: dict[str, HeaderValue] = Field(
         default_factory=dict, description="A list sends the header once per value (Set-Cookie)."
     )
     json_body: Any = Field(default=None, alias="json")
