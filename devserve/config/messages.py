@@ -33,7 +33,7 @@ def _keys(model: type[BaseModel], *extra: str) -> list[str]:
 
 
 # Discriminator tags pydantic puts in error locations; they are not keys the user wrote.
-_TAGS = {"<switch>", "<mode>", "<table>", "<method>", "<methods>"}
+_TAGS = {"<switch>", "<mode>", "<table>", "<method>", "<methods>", "<value>", "<values>"}
 
 
 def key_path(loc: tuple[str | int, ...]) -> str:

@@ -137,6 +137,17 @@ Methods = Annotated[
 ]
 
 
+def _header_kind(value: Any) -> str:
+    return "<values>" if isinstance(value, list | tuple) else "<value>"
+
+
+# One value, or a list sent as one header line each (Set-Cookie); tagged, so an error names
+# the value, not both shapes of the union.
+HeaderValue = Annotated[
+    Annotated[str, Tag("<value>")] | Annotated[list[str], Tag("<values>")],
+    Discriminator(_header_kind),
+]
+
 FaultName = Literal["reset", "close", "hang"]
 
 
@@ -164,6 +175,13 @@ class Match(_Strict):
     json_body: Any = Field(
         default=None, alias="json", description="A JSON value the request body must contain."
     )
+    body: Any = Field(
+        default=None,
+        description="The whole body: a JSON value compared exactly, text, or sha256:HEX.",
+    )
+    exact_query: bool = Field(
+        default=False, description="No query parameter besides those in query (recordings)."
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
@@ -172,6 +190,10 @@ class Match(_Strict):
         """Whether ``json`` was given (TOML has no null, so None means "not given")."""
         return "json_body" in self.model_fields_set
 
+    @property
+    def has_body(self) -> bool:
+        return "body" in self.model_fields_set
+
 
 class MockResponse(_Strict):
     """What a mock answers: status, headers and one body, or a fault; with latency."""
@@ -179,7 +201,9 @@ class MockResponse(_Strict):
     status: StrictInt | str = Field(
         default=200, description='A status (201), or a template ("{{ 201 if json.id else 422 }}").'
     )
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, HeaderValue] = Field(
+        default_factory=dict, description="A list sends the header once per value (Set-Cookie)."
+    )
     json_body: Any = Field(default=None, alias="json")
     body: str | None = None
     file: ConfigPath | None = None
@@ -210,7 +234,7 @@ class MockResponse(_Strict):
 
     @field_validator("headers")
     @classmethod
-    def _header_names(cls, headers: dict[str, str]) -> dict[str, str]:
+    def _header_names(cls, headers: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
         for name in headers:
             if not is_token(name):
                 raise ValueError(f"{name!r} is not a valid header name")

@@ -16,7 +16,13 @@ from devserve.config.model import Behaviour
 from devserve.mocks import faults
 from devserve.mocks.limits import Limits
 from devserve.mocks.matching import Matcher, compile_match
-from devserve.mocks.responses import Rendered, ResponseTemplate, compile_response, render_response
+from devserve.mocks.responses import (
+    Rendered,
+    ResponseTemplate,
+    compile_response,
+    header_items,
+    render_response,
+)
 from devserve.mocks.sequences import Sequence
 from devserve.mocks.templates import Node, RenderError, compile_value, environment
 from devserve.serving.requestlog import NOTE_KEY
@@ -71,6 +77,7 @@ def compile_behaviour(
         matcher = compile_match(config.match, where=f"{where}.match", problems=problems)
         names.update(["form"] if config.match.form else [])
         names.update(["json"] if config.match.has_json else [])
+        names.update(["body"] if config.match.has_body else [])
     options: dict[str, Any] = {"env": env, "problems": problems, "names": names, "literal": literal}
     shared: tuple[tuple[str, Node], ...] = ()
     responses: tuple[ResponseTemplate, ...]
@@ -83,7 +90,7 @@ def compile_behaviour(
         )
         shared = tuple(
             (key, compile_value(value, where=f"{where}.headers.{key}", **options))
-            for key, value in config.headers.items()
+            for key, value in header_items(config.headers)
         )
     if sequence is None or sequence.size != len(responses) or sequence.order != config.order:
         sequence = Sequence(len(responses), config.order)
@@ -151,13 +158,21 @@ async def answer(decision: Decision, scope: Scope, receive: Receive, send: Send)
     if decision.rendered is None:
         await fail(behaviour.label, decision.error or "no response", scope, receive, send)
         return
-    rendered = decision.rendered
-    await Response(
-        rendered.content,
-        status_code=rendered.status,
-        headers=dict(rendered.headers),
-        media_type=rendered.media_type,
-    )(scope, receive, send)
+    await as_response(decision.rendered)(scope, receive, send)
+
+
+def as_response(rendered: Rendered) -> Response:
+    """The response, with the mock's headers over Starlette's, repeats kept (``Set-Cookie``)."""
+    response = Response(
+        rendered.content, status_code=rendered.status, media_type=rendered.media_type
+    )
+    own = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in rendered.headers]
+    given = {name for name, _ in own}
+    response.raw_headers = [
+        *((name, value) for name, value in response.raw_headers if name not in given),
+        *own,
+    ]
+    return response
 
 
 async def fail(label: str, reason: str, scope: Scope, receive: Receive, send: Send) -> None:

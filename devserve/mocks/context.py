@@ -15,6 +15,8 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import cookie_parser
 from starlette.types import Message, Receive, Scope
 
+from devserve.mocks.matching import RAW_BODY
+
 # SPEC §6: 10 MiB; a larger body is refused with 413 before anything parses it.
 BODY_LIMIT = 10 * 1024 * 1024
 # Names of the request data that need the body.
@@ -84,6 +86,7 @@ async def request_data(scope: Scope, body: bytes | None) -> dict[str, Any]:
         "url": str(URL(scope=scope)),
     }
     if body is not None:
+        data[RAW_BODY] = body
         data["body"] = body.decode("utf-8", errors="replace")
         data["json"] = _json(body)
         data["form"] = await _form(headers, body)

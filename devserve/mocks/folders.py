@@ -1,14 +1,15 @@
 """Mock folders (``mocks = "dir"``): files answer requests by their names, read on every request.
 
 A request ``METHOD /a/b/NAME`` is answered from the folder ``DIR/a/b/`` (``NAME`` is
-``index`` for ``/`` and for paths ending in ``/``) by a file named::
+``index`` for ``/`` and for paths ending in ``/``; unusual segments are percent-encoded, see
+devserve/mocks/names.py) by a file named::
 
     NAME[.METHOD][.STATUS][.LABEL...].EXT
 
 - ``METHOD``: upper-case letters (``POST``, ``DELETE``); absent means ``GET``, which also
-  answers ``HEAD``.
+  answers ``HEAD`` when there is no ``HEAD`` file.
 - ``STATUS``: three digits, 100-599; absent means 200.
-- ``LABEL``: any other dot-free word (``page-2``, ``a3f9``): tells variants of one request apart.
+- ``LABEL``: any other dot-free word (``page-2``, ``v2``): tells variants of one request apart.
 - ``EXT``: the Content-Type (``.json``, ``.txt``, ``.html``, ...), and the body is the file,
   sent as it is. ``.mock.json`` is an *envelope* instead: a JSON object with the keys of a
   route (``status``, ``headers``, ``json``/``body``/``file``, ``match``, ``responses`` and
@@ -21,14 +22,15 @@ unlabelled before labelled; the first whose ``match`` holds answers. When no fil
 request's method, the request goes on to the next layer. Examples: ``users.json`` → ``GET
 /users``; ``users/1.json`` → ``GET /users/1``; ``users.POST.201.json`` → ``POST /users`` with
 201; ``users.page-2.mock.json`` with ``{"match": {"query": {"page": "2"}}, "json": [...]}``.
+
+Proxy recordings are envelopes in this format (devserve/proxy/record.py), and this reader
+replays them: the proxy puts one in front of its upstream.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,47 +42,11 @@ from devserve.config.messages import ROUTE, describe
 from devserve.config.model import Behaviour
 from devserve.mocks.behaviour import Candidates, CompiledBehaviour, compile_behaviour, fail
 from devserve.mocks.limits import Limits
+from devserve.mocks.names import ENVELOPE, FileName, parse_name, path_names
 from devserve.mocks.routes import respond
 from devserve.mocks.sequences import Sequence
-from devserve.serving.static import _safe_segments as safe_segments
 
-ENVELOPE = ".mock.json"
-_METHOD = re.compile(r"[A-Z]+")
 _MAX_CHECKED = 2000  # check-config validates at most this many envelopes per folder
-
-
-@dataclass(frozen=True)
-class FileName:
-    """What a mock file's name says: the method and status it answers, its labels."""
-
-    method: str
-    status: int | None
-    labels: tuple[str, ...]
-    envelope: bool
-
-
-def parse_name(filename: str, name: str) -> FileName | None:
-    """Parse ``filename`` as a mock for a path ending in ``name``; None if it is not one."""
-    if not filename.startswith(name + ".") or filename.startswith("."):
-        return None
-    envelope = filename.endswith(ENVELOPE)
-    rest = filename[len(name) + 1 : -len(ENVELOPE) if envelope else None]
-    tokens = rest.split(".")[: None if envelope else -1] if rest else []
-    method, status, labels = None, None, []
-    for token in tokens:
-        if not token:
-            return None
-        if _METHOD.fullmatch(token):
-            if method is not None:
-                return None
-            method = token
-        elif len(token) == 3 and token.isdigit() and 100 <= int(token) <= 599:
-            if status is not None:
-                return None
-            status = int(token)
-        else:
-            labels.append(token)
-    return FileName(method or "GET", status, tuple(labels), envelope)
 
 
 class InvalidMock(Exception):
@@ -118,27 +84,25 @@ class MockFolder:
 
     def _candidates(self, scope: Scope) -> Candidates:
         path: str = scope["path"]
-        segments = safe_segments(path)
-        if segments is None:
-            return []
-        if path.endswith("/") or not segments:
-            segments = [*segments, "index"]
-        *parents, name = segments
+        parents, name = path_names(path)
         folder = self._inside(os.path.join(self.root, *parents))
         if folder is None or not os.path.isdir(folder):
             return []
-        method = "GET" if scope["method"] == "HEAD" else scope["method"]
-        found: list[tuple[tuple[int, bool, str], str, FileName]] = []
+        # HEAD is answered by a HEAD file (a recorded HEAD) first, else by the GET files.
+        method: str = scope["method"]
+        methods = ("HEAD", "GET") if method == "HEAD" else (method,)
+        found: list[tuple[tuple[int, int, bool, str], str, FileName]] = []
         exact = os.path.join(folder, name)
-        if method == "GET" and os.path.isfile(exact) and self._inside(exact):
-            found.append(((0, False, name), exact, FileName("GET", None, (), False)))
+        if "GET" in methods and os.path.isfile(exact) and self._inside(exact):
+            found.append(((0, 0, False, name), exact, FileName("GET", None, (), False)))
         for entry in os.scandir(folder):
             parsed = parse_name(entry.name, name)
-            if parsed is None or parsed.method != method or not entry.is_file():
+            if parsed is None or parsed.method not in methods or not entry.is_file():
                 continue
             if self._inside(entry.path) is None:
                 continue
-            found.append(((1, bool(parsed.labels), entry.name), entry.path, parsed))
+            rank = (1, methods.index(parsed.method), bool(parsed.labels), entry.name)
+            found.append((rank, entry.path, parsed))
         compiled = [self._compile(path, file, parsed) for _, file, parsed in sorted(found)]
         # Envelopes with a match come first: they are the specific variants.
         compiled.sort(key=lambda behaviour: behaviour.matcher is None)

@@ -1,4 +1,5 @@
-"""Route ``match`` conditions: exact values, ``~regex`` (full match), presence, JSON subsets.
+"""Route ``match`` conditions: exact values, ``~regex`` (full match), presence, JSON subsets,
+whole bodies, and "no other query parameter" (what a recording needs to be told apart).
 
 Regexes come from the config but run on request data, so each match has a time limit (the
 ``regex`` module's ``timeout``): a catastrophic pattern fails the match instead of the server.
@@ -6,6 +7,8 @@ Regexes come from the config but run on request data, so each match has a time l
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +17,10 @@ import regex
 from devserve.config.model import Match
 
 REGEX_TIMEOUT_SECONDS = 0.1
+# The raw request body in the request data, for ``match.body`` (not a name templates can use).
+RAW_BODY = "devserve.raw_body"
+# A body longer than this is matched by its digest: a recording is meant to be read.
+_LONGEST_KEPT_BODY = 4096
 
 
 @dataclass(frozen=True)
@@ -62,25 +69,49 @@ class Matcher:
     fields: tuple[tuple[str, str, Pattern], ...]  # (part, name, pattern)
     json: Any
     has_json: bool
+    body: Any = None
+    has_body: bool = False
+    exact_query: bool = False
 
     @property
     def has_regex(self) -> bool:
-        return any(p.compiled is not None for _, _, p in self.fields) or _json_has_regex(self.json)
+        return (
+            any(p.compiled is not None for _, _, p in self.fields)
+            or _json_has_regex(self.json)
+            or _json_has_regex(self.body)
+        )
 
     def failure(self, data: dict[str, Any]) -> str | None:
         """The first condition the request fails, in words, or None when every one holds."""
+        return next(iter(self.failures(data)), None)
+
+    def failures(self, data: dict[str, Any]) -> list[str]:
+        """Every condition the request fails, in words (a replay miss lists them all)."""
+        found = []
+        label = {"query": "query", "headers": "header", "cookies": "cookie", "form": "form"}
         for part, name, pattern in self.fields:
             values = data.get(part) or {}
             actual = values.get(name) if isinstance(values, dict) else None
-            label = {"query": "query", "headers": "header", "cookies": "cookie", "form": "form"}
             problem = pattern.failure(f"{label[part]} {name}", _text(actual))
             if problem:
-                return problem
+                found.append(problem)
+        if self.exact_query:
+            listed = {name for part, name, _ in self.fields if part == "query"}
+            found.extend(
+                f"query {name} is not expected"
+                for name in sorted(data.get("query") or {})
+                if name not in listed
+            )
         if self.has_json:
             problem = json_failure(self.json, data.get("json"), "json")
             if problem:
-                return problem
-        return None
+                found.append(problem)
+        if self.has_body:
+            actual = body_form(data.get(RAW_BODY) or b"")
+            problem = json_failure(self.body, actual, "body", exact=True)
+            if problem:
+                found.append(problem)
+        return found
 
 
 def compile_match(match: Match, *, where: str, problems: list[str]) -> Matcher:
@@ -91,7 +122,23 @@ def compile_match(match: Match, *, where: str, problems: list[str]) -> Matcher:
             pattern = compile_pattern(raw, where=f"{where}.{part}.{name}", problems=problems)
             fields.append((part, key, pattern))
     expected = _compile_json(match.json_body, f"{where}.json", problems)
-    return Matcher(tuple(fields), expected, match.has_json)
+    body = _compile_json(match.body, f"{where}.body", problems)
+    return Matcher(tuple(fields), expected, match.has_json, body, match.has_body, match.exact_query)
+
+
+def body_form(content: bytes) -> Any:
+    """A request body as ``match.body`` sees it: parsed JSON (whatever its Content-Type says:
+    pages often post JSON as text/plain), text, or a digest when long or binary."""
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        pass
+    if len(content) <= _LONGEST_KEPT_BODY:
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
 def _text(value: Any) -> str | None:
@@ -118,23 +165,25 @@ def _json_has_regex(value: Any) -> bool:
     return False
 
 
-def json_failure(expected: Any, actual: Any, where: str) -> str | None:
-    """Subset match: every key of an expected object must match; lists match item by item."""
+def json_failure(expected: Any, actual: Any, where: str, *, exact: bool = False) -> str | None:
+    """Subset match: every key of an expected object must match; lists match item by item.
+    ``exact``: objects must not have other keys either."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return f"{where} is not an object"
         for key, value in expected.items():
             if key not in actual:
                 return f"{where}.{key} is missing"
-            problem = json_failure(value, actual[key], f"{where}.{key}")
+            problem = json_failure(value, actual[key], f"{where}.{key}", exact=exact)
             if problem:
                 return problem
-        return None
+        extra = [key for key in actual if key not in expected] if exact else []
+        return f"{where}.{extra[0]} is not expected" if extra else None
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return f"{where} is not a list of {len(expected)} items"
         for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
-            problem = json_failure(want, got, f"{where}[{index}]")
+            problem = json_failure(want, got, f"{where}[{index}]", exact=exact)
             if problem:
                 return problem
         return None

@@ -71,7 +71,7 @@ def compile_response(
 
     status = compiled(spec.status, "status")
     headers = tuple(
-        (name, compiled(value, f"headers.{name}")) for name, value in spec.headers.items()
+        (name, compiled(value, f"headers.{name}")) for name, value in header_items(spec.headers)
     )
     content = None
     if spec.json_body is not None:
@@ -79,6 +79,15 @@ def compile_response(
     elif spec.body is not None:
         content = compiled(spec.body, "body")
     return ResponseTemplate(where, spec, status, headers, content, spec.file)
+
+
+def header_items(headers: dict[str, str | list[str]]) -> list[tuple[str, str]]:
+    """Each header line: a list value gives one line per item, in order."""
+    return [
+        (name, item)
+        for name, value in headers.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
 
 
 def render_response(
@@ -113,9 +122,13 @@ def _render(
 ) -> Rendered:
     spec = template.spec
     status = _status(template.status.render(data))
-    headers: dict[str, tuple[str, str]] = {}
-    for name, node in (*extra_headers, *template.headers):
-        headers[name.lower()] = (name, _header_value(name, node.render(data)))
+    # The response's own headers replace the route's shared ones of the same name.
+    own = {name.lower() for name, _ in template.headers}
+    shared = [(name, node) for name, node in extra_headers if name.lower() not in own]
+    headers = [
+        (name, _header_value(name, node.render(data)))
+        for name, node in (*shared, *template.headers)
+    ]
     media: str | None = None
     if spec.json_body is not None:
         assert template.content is not None
@@ -142,9 +155,9 @@ def _render(
         content = b""
     if len(content) > max_bytes:
         raise _Invalid(f"{_kind(spec)}: over the size limit of {max_bytes:,} bytes")
-    if "content-type" in headers:
+    if any(name.lower() == "content-type" for name, _ in headers):
         media = None
-    return Rendered(status, list(headers.values()), content, media)
+    return Rendered(status, headers, content, media)
 
 
 def _kind(spec: MockResponse) -> str:

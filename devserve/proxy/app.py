@@ -3,26 +3,32 @@
 ``record_mode`` decides: ``record`` always forwards and records; ``missing`` replays what is
 recorded and forwards and records the rest; ``replay`` never touches the upstream (a miss is a
 404 naming the nearest recording); ``off`` only forwards. ``devserve run --offline`` makes
-every proxying origin replay.
+every proxying origin replay. Recordings are a mock folder, replayed by the same reader as
+``mocks = "dir"``; what it does not answer comes back to this layer.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlencode
 
+import anyio.to_thread
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from devserve.config import Origin
 from devserve.errors import DevserveError
+from devserve.mocks.context import BodyTooLarge, read_body, replaying, request_data
+from devserve.mocks.folders import MockFolder
+from devserve.mocks.limits import Limits
 from devserve.proxy.captures import LARGEST_KEPT, Captures
 from devserve.proxy.forward import forward
-from devserve.proxy.matching import RequestKey, request_key
+from devserve.proxy.matching import RequestKey, matched_query, request_key
 from devserve.proxy.record import Recorder
 from devserve.proxy.redact import Redactor
-from devserve.proxy.replay import Replayer, missed, replayed
+from devserve.proxy.replay import missed, nearest
 from devserve.proxy.tap import BodyTap
 from devserve.proxy.upstream import Upstream
 from devserve.proxy.websocket import pass_websocket
@@ -32,19 +38,23 @@ log = logging.getLogger("devserve.proxy")
 
 # A recording is a file a person reads and edits: larger bodies pass through unrecorded.
 LARGEST_RECORDED = 10 * 1024 * 1024
+# What a request the recordings did not answer takes back to this layer (see _unanswered).
+_PENDING = "devserve.proxy.pending"
 
 
 class ProxyApp:
     """Answers what nothing else on the origin answered, from recordings or the upstream."""
 
-    def __init__(self, config: Origin, *, offline: bool = False) -> None:
+    def __init__(self, config: Origin, limits: Limits, *, offline: bool = False) -> None:
         self.upstream = Upstream.of(config)
         self.root: Path | None = config.record
         self.mode = "replay" if offline else config.record_mode if self.root else "off"
         self.match = config.record_match
         self.redactor = Redactor.of(config.redact, self.upstream.secrets)
         self.recorder = Recorder(self.root) if self.root is not None else None
-        self.replayer = Replayer(self.root)
+        self.recordings = (
+            MockFolder(self.root, self._unanswered, limits) if self.root is not None else None
+        )
         self.captures = Captures()
 
     def describe(self) -> str:
@@ -68,17 +78,32 @@ class ProxyApp:
         headers = Headers(scope=scope)
         body = None
         if self.match.body and self.mode != "off":
-            body = await _read_body(receive, LARGEST_RECORDED)
-            if body is None:
+            try:
+                body = await read_body(receive, LARGEST_RECORDED)
+            except BodyTooLarge:
                 await _too_large(scope, receive, send)
                 return
+            receive = replaying(receive, body)
         key = self._key(scope, headers, body)
-        if self._replays(key) and await self._replay(key, scope, receive, send, note):
+        if self._replays(key) and self.recordings is not None:
+            note.state = "replayed"
+            query = scope["query_string"]
+            scope[_PENDING] = (key, body, query)
+            # The reader sees the query as recordings match it: without ignore_query's.
+            matched = urlencode(matched_query(query.decode("latin-1"), self.match))
+            scope["query_string"] = matched.encode("latin-1")
+            try:
+                await self.recordings(scope, receive, send)
+            finally:
+                scope["query_string"] = query
+            return
+        if self.mode == "replay":
+            await self._missed(key, scope, receive, send, note, body)
             return
         await self._forward(key, scope, receive, send, note, body)
 
     def _replays(self, key: RequestKey) -> bool:
-        """Whether a recording answers: in replay mode always; in missing mode, unless this
+        """Whether a recording may answer: in replay mode always; in missing mode, unless this
         run recorded the request itself (its repeats join the sequence being recorded)."""
         if self.mode == "replay":
             return True
@@ -100,28 +125,33 @@ class ProxyApp:
             redactor=self.redactor,
         )
 
-    async def _replay(
-        self, key: RequestKey, scope: Scope, receive: Receive, send: Send, note: ProxyNote
-    ) -> bool:
-        """Answer from a recording; False when there is none and the upstream may be asked."""
-        try:
-            found = await self.replayer.find(key)
-        except DevserveError as exc:
-            note.state = "missed"
-            broken = JSONResponse({"error": exc.message, "mode": self.mode}, status_code=500)
-            await broken(scope, receive, send)
-            return True
-        if found is not None:
-            note.state = "replayed"
-            response = await replayed(found, head=scope["method"] == "HEAD")
-            await response(scope, receive, send)
-            return True
-        if self.mode != "replay":
-            return False
+    async def _unanswered(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What no recording answered: a miss in replay mode, else the upstream's."""
+        key, body, query = scope.pop(_PENDING)
+        note: ProxyNote = scope[PROXY_KEY]
+        if self.mode == "replay":
+            await self._missed(key, scope, receive, send, note, body)
+            return
+        scope["query_string"] = query
+        note.state = "live"
+        await self._forward(key, scope, receive, send, note, body)
+
+    async def _missed(
+        self,
+        key: RequestKey,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        note: ProxyNote,
+        body: bytes | None,
+    ) -> None:
         note.state = "missed"
-        nearest = await self.replayer.nearest(key)
-        await missed(key, root=self.root, nearest=nearest)(scope, receive, send)
-        return True
+        found = None
+        if self.root is not None:
+            data = await request_data(scope, body)
+            root, method, path = self.root, scope["method"], scope["path"]
+            found = await anyio.to_thread.run_sync(lambda: nearest(root, method, path, data))
+        await missed(key, root=self.root, nearest=found)(scope, receive, send)
 
     async def _forward(
         self,
@@ -186,23 +216,6 @@ class ProxyApp:
                 'this origin has no record folder: set record = "DIR" on it to save mocks there'
             )
         return await self.recorder.save(exchange, fresh=True)
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body (to match on it), or None when it is over ``limit``."""
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b"".join(parts)
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        parts.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(parts)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:

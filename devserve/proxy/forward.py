@@ -31,7 +31,7 @@ log = logging.getLogger("devserve.proxy")
 class Tap(Protocol):
     """Sees a forwarded response go by (to record it), without slowing it down."""
 
-    def start(self, status: int, headers: list[tuple[str, str]], upstream_ms: float) -> None: ...
+    def start(self, status: int, headers: list[tuple[str, str]]) -> None: ...
 
     def feed(self, chunk: bytes) -> None: ...
 
@@ -108,7 +108,7 @@ async def forward(
         note.upstream_ms = (time.perf_counter() - started) * 1000
         raw = _local_headers(response, scope, upstream, note)
         if tap is not None:
-            tap.start(response.status_code, _text(raw), note.upstream_ms)
+            tap.start(response.status_code, _text(raw))
         await send({"type": "http.response.start", "status": response.status_code, "headers": raw})
         await _stream(response, receive, send, tap, note, passed)
     finally:

@@ -1,61 +1,45 @@
-"""When two requests are "the same" for a recording, and in words, how two requests differ."""
+"""When two requests are "the same" for a recording: the ``match`` its envelope is written with.
+
+A recording is a mock-folder envelope, so the request it answers is said in the envelope's
+``match``, which the mock-folder reader checks like any other: every query parameter
+(``exact_query``: no others), the ``record_match`` headers, the body if matched on. A value
+redaction changed is written as ``true`` (present, any value), or for a body as a ``~regex``
+standing for it, so a recording without its secrets still answers the request that made it.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from devserve.config.model import RecordMatch
-from devserve.proxy.redact import Redactor
+from devserve.mocks.matching import body_form
+from devserve.proxy.redact import PLACEHOLDER, Redactor
 
-# A matched body longer than this is kept as its digest: a recording is meant to be read.
-_LONGEST_KEPT_BODY = 4096
+# Any string at all, newlines included: what a redacted string in a body is matched with.
+_ANY_TEXT = "~(?s).*"
 
 
 @dataclass(frozen=True, eq=False)
 class RequestKey:
-    """What a recording is found by: method, path, query and the opt-in parts (all redacted)."""
+    """A request as a recording finds it: method, path, and its envelope's ``match``."""
 
     method: str
     path: str
-    query: str = ""
-    body: Any = None  # only when matching on bodies: a JSON value, text, or "sha256:..."
-    headers: tuple[tuple[str, str], ...] = ()
+    query: str  # the matched query, redacted: for messages only
+    match: dict[str, Any]
 
     def describe(self) -> str:
         """``GET /users?page=2`` (redacted, so safe to show)."""
         return f"{self.method} {self.path}{'?' + self.query if self.query else ''}"
 
     @property
-    def identity(self) -> tuple[str, str, str, str, tuple[tuple[str, str], ...]]:
-        """Equal for the same request (hashable: a JSON body is compared by its spelling)."""
-        return (self.method, self.path, self.query, canonical(self.body), self.headers)
-
-    def same_request(self, other: RequestKey) -> bool:
-        return self.identity == other.identity
-
-    def differences(self, recorded: RequestKey) -> list[str]:
-        """What this request has that the ``recorded`` one does not, one phrase each."""
-        found: list[str] = []
-        if self.method != recorded.method:
-            found.append(f"method: recorded {recorded.method}, got {self.method}")
-        if self.path != recorded.path:
-            found.append(f"path: recorded {recorded.path}, got {self.path}")
-        if self.query != recorded.query:
-            found.extend(_query_differences(self.query, recorded.query))
-        if canonical(self.body) != canonical(recorded.body):
-            found.append("body: differs from the recorded request body")
-        mine, theirs = dict(self.headers), dict(recorded.headers)
-        for name in sorted(set(mine) | set(theirs)):
-            if mine.get(name) != theirs.get(name):
-                found.append(
-                    f"header {name}: recorded {_shown(theirs.get(name))}, "
-                    f"got {_shown(mine.get(name))}"
-                )
-        return found
+    def identity(self) -> tuple[str, str, str]:
+        """Equal for the same request (hashable: the match is compared by its spelling)."""
+        return (self.method, self.path, canonical(self.match))
 
 
 def request_key(
@@ -69,77 +53,75 @@ def request_key(
     redactor: Redactor,
 ) -> RequestKey:
     """The key of a request under an origin's ``record_match`` and redaction rules."""
-    matched_headers = tuple(
-        (name.lower(), redactor.header(name, value))
-        for wanted in match.headers
-        for name, value in headers
-        if name.lower() == wanted.lower()
-    )
-    return RequestKey(
-        method=method,
-        path=path,
-        query=normalized_query(query, match, redactor) if match.query else "",
-        body=_redacted(body_form(body), redactor) if match.body and body is not None else None,
-        headers=tuple(sorted(matched_headers)),
-    )
+    written: dict[str, Any] = {}
+    shown = ""
+    if match.query:
+        pairs = matched_query(query, match)
+        first: dict[str, str] = {}
+        for name, value in pairs:  # the reader matches a repeated parameter's first value
+            first.setdefault(name, value)
+        written["query"] = {
+            name: _literal(value, redactor.query_value(name, value))
+            for name, value in sorted(first.items())
+        }
+        written["exact_query"] = True
+        shown = urlencode(sorted((n, redactor.query_value(n, v)) for n, v in pairs))
+    if match.headers:
+        written["headers"] = {
+            name.lower(): _header(name, headers, redactor) for name in match.headers
+        }
+    if match.body and body is not None:
+        written["body"] = _body(body_form(body), redactor)
+    return RequestKey(method=method, path=path, query=shown, match=written)
 
 
-def normalized_query(query: str, match: RecordMatch, redactor: Redactor) -> str:
-    """Parameters sorted by name (repeats keep their order), ignored ones out, secrets hidden."""
+def matched_query(query: str, match: RecordMatch) -> list[tuple[str, str]]:
+    """The query parameters a recording is matched on: all but ``ignore_query``."""
     ignored = {name.lower() for name in match.ignore_query}
-    pairs = [
+    return [
         (name, value)
-        for name, value in parse_qsl(redactor.query(query), keep_blank_values=True)
+        for name, value in parse_qsl(query, keep_blank_values=True)
         if name.lower() not in ignored
     ]
-    return urlencode(sorted(pairs, key=lambda pair: pair[0]))
 
 
-def body_form(content: bytes) -> Any:
-    """A request body as a recording keeps it: parsed JSON (whatever its Content-Type says:
-    pages often post JSON as text/plain), text, or a digest when long or binary."""
-    try:
-        return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    if len(content) <= _LONGEST_KEPT_BODY:
-        try:
-            return content.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return "sha256:" + hashlib.sha256(content).hexdigest()
+def _header(name: str, headers: list[tuple[str, str]], redactor: Redactor) -> str | bool:
+    values = [value for key, value in headers if key.lower() == name.lower()]
+    if not values:
+        return False  # recorded without it: a request with it is another recording
+    value = ", ".join(values)  # as the reader sees a repeated header
+    return _literal(value, redactor.header(name, value))
 
 
-def _redacted(form: Any, redactor: Redactor) -> Any:
+def _literal(value: str, redacted: str) -> str | bool:
+    """A match value for exactly ``value``; ``true`` when redaction hid it."""
+    if redacted != value:
+        return True
+    return "~" + value if value.startswith("~") else value  # `~~` is a literal `~`
+
+
+def _body(form: Any, redactor: Redactor) -> Any:
     if isinstance(form, str):
-        return form if form.startswith("sha256:") else redactor.scrub(form)
-    return redactor.json_value(form)
+        if form.startswith("sha256:"):
+            return form
+        scrubbed = redactor.scrub(form)
+        if scrubbed == form:
+            return _literal(form, form)
+        return "~(?s)" + ".*".join(re.escape(part) for part in scrubbed.split(PLACEHOLDER))
+    return _patterns(form, redactor.json_value(form))
 
 
-def canonical(body: Any) -> str:
-    """One spelling per JSON value, so key order and spacing never make a miss."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _patterns(original: Any, redacted: Any) -> Any:
+    """``redacted`` as match values: its strings literal, what redaction changed any text."""
+    if isinstance(original, dict) and isinstance(redacted, dict):
+        return {key: _patterns(original[key], value) for key, value in redacted.items()}
+    if isinstance(original, list) and isinstance(redacted, list):
+        return [_patterns(a, b) for a, b in zip(original, redacted, strict=True)]
+    if original != redacted:
+        return _ANY_TEXT
+    return _literal(original, original) if isinstance(original, str) else original
 
 
-def _query_differences(got: str, recorded: str) -> list[str]:
-    mine, theirs = _grouped(got), _grouped(recorded)
-    found = []
-    for name in sorted(set(mine) | set(theirs)):
-        if mine.get(name) != theirs.get(name):
-            found.append(
-                f"query {name}: recorded {_shown(theirs.get(name))}, got {_shown(mine.get(name))}"
-            )
-    return found
-
-
-def _grouped(query: str) -> dict[str, str]:
-    grouped: dict[str, list[str]] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        grouped.setdefault(name, []).append(value)
-    return {name: ", ".join(values) for name, values in grouped.items()}
-
-
-def _shown(value: str | None, limit: int = 80) -> str:
-    if value is None:
-        return "(none)"
-    return repr(value if len(value) <= limit else value[: limit - 3] + "...")
+def canonical(value: Any) -> str:
+    """One spelling per JSON value, so key order and spacing never make a difference."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,37 +1,41 @@
 """Write what the upstream answered into the recordings folder: redacted, decoded, atomic.
 
-Within one run, the first response recorded for a request replaces what an earlier run left
-for it, and each later one joins its sequence (unless it repeats the last one: a polling page
-must not grow a file forever), so replaying gives the responses in the order they came.
+Each request is one envelope: its ``match`` (devserve/proxy/matching.py), and its response, or
+its ``responses`` in order (``once-then-last``) when it was asked again. Within one run, the
+first response recorded for a request replaces what an earlier run left for it, and each later
+one joins the sequence (unless it repeats the last one: a polling page must not grow a file
+forever). JSON bodies go in the envelope as ``json``, text as ``body``, anything else as a
+file in ``.bodies/``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 
-from devserve.proxy.matching import RequestKey
+from devserve.proxy.matching import RequestKey, canonical
 from devserve.proxy.redact import Redactor
 from devserve.proxy.store import (
+    BODIES,
     Endpoint,
-    Manifest,
-    RecordedResponse,
-    Variant,
+    body_extension,
     endpoint,
-    extension,
-    read_manifest,
+    read_envelope,
     write_atomic,
-    write_manifest,
+    write_envelope,
 )
 
 # A polling page would otherwise grow a sequence without end.
 LONGEST_SEQUENCE = 50
 # Headers that describe the bytes on the wire, not the decoded body kept in the file.
 _WIRE_HEADERS = frozenset({"content-length", "content-encoding", "etag", "content-md5"})
+# Headers that change on every response without changing what it says.
+_UNSTABLE = frozenset({"date", "age", "expires", "last-modified"})
 
 
 @dataclass
@@ -43,7 +47,6 @@ class Exchange:
     headers: list[tuple[str, str]]
     body: bytes
     media_type: str
-    upstream_ms: float | None
     redactor: Redactor
 
 
@@ -52,7 +55,7 @@ class Recorder:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._recorded: set[tuple[object, ...]] = set()
+        self._recorded: set[tuple[str, str, str]] = set()
         self._locks: dict[Path, asyncio.Lock] = {}
 
     def recorded_in_this_run(self, key: RequestKey) -> bool:
@@ -61,10 +64,10 @@ class Recorder:
     async def save(self, exchange: Exchange, *, fresh: bool = False) -> Path:
         """Write ``exchange``; ``fresh`` replaces the recorded sequence instead of extending it.
 
-        Returns the body file. One request's manifest is rewritten by one task at a time.
+        Returns the envelope. One path's envelopes are rewritten by one task at a time.
         """
         where = endpoint(self.root, exchange.key.path, exchange.key.method)
-        lock = self._locks.setdefault(where.manifest, asyncio.Lock())
+        lock = self._locks.setdefault(where.folder / where.envelope_name(1), asyncio.Lock())
         async with lock:
             fresh = fresh or exchange.key.identity not in self._recorded
             path = await anyio.to_thread.run_sync(_save, where, exchange, fresh)
@@ -73,75 +76,119 @@ class Recorder:
 
 
 def _save(where: Endpoint, exchange: Exchange, fresh: bool) -> Path:
-    manifest = read_manifest(where.manifest) or Manifest(
-        method=exchange.key.method, path=exchange.key.path
-    )
-    variant = next((v for v in manifest.variants if v.key.same_request(exchange.key)), None)
-    if variant is None:
-        variant = Variant(key=exchange.key)
-        manifest.variants.append(variant)
-    before = manifest.files()
+    path, old = _envelope_of(where, exchange.key)
+    responses = [] if fresh or old is None else _responses(old)
     redactor = exchange.redactor
     body = redactor.body(exchange.body, exchange.media_type)
-    headers = [
-        (name, redactor.header(name, value))
-        for name, value in exchange.headers
-        if name not in _WIRE_HEADERS
-    ]
-    if fresh:
-        variant.responses = []
-    elif (
-        variant.responses and _same(where, variant.responses[-1], exchange.status, headers, body)
-    ) or len(variant.responses) >= LONGEST_SEQUENCE:
-        return where.folder / variant.responses[-1].file
-    name = _free_name(where, manifest, exchange.status, extension(exchange.media_type))
-    recorded = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    variant.responses.append(
-        RecordedResponse(
-            status=exchange.status,
-            headers=headers,
-            file=name,
-            upstream_ms=exchange.upstream_ms,
-            recorded=recorded,
-        )
-    )
-    write_atomic(where.folder / name, body)
-    write_manifest(where.manifest, manifest)
-    for stale in before - manifest.files():
-        (where.folder / stale).unlink(missing_ok=True)
-    return where.folder / name
+    headers: dict[str, str | list[str]] = {}
+    for name, value in exchange.headers:
+        if name not in _WIRE_HEADERS:
+            _add(headers, name, redactor.header(name, value))
+    if responses and (
+        len(responses) >= LONGEST_SEQUENCE
+        or _same(where.folder, responses[-1], exchange, headers, body)
+    ):
+        return path
+    item: dict[str, Any] = {"status": exchange.status, "headers": headers}
+    item.update(_body_entry(path, len(responses) + 1, body, exchange.media_type))
+    raw = item.pop("raw", None)
+    if raw is not None:  # before the envelope that names it
+        write_atomic(where.folder / item["file"], raw)
+    responses.append(item)
+    data: dict[str, Any] = {"match": exchange.key.match}
+    if len(responses) == 1:
+        data.update(item)
+    else:
+        data.update(order="once-then-last", responses=responses)
+    write_envelope(path, data)
+    if old is not None:
+        _remove_stale(where.folder, _files(old) - _files(data))
+    return path
+
+
+def _envelope_of(where: Endpoint, key: RequestKey) -> tuple[Path, dict[str, Any] | None]:
+    """The envelope recorded for ``key`` and its content, or a free name for a new one."""
+    wanted = canonical(key.match)
+    for path in where.envelopes():
+        data = read_envelope(path)
+        if canonical(data.get("match")) == wanted:
+            return path, data
+    variant = 1
+    while (where.folder / where.envelope_name(variant)).exists():
+        variant += 1
+    return where.folder / where.envelope_name(variant), None
+
+
+def _responses(data: dict[str, Any]) -> list[dict[str, Any]]:
+    if isinstance(data.get("responses"), list):
+        return [dict(item) for item in data["responses"] if isinstance(item, dict)]
+    return [{key: value for key, value in data.items() if key not in ("match", "order")}]
+
+
+def _add(headers: dict[str, str | list[str]], name: str, value: str) -> None:
+    present = headers.get(name)
+    if present is None:
+        headers[name] = value
+    else:
+        headers[name] = [*([present] if isinstance(present, str) else present), value]
+
+
+def _body_entry(envelope: Path, number: int, body: bytes, media_type: str) -> dict[str, Any]:
+    """How a body is kept: parsed JSON, text, or (with ``raw``, written later) a file."""
+    if not body:
+        return {}
+    if "json" in media_type:
+        try:
+            value = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            pass
+        else:
+            if value is not None:  # `"json": null` would mean "no body"
+                return {"json": value}
+    try:
+        return {"body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        stem = envelope.name.removesuffix(".mock.json")
+        name = f"{BODIES}/{stem}.{number}{body_extension(media_type)}"
+        return {"file": name, "raw": body}
 
 
 def _same(
-    where: Endpoint,
-    last: RecordedResponse,
-    status: int,
-    headers: list[tuple[str, str]],
+    folder: Path,
+    last: dict[str, Any],
+    exchange: Exchange,
+    headers: dict[str, str | list[str]],
     body: bytes,
 ) -> bool:
-    if last.status != status or _stable(last.headers) != _stable(headers):
+    """Whether a response says nothing the ``last`` one recorded does not."""
+    if last.get("status", 200) != exchange.status or _stable(last.get("headers")) != _stable(
+        headers
+    ):
         return False
+    entry = _body_entry(folder / "x", 0, body, exchange.media_type)
+    if "raw" not in entry:
+        return all(last.get(key) == entry.get(key) for key in ("json", "body", "file"))
     try:
-        return (where.folder / last.file).read_bytes() == body
+        return isinstance(last.get("file"), str) and (folder / last["file"]).read_bytes() == body
     except OSError:
         return False
 
 
-def _stable(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    # Dates and request ids change on every response without changing what it says.
-    return [
-        (n, v)
-        for n, v in headers
-        if n not in ("date", "age", "expires", "last-modified") and "request-id" not in n
-    ]
+def _stable(headers: Any) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in (headers if isinstance(headers, dict) else {}).items()
+        if name.lower() not in _UNSTABLE and "request-id" not in name.lower()
+    }
 
 
-def _free_name(where: Endpoint, manifest: Manifest, status: int, ext: str) -> str:
-    """The first body file name not used by this manifest (a fresh variant reuses its own)."""
-    used = manifest.files()
-    variant = 1
-    while True:
-        name = where.body_name(variant=variant, status=status, ext=ext)
-        if name not in used:
-            return name
-        variant += 1
+def _files(data: dict[str, Any]) -> set[str]:
+    return {str(item["file"]) for item in _responses(data) if isinstance(item.get("file"), str)}
+
+
+def _remove_stale(folder: Path, names: set[str]) -> None:
+    """Delete body files no response names any more; only ever inside ``.bodies/``."""
+    for name in names:
+        stale = folder / name
+        if stale.parent == folder / BODIES:
+            stale.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from devserve.config.model import Redact
 
@@ -96,14 +96,9 @@ class Redactor:
             return f"{cookie_name}={PLACEHOLDER}" + (f";{attributes}" if attributes else "")
         return PLACEHOLDER
 
-    def query(self, query: str) -> str:
-        """A query string with secret parameters' values replaced (order kept)."""
-        pairs = parse_qsl(query, keep_blank_values=True)
-        redacted = [
-            (name, PLACEHOLDER if _is_secret_name(name, self.params) else self.scrub(value))
-            for name, value in pairs
-        ]
-        return urlencode(redacted)
+    def query_value(self, name: str, value: str) -> str:
+        """A query parameter's value as written down."""
+        return PLACEHOLDER if _is_secret_name(name, self.params) else self.scrub(value)
 
     def for_request(self, headers: list[tuple[str, str]], query: str) -> Redactor:
         """These rules plus this request's secret values (a token, a key), to scrub echoes."""

@@ -1,7 +1,9 @@
-"""Answer from the recordings folder; on a miss, name the nearest recording and what differed.
+"""A replay miss: name the nearest recording and what differed.
 
-Not knowing why a replay missed is the top complaint about VCR.py and Polly.js: the 404 here
-says which recording came closest and, field by field, how the request differs from it.
+Recordings are answered by the mock-folder reader (devserve/mocks/folders.py); what it does not
+answer in replay mode gets the 404 here. Not knowing why a replay missed is the top complaint
+about VCR.py and Polly.js: the 404 says which envelope came closest and, condition by
+condition (the reader's own words), how the request differs from it.
 """
 
 from __future__ import annotations
@@ -11,122 +13,86 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 from starlette.responses import JSONResponse, Response
 
-from devserve.errors import DevserveError
-from devserve.media import media_type
+from devserve.config.model import Match
+from devserve.mocks.folders import InvalidMock, read_mock
+from devserve.mocks.matching import compile_match
+from devserve.mocks.names import ENVELOPE, file_request, path_names
 from devserve.proxy.matching import RequestKey
-from devserve.proxy.store import (
-    Manifest,
-    RecordedResponse,
-    endpoint,
-    manifests,
-    plain_bodies,
-    read_manifest,
-)
+
+# Enough for any folder a person maintains by hand; a near-miss search never reads more.
+MOST_ENVELOPES_SEARCHED = 2000
 
 
 @dataclass(frozen=True)
-class Found:
-    """A recording for a request: the response file and how to answer with it."""
+class Candidate:
+    score: float
+    request: str
+    file: str
+    differs: list[str]
 
-    file: Path
-    status: int
-    headers: list[tuple[str, str]] | None  # None: a hand-written file, typed by its extension
 
-
-class Replayer:
-    """Finds recordings under ``root`` and steps through each request's sequence."""
-
-    def __init__(self, root: Path | None) -> None:
-        self.root = root
-        self._positions: dict[tuple[object, ...], int] = {}
-
-    async def find(self, key: RequestKey) -> Found | None:
-        """The next recorded response for ``key`` (the last one repeats), or None."""
-        if self.root is None:
-            return None
-        return await anyio.to_thread.run_sync(self._find, key)
-
-    def _find(self, key: RequestKey) -> Found | None:
-        assert self.root is not None
-        where = endpoint(self.root, key.path, key.method)
-        manifest = read_manifest(where.manifest)
-        if manifest is not None:
-            for variant in manifest.variants:
-                if variant.key.same_request(key) and variant.responses:
-                    position = self._positions.get(key.identity, 0)
-                    self._positions[key.identity] = position + 1
-                    chosen = variant.responses[min(position, len(variant.responses) - 1)]
-                    return _found(where.folder, chosen)
-            return None
-        for file, status in plain_bodies(where):
-            return Found(file=file, status=status, headers=None)
+def nearest(root: Path, method: str, path: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The envelope closest to the request: its request, its file and what differs."""
+    best: Candidate | None = None
+    folders, name = path_names(path)
+    envelopes = sorted(root.rglob(f"*{ENVELOPE}")) if root.is_dir() else []
+    for file in envelopes[:MOST_ENVELOPES_SEARCHED]:
+        candidate = _compare(root, file, method, path, (folders, name), data)
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best = candidate
+    if best is None:
         return None
-
-    async def nearest(self, key: RequestKey) -> dict[str, Any] | None:
-        """The recording closest to ``key``: its request, its file and what differs."""
-        if self.root is None or not self.root.is_dir():
-            return None
-        return await anyio.to_thread.run_sync(self._nearest, key)
-
-    def _nearest(self, key: RequestKey) -> dict[str, Any] | None:
-        assert self.root is not None
-        best: tuple[float, RequestKey, Path] | None = None
-        for path in manifests(self.root):
-            try:
-                manifest = read_manifest(path) or Manifest(method="", path="")
-            except DevserveError:
-                continue
-            for variant in manifest.variants:
-                score = _closeness(key, variant.key)
-                if best is None or score > best[0]:
-                    best = (score, variant.key, path)
-        if best is None:
-            return None
-        _, recorded, path = best
-        return {
-            "request": recorded.describe(),
-            "file": str(path.relative_to(self.root)),
-            "differs": key.differences(recorded),
-        }
+    return {"request": best.request, "file": best.file, "differs": best.differs}
 
 
-def _found(folder: Path, response: RecordedResponse) -> Found:
-    return Found(file=folder / response.file, status=response.status, headers=response.headers)
-
-
-def _closeness(key: RequestKey, recorded: RequestKey) -> float:
-    """Same path first, then same method, then fewest differences, then the likest path."""
-    score = 100.0 if key.path == recorded.path else 0.0
-    score += 10.0 if key.method == recorded.method else 0.0
-    score -= len(key.differences(recorded))
-    return score + difflib.SequenceMatcher(None, key.path, recorded.path).ratio()
-
-
-async def replayed(found: Found, *, head: bool) -> Response:
-    """The response a recording gives (its body read now, so an edit shows at once)."""
+def _compare(
+    root: Path,
+    file: Path,
+    method: str,
+    path: str,
+    names: tuple[list[str], str],
+    data: dict[str, Any],
+) -> Candidate | None:
+    relative = file.relative_to(root)
+    if any(part.startswith(".") for part in relative.parts):
+        return None
+    folders, name = names
+    here = list(relative.parts[:-1]) == folders
+    found = file_request(relative.parts[:-1], file.name, name if here else None)
+    if found is None:
+        return None
+    recorded_path, parsed = found
     try:
-        body = await anyio.to_thread.run_sync(found.file.read_bytes)
-    except OSError as exc:
-        return JSONResponse(
-            {
-                # Its name and reason only: the answer may reach any page, the path must not.
-                "error": f"the recording's body file {found.file.name!r} cannot be read "
-                f"({exc.strerror or type(exc).__name__})",
-                "fix": "restore the file, or delete the recording and record it again",
-            },
-            status_code=500,
-        )
-    headers = found.headers
-    if headers is None:
-        headers = [("content-type", media_type(found.file.name))]
-    response = Response(b"" if head else body, status_code=found.status)
-    response.raw_headers = [
-        (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
-    ] + [(b"content-length", str(len(body)).encode())]
-    return response
+        match = read_mock(file, parsed, str(relative)).match
+    except InvalidMock:
+        return None
+    differs = []
+    if recorded_path != path:
+        differs.append(f"path: recorded {recorded_path}, got {path}")
+    if parsed.method != method:
+        differs.append(f"method: recorded {parsed.method}, got {method}")
+    if match is not None:
+        differs.extend(compile_match(match, where="match", problems=[]).failures(data))
+    score = (100.0 if recorded_path == path else 0.0) + (10.0 if parsed.method == method else 0)
+    score += difflib.SequenceMatcher(None, path, recorded_path).ratio() - len(differs)
+    request = f"{parsed.method} {recorded_path}{_query(match)}"
+    return Candidate(score, request, str(relative), differs)
+
+
+def _query(match: Match | None) -> str:
+    """The query a match asks for, as a URL shows it (``*`` for any value)."""
+    if match is None or not match.query:
+        return ""
+    shown = [f"{name}={_shown(value)}" for name, value in match.query.items() if value is not False]
+    return "?" + "&".join(shown) if shown else ""
+
+
+def _shown(value: str | bool) -> str:
+    if value is True:
+        return "*"
+    return str(value)[1:] if str(value).startswith("~~") else str(value)
 
 
 def missed(key: RequestKey, *, root: Path | None, nearest: dict[str, Any] | None) -> Response:

@@ -19,14 +19,13 @@ class BodyTap:
         self.limit = limit
         self.status = 0
         self.headers: list[tuple[str, str]] = []
-        self.upstream_ms: float | None = None
         self.problem: str | None = None
         self._parts: list[bytes] = []
         self._size = 0
         self._decoder: Decoder | None = None
 
-    def start(self, status: int, headers: list[tuple[str, str]], upstream_ms: float) -> None:
-        self.status, self.headers, self.upstream_ms = status, headers, upstream_ms
+    def start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.status, self.headers = status, headers
         encoding = ", ".join(value for name, value in headers if name == "content-encoding")
         try:
             self._decoder = Decoder(encoding)
@@ -62,6 +61,5 @@ class BodyTap:
             headers=self.headers,
             body=b"".join(self._parts),
             media_type=media_type,
-            upstream_ms=self.upstream_ms,
             redactor=redactor,
         )

@@ -138,8 +138,9 @@ def build_origin(
     ``host`` is the address the origin is bound to (``--host``; default ``settings.host``):
     pages served from it count as local for ``cors = "on"``.
     """
-    # The layers, first to answer wins: routes, mock folder, resources, static files, proxy
-    # (README "Mocks"); each passes on what it does not answer. Built from the last one.
+    # The layers, first to answer wins: routes, resources, mock folder, static files, proxy
+    # (SPEC §2, README "Mocks"); each passes on what it does not answer. Built from the last one.
+    limits = Limits.of(settings)
     fallback: ASGIApp = not_found(config.routes)
     if config.static is not None:
         fallback = StaticFiles(
@@ -152,19 +153,18 @@ def build_origin(
         from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
 
         # The proxy takes what nothing else answered, a static 404 or 405 included.
-        proxy = ProxyApp(config, offline=offline)
+        proxy = ProxyApp(config, limits, offline=offline)
         fallback = proxy if config.static is None else FallThrough(fallback, proxy)
+    folder = None
+    if config.mocks is not None:
+        fallback = folder = MockFolder(config.mocks, fallback, limits)
     store = None
     if config.resources is not None:
-        # Resources come before static files: what no resource answers falls through.
+        # Resources come before the mock folder: what no resource answers falls through.
         store = Store(config.resources, persist=config.persist, report=report)
         fallback = ResourceApp(
             store, fallback=fallback, prefix=config.resources_prefix, read_only=config.read_only
         )
-    limits = Limits.of(settings)
-    folder = None
-    if config.mocks is not None:
-        fallback = folder = MockFolder(config.mocks, fallback, limits)
     problems: list[str] = []
     routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
     if problems:  # load_config reports these first; a hand-built config can still get here
@@ -174,8 +174,9 @@ def build_origin(
 
     def restart_sequences() -> None:
         routes.reset()
-        if folder is not None:
-            folder.reset()
+        for replayed in (folder, proxy.recordings if proxy is not None else None):
+            if replayed is not None:
+                replayed.reset()
 
     # Inside the CORS layer, so a page can read the 413 and its reason.
     hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"

@@ -76,7 +76,7 @@ def test_a_page_records_through_the_proxy_then_replays_with_the_upstream_stopped
     assert json.loads(replayed["body"]) == json.loads(live["body"])  # stored pretty-printed
     assert replayed["headers"]["x-total-count"] == "42"
     assert missed["readable"] and missed["status"] == 404  # the page can read why
-    assert json.loads(missed["body"])["nearest"]["differs"] == ["query page: recorded '1', got '2'"]
+    assert json.loads(missed["body"])["nearest"]["differs"] == ["query page is '2', not '1'"]
     assert upstream.hits["/users"] == 1
 
 
@@ -108,5 +108,5 @@ def test_the_dashboard_shows_a_proxied_request_and_saves_it_as_a_mock(
         finally:
             server.stop()
     assert shown.startswith("upstream 200 in ") and shown.endswith(", recorded")
-    assert saved == f"saved: {tmp_path / 'rec' / 'users.json'}"
-    assert json.loads((tmp_path / "rec" / "users.json").read_text())[0]["id"] == 70
+    assert saved == f"saved: {tmp_path / 'rec' / 'users.mock.json'}"
+    assert json.loads((tmp_path / "rec" / "users.mock.json").read_text())["json"][0]["id"] == 70

@@ -116,22 +116,75 @@ def test_check_config_validates_the_folder(tmp_path: Path, mocks: Path) -> None:
     assert "origins.api.mocks: a/b.mock.json.match.headers.X: '~(' is not a valid" in result.stderr
 
 
-def test_layers_routes_then_folder_then_static(tmp_path: Path, mocks: Path) -> None:
+def test_layers_follow_the_spec_routes_resources_mocks_static(tmp_path: Path, mocks: Path) -> None:
+    """SPEC §2: routes win over resources, resources over mocks, mocks over static."""
     write(tmp_path / "web", "users", "static users")
     write(tmp_path / "web", "page.html", "static page")
+    write(tmp_path / "web", "teapot", "static teapot")
     write(mocks, "page.html.POST.json", {"posted": True})
+    write(tmp_path, "db.json", {"users": [{"id": 9, "from": "resources"}]})
     api = mock_client(
         tmp_path,
         {
             "static": "web",
             "mocks": "mocks",
+            "resources": "db.json",
             "routes": [{"path": "/users", "match": {"query": {"v": "2"}}, "json": "route"}],
         },
     )
-    assert api.get("/users?v=2").json() == "route"
-    assert api.get("/users").json() == [{"id": 1}]  # the folder, before static
+    assert api.get("/users?v=2").json() == "route"  # routes over resources
+    assert api.get("/users").json() == [{"id": 9, "from": "resources"}]  # resources over mocks
+    assert api.get("/teapot").status_code == 418  # mocks over static
     assert api.get("/page.html").text == "static page"  # no GET file: on to static
     assert api.post("/page.html").json() == {"posted": True}
+
+
+def test_recording_conditions_exact_query_whole_body_and_repeated_headers(
+    tmp_path: Path, mocks: Path
+) -> None:
+    write(
+        mocks,
+        "search.mock.json",
+        {
+            "match": {"query": {"q": "ada", "token": True}, "exact_query": True},
+            "headers": {"Set-Cookie": ["a=1; Path=/", "b=2; Path=/"]},
+            "json": ["ada"],
+        },
+    )
+    write(
+        mocks,
+        "orders.POST.mock.json",
+        {"match": {"body": {"items": [1, 2], "note": "~~literal"}}, "status": 201, "json": 1},
+    )
+    write(mocks, "ping.HEAD.mock.json", {"status": 204, "headers": {"X-Head": "yes"}})
+    write(mocks, "ping.json", {"pong": True})
+    api = mock_client(tmp_path, {"mocks": "mocks"})
+    found = api.get("/search?token=anything&q=ada")
+    assert found.json() == ["ada"]
+    assert found.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
+    extra = api.get("/search?q=ada&token=x&page=2")
+    assert extra.status_code == 404
+    assert extra.json()["not_matched"] == [
+        "GET /search (search.mock.json): query page is not expected"
+    ]
+    assert api.post("/orders", json={"note": "~literal", "items": [1, 2]}).status_code == 201
+    more = api.post("/orders", json={"note": "~literal", "items": [1, 2], "x": 1})
+    assert more.json()["not_matched"] == [
+        "POST /orders (orders.POST.mock.json): body.x is not expected"
+    ]
+    assert api.post("/orders", content=b"not json").status_code == 404
+    assert (api.head("/ping").status_code, api.head("/ping").headers["x-head"]) == (204, "yes")
+    assert api.get("/ping").json() == {"pong": True}
+
+
+def test_unusual_path_segments_map_to_encoded_names(tmp_path: Path, mocks: Path) -> None:
+    write(mocks, "%2Eenv.json", {"hidden": False})
+    write(mocks, "back%5Cslash.json", {"slash": True})
+    write(mocks, "caf\u00e9.json", {"plain": "unicode"})
+    api = mock_client(tmp_path, {"mocks": "mocks"})
+    assert api.get("/.env").json() == {"hidden": False}  # never the real dot-file
+    assert api.get("/back%5Cslash").json() == {"slash": True}
+    assert api.get("/caf%C3%A9").json() == {"plain": "unicode"}
 
 
 def test_banner_and_status_say_what_an_origin_serves(tmp_path: Path, mocks: Path) -> None:

@@ -53,8 +53,9 @@ def test_a_200_mb_body_streams_through_without_memory_growth(
     assert size == 200 * MB
     assert peak - before < 40 * MB, f"devserve grew by {(peak - before) // MB} MB"
     wait_until(lambda: "the body is over 10 MiB" in server.output(), "the log line")
-    manifest = json.loads((tmp_path / "rec" / "big.GET.recording.json").read_text())
-    assert manifest["variants"][0]["query"] == "mb=1"  # the 200 MB one was not recorded
+    envelope = json.loads((tmp_path / "rec" / "big.mock.json").read_text())
+    assert envelope["match"]["query"] == {"mb": "1"}  # the 200 MB one was not recorded
+    assert [p.name for p in (tmp_path / "rec").iterdir()] == ["big.mock.json"]
 
 
 def test_offline_replays_and_save_as_mock_writes_a_file(
@@ -79,7 +80,7 @@ def test_offline_replays_and_save_as_mock_writes_a_file(
     finally:
         events.close()
     assert saved.status_code == 200
-    assert saved.json() == {"file": str(tmp_path / "rec" / "users.json")}
+    assert saved.json() == {"file": str(tmp_path / "rec" / "users.mock.json")}
     assert server.stop() == 0
 
     offline = start_devserve(config, ports=[api], args=["--no-reload", "--offline"])
@@ -88,5 +89,5 @@ def test_offline_replays_and_save_as_mock_writes_a_file(
     missed = httpx.get(offline.url(api) + "/users?page=4")
     assert replayed.json()[0]["id"] == 30
     assert missed.status_code == 404
-    assert missed.json()["nearest"]["differs"] == ["query page: recorded '3', got '4'"]
+    assert missed.json()["nearest"]["differs"] == ["query page is '4', not '3'"]
     assert upstream.api.hits["/users"] == 1

@@ -1,5 +1,6 @@
 """Record and replay: each mode, sequences, matching, the near-miss 404, compressed bodies, and
-a recordings folder a person can read, edit and extend by hand."""
+a recordings folder (mock-folder envelopes) a person can read, edit and extend by hand, which
+serves as a mock folder with no proxy at all."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import anyio
 from watchfiles import Change
 
 from devserve.live.watcher import plan
+from tests.mocks.conftest import mock_client
 from tests.proxy.conftest import ProxyFactory, Running
 from tests.support.configs import build_config
 from tests.support.process import free_port
 from tests.support.waiting import wait_until
 
 
-def _manifest(root: Path, name: str) -> dict:  # type: ignore[type-arg]
+def _envelope(root: Path, name: str) -> dict:  # type: ignore[type-arg]
     return json.loads((root / name).read_text())
 
 
@@ -30,12 +32,11 @@ def test_missing_records_once_then_replays_without_the_upstream(
     with proxy_origin(proxy=upstream.url, record="rec") as proxied:
         first = proxied.client.get("/users?page=2")
         wait_until(lambda: _states(proxied.records) == ["recorded"], "the recording")
-    body = (tmp_path / "rec" / "users.json").read_text()
-    assert json.loads(body) == first.json()
-    manifest = _manifest(tmp_path / "rec", "users.GET.recording.json")
-    assert manifest["variants"][0]["query"] == "page=2"
-    response = manifest["variants"][0]["responses"][0]
-    assert response["headers"]["x-total-count"] == "42" and response["file"] == "users.json"
+    assert [p.name for p in (tmp_path / "rec").iterdir()] == ["users.mock.json"]
+    envelope = _envelope(tmp_path / "rec", "users.mock.json")
+    assert envelope["match"] == {"query": {"page": "2"}, "exact_query": True}
+    assert envelope["status"] == 200 and envelope["json"] == first.json()
+    assert envelope["headers"]["x-total-count"] == "42"
 
     # A new run (as after a restart): the recording answers, the upstream is not asked.
     with proxy_origin(proxy=upstream.url, record="rec") as proxied:
@@ -53,13 +54,9 @@ def test_record_mode_keeps_repeats_as_a_sequence_that_replays_in_order(
         counts = [proxied.client.get("/counter").json()["count"] for _ in range(3)]
         wait_until(lambda: _states(proxied.records).count("recorded") == 3, "three recordings")
     assert counts == [1, 2, 3]
-    files = [
-        r["file"]
-        for r in _manifest(tmp_path / "rec", "counter.GET.recording.json")["variants"][0][
-            "responses"
-        ]
-    ]
-    assert files == ["counter.json", "counter~2.json", "counter~3.json"]
+    envelope = _envelope(tmp_path / "rec", "counter.mock.json")
+    assert envelope["order"] == "once-then-last"
+    assert [r["json"] for r in envelope["responses"]] == [{"count": n} for n in (1, 2, 3)]
 
     with proxy_origin(proxy=upstream.url, record="rec", record_mode="replay") as proxied:
         replayed = [proxied.client.get("/counter").json()["count"] for _ in range(4)]
@@ -70,12 +67,9 @@ def test_record_mode_keeps_repeats_as_a_sequence_that_replays_in_order(
     with proxy_origin(proxy=upstream.url, record="rec", record_mode="record") as proxied:
         proxied.client.get("/counter")
         wait_until(lambda: _states(proxied.records) == ["recorded"], "the recording")
-    responses = _manifest(tmp_path / "rec", "counter.GET.recording.json")["variants"][0][
-        "responses"
-    ]
-    assert [r["file"] for r in responses] == ["counter.json"]
-    assert json.loads((tmp_path / "rec" / "counter.json").read_text()) == {"count": 4}
-    assert not (tmp_path / "rec" / "counter~2.json").exists()
+    envelope = _envelope(tmp_path / "rec", "counter.mock.json")
+    assert "responses" not in envelope and envelope["json"] == {"count": 4}
+    assert [p.name for p in (tmp_path / "rec").rglob("*")] == ["counter.mock.json"]
 
 
 def test_replay_never_asks_the_upstream_and_a_miss_names_the_nearest_recording(
@@ -98,8 +92,8 @@ def test_replay_never_asks_the_upstream_and_a_miss_names_the_nearest_recording(
     assert miss.json()["error"] == "no recording for GET /users?page=3&sort=name"
     assert miss.json()["nearest"] == {
         "request": "GET /users?page=2&sort=name",
-        "file": "users.GET.recording.json",
-        "differs": ["query page: recorded '2', got '3'"],
+        "file": "users.mock.json",
+        "differs": ["query page is '3', not '2'"],
     }
     assert wrong_method.json()["nearest"]["differs"] == ["method: recorded POST, got GET"]
     wait_until(lambda: _states(proxied.records) == ["replayed", "missed", "missed"], "the log")
@@ -151,10 +145,13 @@ def test_no_secret_reaches_any_recorded_file(
     ):
         assert secret not in written
     assert '"name": "Ada"' in written  # what is not secret stays readable
-    variant = _manifest(tmp_path / "rec", "secret.GET.recording.json")["variants"][0]
-    assert variant["query"] == "api_key=REDACTED&page=1"
-    assert variant["headers"] == {"authorization": "REDACTED"}
-    assert variant["responses"][0]["headers"]["set-cookie"].startswith("sid=REDACTED;")
+    envelope = _envelope(tmp_path / "rec", "secret.mock.json")
+    assert envelope["match"] == {  # a redacted value matches any value
+        "query": {"api_key": True, "page": "1"},
+        "exact_query": True,
+        "headers": {"authorization": True},
+    }
+    assert envelope["headers"]["set-cookie"].startswith("sid=REDACTED;")
 
     # The redacted recording still answers the same request, secrets and all.
     with proxy_origin(
@@ -181,18 +178,17 @@ def test_compressed_bodies_are_stored_decoded(
         replayed = {c: proxied.client.get(f"/compressed/{c}") for c in codings}
     for coding in codings:
         assert live[coding].headers["content-encoding"] == coding  # passed on as it came
-        stored = json.loads((tmp_path / "rec" / "compressed" / f"{coding}.json").read_text())
+        envelope = _envelope(tmp_path / "rec" / "compressed", f"{coding}.mock.json")
+        stored = envelope["json"]
         assert stored == {"coding": coding, "items": list(range(50))}
-        headers = _manifest(tmp_path / "rec" / "compressed", f"{coding}.GET.recording.json")[
-            "variants"
-        ][0]["responses"][0]["headers"]
+        headers = envelope["headers"]
         assert "content-encoding" not in headers and "content-length" not in headers
         assert "content-encoding" not in replayed[coding].headers
         assert replayed[coding].json() == stored
 
 
 def test_bodies_and_ignored_query_parameters_in_matching(
-    upstream: Running, proxy_origin: ProxyFactory
+    upstream: Running, proxy_origin: ProxyFactory, tmp_path: Path
 ) -> None:
     options = {"record_match": {"body": True, "ignore_query": ["_"]}}
     with proxy_origin(proxy=upstream.url, record="rec", **options) as proxied:
@@ -203,7 +199,9 @@ def test_bodies_and_ignored_query_parameters_in_matching(
         other = proxied.client.post("/echo", json={"q": "grace", "n": 1})
     assert same.status_code == 200 and json.loads(same.json()["body"]) == {"q": "ada", "n": 1}
     assert other.status_code == 404
-    assert other.json()["nearest"]["differs"] == ["body: differs from the recorded request body"]
+    assert other.json()["nearest"]["differs"] == ["body.q is 'grace', not 'ada'"]
+    envelope = _envelope(tmp_path / "rec", "echo.POST.mock.json")
+    assert envelope["match"] == {"query": {}, "exact_query": True, "body": {"q": "ada", "n": 1}}
 
 
 def test_a_hand_written_mock_file_answers_and_edits_show_at_once(
@@ -223,6 +221,33 @@ def test_a_hand_written_mock_file_answers_and_edits_show_at_once(
     assert edited.json() == {"id": 7, "edited": True}
 
 
+def test_a_recorded_folder_serves_as_a_mock_folder_with_no_proxy(
+    upstream: Running, proxy_origin: ProxyFactory, tmp_path: Path
+) -> None:
+    with proxy_origin(proxy=upstream.url, record="rec", record_mode="record") as proxied:
+        live = proxied.client.get("/users?page=2")
+        counts = [proxied.client.get("/counter").json()["count"] for _ in range(2)]
+        image = proxied.client.get("/image")
+        wait_until(lambda: _states(proxied.records).count("recorded") == 4, "four recordings")
+    assert counts == [1, 2]
+    envelope = _envelope(tmp_path / "rec", "image.mock.json")
+    assert envelope["file"] == ".bodies/image.1.png"
+    assert (tmp_path / "rec" / ".bodies" / "image.1.png").read_bytes() == image.content
+
+    api = mock_client(tmp_path, {"mocks": "rec"})  # another origin: no proxy, no upstream
+    users = api.get("/users?page=2")
+    assert users.json() == live.json() and users.headers["x-total-count"] == "42"
+    assert users.headers["content-type"] == live.headers["content-type"]
+    assert users.headers["link"] == live.headers["link"]
+    assert api.get("/users?page=3").status_code == 404  # a query that was never recorded
+    assert api.get("/users?page=2&more=1").status_code == 404
+    assert [api.get("/counter").json()["count"] for _ in range(3)] == [1, 2, 2]
+    served = api.get("/image")
+    assert served.content == image.content and served.headers["content-type"] == "image/png"
+    assert api.get("/.bodies/image.1.png").status_code == 404
+    assert upstream.api.hits == {"/users": 1, "/counter": 2, "/image": 1}
+
+
 def test_recordings_never_reload_pages(tmp_path: Path) -> None:
     (tmp_path / "web").mkdir()
     config = build_config(
@@ -236,7 +261,7 @@ def test_recordings_never_reload_pages(tmp_path: Path) -> None:
             }
         },
     )
-    recorded = {(Change.added, str(tmp_path / "web" / "rec" / "users.json"))}
+    recorded = {(Change.added, str(tmp_path / "web" / "rec" / "users.mock.json"))}
     edited = {(Change.modified, str(tmp_path / "web" / "index.html"))}
     assert plan(recorded, config, None).pages == {}
     assert plan(edited, config, None).pages == {"api": "reload"}
@@ -253,8 +278,8 @@ def test_save_as_mock_writes_a_proxied_response(
         proxy = proxied.origin.proxy
         assert proxy is not None
         path = anyio.run(proxy.save_capture, note.capture)
-    assert path == tmp_path / "rec" / "users.json"
-    assert json.loads(path.read_text())[0]["id"] == 50
+    assert path == tmp_path / "rec" / "users.mock.json"
+    assert json.loads(path.read_text())["json"][0]["id"] == 50
     with proxy_origin(proxy=upstream.url, record="rec", record_mode="replay") as proxied:
         assert proxied.client.get("/users?page=5").json()[0]["id"] == 50
 

@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 CHUNK = b"x" * (64 * 1024)
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"  # not text: kept as a file
 
 
 class Upstream:
@@ -42,6 +43,7 @@ class Upstream:
                 Route("/secret", self.secret),
                 Route("/events", self.events),
                 Route("/html", self.html),
+                Route("/image", self.image),
                 WebSocketRoute("/ws", self.websocket),
             ]
         )
@@ -155,6 +157,10 @@ class Upstream:
         )
         response.set_cookie("sid", "cookie-secret-456")
         return response
+
+    async def image(self, request: Request) -> Response:
+        self._hit(request)
+        return Response(PNG, media_type="image/png")
 
     async def events(self, request: Request) -> Response:
         self._hit(request)
