@@ -75,15 +75,18 @@ class StaticFiles:
         response = await self._respond(scope)
         try:
             await response(_without_foreign_range(scope), receive, _length_guard(scope, send))
-        except (_FileChanged, RuntimeError) as exc:
-            # Starlette raises RuntimeError on a multi-range read past the end of the file.
-            if isinstance(exc, RuntimeError) and not _resized(response):
+        except (_FileChanged, RuntimeError, OSError) as exc:
+            # Starlette raises RuntimeError on a multi-range read past the end of the file, and
+            # OSError when the file is gone by the time it opens it (after the headers went).
+            if isinstance(exc, RuntimeError) and not _changed(response):
+                raise
+            if isinstance(exc, OSError) and not isinstance(response, FileResponse):
                 raise
             # Headers promised a length the file no longer has. Completing the response would
             # be a lie; closing the connection is what nginx does too. The live-reload watcher
             # sees the same change and reloads the page.
             log.warning(
-                "static file %s changed while being sent; the connection was closed",
+                "static file %s changed or vanished while being sent; the connection was closed",
                 printable(scope["path"]),
             )
 
@@ -251,14 +254,20 @@ def _length_guard(scope: Scope, send: Send) -> Send:
     return guarded
 
 
-def _resized(response: ASGIApp) -> bool:
-    """Whether the file behind ``response`` no longer has the size its headers were built on."""
+def _changed(response: ASGIApp) -> bool:
+    """Whether the file behind ``response`` is no longer the one its headers were built on."""
     if not isinstance(response, FileResponse) or response.stat_result is None:
         return False
+    before = response.stat_result
     try:
-        return os.stat(response.path).st_size != response.stat_result.st_size
+        now = os.stat(response.path)
     except OSError:
         return True
+    return (now.st_size, now.st_mtime_ns, now.st_ino) != (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
 
 
 def _without_foreign_range(scope: Scope) -> Scope:

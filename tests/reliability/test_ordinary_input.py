@@ -91,6 +91,8 @@ def test_a_range_in_another_unit_is_ignored_on_a_streamed_file(
     for unit, status in (("items=0-1", 200), ("bytes=0-1", 206)):
         data = request_bytes("GET", "/big.bin", host="localhost", headers=[("Range", unit)])
         assert exchange(fortress.site, data, read_body=False).status == status
+    # The file goes (the fixture deletes it) while the 64 MiB answer may still be on its way:
+    # that connection closes, with one log line and no traceback.
 
 
 @pytest.fixture
@@ -119,7 +121,7 @@ def test_a_file_truncated_while_sent_closes_that_connection_only(
     start = time.monotonic()
     assert exchange(fortress.api, request_bytes("GET", "/data", host="localhost")).status == 200
     assert time.monotonic() - start < 1
-    _logged(fortress, "changed while being sent")
+    _logged(fortress, "while being sent; the connection was closed")
     _clean(fortress)
 
 
