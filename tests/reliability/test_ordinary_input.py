@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import resource
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -211,36 +213,59 @@ def _trickled_headers(connection: socket.socket) -> None:
         time.sleep(0.2)
 
 
-def _check(port: int, timeout: float) -> tuple[subprocess.CompletedProcess[str], float]:
+@dataclass
+class Checked:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    max_rss_kib: int  # of this check process alone (os.wait4), not of every child so far
+
+
+def _check(port: int, timeout: float) -> Checked:
     start = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "devserve", "check", f"http://127.0.0.1:{port}/",
-         "--origin", "http://localhost:1", "--timeout", str(timeout)],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
-    return result, time.monotonic() - start
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devserve", "check", f"http://127.0.0.1:{port}/",
+             "--origin", "http://localhost:1", "--timeout", str(timeout)],
+            stdout=out, stderr=err,
+        )  # fmt: skip
+        # wait4 gives this child's own peak memory; the timer is only a backstop.
+        backstop = threading.Timer(30, process.kill)
+        backstop.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            backstop.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        return Checked(
+            process.returncode, out.read().decode(), err.read().decode(), seconds, usage.ru_maxrss
+        )
 
 
 def test_check_reads_no_endless_body() -> None:
     port, close = _serve_forever(_endless_body)
     try:
-        result, seconds = _check(port, 5)
+        result = _check(port, 5)
     finally:
         close()
     assert result.returncode == 0, result.stderr
     assert "ALLOWED" in result.stdout
-    assert seconds < 5
-    # The largest child this test process ever waited for: a check holding the body would be GBs.
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 300 * 1024
+    assert result.seconds < 5
+    # A check holding the endless body would grow by gigabytes.
+    assert result.max_rss_kib < 300 * 1024
 
 
 def test_check_timeout_is_a_total_deadline() -> None:
     """A server that sends a header byte every 0.2 s never trips a per-read timeout."""
     port, close = _serve_forever(_trickled_headers)
     try:
-        result, seconds = _check(port, 1.5)
+        result = _check(port, 1.5)
     finally:
         close()
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "timed out" in result.stderr
-    assert seconds < 1.5 + 2  # the deadline, plus starting Python
+    assert result.seconds < 1.5 + 2  # the deadline, plus starting Python
