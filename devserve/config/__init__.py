@@ -1,6 +1,6 @@
-"""The config subsystem: the model (``model``), finding and loading it (``load``), and the
-messages that turn validation errors into "file: key: fix" lines (``messages``)."""
+"""The config subsystem: the model (model, strict, cors, mocks, proxy), loading and messages."""
 
+from devserve.config.cors import CorsTable
 from devserve.config.load import (
     CONFIG_NAME,
     PYPROJECT,
@@ -9,13 +9,8 @@ from devserve.config.load import (
     load_config,
     parse_config,
 )
-from devserve.config.model import (
-    Config,
-    CorsTable,
-    Origin,
-    Route,
-    Settings,
-)
+from devserve.config.mocks import Route
+from devserve.config.model import Config, Origin, Settings
 from devserve.origins import origin_url_problem
 
 __all__ = [

@@ -17,7 +17,8 @@ from devserve.config.messages import (
     describe,
     unsupported_key_problems,
 )
-from devserve.config.model import Config, Route, Settings
+from devserve.config.mocks import Route
+from devserve.config.model import Config, Settings
 from devserve.errors import ConfigError
 from devserve.mocks.resources.data import ResourceDataError
 from devserve.mocks.resources.data import read as read_resources

@@ -7,16 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from devserve.config.model import (
-    CorsTable,
-    Match,
-    MockResponse,
-    Origin,
-    RecordMatch,
-    Redact,
-    Route,
-    Settings,
-)
+from devserve.config.cors import CorsTable
+from devserve.config.mocks import Match, MockResponse, Route
+from devserve.config.model import Origin, Settings
+from devserve.config.proxy import RecordMatch, Redact
 
 # Keys of features that have not landed yet (README, "Config reference"): reject them loudly
 # rather than ignore them.

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from devserve.config.model import Behaviour
+from devserve.config.mocks import Behaviour
 from devserve.mocks import faults
 from devserve.mocks.limits import Limits
 from devserve.mocks.matching import Matcher, compile_match

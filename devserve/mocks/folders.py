@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.config.messages import ROUTE, describe
-from devserve.config.model import Behaviour
+from devserve.config.mocks import Behaviour
 from devserve.mocks.behaviour import Candidates, CompiledBehaviour, compile_behaviour, fail
 from devserve.mocks.limits import Limits
 from devserve.mocks.names import ENVELOPE, FileName, parse_name, path_names

@@ -14,7 +14,7 @@ from typing import Any
 
 import regex
 
-from devserve.config.model import Match
+from devserve.config.mocks import Match
 
 REGEX_TIMEOUT_SECONDS = 0.1
 # The raw request body in the request data, for ``match.body`` (not a name templates can use).

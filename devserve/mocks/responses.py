@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devserve.config.model import MockResponse
+from devserve.config.mocks import MockResponse
 from devserve.media import media_type
 from devserve.mocks.sandbox import GuardedEnvironment
 from devserve.mocks.templates import Node, RenderError, as_text, compile_value

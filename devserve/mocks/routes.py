@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from devserve.config.model import Route
+from devserve.config.mocks import Route
 from devserve.mocks.behaviour import (
     Candidates,
     CompiledBehaviour,

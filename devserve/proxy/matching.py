@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from devserve.config.model import RecordMatch
+from devserve.config.proxy import RecordMatch
 from devserve.mocks.matching import body_form
 from devserve.proxy.redact import PLACEHOLDER, Redactor
 

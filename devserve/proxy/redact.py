@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
-from devserve.config.model import Redact
+from devserve.config.proxy import Redact
 
 PLACEHOLDER = "REDACTED"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from devserve.config.model import Match
+from devserve.config.mocks import Match
 from devserve.mocks.folders import InvalidMock, read_mock
 from devserve.mocks.matching import compile_match
 from devserve.mocks.names import ENVELOPE, file_request, path_names
