@@ -70,10 +70,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from devserve.check.simulate import CheckReport, Step, combined
+from devserve.check.report import CheckReport, Step, combined
 from devserve.cors.cookies import CookieVerdict
+from devserve.cors.engines import ENGINE_NAMES
 from devserve.cors.lna import LnaVerdict
-from devserve.cors.verdict import ENGINE_NAMES
 
 # X-Devserve-Cors: when the server is devserve, its own verdict, shown beside ours.
 _SHOWN_RESPONSE_HEADERS = frozenset({"location", "vary", "x-devserve-cors"})

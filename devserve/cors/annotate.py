@@ -15,18 +15,13 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.cors.cookies import CookieVerdict, judge_cookies
+from devserve.cors.engines import unique
+from devserve.cors.headerlist import HeaderList, get_header
 from devserve.cors.middleware import REFUSAL_KEY
 from devserve.cors.origins import MAX_ORIGIN_LENGTH, origin_host
 from devserve.cors.policy import CorsSwitch, Policy
 from devserve.cors.standard import split_list
-from devserve.cors.verdict import (
-    HeaderList,
-    Verdict,
-    check_preflight,
-    check_response,
-    get_header,
-    unique,
-)
+from devserve.cors.verdict import Verdict, check_preflight, check_response
 from devserve.serving.requestlog import VERDICT_KEY
 from devserve.serving.requestlog import Verdict as LoggedVerdict
 

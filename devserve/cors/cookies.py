@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from devserve.cors.engines import ENGINE_NAMES, ENGINES, Engine
 from devserve.cors.sites import (
     host_of,
     ip_literal,
@@ -39,7 +40,6 @@ from devserve.cors.sites import (
     same_site,
     site,
 )
-from devserve.cors.verdict import ENGINE_NAMES, ENGINES, Engine
 
 MAX_NAME_VALUE_BYTES = 4096  # RFC 6265bis: browsers ignore a larger name + value
 

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from devserve.cors.engines import Engine
 from devserve.cors.sites import host_of, ip_literal, is_localhost_name
-from devserve.cors.verdict import Engine
 from devserve.errors import DevserveError
 
 AddressSpace = Literal["public", "local", "loopback"]

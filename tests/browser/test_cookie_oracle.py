@@ -25,8 +25,8 @@ import pytest
 
 from devserve.check.simulate import run_check
 from devserve.cors.cookies import CookieVerdict
+from devserve.cors.engines import ENGINE_NAMES, Engine
 from devserve.cors.sites import site
-from devserve.cors.verdict import ENGINE_NAMES, Engine
 from tests.browser.conftest import CHROMIUM_ARGS, PLAYWRIGHT_TIMEOUT_MS, chromium_path
 from tests.browser.firefox import FirefoxFetch, run_in_firefox
 from tests.browser.pagefetch import browser_fetch

@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 
 from devserve.check.simulate import run_check
 from devserve.cli import app
+from devserve.cors.engines import ENGINE_NAMES, Engine
 from devserve.cors.lna import AddressSpace
-from devserve.cors.verdict import ENGINE_NAMES, Engine
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 from tests.browser.firefox import FirefoxFetch, run_in_firefox
 from tests.browser.pagefetch import browser_fetch

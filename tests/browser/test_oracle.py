@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from devserve.check.simulate import run_check
 from devserve.cli import app
-from devserve.cors.verdict import ENGINE_NAMES, Engine
+from devserve.cors.engines import ENGINE_NAMES, Engine
 from tests.browser.firefox import FirefoxFetch
 from tests.browser.firefox import run_in_firefox as firefox_batch
 from tests.browser.pagefetch import browser_fetch, open_page
@@ -407,7 +407,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         method="PUT",
         body="x",
     ),
-    Scenario(  # Firefox sends that second preflight from the page's origin (see verdict.py)
+    Scenario(  # Firefox sends that second preflight from the page's origin (see cors/engines.py)
         "redirect-307-preflight-acao-page",
         "blocked",
         {

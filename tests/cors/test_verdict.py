@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from devserve.cors.verdict import (
+from devserve.cors.engines import (
     CLIENT_HINTS_SAFELISTED,
     DEVIATIONS,
     ENGINES,
     WILDCARD_COVERS_AUTHORIZATION,
     Engine,
-    Verdict,
-    check_preflight,
-    check_response,
-    classify_request,
-    unsafe_header_names,
 )
+from devserve.cors.request import classify_request, unsafe_header_names
+from devserve.cors.verdict import Verdict, check_preflight, check_response
 
 PAGE = "http://localhost:8000"
 ACAO = "Access-Control-Allow-Origin"

@@ -1,0 +1,120 @@
+"""Browser engines, their known deviations from the Fetch standard, and where they differ."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Engine = Literal["standard", "chromium", "firefox"]
+ENGINES: tuple[Engine, ...] = ("standard", "chromium", "firefox")
+ENGINE_NAMES: dict[Engine, str] = {
+    "standard": "the Fetch standard",
+    "chromium": "Chromium",
+    "firefox": "Firefox",
+}
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A known place where engines depart from the Fetch standard, measured in those engines."""
+
+    engines: tuple[Engine, ...]
+    summary: str
+    source: str
+
+    def applies(self, engine: Engine) -> bool:
+        return engine in self.engines
+
+
+_ORACLE = "tests/browser/test_oracle.py"
+WILDCARD_COVERS_AUTHORIZATION = Deviation(
+    engines=("chromium", "firefox"),
+    summary="in Chromium and Firefox, Access-Control-Allow-Headers: * also covers Authorization "
+    "(without credentials), against the Fetch standard (whatwg/fetch #1919)",
+    source="Fetch standard, 'CORS non-wildcard request-header name'; Chromium 156 and Firefox "
+    f"153 ESR checked in {_ORACLE}",
+)
+CLIENT_HINTS_SAFELISTED = Deviation(
+    engines=("chromium",),
+    summary="in Chromium, well-formed client-hint headers (DPR, Device-Memory, Downlink, "
+    "Width, Viewport-Width, RTT, ECT, Save-Data: on) need no preflight",
+    source="Chromium's IsCorsSafelistedHeader (services/network/public/cpp/cors/cors.cc); "
+    f"Chromium 156 and Firefox 153 ESR (which preflights them) checked in {_ORACLE}",
+)
+PREFLIGHT_ORIGIN_AFTER_REDIRECT = Deviation(
+    engines=("firefox",),
+    summary="in Firefox, a preflight after a redirect between two other origins is sent and "
+    "checked with the page's origin, not 'null' (the request itself then goes out as 'null')",
+    source="Fetch standard, 'HTTP-redirect fetch' (tainted origin) and 'CORS-preflight fetch'; "
+    f"Firefox 153 ESR and Chromium 156 checked in {_ORACLE} (redirect-307-*)",
+)
+# The standard is the strictest on the header rules: those deviations make an engine allow
+# more, never less. The preflight origin after a redirect only changes which origin must match.
+DEVIATIONS: tuple[Deviation, ...] = (
+    WILDCARD_COVERS_AUTHORIZATION,
+    CLIENT_HINTS_SAFELISTED,
+    PREFLIGHT_ORIGIN_AFTER_REDIRECT,
+)
+
+
+class Evaluator:
+    """One engine's evaluation; remembers which deviations changed a decision."""
+
+    def __init__(self, name: Engine) -> None:
+        self.name = name
+        self.used: list[Deviation] = []
+
+    def deviates(self, deviation: Deviation) -> bool:
+        if not deviation.applies(self.name):
+            return False
+        if deviation not in self.used:
+            self.used.append(deviation)
+        return True
+
+
+@dataclass
+class Outcome:
+    """One engine's decision: blocked when ``reasons`` is not empty."""
+
+    reasons: list[str]
+    notes: list[str] = field(default_factory=list)
+    readable: list[str] = field(default_factory=list)
+    used: list[Deviation] = field(default_factory=list)
+
+
+def evaluate_all(evaluate: Callable[[Evaluator], Outcome]) -> dict[Engine, Outcome]:
+    """Run ``evaluate`` once per engine, each outcome with the deviations that engine used."""
+    outcomes: dict[Engine, Outcome] = {}
+    for name in ENGINES:
+        evaluator = Evaluator(name)
+        outcome = evaluate(evaluator)
+        outcome.used = evaluator.used
+        outcomes[name] = outcome
+    return outcomes
+
+
+def engine_notes(
+    engine: Engine,
+    outcomes: dict[Engine, Outcome],
+    *,
+    allow: str = "would allow this",
+    block: str = "would block this",
+) -> list[str]:
+    """Name the engines whose decision differs from ``engine``'s, and why."""
+    mine = not outcomes[engine].reasons
+    differ = [name for name in ENGINES if name != engine and (not outcomes[name].reasons) != mine]
+    if not differ:
+        return []
+    who = " and ".join(ENGINE_NAMES[name] for name in differ)
+    who = who[0].upper() + who[1:]
+    if mine:  # the others are stricter: they lack a deviation this engine has
+        used = unique([d.summary for d in outcomes[engine].used])
+        first = outcomes[differ[0]].reasons[0]
+        return [f"{who} {block}: {first}" + (f" ({'; '.join(used)})" if used else "")]
+    used = unique([d.summary for name in differ for d in outcomes[name].used])
+    return [f"{who} {allow}: {'; '.join(used)}"]
+
+
+def unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
