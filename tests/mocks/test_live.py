@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import Devserve, free_ports, run_command, run_devserve
+from tests.support.waiting import wait_until
 
 CONFIG = """
 [devserve]
@@ -195,10 +196,9 @@ responses = [{{ body = "one" }}, {{ body = "two" }}]
     try:
         assert httpx.get(f"http://127.0.0.1:{api}/seq").text == "one"
         config.write_text(text + "# edited\n")
-        deadline = time.monotonic() + 10
-        while "config reloaded" not in running.output():
-            assert time.monotonic() < deadline, running.output()
-            time.sleep(0.05)
+        wait_until(
+            lambda: "config reloaded" in running.output(), "the reload", output=running.output
+        )
         assert httpx.get(f"http://127.0.0.1:{api}/seq").text == "one"
     finally:
         running.stop()

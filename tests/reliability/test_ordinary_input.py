@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from devserve.config import parse_config
 from devserve.serving.origin import build_origin
+from tests.support.badservers import endless_body, serve_forever, trickled_headers
 from tests.support.everykind import EveryKind
 from tests.support.process import run_command
 from tests.support.rawhttp import exchange, request_bytes
@@ -163,56 +164,6 @@ def test_cli_user_errors_are_one_error_line(tmp_path: Path, args: list[str], mes
     assert (tmp_path / "afile.txt").read_text() == "mine"
 
 
-def _serve_forever(handle: Callable[[socket.socket], None]) -> tuple[int, Callable[[], None]]:
-    """A one-connection-at-a-time TCP server in a thread; its port and a stop function."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def loop() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return  # closed
-            threading.Thread(target=_guarded, args=(handle, connection), daemon=True).start()
-
-    threading.Thread(target=loop, daemon=True).start()
-
-    def close() -> None:
-        stop.set()
-        listener.close()
-
-    return listener.getsockname()[1], close
-
-
-def _guarded(handle: Callable[[socket.socket], None], connection: socket.socket) -> None:
-    try:
-        with connection:
-            connection.recv(65536)
-            handle(connection)
-    except OSError:
-        pass  # the check went away: that is the point
-
-
-def _endless_body(connection: socket.socket) -> None:
-    connection.sendall(
-        b"HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Type: text/plain\r\n"
-        b"Transfer-Encoding: chunked\r\n\r\n"
-    )
-    chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
-    while True:
-        connection.sendall(chunk)
-
-
-def _trickled_headers(connection: socket.socket) -> None:
-    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
-        connection.sendall(bytes([byte]))
-        time.sleep(0.2)
-
-
 @dataclass
 class Checked:
     returncode: int
@@ -247,7 +198,7 @@ def _check(port: int, timeout: float) -> Checked:
 
 
 def test_check_reads_no_endless_body() -> None:
-    port, close = _serve_forever(_endless_body)
+    port, close = serve_forever(endless_body)
     try:
         result = _check(port, 5)
     finally:
@@ -261,7 +212,7 @@ def test_check_reads_no_endless_body() -> None:
 
 def test_check_timeout_is_a_total_deadline() -> None:
     """A server that sends a header byte every 0.2 s never trips a per-read timeout."""
-    port, close = _serve_forever(_trickled_headers)
+    port, close = serve_forever(trickled_headers)
     try:
         result = _check(port, 1.5)
     finally:

@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.conftest import free_ports, port_open
+from tests.support.waiting import wait_until
 
 
 def test_json_log_prints_one_object_per_request_and_nothing_else(tmp_path: Path) -> None:
@@ -33,17 +33,17 @@ def test_json_log_prints_one_object_per_request_and_nothing_else(tmp_path: Path)
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     try:
-        deadline = time.monotonic() + 15
-        while not (port_open(api) and port_open(page)):
-            assert process.poll() is None, err.read_text()
-            assert time.monotonic() < deadline, err.read_text()
-            time.sleep(0.05)
+        wait_until(
+            lambda: process.poll() is not None or (port_open(api) and port_open(page)),
+            "devserve to listen",
+            timeout=15,
+            output=err.read_text,
+        )
+        assert process.poll() is None, err.read_text()
         headers = {"Origin": f"http://localhost:{page}"}
         httpx.get(f"http://127.0.0.1:{api}/users", headers=headers)
         httpx.get(f"http://127.0.0.1:{api}/missing%1b[2J")
-        while out.read_text().count("\n") < 2:
-            assert time.monotonic() < deadline, out.read_text()
-            time.sleep(0.05)
+        wait_until(lambda: out.read_text().count("\n") >= 2, "two log lines", output=out.read_text)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
