@@ -1,4 +1,4 @@
-"""The one exception family library code raises; only cli.py turns it into output."""
+"""The one exception family library code raises; only devserve/cli/ turns it into output."""
 
 from __future__ import annotations
 

@@ -1,0 +1,143 @@
+"""The commands that judge without serving: check-config, check (a CORS request), schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+
+from devserve.check.output import format_text, to_json
+from devserve.check.simulate import parse_header, run_check
+from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common, fail, load
+from devserve.config import Config, find_config
+from devserve.cors.lna import parse_address_spaces
+from devserve.cors.verdict import ENGINES, Engine
+from devserve.errors import DevserveError
+
+
+def check_config(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Validate the config: exit 0 if valid, else print every error and exit 2."""
+    options = common(ctx, "check-config", config=config, verbose=verbose, quiet=quiet)
+    path = options.config or find_config(Path.cwd())
+    if path is None:
+        typer.echo(
+            "error: no devserve.toml here or in any parent folder; run `devserve init`", err=True
+        )
+        raise typer.Exit(2)
+    loaded = load(path)
+    from devserve.mocks.check import route_warnings
+
+    for name, origin in loaded.origins.items():
+        for warning in route_warnings(name, origin):
+            typer.echo(f"warning: {path}: {warning}")
+    if not options.quiet:
+        typer.echo(f"{path}: valid, {len(loaded.origins)} origin(s): {', '.join(loaded.origins)}")
+
+
+def _engine(value: str) -> str:
+    if value.lower() not in ENGINES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(ENGINES)}")
+    return value.lower()
+
+
+def check(
+    ctx: typer.Context,
+    url: Annotated[
+        str, typer.Argument(help="The URL the page's script fetches.", show_default=False)
+    ],
+    origin: Annotated[
+        str,
+        typer.Option(
+            "--origin",
+            help="The page's origin, e.g. http://localhost:8000 (a page URL works too).",
+            show_default=False,
+        ),
+    ],
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--request",
+            "-X",
+            help="HTTP method (default GET, or POST with -d).",
+            show_default=False,
+        ),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            "-H",
+            help="A header the page sets, 'Name: value'; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", "-d", help="Request body (text).", show_default=False)
+    ] = None,
+    credentials: Annotated[
+        bool,
+        typer.Option("--credentials", help="As fetch(url, {credentials: 'include'})."),
+    ] = False,
+    browser: Annotated[
+        str,
+        typer.Option(
+            "--browser",
+            help="standard (the Fetch standard, strictest), chromium or firefox.",
+            callback=_engine,
+        ),
+    ] = "standard",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable keys).")] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            help="Seconds the whole check may take (every request and redirect together).",
+            min=0.1,
+        ),
+    ] = 10.0,
+    address_space: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--address-space",
+            help="HOST[:PORT]=public|local|loopback: the address space of a host (Local "
+            "Network Access), e.g. a name your LAN resolves to a private address; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Act as the browser would: preflight if needed, send the request, and explain the verdict.
+
+    Exit 0 if the page can read the response, 1 if it is blocked, 2 on a usage or network error.
+    """
+    common(ctx, "check")
+    try:
+        headers = [parse_header(text) for text in header or []]
+        spaces = parse_address_spaces(address_space or [])
+        report = run_check(
+            url,
+            origin=origin,
+            method=method or ("POST" if data is not None else "GET"),
+            headers=headers,
+            body=data,
+            credentials=credentials,
+            engine=cast(Engine, browser.lower()),
+            timeout=timeout,
+            address_spaces=spaces,
+        )
+    except DevserveError as exc:
+        raise fail(exc) from None
+    typer.echo(json.dumps(to_json(report), indent=2) if as_json else format_text(report))
+    raise typer.Exit(0 if report.allowed else 1)
+
+
+def schema(ctx: typer.Context) -> None:
+    """Print the JSON Schema of devserve.toml, for editor completion and checks."""
+    common(ctx, "schema")
+    typer.echo(json.dumps(Config.model_json_schema(), indent=2))
