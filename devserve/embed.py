@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from devserve.config import Config, load_config, parse_config
 from devserve.errors import ConfigError, DevserveError
 from devserve.serving.requestlog import RequestRecord
-from devserve.serving.runner import Runner
+from devserve.serving.runner import Runner, event_loop_factory
 
 T = TypeVar("T")
 # Enough for any test's assertions; a long-running embedded instance must not grow without end.
@@ -181,7 +181,8 @@ def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[Runnin
 
     def target() -> None:
         try:
-            asyncio.run(main())
+            with asyncio.Runner(loop_factory=event_loop_factory()) as loop:
+                loop.run(main())
         except BaseException as exc:  # handed to the caller's thread
             holder.setdefault("error", exc)
         finally:

@@ -62,7 +62,7 @@ class Broadcast:
         Both are kept, for a dashboard opened later and for a page whose own scripts fetched
         before its (deferred) live-reload script connected.
         """
-        self.dashboard.publish(DASHBOARD_CHANNEL, json_event(REQUEST, record.as_json()), keep=True)
+        self.dashboard.publish(DASHBOARD_CHANNEL, Event(REQUEST, record.as_json), keep=True)
         cors = record.cors
         if cors is None or not self.live_reload:
             return

@@ -11,7 +11,8 @@ import os
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import Receive, Scope, Send
@@ -46,12 +47,24 @@ DASHBOARD_CHANNEL = "#control"
 
 @dataclass(frozen=True)
 class Event:
-    """One server-sent event; ``id`` and ``at`` are set on events kept in a channel's history."""
+    """One server-sent event; ``id`` and ``at`` are set on events kept in a channel's history.
+
+    ``payload`` is the data as text, or a value (or a function giving one) sent as compact
+    JSON: encoded on first use, so an event nobody is listening to yet costs next to nothing
+    (one is kept for every request, for a dashboard opened later).
+    """
 
     kind: str
-    data: str = ""
+    payload: object = ""  # text, a JSON value, or a Callable[[], object] giving one
     id: str | None = None
     at: float = 0.0
+
+    @cached_property
+    def data(self) -> str:
+        if isinstance(self.payload, str):
+            return self.payload
+        value = self.payload() if callable(self.payload) else self.payload
+        return json.dumps(value, separators=(",", ":"))
 
     def encode(self) -> bytes:
         lines = "".join(f"data: {line}\n" for line in self.data.split("\n"))
@@ -65,7 +78,7 @@ _CLOSE = Event("close")
 
 def json_event(kind: str, data: object) -> Event:
     """An event whose data is compact JSON (one line on the wire)."""
-    return Event(kind, json.dumps(data, separators=(",", ":")))
+    return Event(kind, data)
 
 
 def config_event(error: str | None) -> Event:
@@ -130,7 +143,8 @@ class Hub:
     def publish(self, channel: str, event: Event, *, keep: bool = False) -> None:
         """Send ``event`` to the channel's streams; ``keep`` also replays it to later ones."""
         if keep:
-            event = replace(event, id=f"{self._epoch}-{next(self._ids)}", at=time.time())
+            number = f"{self._epoch}-{next(self._ids)}"
+            event = Event(event.kind, event.payload, number, time.time())
             self._history[channel].append(event)
         for queue in list(self._queues.get(channel, ())):
             try:

@@ -417,5 +417,15 @@ def run(
         await runner.serve()
 
     # Request tasks a forced shutdown leaves behind are cancelled as asyncio.run ends.
-    with quiet_cancellation():
-        asyncio.run(main())
+    with quiet_cancellation(), asyncio.Runner(loop_factory=event_loop_factory()) as loop:
+        loop.run(main())
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (uvicorn[standard] brings it, except on Windows): every
+    origin shares one loop, and uvloop's is about twice as fast as asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
