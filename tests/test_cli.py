@@ -160,6 +160,7 @@ def test_host_header_allow_list_over_the_wire(start_devserve: StartDevserve) -> 
         assert httpx.get(url, headers={"Host": host}).status_code == 404, host
 
 
+@pytest.mark.xdist_group("default-dashboard-port")  # see pyproject.toml: one worker binds 8999
 def test_serve_a_folder_with_cors(tmp_path: Path) -> None:
     (tmp_path / "hello.txt").write_text("hi")
     (port,) = free_ports(1)

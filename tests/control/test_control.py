@@ -263,6 +263,7 @@ def test_the_demo_has_an_identity_and_advice_of_its_own(
     assert "devserve.toml" not in reason
 
 
+@pytest.mark.xdist_group("default-dashboard-port")  # see pyproject.toml: one worker binds 8999
 def test_cors_from_an_empty_folder_reaches_the_demo_on_the_default_port(
     tmp_path: Path,
 ) -> None:
@@ -300,6 +301,7 @@ def test_cors_from_an_empty_folder_reaches_the_demo_on_the_default_port(
         assert server.stop() == 0
 
 
+@pytest.mark.xdist_group("default-dashboard-port")  # see pyproject.toml: one worker binds 8999
 def test_with_no_config_and_nothing_on_the_default_port(tmp_path: Path) -> None:
     if port_open(DEFAULT_DASHBOARD_PORT):
         pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
