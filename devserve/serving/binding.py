@@ -41,9 +41,28 @@ def bind(name: str, host: str, port: int) -> socket.socket:
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        reason = {errno.EADDRINUSE: "already in use", errno.EACCES: "permission denied"}.get(
-            exc.errno or 0, exc.strerror or str(exc)
-        )
-        raise PortInUseError(name, host, port, reason) from None
+        raise PortInUseError(name, host, port, _reason(exc)) from None
     sock.set_inheritable(True)
     return sock
+
+
+def listen(name: str, sock: socket.socket, backlog: int) -> None:
+    """Start listening on a socket from ``bind``: the moment the port is really ours.
+
+    With SO_REUSEADDR, Linux lets two sockets bind one port as long as neither listens, so two
+    devserves starting together can both bind 8999; the second to listen gets EADDRINUSE here,
+    as the same clear error as a taken port (not an OSError from inside uvicorn). The listen
+    itself waits until a server is about to accept, so a port that answers is one that serves.
+    """
+    try:
+        sock.listen(backlog)
+    except OSError as exc:
+        host, port = sock.getsockname()[:2]
+        sock.close()
+        raise PortInUseError(name, host, port, _reason(exc)) from None
+
+
+def _reason(exc: OSError) -> str:
+    return {errno.EADDRINUSE: "already in use", errno.EACCES: "permission denied"}.get(
+        exc.errno or 0, exc.strerror or str(exc)
+    )

@@ -14,6 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.errors import DevserveError
+from devserve.serving.binding import listen
 from devserve.serving.origin import OriginApp
 from devserve.serving.protocol import HTTP_PROTOCOL
 
@@ -69,17 +70,17 @@ class Listener:
 
     @classmethod
     async def start(cls, app: ASGIApp, sock: socket.socket, name: str) -> Listener:
-        server = _Server(
-            uvicorn.Config(
-                app,
-                lifespan="off",
-                access_log=False,
-                log_config=None,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-                server_header=False,
-                http=HTTP_PROTOCOL,  # the connection in the scope; the target host wins over Host
-            )
+        config = uvicorn.Config(
+            app,
+            lifespan="off",
+            access_log=False,
+            log_config=None,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            server_header=False,
+            http=HTTP_PROTOCOL,  # the connection in the scope; the target host wins over Host
         )
+        listen(name, sock, config.backlog)  # a port another process claimed meanwhile: exit 3
+        server = _Server(config)
         task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():
             await asyncio.sleep(0.005)

@@ -166,9 +166,13 @@ class Runner:
             self.control_note = "off (dashboard_port = false)"
             return
         host = dashboard_bind_host(settings.dashboard_host, self.host)
+        app = build_control_app(
+            self, self.broadcast.dashboard, allowed_hosts=settings.allowed_hosts
+        )
         try:
             sock = bind("dashboard", host, settings.dashboard_port)
-        except DevserveError:
+            self.control = await Listener.start(app, sock, "dashboard")
+        except DevserveError:  # taken at bind, or at listen when another devserve started with us
             advice = dashboard_port_advice(self.config_path)
             self.control_note = (
                 f"not started: port {settings.dashboard_port} is taken (another devserve?); "
@@ -176,10 +180,6 @@ class Runner:
             )
             log.warning("dashboard: %s", self.control_note)
             return
-        app = build_control_app(
-            self, self.broadcast.dashboard, allowed_hosts=settings.allowed_hosts
-        )
-        self.control = await Listener.start(app, sock, "dashboard")
         self.control_note = http_url(host, self.control.port)
 
     async def _stop_control(self) -> None:
