@@ -77,6 +77,10 @@ class Listener:
             log_config=None,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             server_header=False,
+            # uvicorn trusts X-Forwarded-For/-Proto from 127.0.0.1 by default: on a dev server
+            # every local page is 127.0.0.1, so any of them could pose as another client or
+            # scheme. devserve is never behind a proxy of its own; it also saves a layer.
+            proxy_headers=False,
             http=HTTP_PROTOCOL,  # the connection in the scope; the target host wins over Host
         )
         listen(name, sock, config.backlog)  # a port another process claimed meanwhile: exit 3

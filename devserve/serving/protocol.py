@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, cast
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from devserve.mocks.faults import TRANSPORT_KEY
+from devserve.serving.corking import CorkedTransport
 
 _SCHEME = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://")
 _AUTHORITY_END = re.compile(rb"[/?#]")
@@ -56,6 +57,12 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     self.app = _WithTransport(self.app, self)
 
 
+def _connection_made(self: Any, transport: asyncio.Transport) -> None:
+    # A duck-typed stand-in: what it does not define goes to the real transport.
+    corked = cast(asyncio.Transport, CorkedTransport(transport, self.loop))
+    AutoHTTPProtocol.connection_made(self, corked)
+
+
 def _on_headers_complete(self: Any) -> None:
     """httptools' callback once the request line and headers are in: the target's host wins."""
     split = split_absolute_form(self.url)
@@ -67,7 +74,7 @@ def _on_headers_complete(self: Any) -> None:
 
 
 # Built with type(): uvicorn declares AutoHTTPProtocol as a variable (httptools, else h11).
-_METHODS: dict[str, Any] = {"__init__": _init}
+_METHODS: dict[str, Any] = {"__init__": _init, "connection_made": _connection_made}
 if hasattr(AutoHTTPProtocol, "on_url"):  # httptools
     _METHODS["on_headers_complete"] = _on_headers_complete
 HTTP_PROTOCOL: type[asyncio.Protocol] = type("DevserveHTTPProtocol", (AutoHTTPProtocol,), _METHODS)
