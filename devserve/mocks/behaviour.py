@@ -37,6 +37,7 @@ class CompiledBehaviour:
     shared_headers: tuple[tuple[str, Node], ...]
     sequence: Sequence
     needs: frozenset[str]
+    max_bytes: int  # [devserve] template_max_bytes: a rendered body may not be larger
 
     # Asked on every request: worked out once (cached_property writes past the frozen guard).
     @cached_property
@@ -49,11 +50,48 @@ class CompiledBehaviour:
         )
 
     @cached_property
+    def fixed(self) -> Fixed | None:
+        """The whole answer, built once, when nothing in it can change between requests: no
+        ``match``, no template, no file (read each time so edits show), one response, no
+        delay or fault. The common mock (a path and its JSON) then costs two ``send`` calls."""
+        config = self.config
+        if self.dynamic or len(self.responses) != 1 or config.delay_ms or config.jitter_ms:
+            return None
+        (response,) = self.responses
+        spec = response.spec
+        if response.file is not None or spec.fault or spec.delay_ms or spec.jitter_ms:
+            return None
+        try:
+            rendered = render_response(
+                response, {}, extra_headers=self.shared_headers, max_bytes=self.max_bytes
+            )
+        except RenderError:
+            return None  # answered (and its error reported) the usual way, on each request
+        built = as_response(rendered)
+        return Fixed(built.status_code, tuple(built.raw_headers), bytes(built.body))
+
+    @cached_property
     def threaded(self) -> bool:
         """Whether answering may take time: a template, a regex or a file is involved."""
         regex = self.matcher is not None and self.matcher.has_regex
         work = any(r.templated or r.file is not None for r in self.responses)
         return regex or work or any(node.templated for _, node in self.shared_headers)
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A response sent as it is: the ASGI messages of a Starlette Response, built once."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A new header list each time: a layer on the way out may add to it in place.
+        await send(
+            {"type": "http.response.start", "status": self.status, "headers": [*self.headers]}
+        )
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def compile_behaviour(
@@ -94,7 +132,9 @@ def compile_behaviour(
         )
     if sequence is None or sequence.size != len(responses) or sequence.order != config.order:
         sequence = Sequence(len(responses), config.order)
-    return CompiledBehaviour(label, config, matcher, responses, shared, sequence, frozenset(names))
+    return CompiledBehaviour(
+        label, config, matcher, responses, shared, sequence, frozenset(names), limits.max_bytes
+    )
 
 
 Candidates = list[tuple[CompiledBehaviour, dict[str, Any]]]

@@ -76,6 +76,10 @@ async def respond(
     Reads the body (bounded) only when a candidate uses it; ``MISSES_KEY`` says why the others
     did not answer.
     """
+    first = candidates[0][0]
+    if first.fixed is not None:  # it answers whatever the request: nothing to read or render
+        await first.fixed(scope, receive, send)
+        return None
     body = None
     if any(behaviour.needs & BODY_NAMES for behaviour, _ in candidates):
         try:

@@ -100,9 +100,16 @@ class RequestRecord:
     ms: float
     source: str | None
     cors: Verdict | None
-    time: str
+    at: float  # when it was answered: seconds since the epoch (time.time())
     note: str | None = None
     proxy: ProxyNote | None = None
+
+    @property
+    def time(self) -> str:
+        """``at`` as ISO 8601 in UTC, to the millisecond (``2026-11-25T10:00:00.000Z``);
+        formatted when someone reads it, not on every request."""
+        moment = datetime.fromtimestamp(self.at, UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def as_json(self) -> dict[str, Any]:
         cors = self.cors
@@ -177,7 +184,7 @@ class RequestLog:
                 ms=(time.perf_counter() - start) * 1000,
                 source=Headers(scope=scope).get("origin"),
                 cors=scope.get(VERDICT_KEY),
-                time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                at=time.time(),
                 note=scope.get(NOTE_KEY),
                 proxy=scope.get(PROXY_KEY),
             )

@@ -252,11 +252,11 @@ def test_rule9_cors_headers_on_every_kind_of_response(serve: Serve, mode: Mode, 
 def test_rule9_cors_headers_on_a_crash_500(
     serve: Serve, mode: Mode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(*args: object) -> None:
+    async def crash(*args: object) -> None:
         raise RuntimeError("a devserve bug")
 
     # Simulate a bug in devserve itself: the exception escapes the route, not a template error.
-    monkeypatch.setattr("devserve.mocks.routes.decide", crash)
+    monkeypatch.setattr("devserve.mocks.routes.respond", crash)
     response = serve(mode.cors).send("GET", "/data", origin=PAGE)
     assert response.status_code == 500
     assert single(response, "access-control-allow-origin") == mode.acao(PAGE)

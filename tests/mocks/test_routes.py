@@ -147,3 +147,36 @@ def test_route_and_origin_delays(tmp_path: Path) -> None:
     both = time.monotonic() - start
     assert origin_only >= 0.1
     assert both >= 0.25
+
+
+def test_a_fixed_route_is_built_once_and_answers_the_same_every_time(tmp_path: Path) -> None:
+    """The fast path for a path and its JSON: same bytes and headers as rendering each time,
+    and the CORS layer's headers are added afresh per response, never piled up."""
+    fixed = {"path": "/x", "json": {"a": [1, 2]}, "status": 201, "headers": {"X-Kind": "fixed"}}
+    templated = {**fixed, "path": "/t", "headers": {"X-Kind": "{{ 'fixed' }}"}}
+    api = client(tmp_path, {"cors": "on", "routes": [fixed, templated]})
+    page = {"Origin": "http://localhost:3000"}
+    answers = [api.get("/x", headers=page) for _ in range(3)] + [api.get("/t", headers=page)]
+    for answer in answers:
+        assert (answer.status_code, answer.json()) == (201, {"a": [1, 2]})
+        assert answer.headers.get_list("access-control-allow-origin") == [page["Origin"]]
+        assert answer.headers.get_list("x-kind") == ["fixed"]
+        assert answer.headers["content-type"] == "application/json"
+    assert {tuple(a.headers.multi_items()) for a in answers[:3]} == {
+        tuple(answers[0].headers.multi_items())
+    }
+    head = api.head("/x")
+    assert head.status_code == 201 and head.content == b""
+    assert head.headers["content-length"] == answers[0].headers["content-length"]
+
+
+def test_a_fixed_body_over_the_size_limit_is_still_a_500(tmp_path: Path) -> None:
+    api = client(
+        tmp_path,
+        {"routes": [{"path": "/big", "body": "x" * 5_000}]},
+        settings={"template_max_bytes": 2_000},
+    )
+    for _ in range(2):
+        answer = api.get("/big")
+        assert answer.status_code == 500
+        assert "over the size limit of 2,000 bytes" in answer.json()["reason"]

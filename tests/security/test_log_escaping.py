@@ -86,7 +86,7 @@ def test_no_request_data_reaches_a_log_line_unescaped(
         ms=1.0,
         source=source,
         cors=Verdict("blocked", reason, note),
-        time="t",
+        at=0.0,
     )
     line = record.line()
     assert _unsafe(line) == []
