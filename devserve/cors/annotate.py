@@ -26,6 +26,7 @@ from devserve.serving.requestlog import VERDICT_KEY
 from devserve.serving.requestlog import Verdict as LoggedVerdict
 
 HEADER = "X-Devserve-Cors"
+_HEADER_BYTES = HEADER.lower().encode("latin-1")
 # No CORS check happens for these: a navigation (a form post, a link) or an opaque no-cors
 # load (<img>, <script> without crossorigin). Judging them would only cry wolf.
 _NOT_CORS_MODES = frozenset({"navigate", "no-cors", "same-origin", "websocket"})
@@ -206,19 +207,30 @@ class VerdictReporter:
 
         async def reporting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response = MutableHeaders(scope=message)
-                verdict = judged(
-                    scope["method"], request.raw, message["status"], message["headers"], serving
-                )
-                if verdict is not None:
-                    verdict = self._explain(verdict, scope, request)
-                    cookies = server_cookies(
-                        request_headers=request.items(),
-                        response_headers=response.items(),
-                        url=serving + scope["path"],
-                    )
-                    response[HEADER] = header_value(verdict, cookies)
-                    scope[VERDICT_KEY] = _logged(verdict, cookies)
+                raw = message["headers"]
+                judgement = judged(scope["method"], request.raw, message["status"], raw, serving)
+                if judgement is not None:
+                    verdict = self._explain(judgement, scope, request)
+                    if any(name.lower() == b"set-cookie" for name, _ in raw):
+                        cookies = server_cookies(
+                            request_headers=request.items(),
+                            response_headers=MutableHeaders(scope=message).items(),
+                            url=serving + scope["path"],
+                        )
+                        value = header_value(verdict, cookies).encode("latin-1")
+                        logged = _logged(verdict, cookies)
+                    elif verdict is judgement:  # the common case: the same few, cached
+                        value, logged = _presented(verdict)
+                    else:
+                        value, logged = (
+                            header_value(verdict).encode("latin-1"),
+                            _logged(verdict, []),
+                        )
+                    message["headers"] = [
+                        *((name, v) for name, v in raw if name.lower() != _HEADER_BYTES),
+                        (_HEADER_BYTES, value),
+                    ]
+                    scope[VERDICT_KEY] = logged
             await send(message)
 
         await self.app(scope, receive, reporting_send)
@@ -261,6 +273,24 @@ def _origin_reason(name: str, policy: Policy, origin: str, problem: str) -> str:
     return (
         f"origin {origin!r} is not allowed by origin '{name}': add it to allow_origins in {where}"
     )
+
+
+# X-Devserve-Cors and the log's verdict for a verdict ``judged`` returned as it is (its cache
+# hands out the same object for the same shape). Keyed by id; each entry holds its verdict, so
+# the id cannot be reused while the entry lives.
+_PRESENTED: dict[int, tuple[Verdict, bytes, LoggedVerdict]] = {}
+_PRESENTED_MAX = 4096
+
+
+def _presented(verdict: Verdict) -> tuple[bytes, LoggedVerdict]:
+    hit = _PRESENTED.get(id(verdict))
+    if hit is not None and hit[0] is verdict:
+        return hit[1], hit[2]
+    value, logged = header_value(verdict).encode("latin-1"), _logged(verdict, [])
+    if len(_PRESENTED) >= _PRESENTED_MAX:
+        _PRESENTED.clear()
+    _PRESENTED[id(verdict)] = (verdict, value, logged)
+    return value, logged
 
 
 def _logged(verdict: Verdict, cookies: list[CookieVerdict]) -> LoggedVerdict:

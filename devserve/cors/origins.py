@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import re2
 
@@ -88,9 +89,15 @@ class LocalOrigins:
         return cls(hosts=frozenset(hosts))
 
     def allows(self, origin: str) -> bool:
-        host = origin_host(origin)
-        return host is not None and (is_loopback_name(host) or host in self.hosts)
+        return _local_allows(self.hosts, origin)
 
     def describe(self) -> str:
         named = f", {', '.join(sorted(self.hosts))}" if self.hosts else ""
         return f"localhost, *.localhost, loopback IPs{named}"
+
+
+@lru_cache(maxsize=1024)
+def _local_allows(hosts: frozenset[str], origin: str) -> bool:
+    """Asked on every cross-origin request, with the same few origins: worked out once each."""
+    host = origin_host(origin)
+    return host is not None and (is_loopback_name(host) or host in hosts)

@@ -30,8 +30,12 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_bytes:
+        declared, chunked = _declared(scope)
+        if declared > self.max_bytes:
             await self._refuse(send)
+            return
+        if not declared and not chunked:  # no body at all (most GETs): nothing to count
+            await self.app(scope, receive, send)
             return
         received = 0
         started = False
@@ -72,9 +76,13 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": self.body})
 
 
-def _declared_length(scope: Scope) -> int:
-    """The Content-Length the client declared, 0 if none (the server rejects malformed ones)."""
+def _declared(scope: Scope) -> tuple[int, bool]:
+    """The Content-Length the client declared (0 if none: the server rejects malformed ones),
+    and whether the body comes chunked (a Transfer-Encoding: its length is known at the end)."""
+    length, chunked = 0, False
     for name, value in scope["headers"]:
         if name == b"content-length" and value.isdigit():
-            return int(value)
-    return 0
+            length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked

@@ -12,6 +12,8 @@ from devserve.serving.filecache import CachedFile
 # so a middleware that would rewrite HTML leaves it alone.
 FINAL_BODY_KEY = "devserve.final_body"
 _NOT_MODIFIED = (b"etag", b"last-modified", b"cache-control")
+# The request headers that can make the answer anything but the whole file.
+_CONDITIONAL = frozenset((b"if-none-match", b"if-modified-since", b"range"))
 
 
 class CachedResponse:
@@ -25,7 +27,7 @@ class CachedResponse:
         entry = self.entry
         scope[FINAL_BODY_KEY] = True
         status, body, headers = self.status, entry.body, list(entry.headers)
-        if status == 200:
+        if status == 200 and any(name in _CONDITIONAL for name, _ in scope["headers"]):
             request = Headers(scope=scope)
             if not_modified(request, Headers(raw=entry.headers)):
                 kept = [(name, value) for name, value in headers if name in _NOT_MODIFIED]

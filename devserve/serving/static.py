@@ -73,8 +73,10 @@ class StaticFiles:
         if scope["type"] != "http":
             return
         response = await self._respond(scope)
+        # A body from memory has the length its headers say; one read from disk may not.
+        guarded = send if isinstance(response, CachedResponse) else _length_guard(scope, send)
         try:
-            await response(_without_foreign_range(scope), receive, _length_guard(scope, send))
+            await response(_without_foreign_range(scope), receive, guarded)
         except (_FileChanged, RuntimeError, OSError) as exc:
             # Starlette raises RuntimeError on a multi-range read past the end of the file, and
             # OSError when the file is gone by the time it opens it (after the headers went).

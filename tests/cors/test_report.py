@@ -147,3 +147,21 @@ def test_set_cookie_verdicts_ride_along_in_the_header_and_the_log(
     assert kept["cookies"] == ["sid kept"] and kept["cookies_lost"] == []
     line = next(r.getMessage() for r in caplog.records if r.name == "devserve.requests")
     assert "allowed  cookies: session dropped: no SameSite attribute" in line
+
+
+def test_the_verdict_header_is_sent_once_per_response_even_when_the_app_sent_one(
+    tmp_path: Path,
+) -> None:
+    """Verdicts are cached and presented once per shape: repeats get one header each, the
+    same value, and an X-Devserve-Cors from the app (another devserve behind a proxy, say)
+    is replaced, not doubled."""
+    route = {"path": "/x", "json": {"a": 1}, "headers": {"X-Devserve-Cors": "from upstream"}}
+    config = build_config(tmp_path, {"api": {"port": 8001, "cors": "on", "routes": [route]}})
+    app = build_origin("api", config.origins["api"], config.devserve).app
+    client = TestClient(app, base_url="http://127.0.0.1:8001")
+    values = [
+        client.get("/x", headers={"Origin": PAGE}).headers.get_list(HEADER) for _ in range(3)
+    ]
+    assert values == [["allowed"]] * 3
+    blocked = client.get("/x", headers={"Origin": "https://evil.example"}).headers
+    assert len(blocked.get_list(HEADER)) == 1 and blocked[HEADER].startswith("blocked;")
