@@ -159,9 +159,7 @@ def test_the_verdict_header_is_sent_once_per_response_even_when_the_app_sent_one
     config = build_config(tmp_path, {"api": {"port": 8001, "cors": "on", "routes": [route]}})
     app = build_origin("api", config.origins["api"], config.devserve).app
     client = TestClient(app, base_url="http://127.0.0.1:8001")
-    values = [
-        client.get("/x", headers={"Origin": PAGE}).headers.get_list(HEADER) for _ in range(3)
-    ]
+    values = [client.get("/x", headers={"Origin": PAGE}).headers.get_list(HEADER) for _ in range(3)]
     assert values == [["allowed"]] * 3
     blocked = client.get("/x", headers={"Origin": "https://evil.example"}).headers
     assert len(blocked.get_list(HEADER)) == 1 and blocked[HEADER].startswith("blocked;")
