@@ -58,7 +58,10 @@ def test_a_300_mb_post_is_refused_at_once_without_memory(fortress: EveryKind) ->
     assert sent <= 4 * MiB and seconds < 2  # refused on Content-Length, before the body
     reply, sent, seconds = _upload(fortress.api, declared=None, limit=300 * MiB)
     assert reply.status == 413
-    assert 10 * MiB <= sent <= 20 * MiB and seconds < 5  # refused once past 10 MiB
+    # Refused once past 10 MiB. The client counts what it pushed into its socket: until it
+    # sees the 413, loopback buffers (several MiB each way) keep taking data, more on a busy
+    # machine; devserve itself holds none of it (the memory check below).
+    assert 10 * MiB <= sent <= 40 * MiB and seconds < 5
     assert _peak(fortress) - before < 30
     assert exchange(fortress.api, request_bytes("GET", "/data", host="localhost")).status == 200
 
