@@ -4,8 +4,8 @@ uvicorn writes a response's status line and headers, then its body, as two ``tra
 calls; uvloop sends each at once, so a small response costs two ``send`` syscalls and two TCP
 segments. Every devserve response (a cached file, a mock route) is written within one turn of
 the event loop, so gathering writes until the loop's next turn sends it in one syscall. Bodies
-streamed in chunks (large files, proxied responses) still go out as they come: each turn's
-writes are flushed together at its end, and big writes are not copied into one buffer.
+streamed in chunks (large files, proxied responses) still go out as they come: 64 KiB written
+in one turn go out at once, uncopied, so backpressure works as without the cork.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ class CorkedTransport:
             self._loop.call_soon(self._flush)
         self._pending.append(bytes(data) if not isinstance(data, bytes) else data)
         self._size += len(data)
+        if self._size >= _JOIN_BELOW:
+            # Much written without the loop turning: hand it over now, so the transport's
+            # flow control (pause_writing, then uvicorn's drain) sees it and holds the writer.
+            self._flush()
 
     def writelines(self, chunks: Any) -> None:
         for chunk in chunks:

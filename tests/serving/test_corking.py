@@ -66,12 +66,18 @@ def test_writes_in_one_turn_are_one_write_in_order() -> None:
     loop.close()
 
 
-def test_big_writes_are_not_copied_into_one() -> None:
+def test_big_writes_go_out_at_once_uncopied() -> None:
+    """Flow control must see them: a writer that never yields cannot pile up memory here."""
     transport, fake, loop = corked()
     head, body = b"h" * 100, b"b" * (1 << 20)
     transport.writelines([head, body])
+    assert fake.writes == [head, body] and fake.writes[1] is body  # before the loop turns
+    assert transport.get_write_buffer_size() == 0
+    for _ in range(20):
+        transport.write(b"c" * 16384)
+    assert sum(map(len, fake.writes[2:])) >= 16 * 16384  # handed over every 64 KiB
     turn(loop)
-    assert fake.writes == [head, body] and fake.writes[1] is body
+    assert sum(map(len, fake.writes[2:])) == 20 * 16384
     loop.close()
 
 
