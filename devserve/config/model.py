@@ -23,6 +23,16 @@ class Origin(StrictModel):
     spa: bool = Field(
         default=False, description="Unknown extension-less paths fall back to index.html."
     )
+    compress: bool = Field(
+        default=False,
+        description="Static text files go out gzip- or Brotli-encoded when the browser accepts it.",
+    )
+    static_cache_bytes: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        le=64 * 1024 * 1024,
+        description="Static files up to this size are served from memory; 0: always from disk.",
+    )
     cors: CorsSetting = Field(default="off")
     delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
     routes: list[Route] = Field(default_factory=list)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
+from devserve.serving.compression import choose
 from devserve.serving.conditional import not_modified, single_range
 from devserve.serving.filecache import CachedFile
 
 # Set in the scope when the body sent is final (e.g. the live-reload script is already in it),
 # so a middleware that would rewrite HTML leaves it alone.
 FINAL_BODY_KEY = "devserve.final_body"
-_NOT_MODIFIED = (b"etag", b"last-modified", b"cache-control")
+_NOT_MODIFIED = (b"etag", b"last-modified", b"cache-control", b"vary")
 # The request headers that can make the answer anything but the whole file.
 _CONDITIONAL = frozenset((b"if-none-match", b"if-modified-since", b"range"))
 
@@ -27,9 +28,11 @@ class CachedResponse:
         entry = self.entry
         scope[FINAL_BODY_KEY] = True
         status, body, headers = self.status, entry.body, list(entry.headers)
+        if entry.encoded:
+            body, headers = _representation(entry, scope, headers)
         if status == 200 and any(name in _CONDITIONAL for name, _ in scope["headers"]):
             request = Headers(scope=scope)
-            if not_modified(request, Headers(raw=entry.headers)):
+            if not_modified(request, Headers(raw=headers)):
                 kept = [(name, value) for name, value in headers if name in _NOT_MODIFIED]
                 await _send(send, 304, kept, b"")
                 return
@@ -47,6 +50,28 @@ class CachedResponse:
                     headers.append((b"content-range", span))
         headers.append((b"content-length", str(len(body)).encode()))
         await _send(send, status, headers, b"" if scope["method"] == "HEAD" else body)
+
+
+def _representation(
+    entry: CachedFile, scope: Scope, headers: list[tuple[bytes, bytes]]
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """The body and headers for the client's Accept-Encoding: an encoding is its own
+    representation, with its own ETag; Range requests get the plain bytes (ranges of the
+    encoded bytes would be a different thing to each encoding)."""
+    headers.append((b"vary", b"Accept-Encoding"))
+    accepted, ranged = "", False
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            accepted += value.decode("latin-1") + ","
+        elif name == b"range":
+            ranged = True
+    coding = None if ranged else choose(accepted, entry.encoded)
+    if coding is None:
+        return entry.body, headers
+    tag = f'{entry.etag[:-1]}-{coding}"'.encode("latin-1")  # "abc" -> "abc-br"
+    headers = [(name, tag if name == b"etag" else value) for name, value in headers]
+    headers.append((b"content-encoding", coding.encode("latin-1")))
+    return entry.encoded[coding], headers
 
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

@@ -9,14 +9,16 @@ if the watcher missed it, and a changed version is simply read again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formatdate
 
 from devserve.media import media_type
+from devserve.serving.compression import variants
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 # Bound the whole cache too: a folder of many small files must not grow memory without end.
@@ -38,6 +40,13 @@ class CachedFile:
     etag: str
     headers: list[tuple[bytes, bytes]]  # without Content-Length: it depends on the range
     media_type: str
+    # ``compress = true``: the body gzip- and Brotli-encoded, by coding ({} when not worth it).
+    encoded: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """What this entry holds in memory: the body and its encodings."""
+        return len(self.body) + sum(map(len, self.encoded.values()))
 
 
 class FileCache:
@@ -49,8 +58,10 @@ class FileCache:
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
         max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES,
         transform: Callable[[str, bytes], bytes] | None = None,
+        compress: bool = False,
     ) -> None:
         self.max_file_bytes = max_file_bytes
+        self.compress = compress
         self.max_total_bytes = max_total_bytes
         # ``transform(media_type, body)``: e.g. the live-reload script put into HTML, once.
         self.transform = transform
@@ -78,19 +89,21 @@ class FileCache:
         kind = media_type(path)
         if self.transform is not None:
             body = self.transform(kind, body)
+        encoded = variants(body, kind) if self.compress else {}  # here, in the loader's thread
         entry = _entry(path, info, body, kind, transformed=self.transform is not None)
+        entry = dataclasses.replace(entry, encoded=encoded)
         self._store(path, entry)
         return entry
 
     def _store(self, path: str, entry: CachedFile) -> None:
         old = self._files.pop(path, None)
         if old is not None:
-            self._total -= len(old.body)
+            self._total -= old.size
         self._files[path] = entry
-        self._total += len(entry.body)
+        self._total += entry.size
         while self._total > self.max_total_bytes and len(self._files) > 1:
             _, dropped = self._files.popitem(last=False)
-            self._total -= len(dropped.body)
+            self._total -= dropped.size
 
     def forget(self, path: str | None = None) -> None:
         """Drop one path (a watcher event) or everything."""
@@ -98,7 +111,7 @@ class FileCache:
             self._files.clear()
             self._total = 0
         elif (old := self._files.pop(path, None)) is not None:
-            self._total -= len(old.body)
+            self._total -= old.size
 
 
 def _entry(

@@ -144,7 +144,11 @@ def build_origin(
     fallback: ASGIApp = not_found(config.routes)
     if config.static is not None:
         fallback = StaticFiles(
-            config.static, spa=config.spa, transform=inject_html if hub is not None else None
+            config.static,
+            spa=config.spa,
+            transform=inject_html if hub is not None else None,
+            max_cached_bytes=config.static_cache_bytes,
+            compress=config.compress,
         )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses

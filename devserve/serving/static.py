@@ -56,6 +56,7 @@ class StaticFiles:
         spa: bool = False,
         transform: Callable[[str, bytes], bytes] | None = None,
         max_cached_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        compress: bool = False,
     ) -> None:
         self.root = os.path.realpath(directory)
         if not os.path.isdir(self.root):
@@ -65,7 +66,9 @@ class StaticFiles:
             )
         self.spa = spa
         self._listing = _listing_template()
-        self.cache = FileCache(max_file_bytes=max_cached_bytes, transform=transform)
+        self.cache = FileCache(
+            max_file_bytes=max_cached_bytes, transform=transform, compress=compress
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
