@@ -53,3 +53,61 @@ def test_cors_off_marker_blocks_the_page_and_the_helper_says_why(
     blocked = r"/users/1 200 .*blocked: CORS is off for origin 'api'"
     with pytest.raises(AssertionError, match=blocked):
         running.assert_no_blocked_requests()
+
+
+# The README's example, run as a user runs it: pytest-playwright's own `page` fixture beside
+# devserve's, in a pytest of its own (pytester, in a subprocess). The user's conftest points
+# pytest-playwright at the system Chromium, as anyone must where Playwright's download fails.
+USER_CONFTEST = """
+import pytest
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": EXECUTABLE, "args": ARGS}
+"""
+
+USER_TESTS = '''
+import pytest
+
+CONFIG = """CONFIG_TEXT"""
+
+
+def open_profile(devserve, page):
+    api = devserve(CONFIG, base=SITE)
+    page.goto(api.url("page").replace("127.0.0.1", "localhost") + "/?api=" + api.url("api"))
+    page.wait_for_function("() => document.getElementById('out').textContent !== 'loading'")
+    return api, page.inner_text("#out")
+
+
+def test_profile_page(devserve, page):
+    api, shown = open_profile(devserve, page)
+    assert shown == "Ada"
+    api.assert_no_blocked_requests()
+
+
+@pytest.mark.devserve_cors_off("api")
+def test_profile_page_without_cors(devserve, page):
+    api, shown = open_profile(devserve, page)
+    assert shown.startswith("failed:")
+    with pytest.raises(AssertionError, match="CORS is off for origin 'api'"):
+        api.assert_no_blocked_requests()
+'''
+
+
+def test_with_pytest_playwrights_own_page_fixture(pytester: pytest.Pytester, site: Path) -> None:
+    from tests.browser.conftest import CHROMIUM_ARGS, _unavailable, chromium_path
+
+    executable = chromium_path()
+    if executable is None:
+        _unavailable("Chromium not found: set DEVSERVE_CHROMIUM or install /usr/bin/chromium")
+    try:
+        import pytest_playwright  # noqa: F401
+    except ImportError:
+        _unavailable("pytest-playwright is not installed (pip install -e '.[test]')")
+    pytester.makeconftest(
+        f"EXECUTABLE = {executable!r}\nARGS = {CHROMIUM_ARGS!r}\n" + USER_CONFTEST
+    )
+    tests = USER_TESTS.replace("CONFIG_TEXT", PAGE_AND_API)
+    pytester.makepyfile(test_profile=f"SITE = {str(site)!r}\n" + tests)
+    result = pytester.runpytest_subprocess("-q")  # both plugins load as installed: no -p
+    result.assert_outcomes(passed=2)
