@@ -345,3 +345,23 @@ def test_serve_on_any_free_port(tmp_path: Path) -> None:
     (site,) = httpx.get(f"http://127.0.0.1:{dashboard}/api/origins").json()
     assert site["port"] != 0 and httpx.get(site["url"] + "/").status_code in (200, 404)
     assert server.stop() == 0
+
+
+def test_serve_compress_sends_text_files_encoded(tmp_path: Path) -> None:
+    script = b"console.log('hello, compressed world');\n" * 100
+    (tmp_path / "app.js").write_bytes(script)
+    port, dashboard = free_ports(2)
+    server = run_devserve(
+        ["serve", str(tmp_path), "-p", str(port), "--compress", "--dashboard-port", str(dashboard)],
+        cwd=tmp_path,
+        wait_ports=[port],
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/app.js"
+        packed = httpx.get(url, headers={"Accept-Encoding": "br"})
+        plain = httpx.get(url, headers={"Accept-Encoding": "identity"})
+    finally:
+        assert server.stop() == 0
+    assert packed.headers["content-encoding"] == "br" and packed.content == script
+    assert int(packed.headers["content-length"]) < len(script) // 10
+    assert "content-encoding" not in plain.headers and plain.content == script

@@ -123,6 +123,12 @@ def serve(
     spa: Annotated[
         bool, typer.Option("--spa", help="Fall back to index.html for unknown paths.")
     ] = False,
+    compress: Annotated[
+        bool,
+        typer.Option(
+            "--compress", help="Send text files gzip/Brotli-encoded when the browser accepts it."
+        ),
+    ] = False,
     dashboard_port: DashboardPortOption = None,
     host: HostOption = None,
     no_reload: NoReloadOption = False,
@@ -143,7 +149,12 @@ def serve(
     )
     try:
         config = serve_config(
-            directory, port=port, cors=cors or [], spa=spa, dashboard_port=dashboard_port
+            directory,
+            port=port,
+            cors=cors or [],
+            spa=spa,
+            compress=compress,
+            dashboard_port=dashboard_port,
         )
     except DevserveError as exc:
         raise fail(exc) from None

@@ -58,7 +58,13 @@ def check_port(option: str, port: int, *, last: int = 65535, free: bool = True) 
 
 
 def serve_config(
-    directory: Path, *, port: int, cors: list[str], spa: bool, dashboard_port: int | None
+    directory: Path,
+    *,
+    port: int,
+    cors: list[str],
+    spa: bool,
+    dashboard_port: int | None,
+    compress: bool = False,
 ) -> Config:
     """The config of `devserve serve DIR`: one static origin named ``site``."""
     if not directory.exists():
@@ -85,6 +91,7 @@ def serve_config(
         "static": str(directory.resolve()),
         "cors": cors_setting(cors),
         "spa": spa,
+        "compress": compress,
     }
     data = {"devserve": settings, "origins": {"site": origin}}
     return parse_config(data, path=directory.resolve() / CONFIG_NAME, label="command line")
