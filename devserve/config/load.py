@@ -228,7 +228,7 @@ def _resource_problems(name: str, origin: dict[str, Any], base: Path) -> list[st
     key = f"origins.{name}"
     resources = origin.get("resources")
     if resources is None:
-        keys = ("resources_prefix", "read_only", "persist")
+        keys = ("resources_prefix", "read_only", "persist", "dialect")
         given = [k for k in keys if k in origin]
         return [
             f'{key}.{k}: only applies to resources; add resources = "db.json" or remove it'

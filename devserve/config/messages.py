@@ -15,9 +15,7 @@ from devserve.config.proxy import RecordMatch, Redact
 # Keys of features that have not landed yet (README, "Config reference"): reject them loudly
 # rather than ignore them.
 UNSUPPORTED_SETTINGS_KEYS: dict[str, str] = {}
-UNSUPPORTED_ORIGIN_KEYS = {
-    "dialect": 'json-server 1.0\'s query syntax (dialect = "v1")',
-}
+UNSUPPORTED_ORIGIN_KEYS: dict[str, str] = {}
 UNSUPPORTED_ROUTE_KEYS: dict[str, str] = {}
 
 

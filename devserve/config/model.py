@@ -13,6 +13,8 @@ from devserve.config.proxy import ProxyUrl, RecordMatch, RecordMode, Redact
 from devserve.config.strict import ConfigPath, StrictModel
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# Which json-server the resources answer like: 0.17.4 (the default) or 1.0.0-beta.15.
+Dialect = Literal["0.17", "v1"]
 
 
 class Origin(StrictModel):
@@ -62,6 +64,10 @@ class Origin(StrictModel):
     )
     resources_prefix: str = Field(
         default="", description='Path the resources are served under, e.g. "/api".'
+    )
+    dialect: Dialect = Field(
+        default="0.17",
+        description='Resource query syntax: "0.17" (json-server 0.17.4) or "v1" (json-server 1.0).',
     )
     read_only: bool = Field(default=False, description="Resource writes answer 405.")
     persist: bool = Field(

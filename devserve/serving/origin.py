@@ -26,6 +26,7 @@ from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
 from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
+from devserve.mocks.resources.writes_v1 import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
 from devserve.serving.bodylimit import BodyLimit
 from devserve.serving.fallthrough import FallThrough
@@ -165,9 +166,19 @@ def build_origin(
     store = None
     if config.resources is not None:
         # Resources come before the mock folder: what no resource answers falls through.
-        store = Store(config.resources, persist=config.persist, report=report)
+        v1 = config.dialect == "v1"
+        store = Store(
+            config.resources,
+            persist=config.persist,
+            report=report,
+            normalize=normalize if v1 else None,
+        )
         fallback = ResourceApp(
-            store, fallback=fallback, prefix=config.resources_prefix, read_only=config.read_only
+            store,
+            fallback=fallback,
+            prefix=config.resources_prefix,
+            read_only=config.read_only,
+            dialect=config.dialect,
         )
     problems: list[str] = []
     routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)

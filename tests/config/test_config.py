@@ -201,15 +201,19 @@ def test_no_origins(tmp_path: Path) -> None:
     assert "origins" in found and "add one" in found
 
 
-@pytest.mark.parametrize(
-    ("snippet", "key"),
-    [
-        ("[origins.x]\nport = 2\nresources = 'db.json'\ndialect = 'v1'\n", "origins.x.dialect"),
-    ],
-)
-def test_later_features_are_rejected_not_ignored(tmp_path: Path, snippet: str, key: str) -> None:
-    found = problems(tmp_path, snippet + "[origins.a]\nport = 1\n")
-    assert any(f"{key}: " in line and "not supported" in line for line in found)
+def test_dialect_is_one_of_two_names(tmp_path: Path) -> None:
+    (tmp_path / "db.json").write_text('{"posts": []}')
+    base = "[origins.a]\nport = 1\nresources = 'db.json'\n"
+    assert load_config(write(tmp_path, base + "dialect = 'v1'\n")).origins["a"].dialect == "v1"
+    assert load_config(write(tmp_path, base)).origins["a"].dialect == "0.17"
+    (found,) = problems(tmp_path, base + "dialect = '1.0'\n")
+    assert found.startswith(f"{tmp_path / 'devserve.toml'}: origins.a.dialect: "), found
+    assert "'0.17'" in found and "'v1'" in found, found
+
+
+def test_dialect_needs_resources(tmp_path: Path) -> None:
+    (found,) = problems(tmp_path, "[origins.a]\nport = 1\ndialect = 'v1'\n")
+    assert "origins.a.dialect: only applies to resources; add resources" in found, found
 
 
 def test_route_errors(tmp_path: Path) -> None:

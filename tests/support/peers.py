@@ -1,6 +1,6 @@
-"""Node peers (json-server 0.17.4, http-server, puppeteer-core) installed by `.ci/run` into a cache
-folder outside the repository; tests that need one skip with a reason when it is missing,
-except under CI=true, where a missing peer is a failure."""
+"""Node peers (json-server 0.17.4 and 1.0.0-beta.15, http-server, puppeteer-core) installed by
+`.ci/run` into a cache folder outside the repository; tests that need one skip with a reason when
+it is missing, except under CI=true, where a missing peer is a failure."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ PEERS_DIR = Path(os.environ.get("DEVSERVE_PEERS", Path.home() / ".cache" / "devs
 # What .ci/run installs: keep the two lists in step.
 PEERS = {
     "json-server": "json-server@0.17.4",
+    # json-server 1.0 (dialect = "v1") under an alias: one prefix holds one json-server.
+    "json-server-v1": "json-server-v1@npm:json-server@1.0.0-beta.15",
     "http-server": "http-server@14",
     "puppeteer-core": "puppeteer-core@24",
 }

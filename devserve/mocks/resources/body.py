@@ -59,8 +59,18 @@ def parse_body(headers: Headers, body: bytes) -> dict[str, Any]:
             f"the body is sent as {media or 'no Content-Type'}; send JSON with "
             "Content-Type: application/json (or a form as application/x-www-form-urlencoded)",
         )
+    parsed = parse_json(body)
+    if not isinstance(parsed, dict):
+        raise BodyError(
+            400, f'the body must be a JSON object, not {type_name(parsed)}; e.g. {{"title": "..."}}'
+        )
+    return parsed
+
+
+def parse_json(body: bytes) -> Any:
+    """Any JSON value; a 400 BodyError that points at the mistake otherwise."""
     try:
-        parsed = json.loads(body, parse_constant=reject_constant)
+        return json.loads(body, parse_constant=reject_constant)
     except UnicodeDecodeError:
         raise BodyError(400, "the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -69,11 +79,6 @@ def parse_body(headers: Headers, body: bytes) -> dict[str, Any]:
         ) from None
     except (ValueError, RecursionError) as exc:
         raise BodyError(400, f"the body cannot be read as JSON ({exc})") from None
-    if not isinstance(parsed, dict):
-        raise BodyError(
-            400, f'the body must be a JSON object, not {type_name(parsed)}; e.g. {{"title": "..."}}'
-        )
-    return parsed
 
 
 def _form(body: bytes) -> dict[str, Any]:

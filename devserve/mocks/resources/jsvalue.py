@@ -153,6 +153,21 @@ def js_less(left: Any, right: Any) -> bool:
     return a < b
 
 
+def js_less_equal(left: Any, right: Any) -> bool:
+    """``left <= right``: ``!(right < left)``, except that NaN on either side makes it false."""
+    left, right = _primitive(left), _primitive(right)
+    if isinstance(left, str) and isinstance(right, str):
+        return not js_less(right, left)
+    a = math.nan if left is UNDEFINED else js_number(left)
+    b = math.nan if right is UNDEFINED else js_number(right)
+    return a <= b
+
+
+def js_trim(text: str) -> str:
+    """``String.prototype.trim``."""
+    return text.strip(_JS_SPACE)
+
+
 def _reflexive(value: Any) -> bool:
     return not (isinstance(value, float) and math.isnan(value))
 

@@ -1,4 +1,5 @@
-"""The resources layer of an origin: json-server 0.17's routes over a Store, as an ASGI app.
+"""The resources layer of an origin: json-server 0.17's routes (or, with ``dialect = "v1"``,
+1.0's from routes_v1) over a Store, as an ASGI app.
 
 Paths that do not name a resource fall through to the next layer (static files, the proxy).
 """
@@ -6,17 +7,15 @@ Paths that do not name a resource fall through to the next layer (static files, 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, quote
 
-from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from devserve.config.model import Dialect
 from devserve.cors.middleware import EXPOSE_KEY
-from devserve.mocks.resources.body import BodyError, parse_body, read_body
+from devserve.mocks.resources.body import BodyError
 from devserve.mocks.resources.data import SCHEMA_KEY
 from devserve.mocks.resources.inflect import singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, js_string
@@ -29,68 +28,33 @@ from devserve.mocks.resources.query import (
     list_collection,
     relate,
 )
+from devserve.mocks.resources.request import NOT_FOUND, WRITES, Reply, Request, encode
+from devserve.mocks.resources.routes_v1 import V1Routes
 from devserve.mocks.resources.store import Store
 from devserve.mocks.resources.writes import Conflict, insert, remove, replace, update
 
-WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_DELAY_MS = 60_000  # `?_delay=` is the client's to choose: bounded all the same
 _FLOAT_PREFIX = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-Reply = tuple[int, Any, dict[str, str]]
-NOT_FOUND: Reply = (404, {}, {})
-
-
-def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def query_params(scope: Scope) -> Params:
-    """The query as json-server's parser sees it: a repeated key gives several values."""
-    params: Params = {}
-    text = scope.get("query_string", b"").decode("latin-1")
-    for key, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"):
-        params.setdefault(key, []).append(value)
-    return params
-
-
-def full_url(scope: Scope, headers: Headers) -> str:
-    """json-server's ``getFullURL``: scheme, the Host header, and the request target as sent."""
-    raw = scope.get("raw_path")
-    target = raw.decode("latin-1") if raw else quote(scope["path"])
-    query = scope.get("query_string", b"").decode("latin-1")
-    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}{target}" + (
-        f"?{query}" if query else ""
-    )
-
-
-class Request:
-    """What a resource handler needs to know about one request."""
-
-    def __init__(self, scope: Scope, receive: Receive, parts: list[str]) -> None:
-        self.scope = scope
-        self.receive = receive
-        self.parts = parts
-        self.headers = Headers(scope=scope)
-        method = scope["method"]
-        override = self.headers.get("x-http-method-override", "").upper()
-        # json-server (method-override) lets a POST say which method it means.
-        self.method = override if method == "POST" and override in WRITES else method
-        self.params = query_params(scope)
-        self.url = full_url(scope, self.headers)
-
-    async def body(self) -> dict[str, Any]:
-        return parse_body(self.headers, await read_body(self.headers, self.receive))
 
 
 class ResourceApp:
     """Answers json-server's routes for the resources in ``store``, under ``prefix``."""
 
     def __init__(
-        self, store: Store, *, fallback: ASGIApp, prefix: str = "", read_only: bool = False
+        self,
+        store: Store,
+        *,
+        fallback: ASGIApp,
+        prefix: str = "",
+        read_only: bool = False,
+        dialect: Dialect = "0.17",
     ) -> None:
         self.store = store
         self.fallback = fallback
         self.prefix = prefix.rstrip("/")
         self.read_only = read_only
+        # dialect = "v1": json-server 1.0's routes; the prefix, read-only and errors stay here.
+        self.v1 = V1Routes(store) if dialect == "v1" else None
 
     def _parts(self, path: str) -> list[str] | None:
         if self.prefix:
@@ -101,6 +65,8 @@ class ResourceApp:
         return trimmed.split("/") if trimmed else None
 
     def _owns(self, parts: list[str]) -> bool:
+        if self.v1 is not None:
+            return self.v1.owns(parts)
         data = self.store.data
 
         def resource(name: str) -> bool:
@@ -135,7 +101,7 @@ class ResourceApp:
         exposed = [name for name in ("X-Total-Count", "Link", "Location") if name in headers]
         if exposed:
             scope[EXPOSE_KEY] = exposed
-        content = body if isinstance(body, bytes) else _encode(body)
+        content = body if isinstance(body, bytes) else encode(body)
         response = Response(
             content,
             status_code=status,
@@ -148,11 +114,13 @@ class ResourceApp:
 
     async def _answer(self, request: Request) -> Reply:
         parts, method = request.parts, request.method
-        if parts == ["db"] and method in ("GET", "HEAD"):
-            return 200, _encode(self.store.data), {}
+        if parts == ["db"] and method in ("GET", "HEAD") and self.v1 is None:
+            return 200, encode(self.store.data), {}
         if self.read_only and method in WRITES:
             message = "this origin's resources are read-only (read_only = true in the config)"
             return 405, {"error": message}, {"Allow": "GET, HEAD"}
+        if self.v1 is not None:
+            return await self.v1.answer(request)
         await _delay(request.params)
         data = self.store.data
         if len(parts) == 3 and isinstance(data.get(parts[2]), list | dict):
@@ -185,7 +153,7 @@ class ResourceApp:
     ) -> Reply:
         if request.method in ("GET", "HEAD"):
             listing = list_collection(self.store.data, name, request.params, request.url)
-            return 200, _encode(listing.items), listing.headers
+            return 200, encode(listing.items), listing.headers
         if request.method != "POST":
             return NOT_FOUND
         item = await request.body() if body is None else body
@@ -193,7 +161,7 @@ class ResourceApp:
         def create(data: dict[str, Any]) -> tuple[Reply, bool]:
             created = insert(data[name], item)
             location = f"{request.url.split('?')[0]}/{js_string(created['id'])}"
-            return (201, _encode(created), {"Location": location}), True
+            return (201, encode(created), {"Location": location}), True
 
         return await self.store.change(create)
 
@@ -204,7 +172,7 @@ class ResourceApp:
             if found is UNDEFINED:
                 return NOT_FOUND
             embed, expand = request.params.get("_embed", []), request.params.get("_expand", [])
-            return 200, _encode(relate(found, self.store.data, name, embed, expand)), {}
+            return 200, encode(relate(found, self.store.data, name, embed, expand)), {}
         if method not in ("PUT", "PATCH", "DELETE"):
             return NOT_FOUND
         body = await request.body() if method != "DELETE" else {}
@@ -217,7 +185,7 @@ class ResourceApp:
             if found is UNDEFINED:
                 return NOT_FOUND, False
             (replace if method == "PUT" else update)(found, body)
-            return (200, _encode(found), {}), True
+            return (200, encode(found), {}), True
 
         return await self.store.change(change)
 
@@ -226,7 +194,7 @@ class ResourceApp:
     ) -> Reply:
         method = request.method
         if method in ("GET", "HEAD"):
-            return 200, _encode(self.store.data[name]), {}
+            return 200, encode(self.store.data[name]), {}
         if method not in ("POST", "PUT", "PATCH"):
             return NOT_FOUND
         new = await request.body() if body is None else body
@@ -237,7 +205,7 @@ class ResourceApp:
             else:
                 data[name] = new
             headers = {"Location": request.url.split("?")[0]} if method == "POST" else {}
-            return (201 if method == "POST" else 200, _encode(data[name]), headers), True
+            return (201 if method == "POST" else 200, encode(data[name]), headers), True
 
         return await self.store.change(change)
 

@@ -23,16 +23,26 @@ from devserve.mocks.resources.data import ResourceDataError, dump, parse, read
 log = logging.getLogger("devserve")
 T = TypeVar("T")
 Report = Callable[[str | None], None]
+Normalize = Callable[[dict[str, Any]], None]
 
 
 class Store:
     """The database of one origin's ``resources`` file."""
 
-    def __init__(self, path: Path, *, persist: bool = True, report: Report | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        persist: bool = True,
+        report: Report | None = None,
+        normalize: Normalize | None = None,
+    ) -> None:
         self.path = path
         self.persist = persist
         self.report = report
+        self.normalize = normalize  # what a dialect does to the data each time it is read
         text, self.data = read(path)  # ResourceDataError at start-up: a config error
+        self._normalized(self.data)
         self._original = text  # what `reset` restores: the start-up data or the last edit
         self._known = current(path)
         self._rejected: Signature | None = None
@@ -74,10 +84,16 @@ class Store:
             self._rejected = edited
             self._set_error(f"{exc.message}; still serving the last good data")
             return
+        self._normalized(data)
         self.data, self._original, self._known = data, text, edited
         self._rejected = None
         log.info("resources: %s changed on disk, reloaded", self.path)
         self._set_error(None)
+
+    def _normalized(self, data: dict[str, Any]) -> dict[str, Any]:
+        if self.normalize is not None:
+            self.normalize(data)
+        return data
 
     def _set_error(self, error: str | None) -> None:
         if error == self.error:
@@ -146,7 +162,7 @@ class Store:
         """Restore the original data (as at start-up, or as last edited outside devserve)."""
         async with self._lock:
             await self._reload_locked()
-            self.data = parse(self._original, self.path)
+            self.data = self._normalized(parse(self._original, self.path))
             self._changed += 1
             wanted = self._changed
             if self.persist:

@@ -1,0 +1,59 @@
+"""One request to the resources layer, as both dialects' routes read it, and the answer shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope
+
+from devserve.mocks.resources.body import parse_body, read_body
+from devserve.mocks.resources.query import Params
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+Reply = tuple[int, Any, dict[str, str]]
+NOT_FOUND: Reply = (404, {}, {})
+
+
+def encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def query_params(scope: Scope) -> Params:
+    """The query as json-server's parser sees it: a repeated key gives several values."""
+    params: Params = {}
+    text = scope.get("query_string", b"").decode("latin-1")
+    for key, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"):
+        params.setdefault(key, []).append(value)
+    return params
+
+
+def full_url(scope: Scope, headers: Headers) -> str:
+    """json-server's ``getFullURL``: scheme, the Host header, and the request target as sent."""
+    raw = scope.get("raw_path")
+    target = raw.decode("latin-1") if raw else quote(scope["path"])
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}{target}" + (
+        f"?{query}" if query else ""
+    )
+
+
+class Request:
+    """What a resource handler needs to know about one request."""
+
+    def __init__(self, scope: Scope, receive: Receive, parts: list[str]) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.parts = parts
+        self.headers = Headers(scope=scope)
+        method = scope["method"]
+        override = self.headers.get("x-http-method-override", "").upper()
+        # json-server (method-override) lets a POST say which method it means.
+        self.method = override if method == "POST" and override in WRITES else method
+        self.params = query_params(scope)
+        self.url = full_url(scope, self.headers)
+
+    async def body(self) -> dict[str, Any]:
+        return parse_body(self.headers, await read_body(self.headers, self.receive))
