@@ -207,28 +207,31 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def page_load_ms(url: str, runs: int) -> float:
-    """Median time to the `load` event of ``url`` in a fresh headless Chromium context."""
+def page_load_ms(urls: list[str], runs: int) -> list[float]:
+    """Median time to the `load` event of each of ``urls``, each load in a fresh headless
+    Chromium context. The URLs take turns (A B A B ...), like the wrk runs: the browser
+    shares the two cores with the servers, and a burst elsewhere then hurts both alike."""
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
     from tests.browser.conftest import CHROMIUM_ARGS
 
-    times = []
+    times: dict[str, list[float]] = {url: [] for url in urls}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
-        for _ in range(runs + 1):  # the first run warms the server's caches, not counted
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(url, wait_until="load")
-            times.append(
-                page.evaluate("performance.getEntriesByType('navigation')[0].loadEventStart")
-            )
-            context.close()
+        for _ in range(runs + 1):  # the first round warms the servers' caches, not counted
+            for url in urls:
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(url, wait_until="load")
+                times[url].append(
+                    page.evaluate("performance.getEntriesByType('navigation')[0].loadEventStart")
+                )
+                context.close()
         browser.close()
-    return statistics.median(times[1:])
+    return [statistics.median(times[url][1:]) for url in urls]
 
 
 def row(name: str, load: Load | None, note: str = "") -> str:
@@ -246,7 +249,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs; best kept")
-    parser.add_argument("--page-loads", type=int, default=5)
+    parser.add_argument("--page-loads", type=int, default=9)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -323,8 +326,9 @@ def main() -> int:
         results: dict[str, Load | None] = dict(
             best_of(args.rounds, targets, seconds=args.seconds, connections=args.connections)
         )
-        devserve_page = page_load_ms(url(ports["web"]) + "/", args.page_loads)
-        peer_page = page_load_ms(peer_page_url, args.page_loads) if peer_page_url else None
+        pages = [url(ports["web"]) + "/", *([peer_page_url] if peer_page_url else [])]
+        loads = page_load_ms(pages, args.page_loads)
+        devserve_page, peer_page = loads[0], (loads[1] if peer_page_url else None)
         # 1,000 connections on 2 cores queue for ~150 ms each: wrk's 2 s timeout would count
         # the slowest as failures; the target is no error (refused, reset, non-2xx) at all.
         results["devserve 1000 conns"] = wrk(
