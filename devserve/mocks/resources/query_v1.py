@@ -46,6 +46,35 @@ def _json_where(text: str | None) -> Any:
     return parsed if isinstance(parsed, dict | list) else None
 
 
+# Matching recurses once per level of the where object ("or" inside "or" ..., from `_where` or
+# from dotted keys like `or.0.or.0.title`): a request must not be able to exhaust the stack.
+MAX_WHERE_DEPTH = 32
+
+
+class FiltersTooDeep(ValueError):
+    """The filters nest deeper than ``MAX_WHERE_DEPTH``: answered 400, never matched."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the filters nest deeper than {MAX_WHERE_DEPTH} levels (_where, or dotted keys)"
+        )
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests containers more than ``limit`` levels (no recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
 def list_query(query_string: str, params: Params) -> ListQuery:
     """app.js ``parseListParams``. 1.0 reads the query up to a second ``?``, as ``url.split``."""
     pairs = parse_qsl(
@@ -54,6 +83,8 @@ def list_query(query_string: str, params: Params) -> ListQuery:
     where = _json_where(next((v for k, v in pairs if k == "_where"), None))
     if where is None:
         where = parse_where((k, v) for k, v in pairs if k not in RESERVED)
+    if _deeper_than(where, MAX_WHERE_DEPTH):
+        raise FiltersTooDeep
     value = {key: next((v for k, v in pairs if k == key), None) for key in RESERVED}
     return ListQuery(
         where=where,

@@ -142,3 +142,17 @@ def test_routes_1_0_does_not_have(api: TestClient) -> None:
     assert api.delete("/posts").status_code == 404
     assert api.post("/posts/1", json={}).status_code == 404
     assert api.get("/db").status_code == 404
+
+
+def test_filters_nested_past_32_levels_are_a_400_not_a_crash(api: TestClient) -> None:
+    """Matching recurses per level: a hostile `_where` ("or" in "or" ...) or dotted keys
+    (`or.0.or.0...`) must not reach the stack's limit (it was a 500 and a traceback)."""
+    deep_where = '{"or":[' * 400 + "{}" + "]}" * 400
+    for query in ["_where=" + deep_where, "or.0." * 2000 + "title=alpha"]:
+        response = api.get("/posts?" + query)
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "the filters nest deeper than 32 levels (_where, or dotted keys)"
+        }
+    fine = '{"or":[' * 15 + '{"title":{"eq":"alpha"}}' + "]}" * 15
+    assert titles(api, "_where=" + fine) == ["alpha"]
