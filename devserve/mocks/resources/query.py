@@ -26,9 +26,9 @@ from devserve.mocks.resources.jsvalue import (
     js_number,
     js_string,
     parse_int,
-    strict_equal,
     truthy,
 )
+from devserve.mocks.resources.relations import Children
 
 Params = dict[str, list[str]]
 FOREIGN_KEY_SUFFIX = "Id"
@@ -271,7 +271,8 @@ def list_collection(data: dict[str, Any], name: str, params: Params, url: str) -
     listing = paginate(items, params, url)
     embed, expand = params.get("_embed", []), params.get("_expand", [])
     if embed or expand:
-        listing.items = [relate(item, data, name, embed, expand) for item in listing.items]
+        indexes: dict[str, Children] = {}  # each child collection grouped once, not per item
+        listing.items = [relate(item, data, name, embed, expand, indexes) for item in listing.items]
     return listing
 
 
@@ -287,23 +288,34 @@ def find_by_id(collection: Any, wanted: Any) -> Any:
     return UNDEFINED
 
 
-def relate(item: Any, data: dict[str, Any], name: str, embed: list[str], expand: list[str]) -> Any:
-    """A copy of ``item`` with ``_embed`` children and ``_expand`` parents added."""
+def relate(
+    item: Any,
+    data: dict[str, Any],
+    name: str,
+    embed: list[str],
+    expand: list[str],
+    indexes: dict[str, Children] | None = None,
+) -> Any:
+    """A copy of ``item`` with ``_embed`` children and ``_expand`` parents added.
+
+    ``indexes``: the child collections already grouped by this request (shared by its items).
+    """
     if not isinstance(item, dict):
         return item
     item = dict(item)  # only top-level keys are added; the answer is serialized at once
     key = singular(name) + FOREIGN_KEY_SUFFIX
+    indexes = {} if indexes is None else indexes
     for child in embed:
-        collection = data.get(child, [])
-        rows = collection.values() if isinstance(collection, dict) else collection
+        if child not in indexes:
+            collection = data.get(child, [])
+            rows = collection.values() if isinstance(collection, dict) else collection
+            indexes[child] = Children(rows, lambda row: _foreign_key(row, key))
         own_id = item.get("id", UNDEFINED)
-        item[child] = [
-            row
-            for row in rows
-            if own_id is not UNDEFINED
-            and isinstance(row, dict)
-            and _same(row.get(key, UNDEFINED), own_id)
-        ]
+        found = [] if own_id is UNDEFINED else indexes[child].equal_to(own_id)
+        if found is None:  # an object or array id: lodash `_.filter` compares it deeply
+            rows = indexes[child].rows
+            found = [row for row in rows if _foreign_key(row, key) == own_id]
+        item[child] = found
     for parent in expand:
         table = data.get(plural(parent))
         if not isinstance(table, list | dict):
@@ -316,8 +328,10 @@ def relate(item: Any, data: dict[str, Any], name: str, embed: list[str], expand:
     return item
 
 
-def _same(value: Any, wanted: Any) -> bool:
-    # lodash `_.filter(rows, {postId: id})`: strict equality for primitives, deep for objects.
-    if isinstance(wanted, list | dict):
-        return bool(value == wanted)
-    return strict_equal(value, wanted)
+_NOT_A_ROW = object()  # what a non-object row offers as its key: equal to nothing
+
+
+def _foreign_key(row: Any, key: str) -> Any:
+    # lodash `_.filter(rows, {postId: id})`: only objects have the key; strict equality for
+    # primitives (Children's grouping), deep equality for objects and arrays (the caller).
+    return row.get(key, UNDEFINED) if isinstance(row, dict) else _NOT_A_ROW

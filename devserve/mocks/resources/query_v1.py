@@ -19,6 +19,7 @@ from devserve.mocks.resources.dotprop import prop
 from devserve.mocks.resources.inflect import plural, singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, parse_int, strict_equal, truthy
 from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX, Params
+from devserve.mocks.resources.relations import Children
 from devserve.mocks.resources.sort_v1 import sort_on
 from devserve.mocks.resources.where_v1 import matches, parse_where
 
@@ -100,9 +101,14 @@ def resource(data: dict[str, Any], name: str) -> Any:
     return UNDEFINED if name == SCHEMA_KEY else data.get(name, UNDEFINED)
 
 
-def embed(data: dict[str, Any], name: str, item: Any, related: str) -> Any:
+def embed(
+    data: dict[str, Any], name: str, item: Any, related: str, index: Children | None = None
+) -> Any:
     """service.js ``embed``: a singular name is the parent (``post`` via ``postId``), a plural
-    one the children (``comments`` whose ``postId`` is this id). Ids compare with ``===``."""
+    one the children (``comments`` whose ``postId`` is this id). Ids compare with ``===``.
+
+    ``index``: the children already grouped by ``children_index`` (one per request, not item).
+    """
     if not isinstance(item, dict):
         return item
     if singular(related) == related:
@@ -120,8 +126,24 @@ def embed(data: dict[str, Any], name: str, item: Any, related: str) -> Any:
     children = resource(data, related)
     if not truthy(children) or not isinstance(children, list):
         return item
-    key, own = singular(name) + FOREIGN_KEY_SUFFIX, prop(item, "id")
-    return {**item, related: [c for c in children if strict_equal(prop(c, key), own)]}
+    own = prop(item, "id")
+    index = index or children_index(data, name, related)
+    found = index.equal_to(own)
+    if found is None:  # an object id: `===` is identity, which no stored child shares
+        found = [c for c in index.rows if strict_equal(prop(c, _child_key(name)), own)]
+    return {**item, related: found}
+
+
+def _child_key(name: str) -> str:
+    return singular(name) + FOREIGN_KEY_SUFFIX
+
+
+def children_index(data: dict[str, Any], name: str, related: str) -> Children:
+    """The children ``related`` of collection ``name``, grouped by their foreign key."""
+    children = resource(data, related)
+    rows = children if isinstance(children, list) else []
+    key = _child_key(name)
+    return Children(rows, lambda child: prop(child, key))
 
 
 def paginate(items: list[Any], page: int, per_page: int) -> dict[str, Any]:
@@ -147,7 +169,8 @@ def find(data: dict[str, Any], name: str, query: ListQuery) -> Any:
     if not isinstance(items, list):
         return items
     for related in query.embed:
-        items = [embed(data, name, item, related) for item in items]
+        index = None if singular(related) == related else children_index(data, name, related)
+        items = [embed(data, name, item, related, index) for item in items]
     items = [item for item in items if matches(item, query.where)]
     if query.sort:
         items = sort_on(items, query.sort.split(","))

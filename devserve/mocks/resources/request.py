@@ -21,13 +21,32 @@ def encode(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# Relations (`_embed`, and 0.17's `_expand`) walk a related collection for every item listed.
+RELATIONS = ("_embed", "_expand")
+MAX_RELATIONS = 32  # an app embeds a handful; thousands in one URL would hold the loop
+
+
 def query_params(scope: Scope) -> Params:
-    """The query as json-server's parser sees it: a repeated key gives several values."""
+    """The query as json-server's parser sees it: a repeated key gives several values.
+
+    A relation named twice is embedded once: json-server embeds it again to the same effect.
+    """
     params: Params = {}
     text = scope.get("query_string", b"").decode("latin-1")
     for key, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"):
         params.setdefault(key, []).append(value)
+    for key in RELATIONS:
+        if key in params:
+            params[key] = list(dict.fromkeys(params[key]))
     return params
+
+
+def too_many_relations(params: Params) -> str | None:
+    """Why the query names more relations than devserve will walk; None when it does not."""
+    count = sum(len(params.get(key, [])) for key in RELATIONS)
+    if count <= MAX_RELATIONS:
+        return None
+    return f"the query names {count} relations (_embed, _expand); at most {MAX_RELATIONS}"
 
 
 def full_url(scope: Scope, headers: Headers) -> str:

@@ -28,7 +28,14 @@ from devserve.mocks.resources.query import (
     list_collection,
     relate,
 )
-from devserve.mocks.resources.request import NOT_FOUND, WRITES, Reply, Request, encode
+from devserve.mocks.resources.request import (
+    NOT_FOUND,
+    WRITES,
+    Reply,
+    Request,
+    encode,
+    too_many_relations,
+)
 from devserve.mocks.resources.routes_v1 import V1Routes
 from devserve.mocks.resources.store import Store
 from devserve.mocks.resources.writes import Conflict, insert, remove, replace, update
@@ -114,6 +121,8 @@ class ResourceApp:
 
     async def _answer(self, request: Request) -> Reply:
         parts, method = request.parts, request.method
+        if (problem := too_many_relations(request.params)) is not None:
+            return 400, {"error": problem}, {}
         if parts == ["db"] and method in ("GET", "HEAD") and self.v1 is None:
             return 200, encode(self.store.data), {}
         if self.read_only and method in WRITES:
