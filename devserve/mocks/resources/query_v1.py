@@ -20,7 +20,7 @@ from devserve.mocks.resources.inflect import plural, singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, parse_int, strict_equal, truthy
 from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX, Params
 from devserve.mocks.resources.relations import Children
-from devserve.mocks.resources.sort_v1 import sort_on
+from devserve.mocks.resources.sort_v1 import sort_fields, sort_on
 from devserve.mocks.resources.where_v1 import matches, parse_where
 
 RESERVED = frozenset({"_sort", "_page", "_per_page", "_embed", "_where"})
@@ -30,7 +30,7 @@ DEFAULT_PER_PAGE = 10
 @dataclass(frozen=True)
 class ListQuery:
     where: Any
-    sort: str | None
+    sort: list[str] | None  # fields, `-` for descending; a field named again dropped
     page: int | None
     per_page: int | None
     embed: list[str]
@@ -50,15 +50,13 @@ def _json_where(text: str | None) -> Any:
 # Matching recurses once per level of the where object ("or" inside "or" ..., from `_where` or
 # from dotted keys like `or.0.or.0.title`): a request must not be able to exhaust the stack.
 MAX_WHERE_DEPTH = 32
+# Each sort field is compared in every comparison of the sort: thousands would hold the loop.
+MAX_SORT_FIELDS = 32
 
 
-class FiltersTooDeep(ValueError):
-    """The filters nest deeper than ``MAX_WHERE_DEPTH``: answered 400, never matched."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            f"the filters nest deeper than {MAX_WHERE_DEPTH} levels (_where, or dotted keys)"
-        )
+class QueryTooLarge(ValueError):
+    """A query past devserve's bounds (answered 400, never run): no app needs it, and running
+    it could hold every origin."""
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
@@ -85,11 +83,16 @@ def list_query(query_string: str, params: Params) -> ListQuery:
     if where is None:
         where = parse_where((k, v) for k, v in pairs if k not in RESERVED)
     if _deeper_than(where, MAX_WHERE_DEPTH):
-        raise FiltersTooDeep
+        raise QueryTooLarge(
+            f"the filters nest deeper than {MAX_WHERE_DEPTH} levels (_where, or dotted keys)"
+        )
     value = {key: next((v for k, v in pairs if k == key), None) for key in RESERVED}
+    sort = sort_fields(value["_sort"]) if value["_sort"] else None
+    if sort is not None and len(sort) > MAX_SORT_FIELDS:
+        raise QueryTooLarge(f"_sort names {len(sort)} fields; at most {MAX_SORT_FIELDS}")
     return ListQuery(
         where=where,
-        sort=value["_sort"],
+        sort=sort,
         page=parse_int(value["_page"]),
         per_page=parse_int(value["_per_page"]),
         embed=params.get("_embed", []),
@@ -173,7 +176,7 @@ def find(data: dict[str, Any], name: str, query: ListQuery) -> Any:
         items = [embed(data, name, item, related, index) for item in items]
     items = [item for item in items if matches(item, query.where)]
     if query.sort:
-        items = sort_on(items, query.sort.split(","))
+        items = sort_on(items, query.sort)
     if query.page is not None:
         per_page = DEFAULT_PER_PAGE if query.per_page is None else query.per_page
         return paginate(items, query.page, per_page)

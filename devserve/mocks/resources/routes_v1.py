@@ -10,7 +10,7 @@ from typing import Any
 
 from devserve.mocks.resources.body import parse_json, read_body
 from devserve.mocks.resources.data import SCHEMA_KEY
-from devserve.mocks.resources.query_v1 import FiltersTooDeep, find, find_by_id, list_query
+from devserve.mocks.resources.query_v1 import QueryTooLarge, find, find_by_id, list_query
 from devserve.mocks.resources.request import Reply, Request, encode
 from devserve.mocks.resources.store import Store
 from devserve.mocks.resources.writes_v1 import change_item, change_singular, create, destroy
@@ -53,7 +53,7 @@ class V1Routes:
             query = list_query(
                 request.scope.get("query_string", b"").decode("latin-1"), request.params
             )
-        except FiltersTooDeep as exc:
+        except QueryTooLarge as exc:
             return 400, {"error": str(exc)}, {}
         return 200, encode(find(data, parts[0], query)), {}
 

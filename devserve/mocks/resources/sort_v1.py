@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from functools import cmp_to_key
+from functools import cmp_to_key, lru_cache
 from typing import Any
 
 from devserve.mocks.resources.dotprop import get_property
@@ -29,6 +29,7 @@ def _character_class(character: str) -> int:
     return 2 if character.isalpha() else 0
 
 
+@lru_cache(maxsize=4096)  # a sort compares each string many times: normalize it once
 def _collation_key(text: str) -> tuple[Any, ...]:
     """An approximation of ICU's root collation (what ``localeCompare`` uses in Node): letters
     compare without case and accents first, then accents, then case (lower before upper)."""
@@ -71,6 +72,19 @@ def _comparator(fields: list[str]) -> Callable[[Any, Any], int]:
         return result
 
     return compare
+
+
+def sort_fields(sort: str) -> list[str]:
+    """The fields of ``_sort=-views,title``. A field named again is dropped: it is compared only
+    when every field before it, itself included, compared equal, so it would compare equal too."""
+    seen: set[str] = set()
+    fields = []
+    for field in sort.split(","):
+        path = field.removeprefix("-")
+        if path not in seen:
+            seen.add(path)
+            fields.append(field)
+    return fields
 
 
 def sort_on(items: list[Any], fields: list[str]) -> list[Any]:

@@ -10,7 +10,7 @@ compared as JavaScript does: ``===`` for eq/ne/in, ``<``/``<=`` for the order op
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from devserve.mocks.resources.dotprop import prop, set_property
@@ -23,6 +23,7 @@ from devserve.mocks.resources.jsvalue import (
     js_trim,
     strict_equal,
 )
+from devserve.mocks.resources.relations import strict_key
 
 OPERATORS = ("lt", "lte", "gt", "gte", "eq", "ne", "in", "contains", "startsWith", "endsWith")
 # 0.17's `views_gte=` spelling, still read by 1.0 for the operators both know. JavaScript's `.`
@@ -106,6 +107,25 @@ def matches(item: Any, where: Any) -> bool:
     return True
 
 
+# `in` is tested for every item against the same list: its values are keyed once (a query
+# can carry thousands). Keyed by id; each entry holds its list, so the id is not reused.
+_CHOICES: dict[int, tuple[list[Any], frozenset[Hashable], list[Any]]] = {}
+
+
+def _choices(wanted: list[Any]) -> tuple[frozenset[Hashable], list[Any]]:
+    """The ``===`` keys of ``wanted``'s values, and the objects only identity can match."""
+    hit = _CHOICES.get(id(wanted))
+    if hit is not None and hit[0] is wanted:
+        return hit[1], hit[2]
+    keyed = [(strict_key(choice), choice) for choice in wanted]
+    keys = frozenset(key for key, _ in keyed if key is not None)
+    objects = [choice for key, choice in keyed if isinstance(choice, list | dict)]
+    if len(_CHOICES) >= 64:
+        _CHOICES.clear()
+    _CHOICES[id(wanted)] = (wanted, keys, objects)
+    return keys, objects
+
+
 def _passes(field: Any, condition: dict[str, Any]) -> bool:
     for operator in OPERATORS:
         if operator in condition and not _test(operator, field, condition[operator]):
@@ -127,8 +147,11 @@ def _test(operator: str, field: Any, wanted: Any) -> bool:
     if operator == "ne":
         return not strict_equal(field, wanted)
     if operator == "in":
-        choices = wanted if isinstance(wanted, list) else [wanted]
-        return any(strict_equal(field, choice) for choice in choices)
+        if not isinstance(wanted, list):
+            return strict_equal(field, wanted)
+        keys, objects = _choices(wanted)
+        key = strict_key(field)
+        return (key is not None and key in keys) or any(field is choice for choice in objects)
     # contains, startsWith, endsWith: case-insensitive, on strings only
     if not isinstance(field, str):
         return False

@@ -156,3 +156,13 @@ def test_filters_nested_past_32_levels_are_a_400_not_a_crash(api: TestClient) ->
         }
     fine = '{"or":[' * 15 + '{"title":{"eq":"alpha"}}' + "]}" * 15
     assert titles(api, "_where=" + fine) == ["alpha"]
+
+
+def test_a_sort_field_named_again_changes_nothing_and_33_fields_are_a_400(api: TestClient) -> None:
+    """Each field is compared in every comparison: a field named again is dropped (it could
+    only compare equal), and more than 32 fields are refused rather than run."""
+    once = titles(api, "_sort=-views,title")
+    assert titles(api, "_sort=" + ",".join(["-views", "title", "views"] * 500)) == once
+    response = api.get("/posts?_sort=" + ",".join(f"f{n}" for n in range(33)))
+    assert response.status_code == 400
+    assert response.json() == {"error": "_sort names 33 fields; at most 32"}

@@ -1,5 +1,5 @@
-"""Embedding through grouped children gives exactly what testing every child against every
-item gave (json-server's definition), for ids of every JSON type, in both dialects."""
+"""Grouped children and keyed `in` choices give exactly what testing every pair gave
+(json-server's definitions), for values of every JSON type, in both dialects."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from devserve.mocks.resources.jsvalue import UNDEFINED, strict_equal
 from devserve.mocks.resources.query import relate
 from devserve.mocks.resources.query_v1 import children_index, embed
+from devserve.mocks.resources.where_v1 import matches
 from tests.mocks.resources.helpers import client, write_db
 
 # Ids that are equal, nearly equal, or equal only in JavaScript's loose sense.
@@ -78,3 +79,14 @@ def test_a_relation_named_again_is_embedded_once_and_at_most_32_are_walked(
     many = api.get("/posts?" + "&".join(f"_embed=c{n}" for n in range(33)))
     assert many.status_code == 400
     assert many.json() == {"error": "the query names 33 relations (_embed, _expand); at most 32"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(field=IDS, choices=st.lists(IDS, max_size=8))
+def test_v1_in_is_any_strict_equality(field: Any, choices: list[Any]) -> None:
+    """`field:in=` keys its choices once per query: the same answer as `===` against each."""
+    expected = any(strict_equal(field, choice) for choice in choices)
+    assert matches({"f": field}, {"f": {"in": choices}}) == expected
+    shared = {"f": choices[0]} if choices and isinstance(choices[0], list | dict) else None
+    if shared is not None:  # an object is `===` only to itself
+        assert matches(shared, {"f": {"in": choices}})
