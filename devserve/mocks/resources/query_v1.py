@@ -110,7 +110,7 @@ def embed(
     """service.js ``embed``: a singular name is the parent (``post`` via ``postId``), a plural
     one the children (``comments`` whose ``postId`` is this id). Ids compare with ``===``.
 
-    ``index``: the children already grouped by ``children_index`` (one per request, not item).
+    ``index``: ``related_index``'s answer, built once per request rather than once per item.
     """
     if not isinstance(item, dict):
         return item
@@ -119,7 +119,8 @@ def embed(
         if not truthy(parents) or not isinstance(parents, list):
             return item
         own = prop(item, related + FOREIGN_KEY_SUFFIX)
-        found = next((p for p in parents if strict_equal(prop(p, "id"), own)), UNDEFINED)
+        by_id = index or Children(parents, lambda parent: prop(parent, "id"))
+        found = by_id.first_equal_to(own)
         copy = dict(item)
         if found is UNDEFINED:
             copy.pop(related, None)  # `{...item, post: undefined}` leaves it out of the JSON
@@ -139,6 +140,20 @@ def embed(
 
 def _child_key(name: str) -> str:
     return singular(name) + FOREIGN_KEY_SUFFIX
+
+
+def related_index(data: dict[str, Any], name: str, related: str) -> Children | None:
+    """What ``embed`` looks ``related`` up in, built once per request: the parents by id (a
+    singular name) or the children by foreign key; None when there is nothing to embed."""
+    if singular(related) == related:
+        parents = resource(data, plural(related))
+        if not truthy(parents) or not isinstance(parents, list):
+            return None
+        return Children(parents, lambda parent: prop(parent, "id"))
+    children = resource(data, related)
+    if not truthy(children) or not isinstance(children, list):
+        return None
+    return children_index(data, name, related)
 
 
 def children_index(data: dict[str, Any], name: str, related: str) -> Children:
@@ -172,7 +187,7 @@ def find(data: dict[str, Any], name: str, query: ListQuery) -> Any:
     if not isinstance(items, list):
         return items
     for related in query.embed:
-        index = None if singular(related) == related else children_index(data, name, related)
+        index = related_index(data, name, related)
         items = [embed(data, name, item, related, index) for item in items]
     items = [item for item in items if matches(item, query.where)]
     if query.sort:

@@ -36,6 +36,7 @@ class Children:
 
     def __init__(self, rows: Iterable[Any], read: Callable[[Any], Any]) -> None:
         self.rows = list(rows)
+        self.read = read
         self.groups: dict[Hashable, list[Any]] = {}
         for row in self.rows:
             key = strict_key(read(row))
@@ -49,3 +50,10 @@ class Children:
             return None
         key = strict_key(wanted)
         return [] if key is None else list(self.groups.get(key, []))
+
+    def first_equal_to(self, wanted: Any) -> Any:
+        """The first row whose key is ``=== wanted``, or UNDEFINED (a parent by its id)."""
+        found = self.equal_to(wanted)
+        if found is None:  # an object: only identity, which no stored row shares
+            return next((row for row in self.rows if self.read(row) is wanted), UNDEFINED)
+        return found[0] if found else UNDEFINED

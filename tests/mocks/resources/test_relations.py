@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from devserve.mocks.resources.jsvalue import UNDEFINED, strict_equal
 from devserve.mocks.resources.query import relate
-from devserve.mocks.resources.query_v1 import children_index, embed
+from devserve.mocks.resources.query_v1 import children_index, embed, related_index
 from devserve.mocks.resources.where_v1 import matches
 from tests.mocks.resources.helpers import client, write_db
 
@@ -90,3 +90,24 @@ def test_v1_in_is_any_strict_equality(field: Any, choices: list[Any]) -> None:
     shared = {"f": choices[0]} if choices and isinstance(choices[0], list | dict) else None
     if shared is not None:  # an object is `===` only to itself
         assert matches(shared, {"f": {"in": choices}})
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(ROW, max_size=8), parents=st.lists(ITEM, min_size=1, max_size=8))
+def test_v1_embed_of_a_parent_is_the_first_strictly_equal_id(
+    items: list[Any], parents: list[Any]
+) -> None:
+    data = {"comments": items, "posts": parents}
+    index = related_index(data, "comments", "post")
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        own = _prop(item, "postId")
+        expected = next((p for p in parents if strict_equal(_prop(p, "id"), own)), UNDEFINED)
+        for got in (
+            embed(data, "comments", item, "post", index),
+            embed(data, "comments", item, "post"),
+        ):
+            assert (got.get("post", UNDEFINED) is expected) or (
+                expected is UNDEFINED and "post" not in got
+            )
