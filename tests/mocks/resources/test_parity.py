@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +12,8 @@ import httpx
 import pytest
 
 from devserve.mocks.resources.inflect import plural, singular
-from tests.mocks.resources.helpers import write_db
-from tests.support.configs import config_toml
+from tests.mocks.resources.sidebyside import side_by_side
 from tests.support.peers import node, peer
-from tests.support.process import free_ports, port_open, run_devserve
-from tests.support.waiting import wait_until
 
 # (method, path, body); a body of str is sent as a form. Reads first, then writes in sequence:
 # each write changes what the following requests see, on both servers.
@@ -116,37 +112,9 @@ REQUESTS: list[tuple[str, str, Any]] = [
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """json-server and devserve, each on its own copy of the same data file."""
-    node_path = node()
     cli = peer("json-server") / "lib" / "cli" / "bin.js"
-    (tmp_path / "js").mkdir()
-    (tmp_path / "ds").mkdir()
-    write_db(tmp_path / "js")
-    shutil.copy(tmp_path / "js" / "db.json", tmp_path / "ds" / "db.json")
-    js_port, ds_port = free_ports(2)
-    command = [node_path, str(cli), "--port", str(js_port), "--host", "127.0.0.1", "--quiet"]
-    log = (tmp_path / "json-server.log").open("w")
-    json_server = subprocess.Popen(
-        [*command, "db.json"], cwd=tmp_path / "js", stdout=log, stderr=subprocess.STDOUT
-    )
-    (tmp_path / "ds" / "devserve.toml").write_text(
-        config_toml({"api": {"port": ds_port, "resources": "db.json"}}, {"dashboard_port": False})
-    )
-    devserve = run_devserve(
-        ["--no-reload", "run", "-c", "devserve.toml"], cwd=tmp_path / "ds", wait_ports=[ds_port]
-    )
-    try:
-        log_text = (tmp_path / "json-server.log").read_text
-
-        def listening() -> bool:
-            assert json_server.poll() is None, f"json-server exited:\n{log_text()}"
-            return port_open(js_port)
-
-        wait_until(listening, "json-server to listen", timeout=20, output=log_text)
-        yield f"http://127.0.0.1:{js_port}", f"http://127.0.0.1:{ds_port}"
-    finally:
-        json_server.terminate()
-        json_server.wait(timeout=10)
-        devserve.stop()
+    with side_by_side(tmp_path, cli, options=["--quiet"], origin={}) as bases:
+        yield bases
 
 
 def _send(client: httpx.Client, base: str, method: str, path: str, body: Any) -> httpx.Response:

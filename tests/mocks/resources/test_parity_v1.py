@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,11 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.mocks.resources.helpers import write_db
-from tests.support.configs import config_toml
-from tests.support.peers import node, peer
-from tests.support.process import free_ports, port_open, run_devserve
-from tests.support.waiting import wait_until
+from tests.mocks.resources.sidebyside import side_by_side
+from tests.support.peers import peer
 
 # Numeric ids (1.0 makes them strings when it reads the file), string ids, nested objects,
 # floats, booleans, nulls, missing fields, mixed case and accents, foreign keys both ways.
@@ -150,38 +145,9 @@ _RANDOM_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """json-server 1.0 and devserve (dialect = "v1"), each on its own copy of the same file."""
-    node_path = node()
     cli = peer("json-server-v1") / "lib" / "bin.js"
-    (tmp_path / "js").mkdir()
-    (tmp_path / "ds").mkdir()
-    write_db(tmp_path / "js", DATA)
-    shutil.copy(tmp_path / "js" / "db.json", tmp_path / "ds" / "db.json")
-    js_port, ds_port = free_ports(2)
-    command = [node_path, str(cli), "--port", str(js_port), "--host", "127.0.0.1", "db.json"]
-    log = (tmp_path / "json-server.log").open("w")
-    json_server = subprocess.Popen(
-        command, cwd=tmp_path / "js", stdout=log, stderr=subprocess.STDOUT
-    )
-    origin = {"port": ds_port, "resources": "db.json", "dialect": "v1"}
-    (tmp_path / "ds" / "devserve.toml").write_text(
-        config_toml({"api": origin}, {"dashboard_port": False})
-    )
-    devserve = run_devserve(
-        ["--no-reload", "run", "-c", "devserve.toml"], cwd=tmp_path / "ds", wait_ports=[ds_port]
-    )
-    try:
-        log_text = (tmp_path / "json-server.log").read_text
-
-        def listening() -> bool:
-            assert json_server.poll() is None, f"json-server exited:\n{log_text()}"
-            return port_open(js_port)
-
-        wait_until(listening, "json-server to listen", timeout=20, output=log_text)
-        yield f"http://127.0.0.1:{js_port}", f"http://127.0.0.1:{ds_port}"
-    finally:
-        json_server.terminate()
-        json_server.wait(timeout=10)
-        devserve.stop()
+    with side_by_side(tmp_path, cli, options=[], origin={"dialect": "v1"}, data=DATA) as bases:
+        yield bases
 
 
 def _masked(value: Any) -> Any:
