@@ -18,7 +18,7 @@ from devserve.mocks.resources.data import SCHEMA_KEY, reject_constant
 from devserve.mocks.resources.dotprop import prop
 from devserve.mocks.resources.inflect import plural, singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, parse_int, strict_equal, truthy
-from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX, Params
+from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX, Params, QueryError
 from devserve.mocks.resources.relations import Children
 from devserve.mocks.resources.sort_v1 import sort_fields, sort_on
 from devserve.mocks.resources.where_v1 import matches, parse_where
@@ -54,9 +54,9 @@ MAX_WHERE_DEPTH = 32
 MAX_SORT_FIELDS = 32
 
 
-class QueryTooLarge(ValueError):
-    """A query past devserve's bounds (answered 400, never run): no app needs it, and running
-    it could hold every origin."""
+class QueryTooLarge(QueryError):
+    """A query past devserve's bounds (answered 400 like any QueryError, never run): no app
+    needs it, and running it could hold every origin."""
 
 
 def _deeper_than(value: Any, limit: int) -> bool:

@@ -10,7 +10,7 @@ from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
 
 from devserve.mocks.resources.body import parse_body, read_body
-from devserve.mocks.resources.query import Params
+from devserve.mocks.resources.query import Params, QueryError
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Reply = tuple[int, Any, dict[str, str]]
@@ -41,12 +41,13 @@ def query_params(scope: Scope) -> Params:
     return params
 
 
-def too_many_relations(params: Params) -> str | None:
-    """Why the query names more relations than devserve will walk; None when it does not."""
+def check_relations(params: Params) -> None:
+    """A QueryError (400) when the query names more relations than devserve will walk."""
     count = sum(len(params.get(key, [])) for key in RELATIONS)
-    if count <= MAX_RELATIONS:
-        return None
-    return f"the query names {count} relations (_embed, _expand); at most {MAX_RELATIONS}"
+    if count > MAX_RELATIONS:
+        raise QueryError(
+            f"the query names {count} relations (_embed, _expand); at most {MAX_RELATIONS}"
+        )
 
 
 def full_url(scope: Scope, headers: Headers) -> str:

@@ -33,8 +33,8 @@ from devserve.mocks.resources.request import (
     WRITES,
     Reply,
     Request,
+    check_relations,
     encode,
-    too_many_relations,
 )
 from devserve.mocks.resources.routes_v1 import V1Routes
 from devserve.mocks.resources.store import Store
@@ -121,8 +121,7 @@ class ResourceApp:
 
     async def _answer(self, request: Request) -> Reply:
         parts, method = request.parts, request.method
-        if (problem := too_many_relations(request.params)) is not None:
-            return 400, {"error": problem}, {}
+        check_relations(request.params)
         if parts == ["db"] and method in ("GET", "HEAD") and self.v1 is None:
             return 200, encode(self.store.data), {}
         if self.read_only and method in WRITES:

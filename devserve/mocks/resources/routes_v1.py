@@ -10,7 +10,7 @@ from typing import Any
 
 from devserve.mocks.resources.body import parse_json, read_body
 from devserve.mocks.resources.data import SCHEMA_KEY
-from devserve.mocks.resources.query_v1 import QueryTooLarge, find, find_by_id, list_query
+from devserve.mocks.resources.query_v1 import find, find_by_id, list_query
 from devserve.mocks.resources.request import Reply, Request, encode
 from devserve.mocks.resources.store import Store
 from devserve.mocks.resources.writes_v1 import change_item, change_singular, create, destroy
@@ -49,12 +49,7 @@ class V1Routes:
         if len(parts) == 2:
             found = find_by_id(data, parts[0], parts[1], request.params)
             return (200, encode(found), {}) if isinstance(found, dict) else NOT_FOUND
-        try:
-            query = list_query(
-                request.scope.get("query_string", b"").decode("latin-1"), request.params
-            )
-        except QueryTooLarge as exc:
-            return 400, {"error": str(exc)}, {}
+        query = list_query(request.scope.get("query_string", b"").decode("latin-1"), request.params)
         return 200, encode(find(data, parts[0], query)), {}
 
     async def _body(self, request: Request) -> dict[str, Any] | None:
