@@ -22,6 +22,7 @@ from devserve.cors.origins import MAX_ORIGIN_LENGTH, origin_host
 from devserve.cors.policy import CorsSwitch, Policy
 from devserve.cors.standard import split_list
 from devserve.cors.verdict import Verdict, check_preflight, check_response
+from devserve.memo import per_object
 from devserve.serving.requestlog import VERDICT_KEY
 from devserve.serving.requestlog import Verdict as LoggedVerdict
 
@@ -222,10 +223,7 @@ class VerdictReporter:
                     elif verdict is judgement:  # the common case: the same few, cached
                         value, logged = _presented(verdict)
                     else:
-                        value, logged = (
-                            header_value(verdict).encode("latin-1"),
-                            _logged(verdict, []),
-                        )
+                        value, logged = _present(verdict)  # explained anew: not cached
                     message["headers"] = [
                         *((name, v) for name, v in raw if name.lower() != _HEADER_BYTES),
                         (_HEADER_BYTES, value),
@@ -275,22 +273,13 @@ def _origin_reason(name: str, policy: Policy, origin: str, problem: str) -> str:
     )
 
 
-# X-Devserve-Cors and the log's verdict for a verdict ``judged`` returned as it is (its cache
-# hands out the same object for the same shape). Keyed by id; each entry holds its verdict, so
-# the id cannot be reused while the entry lives.
-_PRESENTED: dict[int, tuple[Verdict, bytes, LoggedVerdict]] = {}
-_PRESENTED_MAX = 4096
+def _present(verdict: Verdict) -> tuple[bytes, LoggedVerdict]:
+    return header_value(verdict).encode("latin-1"), _logged(verdict, [])
 
 
-def _presented(verdict: Verdict) -> tuple[bytes, LoggedVerdict]:
-    hit = _PRESENTED.get(id(verdict))
-    if hit is not None and hit[0] is verdict:
-        return hit[1], hit[2]
-    value, logged = header_value(verdict).encode("latin-1"), _logged(verdict, [])
-    if len(_PRESENTED) >= _PRESENTED_MAX:
-        _PRESENTED.clear()
-    _PRESENTED[id(verdict)] = (verdict, value, logged)
-    return value, logged
+# X-Devserve-Cors and the log's verdict, once per verdict ``judged`` returned as it is (its
+# cache hands out the same object for the same request shape).
+_presented = per_object(_present, max_size=4096)
 
 
 def _logged(verdict: Verdict, cookies: list[CookieVerdict]) -> LoggedVerdict:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Hashable, Iterable
 from typing import Any
 
+from devserve.memo import per_object
 from devserve.mocks.resources.dotprop import prop, set_property
 from devserve.mocks.resources.jsvalue import (
     UNDEFINED,
@@ -107,23 +108,16 @@ def matches(item: Any, where: Any) -> bool:
     return True
 
 
-# `in` is tested for every item against the same list: its values are keyed once (a query
-# can carry thousands). Keyed by id; each entry holds its list, so the id is not reused.
-_CHOICES: dict[int, tuple[list[Any], frozenset[Hashable], list[Any]]] = {}
-
-
-def _choices(wanted: list[Any]) -> tuple[frozenset[Hashable], list[Any]]:
+def _key_choices(wanted: list[Any]) -> tuple[frozenset[Hashable], list[Any]]:
     """The ``===`` keys of ``wanted``'s values, and the objects only identity can match."""
-    hit = _CHOICES.get(id(wanted))
-    if hit is not None and hit[0] is wanted:
-        return hit[1], hit[2]
     keyed = [(strict_key(choice), choice) for choice in wanted]
     keys = frozenset(key for key, _ in keyed if key is not None)
-    objects = [choice for key, choice in keyed if isinstance(choice, list | dict)]
-    if len(_CHOICES) >= 64:
-        _CHOICES.clear()
-    _CHOICES[id(wanted)] = (wanted, keys, objects)
-    return keys, objects
+    return keys, [choice for key, choice in keyed if isinstance(choice, list | dict)]
+
+
+# `in` is tested for every item against the same list: its values are keyed once (a query
+# can carry thousands).
+_choices = per_object(_key_choices, max_size=64)
 
 
 def _passes(field: Any, condition: dict[str, Any]) -> bool:
