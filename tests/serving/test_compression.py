@@ -23,7 +23,7 @@ BOTH = {"br": b"x", "gzip": b"y"}
 @pytest.mark.parametrize(
     ("accept", "chosen"),
     [
-        ("gzip, deflate, br, zstd", "br"),  # what Chromium sends
+        ("gzip, deflate, br, zstd", "br"),  # what Chromium 156 sends (test_compression_browser)
         ("gzip, deflate", "gzip"),
         ("x-gzip", "gzip"),
         ("br;q=0.5, gzip", "gzip"),
