@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
+from devserve.cors.guard import CrossSiteGuard, WriteGuard
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.origins import LocalOrigins
 from devserve.cors.policy import CorsSwitch, resolve
@@ -201,6 +202,8 @@ def build_origin(
         bound_host=settings.host if host is None else host, allowed_hosts=settings.allowed_hosts
     )
     switch = CorsSwitch(resolve(config.cors, local=local), local=local)
+    # Inside the CORS layer, so a page the policy lets read can read why it was refused.
+    app = CrossSiteGuard(app, WriteGuard(name, switch, config.allow_writes_from))
     app = CorsMiddleware(app, switch)
     # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
     app = VerdictReporter(
