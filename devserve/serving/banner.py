@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from devserve import __version__
 from devserve.control.state import OriginState
 from devserve.serving.binding import is_loopback
+from devserve.version import __version__
 
 
 def banner(
