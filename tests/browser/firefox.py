@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.browser.pagefetch import FETCH_JS, FETCH_TIMEOUT_MS, fetch_init
-from tests.support.peers import in_ci, need, node, peer
+from tests.support.ci import in_ci, need
+from tests.support.peers import node, peer
 
 FIREFOX = "/usr/bin/firefox-esr"
 SCRIPT = Path(__file__).with_name("firefox_fetch.mjs")

@@ -54,7 +54,7 @@ def test_a_garbage_chunked_body_is_a_bad_request(fortress: EveryKind) -> None:
         answer = b""
         while chunk := sock.recv(65536):
             answer += chunk
-    assert answer == b"" or answer.split(b" ")[1] in (b"400", b"200")
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
     assert exchange(fortress.api, request_bytes("GET", "/data", host="localhost")).status == 200
     _clean(fortress)
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from devserve.serving.origin import OriginApp, build_origin
 from devserve.serving.requestlog import RequestRecord
@@ -224,12 +225,12 @@ def test_a_foreign_websocket_is_refused_before_the_upgrade(
     with origin(tmp_path, **settings) as (client, records):
         ws_url = str(client.base_url).replace("http://", "ws://").rstrip("/") + "/ws"
         with pytest.raises(InvalidStatus) as refused:
-            connect(ws_url, origin=EVIL, open_timeout=5)  # type: ignore[arg-type]
+            connect(ws_url, origin=Origin(EVIL), open_timeout=5)
         assert refused.value.response.status_code == 403
         assert api.hits == {}
         reason = json.loads(refused.value.response.body or b"{}")
         assert "WebSocket connection to /ws" in reason["protected"]
-        with connect(ws_url, origin=PAGE, open_timeout=5) as socket:  # type: ignore[arg-type]
+        with connect(ws_url, origin=Origin(PAGE), open_timeout=5) as socket:
             socket.send("hi")
             assert socket.recv(timeout=5) == "echo: hi (sk-live-secret)"
     assert [(r.method, r.status) for r in records][:2] == [("WS", 403), ("WS", 101)]
