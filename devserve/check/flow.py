@@ -23,7 +23,7 @@ from devserve.cors.request import RequestShape, classify_request
 from devserve.cors.standard import UNEXPOSABLE_RESPONSE_HEADERS
 from devserve.cors.verdict import Verdict, check_preflight, check_response
 from devserve.errors import DevserveError
-from devserve.origins import serialize_origin
+from devserve.urls import serialize_origin
 
 
 class Flow:
@@ -55,7 +55,8 @@ class Flow:
         for hop in range(MAX_REDIRECTS + 1):
             # Once a request went cross-origin it stays in CORS mode, even back on the page's
             # origin; after a hop between two other origins the browser sends Origin: null.
-            cors = cors or serialize_origin(url) != self.page
+            here = serialize_origin(url)
+            cors = cors or here != self.page
             origin = "null" if tainted else self.page
             shape = classify_request(method, headers, engine=self.engine)
             if cors and shape.needs_preflight:
@@ -85,10 +86,7 @@ class Flow:
             problem = redirect_problem(target, page=self.page, cors=cors)
             if problem:
                 return Verdict(allowed=False, reasons=[problem])
-            if (
-                serialize_origin(url) != serialize_origin(target)
-                and serialize_origin(url) != self.page
-            ):
+            if here not in (serialize_origin(target), self.page):
                 tainted = True
             method, headers, body = redirected(response.status, method, headers, body)
             url = target

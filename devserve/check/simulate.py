@@ -25,7 +25,7 @@ from devserve.cors.lna import (
 from devserve.cors.request import RequestShape, classify_request
 from devserve.cors.verdict import Verdict
 from devserve.errors import DevserveError
-from devserve.origins import serialize_origin
+from devserve.urls import serialize_origin
 
 # parse_header is re-exported: the CLI parses -H with it before calling run_check.
 __all__ = ["parse_header", "run_check"]
@@ -57,10 +57,10 @@ def run_check(
             f"--origin {origin!r} is not an origin: give the page's origin, "
             "e.g. http://localhost:8000"
         ) from None
-    serialize_origin(url)
+    target = serialize_origin(url)
     method, request_headers, notes = checked_request(method, headers, body)
     shape = classify_request(method, request_headers, engine=engine)
-    if serialize_origin(url) == page:
+    if target == page:
         shape = RequestShape(shape.method, [], [], [])  # a same-origin request is never preflighted
     local_network = _local_network(page, url, engine, address_spaces or {})
     if local_network is not None and not local_network.allowed:

@@ -19,8 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from devserve.cors.origins import MAX_ORIGIN_LENGTH
 from devserve.cors.policy import CorsSwitch
 from devserve.errors import DevserveError
-from devserve.origins import serialize_origin
 from devserve.serving.requestlog import NOTE_KEY
+from devserve.urls import serialize_origin
 
 # RFC 9110's safe methods: they do not change state, so a foreign page may send them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from devserve.control.state import OriginState
-from devserve.serving.binding import is_loopback
+from devserve.urls import is_loopback_host
 from devserve.version import __version__
 
 
@@ -24,7 +24,7 @@ def banner(
     lines.append(f"  dashboard: {dashboard}")
     if watch:
         lines.append(f"  watching for changes (live reload {'on' if live_reload else 'off'})")
-    if not is_loopback(host):
+    if not is_loopback_host(host):
         lines.append(
             f"  warning: bound to {host}: other machines on your network can reach these "
             "origins. Use --host 127.0.0.1 to keep them local."

@@ -27,13 +27,14 @@ from devserve.live.broadcast import Broadcast
 from devserve.live.events import Event
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
-from devserve.origins import http_url, origin_port
+from devserve.origins import http_url
 from devserve.serving import reconfigure
 from devserve.serving.banner import banner
 from devserve.serving.binding import bind, dashboard_bind_host
 from devserve.serving.listener import Listener, Served, quiet_cancellation
 from devserve.serving.origin import OriginApp, build_origin
 from devserve.serving.requestlog import RequestRecord
+from devserve.urls import Origin
 
 log = logging.getLogger("devserve")
 
@@ -288,7 +289,8 @@ class Runner:
     def _page_of(self, record: RequestRecord) -> tuple[str, str] | None:
         """The origin whose page sent a request (by the port of its ``Origin``), and the URL
         it asked for; None when devserve does not serve that page (or that origin stopped)."""
-        port = origin_port(record.source)
+        source = Origin.of_url(record.source) if record.source else None
+        port = None if source is None else source.port
         page = next((n for n, s in self.served.items() if s.listener.port == port), None)
         if page is None or record.origin not in self.served:
             return None
