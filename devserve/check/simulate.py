@@ -12,7 +12,7 @@ from dataclasses import replace
 import httpx
 
 from devserve.check.deadline import before
-from devserve.check.flow import Flow
+from devserve.check.flow import Flow, Mode
 from devserve.check.report import CheckReport
 from devserve.check.request import checked_request, parse_header
 from devserve.cors.engines import Engine
@@ -43,6 +43,8 @@ def run_check(
     engine: Engine = "standard",
     timeout: float = 10.0,
     address_spaces: Mapping[str, AddressSpace] | None = None,
+    mode: Mode = "cors",
+    preflight_only: bool = False,
 ) -> CheckReport:
     """Fetch ``url`` as a page on ``origin`` would, and judge every step as ``engine`` does.
 
@@ -53,7 +55,7 @@ def run_check(
     """
     page = _page_origin(origin)
     target = serialize_origin(url)
-    method, request_headers, notes = checked_request(method, headers, body)
+    method, request_headers, notes = checked_request(method, headers, body, mode=mode)
     shape = classify_request(method, request_headers, engine=engine)
     if target == page:
         shape = RequestShape(shape.method, [], [], [])  # a same-origin request is never preflighted
@@ -68,6 +70,8 @@ def run_check(
         verdict=Verdict(allowed=True),
         notes=notes,
         local_network=_local_network(page, url, engine, address_spaces or {}),
+        mode=mode,
+        preflight_only=preflight_only,
     )
     lna = report.local_network
     if lna is not None and not lna.allowed:
@@ -80,7 +84,14 @@ def run_check(
     deadline = time.monotonic() + timeout
     with httpx.Client(follow_redirects=False, transport=transport) as client:
         flow = Flow(
-            client, transport, page=page, credentials=credentials, engine=engine, deadline=deadline
+            client,
+            transport,
+            page=page,
+            credentials=credentials,
+            engine=engine,
+            deadline=deadline,
+            mode=mode,
+            preflight_only=preflight_only,
         )
         verdict = before(deadline, lambda: flow.run(url, method, request_headers, body), url)
     return replace(

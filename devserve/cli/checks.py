@@ -8,6 +8,7 @@ from typing import Annotated, cast
 
 import typer
 
+from devserve.check.flow import Mode
 from devserve.check.output import format_text, to_json
 from devserve.check.simulate import parse_header, run_check
 from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common, fail, load
@@ -75,7 +76,37 @@ HeaderOption = Annotated[
     ),
 ]
 DataOption = Annotated[
-    str | None, typer.Option("--data", "-d", help="Request body (text).", show_default=False)
+    str | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Request body (text). The request is really sent, as the page would send it (a "
+        "POST may create a record): add --preflight-only to send only the preflight.",
+        show_default=False,
+    ),
+]
+PreflightOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--preflight-only",
+        help="Send only the preflight (if the request needs one), never the request itself.",
+    ),
+]
+
+
+def _mode(value: str) -> str:
+    if value not in ("cors", "no-cors"):
+        raise typer.BadParameter(f"{value!r} is not cors or no-cors")
+    return value
+
+
+ModeOption = Annotated[
+    str,
+    typer.Option(
+        "--mode",
+        help="fetch()'s mode: cors (the default) or no-cors (an opaque response, as an <img>).",
+        callback=_mode,
+    ),
 ]
 CredentialsOption = Annotated[
     bool, typer.Option("--credentials", help="As fetch(url, {credentials: 'include'}).")
@@ -120,6 +151,8 @@ def check(
     as_json: JsonOption = False,
     timeout: TimeoutOption = 10.0,
     address_space: AddressSpaceOption = None,
+    mode: ModeOption = "cors",
+    preflight_only: PreflightOnlyOption = False,
 ) -> None:
     """Act as the browser would: preflight if needed, send the request, and explain the verdict.
 
@@ -139,6 +172,8 @@ def check(
             engine=cast(Engine, browser.lower()),
             timeout=timeout,
             address_spaces=spaces,
+            mode=cast(Mode, mode),
+            preflight_only=preflight_only,
         )
     except DevserveError as exc:
         raise fail(exc) from None
