@@ -34,6 +34,7 @@ from devserve.serving.fallthrough import FallThrough
 from devserve.serving.hosts import HostGuard
 from devserve.serving.requestlog import Observer, RequestLog, printable
 from devserve.serving.static import StaticFiles
+from devserve.serving.upgrade import NoWebSockets, refuse_websocket
 
 if TYPE_CHECKING:
     from devserve.proxy.app import ProxyApp
@@ -79,6 +80,12 @@ class OriginApp:
         return parts or ["nothing (404 for every path)"]
 
 
+# The first message that answers a request: after it, an error can no longer become a 500.
+_ANSWERED = frozenset(
+    {"http.response.start", "websocket.accept", "websocket.close", "websocket.http.response.start"}
+)
+
+
 class ErrorResponses:
     """Turn a crash into a 500 *inside* the CORS layer, so the browser can still read the error."""
 
@@ -91,7 +98,7 @@ class ErrorResponses:
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            started = started or message["type"] in _ANSWERED
             await send(message)
 
         try:
@@ -102,8 +109,12 @@ class ErrorResponses:
         except Exception:
             path = printable(str(scope.get("path")))
             errors.exception("origin '%s': error while answering %s", self.name, path)
-            if started or scope["type"] != "http":
+            if started or scope["type"] not in ("http", "websocket"):
                 raise
+            if scope["type"] == "websocket":
+                reason = "internal error (see the devserve terminal)"
+                await refuse_websocket(scope, send, 500, reason)
+                return
             response = PlainTextResponse("Internal Server Error (see the devserve terminal)\n", 500)
             await response(scope, receive, send)
 
@@ -211,6 +222,8 @@ def build_origin(
     )
     if config.delay_ms:
         app = Delay(app, config.delay_ms)
+    if proxy is None:  # the one layer that speaks WebSocket; without it, refuse at once
+        app = NoWebSockets(app, name)
     app = RequestLog(app, name, observer)
     if hub is not None:
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.

@@ -25,6 +25,7 @@ from devserve.serving.cachedresponse import CachedResponse
 from devserve.serving.conditional import not_modified, plain_range
 from devserve.serving.filecache import DEFAULT_MAX_FILE_BYTES, FileCache
 from devserve.serving.requestlog import printable
+from devserve.serving.upgrade import refuse_websocket
 
 # Always revalidate: a dev server must never let the browser run yesterday's file.
 _NO_CACHE = {"Cache-Control": "no-cache"}
@@ -72,7 +73,7 @@ class StaticFiles:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1000})
+            await refuse_websocket(scope, send, 404, f"no WebSocket endpoint at {scope['path']}")
         if scope["type"] != "http":
             return
         response = await self._respond(scope)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 from starlette.testclient import TestClient
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from devserve.config import parse_config
 from devserve.serving.origin import build_origin
@@ -132,6 +135,23 @@ def test_a_range_with_thousands_of_digits_is_answered(
         assert reply.headers["content-range"] == f"bytes {first}-{last}/{size}"
         assert reply.body == content[first : last + 1]
     _logged(fortress, f"/{path.name} {reply.status} ")
+    _clean(fortress)
+
+
+@pytest.mark.parametrize("kind", ["site", "api", "spa", "public"])
+def test_a_websocket_handshake_without_a_proxy_is_refused_before_the_upgrade(
+    fortress: EveryKind, kind: str
+) -> None:
+    """Routes, static files, or both: nothing there speaks WebSocket, so a 404 that says so."""
+    url = f"ws://localhost:{fortress.origins[kind]}/socket-{kind}"
+    with pytest.raises(InvalidStatus) as refused, connect(url, open_timeout=5):
+        pass
+    answer = refused.value.response
+    assert answer.status_code == 404
+    assert json.loads(answer.body or b"") == {
+        "error": f"origin '{kind}' takes no WebSocket connections; only a proxy forwards them"
+    }
+    _logged(fortress, f"WS      /socket-{kind} 404 ")
     _clean(fortress)
 
 
