@@ -29,7 +29,7 @@ from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
 from devserve.origins import http_url
 from devserve.serving import reconfigure
-from devserve.serving.banner import banner
+from devserve.serving.banner import banner, dashboard_address, dashboard_warning
 from devserve.serving.binding import bind, dashboard_bind_host
 from devserve.serving.listener import Listener, Served, quiet_cancellation
 from devserve.serving.origin import OriginApp, build_origin
@@ -52,6 +52,7 @@ class Runner:
     echo: Callable[[str], None] = print
     served: dict[str, Served] = field(default_factory=dict)
     control: Listener | None = None
+    control_host: str | None = None  # where the dashboard listens
     control_note: str = "off (dashboard_port = false)"
     config_error: str | None = None
     resource_errors: dict[str, str] = field(default_factory=dict)
@@ -181,13 +182,14 @@ class Runner:
             )
             log.warning("dashboard: %s", self.control_note)
             return
-        self.control_note = http_url(host, self.control.port)
+        self.control_note = dashboard_address(host, self.control.port)
+        self.control_host = host
 
     async def _stop_control(self) -> None:
         if self.control is not None:
             self.broadcast.end_dashboard()
             await self.control.stop()
-            self.control = None
+            self.control = self.control_host = None
 
     # ---- changes --------------------------------------------------------------------------
 
@@ -274,6 +276,8 @@ class Runner:
             await self._stop_control()
             await self._start_control()
             log.info("dashboard: %s", self.control_note)
+            if self.control_host is not None and (warning := dashboard_warning(self.control_host)):
+                log.warning("%s", warning)
         summary = plan.summary()
         log.info("config reloaded%s", f" ({summary})" if summary else "")
         if plan.opens_ports:
@@ -359,6 +363,7 @@ class Runner:
             host=self.host,
             watch=self.watch,
             live_reload=self.live_reload,
+            dashboard_host=self.control_host,
         )
 
     def _open_first_page(self) -> None:
