@@ -34,6 +34,7 @@ from devserve.serving.binding import bind, dashboard_bind_host
 from devserve.serving.listener import Listener, Served, quiet_cancellation
 from devserve.serving.origin import OriginApp, build_origin
 from devserve.serving.requestlog import RequestRecord
+from devserve.serving.stopping import Stopping
 from devserve.urls import Origin
 
 log = logging.getLogger("devserve")
@@ -58,6 +59,8 @@ class Runner:
     resource_errors: dict[str, str] = field(default_factory=dict)
     broadcast: Broadcast = field(init=False)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Requests in flight at a stop: time to finish, then a 503 (serving/stopping.py).
+    requests_stopping: Stopping = field(default_factory=Stopping)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
     _watcher: asyncio.Task[None] | None = None
     # Called with every request record (the embedding API's ``running.requests``).
@@ -118,6 +121,7 @@ class Runner:
         """Close every event stream, let in-flight requests finish (up to the graceful timeout,
         or not at all after a second Ctrl-C), and free every port."""
         self._stopping.set()
+        self.requests_stopping.begin()
         self._ready.set()  # a change seen during start-up is waiting for it: let it see the stop
         self.broadcast.close()
         if self._watcher is not None:
@@ -128,6 +132,10 @@ class Runner:
         """First call (Ctrl-C, SIGTERM): graceful shutdown. A second call: drop connections now."""
         again = self._stopping.is_set()
         self._stopping.set()
+        if again:
+            self.requests_stopping.expire()  # answered now, as far as the time left allows
+        else:
+            self.requests_stopping.begin()
         for listener in self._listeners():
             listener.exit(force=again)
 
@@ -148,6 +156,7 @@ class Runner:
             config_path=self.config_path,
             offline=self.offline,
             host=self.host,
+            stopping=self.requests_stopping,
         )
 
     def _bind_all(self, names: list[str], config: Config) -> dict[str, socket.socket]:

@@ -27,15 +27,15 @@ COMMANDS = [
     ["reset", "api"],
 ]
 
-INSTANCE = {"config": None, "kind": "folder", "pid": 4242, "version": "0.1.0"}
-ORIGIN = {
+INSTANCE: dict[str, Any] = {"config": None, "kind": "folder", "pid": 4242, "version": "0.1.0"}
+ORIGIN: dict[str, Any] = {
     "name": "api",
     "url": "http://127.0.0.1:8001",
     "port": 8001,
     "cors": {"enabled": True, "mode": "on", "configured": "on", "describe": "on"},
     "serves": ["1 route"],
 }
-RESET = {"name": "api", "resources": None, "reset": {}}
+RESET: dict[str, Any] = {"name": "api", "resources": None, "reset": {}}
 
 # A terminal escape that clears the screen, a title change, and a line that poses as our own.
 CLEAR = "\x1b[2J"
