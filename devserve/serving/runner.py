@@ -29,11 +29,12 @@ from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
 from devserve.origins import http_url
 from devserve.serving import reconfigure
-from devserve.serving.banner import banner
+from devserve.serving.banner import banner, dashboard_address, dashboard_warning
 from devserve.serving.binding import bind, dashboard_bind_host
 from devserve.serving.listener import Listener, Served, quiet_cancellation
 from devserve.serving.origin import OriginApp, build_origin
 from devserve.serving.requestlog import RequestRecord
+from devserve.serving.stopping import Stopping
 from devserve.urls import Origin
 
 log = logging.getLogger("devserve")
@@ -52,11 +53,14 @@ class Runner:
     echo: Callable[[str], None] = print
     served: dict[str, Served] = field(default_factory=dict)
     control: Listener | None = None
+    control_host: str | None = None  # where the dashboard listens
     control_note: str = "off (dashboard_port = false)"
     config_error: str | None = None
     resource_errors: dict[str, str] = field(default_factory=dict)
     broadcast: Broadcast = field(init=False)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Requests in flight at a stop: time to finish, then a 503 (serving/stopping.py).
+    requests_stopping: Stopping = field(default_factory=Stopping)
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
     _watcher: asyncio.Task[None] | None = None
     # Called with every request record (the embedding API's ``running.requests``).
@@ -117,6 +121,7 @@ class Runner:
         """Close every event stream, let in-flight requests finish (up to the graceful timeout,
         or not at all after a second Ctrl-C), and free every port."""
         self._stopping.set()
+        self.requests_stopping.begin()
         self._ready.set()  # a change seen during start-up is waiting for it: let it see the stop
         self.broadcast.close()
         if self._watcher is not None:
@@ -127,6 +132,10 @@ class Runner:
         """First call (Ctrl-C, SIGTERM): graceful shutdown. A second call: drop connections now."""
         again = self._stopping.is_set()
         self._stopping.set()
+        if again:
+            self.requests_stopping.expire()  # answered now, as far as the time left allows
+        else:
+            self.requests_stopping.begin()
         for listener in self._listeners():
             listener.exit(force=again)
 
@@ -147,6 +156,7 @@ class Runner:
             config_path=self.config_path,
             offline=self.offline,
             host=self.host,
+            stopping=self.requests_stopping,
         )
 
     def _bind_all(self, names: list[str], config: Config) -> dict[str, socket.socket]:
@@ -181,13 +191,14 @@ class Runner:
             )
             log.warning("dashboard: %s", self.control_note)
             return
-        self.control_note = http_url(host, self.control.port)
+        self.control_note = dashboard_address(host, self.control.port)
+        self.control_host = host
 
     async def _stop_control(self) -> None:
         if self.control is not None:
             self.broadcast.end_dashboard()
             await self.control.stop()
-            self.control = None
+            self.control = self.control_host = None
 
     # ---- changes --------------------------------------------------------------------------
 
@@ -274,6 +285,8 @@ class Runner:
             await self._stop_control()
             await self._start_control()
             log.info("dashboard: %s", self.control_note)
+            if self.control_host is not None and (warning := dashboard_warning(self.control_host)):
+                log.warning("%s", warning)
         summary = plan.summary()
         log.info("config reloaded%s", f" ({summary})" if summary else "")
         if plan.opens_ports:
@@ -359,6 +372,7 @@ class Runner:
             host=self.host,
             watch=self.watch,
             live_reload=self.live_reload,
+            dashboard_host=self.control_host,
         )
 
     def _open_first_page(self) -> None:
