@@ -12,12 +12,12 @@ from pydantic import TypeAdapter
 from devserve.config import find_config, load_config
 from devserve.control import answers
 from devserve.control.answers import Answer
-from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
 from devserve.origins import http_url
 from devserve.serving.binding import dashboard_bind_host
 from devserve.serving.requestlog import printable
+from devserve.state import OriginState
 
 TIMEOUT = 3.0
 

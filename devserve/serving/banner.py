@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from devserve.control.state import OriginState
 from devserve.origins import http_url
+from devserve.state import OriginState
 from devserve.urls import is_loopback_host
 from devserve.version import __version__
 

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import PlainTextResponse
@@ -36,6 +36,7 @@ from devserve.serving.requestlog import Observer, RequestLog, printable
 from devserve.serving.static import StaticFiles
 from devserve.serving.stopping import AnswerWhenStopping, Stopping
 from devserve.serving.upgrade import NoWebSockets, refuse_websocket
+from devserve.state import CorsState, OriginState
 
 if TYPE_CHECKING:
     from devserve.proxy.app import ProxyApp
@@ -55,11 +56,32 @@ class OriginApp:
     restart_sequences: Callable[[], None] = field(default=lambda: None)
     proxy: ProxyApp | None = None
 
-    async def reset(self) -> None:
-        """Restore mock state: response sequences restart, resources get their original data."""
+    async def reset(self) -> dict[str, Any]:
+        """Restore mock state: response sequences restart, resources get their original data.
+        Returns what was reset, as the control API answers it."""
         self.restart_sequences()
+        answer: dict[str, Any] = {"name": self.name, "resources": None, "reset": {}}
         if self.resources is not None:
-            await self.resources.reset()
+            answer["reset"] = await self.resources.reset()
+            answer["resources"] = str(self.resources.path)
+        return answer
+
+    def state(self, url: str, port: int) -> OriginState:
+        """This origin as everyone shows it, served at ``url`` on ``port`` (the port bound)."""
+        switch = self.switch
+        active, configured = switch.active, switch.configured
+        return OriginState(
+            name=self.name,
+            url=url,
+            port=port,
+            cors=CorsState(
+                enabled=switch.enabled,
+                mode=active.mode if active else "off",
+                configured=configured.mode if configured else "off",
+                describe=switch.describe(),
+            ),
+            serves=tuple(self.serves()),
+        )
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
