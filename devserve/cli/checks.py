@@ -11,11 +11,10 @@ import typer
 from devserve.check.flow import Mode
 from devserve.check.output import format_text, to_json
 from devserve.check.simulate import parse_header, run_check
-from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common, fail, load
-from devserve.config import Config, find_config
+from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common
+from devserve.config import Config, find_config, load_config
 from devserve.cors.lna import parse_address_spaces
 from devserve.cors.verdict import ENGINES, Engine
-from devserve.errors import DevserveError
 
 
 def check_config(
@@ -32,7 +31,7 @@ def check_config(
             "error: no devserve.toml here or in any parent folder; run `devserve init`", err=True
         )
         raise typer.Exit(2)
-    loaded = load(path)
+    loaded = load_config(path)
     from devserve.mocks.check import route_warnings
 
     for name, origin in loaded.origins.items():
@@ -159,24 +158,21 @@ def check(
     Exit 0 if the page can read the response, 1 if it is blocked, 2 on a usage or network error.
     """
     common(ctx, "check")
-    try:
-        headers = [parse_header(text) for text in header or []]
-        spaces = parse_address_spaces(address_space or [])
-        report = run_check(
-            url,
-            origin=origin,
-            method=method or ("POST" if data is not None else "GET"),
-            headers=headers,
-            body=data,
-            credentials=credentials,
-            engine=cast(Engine, browser.lower()),
-            timeout=timeout,
-            address_spaces=spaces,
-            mode=cast(Mode, mode),
-            preflight_only=preflight_only,
-        )
-    except DevserveError as exc:
-        raise fail(exc) from None
+    headers = [parse_header(text) for text in header or []]
+    spaces = parse_address_spaces(address_space or [])
+    report = run_check(
+        url,
+        origin=origin,
+        method=method or ("POST" if data is not None else "GET"),
+        headers=headers,
+        body=data,
+        credentials=credentials,
+        engine=cast(Engine, browser.lower()),
+        timeout=timeout,
+        address_spaces=spaces,
+        mode=cast(Mode, mode),
+        preflight_only=preflight_only,
+    )
     typer.echo(json.dumps(to_json(report), indent=2) if as_json else format_text(report))
     raise typer.Exit(0 if report.allowed else 1)
 

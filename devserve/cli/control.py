@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from devserve.cli.options import Common, ConfigOption, QuietOption, VerboseOption, common, fail
-from devserve.errors import DevserveError
+from devserve.cli.options import Common, ConfigOption, QuietOption, VerboseOption, common
 from devserve.serving.requestlog import printable
 
 if TYPE_CHECKING:
@@ -49,11 +48,8 @@ def status(
     from devserve.control import client
 
     options = common(ctx, "status", config=config, verbose=verbose, quiet=quiet)
-    try:
-        found = _find_instance(options, url)
-        listed = client.origins(found)
-    except DevserveError as exc:
-        raise fail(exc) from None
+    found = _find_instance(options, url)
+    listed = client.origins(found)
     if as_json:
         origins = [origin.as_json() for origin in listed]
         # ASCII JSON: every control character is a \u escape, as JSON readers expect.
@@ -83,14 +79,11 @@ def cors(
     if state not in (None, "on", "off"):
         typer.echo(f"error: the state must be on or off, not {state!r}", err=True)
         raise typer.Exit(2)
-    try:
-        found = _find_instance(options, url)
-        if state is None:
-            origin = client.origin(found, name)
-        else:
-            origin = client.set_cors(found, name, state == "on")
-    except DevserveError as exc:
-        raise fail(exc) from None
+    found = _find_instance(options, url)
+    if state is None:
+        origin = client.origin(found, name)
+    else:
+        origin = client.set_cors(found, name, state == "on")
     _say(origin.status_line())
 
 
@@ -107,11 +100,8 @@ def reset(
     from devserve.control import client as control
 
     options = common(ctx, "reset", config=config, verbose=verbose, quiet=quiet)
-    try:
-        found = _find_instance(options, url)
-        result = control.reset(found, name)
-    except DevserveError as exc:
-        raise fail(exc) from None
+    found = _find_instance(options, url)
+    result = control.reset(found, name)
     _say(f"{name}: mock sequences restart from their first response")
     if result["resources"]:
         counts = ", ".join(
