@@ -154,6 +154,8 @@ def build_control_app(
             return JSONResponse(await runner.reset_origin(name))
         except UnknownOriginError as exc:
             return JSONResponse({"error": exc.message}, 404)
+        except DevserveError as exc:  # the resource file holds an edit it cannot overwrite
+            return JSONResponse({"error": exc.message}, 409)
         except OSError as exc:
             return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
 
