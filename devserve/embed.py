@@ -25,9 +25,10 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from devserve.config import Config, load_config, parse_config
+from devserve.config import Config
 from devserve.errors import ConfigError, DevserveError
-from devserve.serving.requestlog import RequestRecord
+from devserve.project import load_project, parse_project
+from devserve.records import RequestRecord
 from devserve.serving.runner import Runner, event_loop_factory
 
 T = TypeVar("T")
@@ -38,13 +39,13 @@ _START_TIMEOUT_SECONDS = 30
 
 def config_from_file(path: str | Path) -> Config:
     """Load ``devserve.toml`` (or a pyproject.toml with ``[tool.devserve]``) as ``run`` does."""
-    return load_config(Path(path))
+    return load_project(Path(path))
 
 
 def config_from_dict(data: Mapping[str, Any], *, base: str | Path | None = None) -> Config:
     """A config from data shaped like the TOML file; relative paths resolve against ``base``."""
     folder = Path(base) if base is not None else Path.cwd()
-    return parse_config(dict(data), path=folder / "devserve.toml", label="<dict>")
+    return parse_project(dict(data), path=folder / "devserve.toml", label="<dict>")
 
 
 def config_from_toml(text: str, *, base: str | Path | None = None) -> Config:
@@ -54,7 +55,7 @@ def config_from_toml(text: str, *, base: str | Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"<toml text>: invalid TOML: {exc}; fix the syntax there"]) from None
     folder = Path(base) if base is not None else Path.cwd()
-    return parse_config(data, path=folder / "devserve.toml", label="<toml text>")
+    return parse_project(data, path=folder / "devserve.toml", label="<toml text>")
 
 
 class _Started:

@@ -12,7 +12,7 @@ from devserve.check.flow import Mode
 from devserve.check.output import format_text, to_json
 from devserve.check.simulate import parse_header, run_check
 from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common
-from devserve.config import Config, find_config, load_config
+from devserve.config import Config, find_config
 from devserve.cors.lna import parse_address_spaces
 from devserve.cors.verdict import ENGINES, Engine
 
@@ -31,8 +31,11 @@ def check_config(
             "error: no devserve.toml here or in any parent folder; run `devserve init`", err=True
         )
         raise typer.Exit(2)
-    loaded = load_config(path)
+    # Imported here: `check` and `schema` need neither the mocks nor Starlette.
     from devserve.mocks.check import route_warnings
+    from devserve.project import load_project
+
+    loaded = load_project(path)
 
     for name, origin in loaded.origins.items():
         for warning in route_warnings(name, origin):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from devserve.cli.options import Common, ConfigOption, QuietOption, VerboseOption, common
-from devserve.serving.requestlog import printable
+from devserve.terminal import printable
 
 if TYPE_CHECKING:
     from devserve.control.client import Instance

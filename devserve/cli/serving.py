@@ -21,7 +21,7 @@ from devserve.cli.options import (
     common,
     use_json_log,
 )
-from devserve.config import Config, default_config, find_config, load_config
+from devserve.config import Config, default_config, find_config
 from devserve.config.adhoc import DEMO_BASE_PORT, demo_config, demo_path, serve_config
 from devserve.errors import PortInUseError
 from devserve.scaffold import write_starter
@@ -99,7 +99,9 @@ def run(
         )
         _serve(loaded, options, port_advice=advice, json_log=json_log)
         return
-    loaded = load_config(path)
+    from devserve.project import load_project  # the mocks, only for commands that serve
+
+    loaded = load_project(path)
     _serve(loaded, options, config_path=path.resolve(), json_log=json_log, offline=offline)
 
 

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from devserve.errors import DevserveError
-from devserve.serving.requestlog import printable
+from devserve.terminal import printable
 
 # A control API answer is a few KiB; more is not one, and is not read into memory.
 LARGEST_ANSWER = 1024 * 1024

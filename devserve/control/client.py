@@ -16,8 +16,8 @@ from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
 from devserve.origins import http_url
 from devserve.serving.binding import dashboard_bind_host
-from devserve.serving.requestlog import printable
 from devserve.state import OriginState
+from devserve.terminal import printable
 
 TIMEOUT = 3.0
 

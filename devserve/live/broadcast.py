@@ -17,7 +17,7 @@ from devserve.live.events import (
     json_event,
 )
 from devserve.live.reload import ReloadHub
-from devserve.serving.requestlog import RequestRecord
+from devserve.records import RequestRecord
 from devserve.state import OriginState
 
 # For a blocked request: the name of the origin whose page sent it and the full URL the page

@@ -17,6 +17,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.config.mocks import Route
+from devserve.denials import refuse_websocket
 from devserve.mocks.behaviour import (
     Candidates,
     CompiledBehaviour,
@@ -28,7 +29,6 @@ from devserve.mocks.behaviour import (
 from devserve.mocks.context import BODY_NAMES, BodyTooLarge, read_body, replaying, request_data
 from devserve.mocks.limits import Limits, off_loop, run_limited
 from devserve.mocks.templates import RenderError
-from devserve.serving.upgrade import refuse_websocket
 
 # Why the mocks whose path fitted did not answer: the 404 of a mock-only origin shows it.
 MISSES_KEY = "devserve.mock_misses"

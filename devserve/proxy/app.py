@@ -33,7 +33,8 @@ from devserve.proxy.replay import missed, nearest
 from devserve.proxy.tap import BodyTap
 from devserve.proxy.upstream import Upstream
 from devserve.proxy.websocket import pass_websocket
-from devserve.serving.requestlog import PROXY_KEY, ProxyNote, printable
+from devserve.records import PROXY_KEY, ProxyNote
+from devserve.terminal import printable
 
 log = logging.getLogger("devserve.proxy")
 

@@ -23,7 +23,7 @@ from devserve.proxy.cookies import rewrite_set_cookie
 from devserve.proxy.failure import upstream_failure
 from devserve.proxy.headers import local_location, request_headers, response_headers
 from devserve.proxy.upstream import Upstream
-from devserve.serving.requestlog import ProxyNote
+from devserve.records import ProxyNote
 
 log = logging.getLogger("devserve.proxy")
 

@@ -19,6 +19,7 @@ from devserve.cors.guard import CrossSiteGuard, WriteGuard
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.origins import LocalOrigins
 from devserve.cors.policy import CorsSwitch, resolve
+from devserve.denials import refuse_websocket
 from devserve.errors import ConfigError
 from devserve.instance import switch_on_advice
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
@@ -29,14 +30,16 @@ from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
 from devserve.mocks.resources.writes_v1 import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
+from devserve.records import Observer
 from devserve.serving.bodylimit import BodyLimit
 from devserve.serving.fallthrough import FallThrough
 from devserve.serving.hosts import HostGuard
-from devserve.serving.requestlog import Observer, RequestLog, printable
+from devserve.serving.requestlog import RequestLog
 from devserve.serving.static import StaticFiles
 from devserve.serving.stopping import AnswerWhenStopping, Stopping
-from devserve.serving.upgrade import NoWebSockets, refuse_websocket
+from devserve.serving.upgrade import NoWebSockets
 from devserve.state import CorsState, OriginState
+from devserve.terminal import printable
 
 if TYPE_CHECKING:
     from devserve.proxy.app import ProxyApp

@@ -15,9 +15,9 @@ from devserve.errors import DevserveError, UnknownOriginError
 from devserve.live.broadcast import Broadcast
 from devserve.live.events import Event
 from devserve.origins import http_url
+from devserve.records import RequestRecord
 from devserve.serving.listener import Listener, Served
 from devserve.serving.origin import OriginApp, build_origin
-from devserve.serving.requestlog import RequestRecord
 from devserve.serving.stopping import Stopping
 from devserve.state import OriginState
 from devserve.urls import Origin

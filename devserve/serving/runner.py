@@ -17,11 +17,12 @@ import webbrowser
 from collections.abc import Callable, Generator
 from pathlib import Path
 
-from devserve.config import Config, load_config
+from devserve.config import Config
 from devserve.errors import DevserveError
 from devserve.live.broadcast import Broadcast
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
+from devserve.project import load_project
 from devserve.serving.banner import banner
 from devserve.serving.dashboard import Dashboard
 from devserve.serving.executor import PlanExecutor, bind_all
@@ -167,7 +168,7 @@ class Runner:
         """Apply the config file again; an invalid one is reported and the old one keeps serving."""
         assert self.config_path is not None
         try:
-            await self.apply(load_config(self.config_path))
+            await self.apply(load_project(self.config_path))
         except DevserveError as exc:
             self.problems.config_failed(exc.message)
             log.error("config error, still serving the last good config:\n%s", _indent(exc.message))

@@ -19,13 +19,13 @@ from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
+from devserve.denials import refuse_websocket
 from devserve.errors import DevserveError
 from devserve.media import media_type
 from devserve.serving.cachedresponse import CachedResponse
 from devserve.serving.conditional import not_modified, plain_range
 from devserve.serving.filecache import DEFAULT_MAX_FILE_BYTES, FileCache
-from devserve.serving.requestlog import printable
-from devserve.serving.upgrade import refuse_websocket
+from devserve.terminal import printable
 
 # Always revalidate: a dev server must never let the browser run yesterday's file.
 _NO_CACHE = {"Cache-Control": "no-cache"}

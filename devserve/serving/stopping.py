@@ -9,7 +9,7 @@ import contextlib
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from devserve.serving.requestlog import NOTE_KEY
+from devserve.records import NOTE_KEY
 
 # How long requests in flight may run after Ctrl-C (or SIGTERM) before devserve answers them:
 # with the rest of the shutdown, the process is gone within two seconds of the signal.

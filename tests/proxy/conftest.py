@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from devserve.records import RequestRecord
 from devserve.serving.origin import OriginApp, build_origin
-from devserve.serving.requestlog import RequestRecord
 from tests.support.configs import build_config
 from tests.support.served import served
 from tests.support.upstream import Upstream

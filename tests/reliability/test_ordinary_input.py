@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from devserve.config import parse_config
+from devserve.project import parse_project as parse_config
 from devserve.serving.origin import build_origin
 from tests.support.badservers import endless_body, serve_forever, trickled_headers
 from tests.support.everykind import EveryKind

@@ -41,7 +41,7 @@ from devserve.mocks.resources.request import (
 from devserve.mocks.resources.routes_v1 import V1Routes
 from devserve.mocks.resources.store import Store, WriteRefused
 from devserve.mocks.resources.writes import Conflict, insert, remove, replace, update
-from devserve.serving.requestlog import NOTE_KEY
+from devserve.records import NOTE_KEY
 
 MAX_DELAY_MS = 60_000  # `?_delay=` is the client's to choose: bounded all the same
 # What an id may hold as it is in a Location path segment; anything else is percent-encoded
