@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import httpx
 
 from devserve.config import Origin
 from devserve.config.envvars import fill_env
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """Stores no cookie and sends none: the browser's ``Cookie`` header is all that goes up."""
+
+    def set_ok(self, cookie: object, request: object) -> bool:
+        return False
+
+    def return_ok(self, cookie: object, request: object) -> bool:
+        return False
 
 
 @dataclass
@@ -53,11 +64,14 @@ class Upstream:
 
         Its own timeouts are off: ``proxy_timeout`` bounds the wait for the response headers,
         and a body (an event stream, a long download) may take as long as the browser waits.
+        It keeps no cookie jar: one shared by every browser would log each one in as whoever
+        logged in last, and bring a cookie back after its browser logged out.
         """
         if self._client is None:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(None, connect=self.timeout),
                 follow_redirects=False,
                 trust_env=False,  # a corporate HTTP_PROXY must not see localhost traffic
+                cookies=CookieJar(policy=_NoCookies()),
             )
         return self._client
