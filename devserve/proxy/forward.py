@@ -20,8 +20,9 @@ from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
 from devserve.proxy.cookies import rewrite_set_cookie
-from devserve.proxy.failure import upstream_failure
+from devserve.proxy.failure import path_refused, upstream_failure
 from devserve.proxy.headers import local_location, request_headers, response_headers
+from devserve.proxy.paths import PathEscape
 from devserve.proxy.upstream import Upstream
 from devserve.serving.requestlog import ProxyNote
 
@@ -79,13 +80,21 @@ async def forward(
     ``passed`` runs once the whole body went by, before the response ends: what it notes
     (recorded, or why not) is in the request's log line, which is written as the response ends.
     """
-    headers = Headers(scope=scope)
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    try:
+        target = upstream.target(raw_path, scope["query_string"])
+    except PathEscape as exc:
+        note.state = "failed"
+        note.notes.append(f"refused: {exc}")
+        refused = path_refused(upstream.url, raw_path.decode("latin-1"), str(exc))
+        await refused(scope, receive, send)
+        return
     content: bytes | AsyncIterator[bytes] | None = body
-    if content is None and _has_body(headers):
+    if content is None and _has_body(Headers(scope=scope)):
         content = _request_body(receive)
     request = upstream.client.build_request(
         scope["method"],
-        upstream.target(scope.get("raw_path") or scope["path"].encode(), scope["query_string"]),
+        target,
         headers=request_headers(list(scope["headers"]), upstream.headers),
         content=content,
     )

@@ -10,6 +10,7 @@ import httpx
 
 from devserve.config import Origin
 from devserve.config.envvars import fill_env
+from devserve.proxy.paths import resolved_path
 
 
 class _NoCookies(DefaultCookiePolicy):
@@ -48,9 +49,12 @@ class Upstream:
         return [value for value in self.headers.values() if value]
 
     def target(self, raw_path: bytes, query: bytes) -> httpx.URL:
-        """The upstream URL for a request's raw (still percent-encoded) path and query."""
+        """The upstream URL for a request's raw (still percent-encoded) path and query.
+
+        Raises PathEscape for a path that would leave the base path.
+        """
         parts = urlsplit(self.url)
-        path = parts.path.rstrip("/").encode("ascii") + (raw_path or b"/")
+        path = parts.path.rstrip("/").encode("ascii") + resolved_path(raw_path or b"/")
         return httpx.URL(
             scheme=parts.scheme,
             host=parts.hostname or "",

@@ -11,7 +11,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from devserve.proxy.headers import request_headers
+from devserve.proxy.paths import PathEscape
 from devserve.proxy.upstream import Upstream
+from devserve.serving.requestlog import printable
 
 log = logging.getLogger("devserve.proxy")
 
@@ -46,7 +48,12 @@ async def pass_websocket(scope: Scope, receive: Receive, send: Send, upstream: U
         for name, value in request_headers(list(scope["headers"]), upstream.headers)
         if name.decode("latin-1").lower() not in _HANDSHAKE
     ]
-    url = _websocket_url(upstream, scope)
+    try:
+        url = _websocket_url(upstream, scope)
+    except PathEscape as exc:
+        log.warning("proxy: WebSocket refused: %s", printable(f"{scope['path']}: {exc}"))
+        await send({"type": "websocket.close", "code": 1008, "reason": "path leaves the base"})
+        return
     try:
         remote = await connect(
             url,

@@ -61,10 +61,12 @@ class Upstream:
             ]
         )
 
-    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            self.paths.append(scope["raw_path"].decode("latin-1"))
-        await self.routes(scope, receive, send)
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] in ("http", "websocket"):
+                self.paths.append(scope["raw_path"].decode("latin-1"))
+            await self.routes(scope, receive, send)
+
+        self.app = app  # a function: uvicorn tells ASGI 3 by it
 
     def _hit(self, request: Request) -> None:
         self.hits[request.url.path] = self.hits.get(request.url.path, 0) + 1
