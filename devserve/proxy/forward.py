@@ -130,7 +130,10 @@ def _local_headers(
     here = local_origin(scope)
     secure = scope.get("scheme") == "https"
     out = []
-    for name, value in response_headers(response.headers.raw):
+    headers, unsendable = response_headers(response.headers.raw)
+    if unsendable:
+        note.notes.append(f"dropped header {', '.join(unsendable)} (control characters)")
+    for name, value in headers:
         text = value.decode("latin-1")
         if name == b"location":
             text = local_location(text, upstream=upstream.url, local=here)
