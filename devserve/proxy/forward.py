@@ -46,13 +46,17 @@ def _has_body(headers: Headers) -> bool:
     return "transfer-encoding" in headers or (length is not None and length.strip() != "0")
 
 
-async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
+async def _request_body(
+    receive: Receive, seen: Callable[[bytes], None] | None
+) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise _ClientGone
         chunk: bytes = message.get("body", b"")
         if chunk:
+            if seen is not None:
+                seen(chunk)
             yield chunk
         if not message.get("more_body", False):
             return
@@ -74,11 +78,13 @@ async def forward(
     body: bytes | None = None,
     tap: Tap | None = None,
     passed: Callable[[], Awaitable[None]] | None = None,
+    seen: Callable[[bytes], None] | None = None,
 ) -> None:
     """Answer ``scope`` from the upstream; ``body`` when it was already read.
 
     ``passed`` runs once the whole body went by, before the response ends: what it notes
     (recorded, or why not) is in the request's log line, which is written as the response ends.
+    ``seen`` sees the request body go up, chunk by chunk.
     """
     raw_path = scope.get("raw_path") or scope["path"].encode()
     try:
@@ -91,7 +97,9 @@ async def forward(
         return
     content: bytes | AsyncIterator[bytes] | None = body
     if content is None and _has_body(Headers(scope=scope)):
-        content = _request_body(receive)
+        content = _request_body(receive, seen)
+    elif body and seen is not None:
+        seen(body)
     request = upstream.client.build_request(
         scope["method"],
         target,

@@ -1,4 +1,5 @@
-"""A decoded copy of a forwarded response, kept only while it is small enough to write down."""
+"""Copies of a forwarded exchange, kept only while small: the response's decoded body, to write
+down, and the request's body, to find the secrets the response may echo."""
 
 from __future__ import annotations
 
@@ -63,3 +64,33 @@ class BodyTap:
             media_type=media_type,
             redactor=redactor,
         )
+
+
+class RequestCopy:
+    """The request body as it went up, up to ``limit`` bytes (``over`` past it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.over = False
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    @staticmethod
+    def wanted(content_type: str) -> bool:
+        """Whether a body of this type may name its secrets (a JSON or form field)."""
+        kinds = ("json", "form-urlencoded", "text/")
+        return not content_type or any(kind in content_type.lower() for kind in kinds)
+
+    def feed(self, chunk: bytes) -> None:
+        if self.over:
+            return
+        self._size += len(chunk)
+        if self._size > self.limit:
+            self.over = True
+            self._parts.clear()
+            return
+        self._parts.append(chunk)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self._parts)

@@ -43,11 +43,6 @@ class Upstream:
         """The upstream's path prefix ('' for none): ``/users`` is sent as ``{base}/users``."""
         return urlsplit(self.url).path.rstrip("/")
 
-    @property
-    def secrets(self) -> list[str]:
-        """Values to scrub from anything written down (a header may echo them back)."""
-        return [value for value in self.headers.values() if value]
-
     def target(self, raw_path: bytes, query: bytes) -> httpx.URL:
         """The upstream URL for a request's raw (still percent-encoded) path and query.
 

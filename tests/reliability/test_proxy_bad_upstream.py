@@ -12,7 +12,7 @@ import httpx
 from websockets.sync.client import connect
 
 from tests.conftest import StartDevserve
-from tests.proxy.conftest import Running
+from tests.proxy.conftest import ProxyFactory, Running
 from tests.support.badservers import escape_in_header, serve_forever
 from tests.support.configs import config_toml
 from tests.support.process import Devserve, free_port
@@ -65,3 +65,14 @@ def test_a_browser_closing_a_websocket_without_a_status_code(
     still = httpx.get(server.url(server.ports[0]) + "/echo", timeout=10)
     assert still.status_code == 200
     assert "Traceback" not in server.output() and "ExceptionGroup" not in server.output()
+
+
+def test_json_too_deep_to_redact_passes_through_unrecorded(
+    upstream: Running, proxy_origin: ProxyFactory, tmp_path: Path
+) -> None:
+    with proxy_origin(proxy=upstream.url, record="rec") as proxied:
+        response = proxied.client.get("/deep")
+        wait_until(lambda: proxied.records, "the request's log line")
+    assert response.status_code == 200 and len(response.content) == 200_000
+    assert "not recorded: the JSON body is nested too deeply to redact" in proxied.records[0].line()
+    assert not (tmp_path / "rec").exists()

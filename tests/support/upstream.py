@@ -41,6 +41,7 @@ class Upstream:
                 Route("/text-echo", self.text_echo, methods=["GET", "POST"]),
                 Route("/link", self.link),
                 Route("/nested", self.nested),
+                Route("/deep", self.deep),
                 Route("/users", self.users),
                 Route("/counter", self.counter),
                 Route("/cookie", self.cookie),
@@ -122,6 +123,11 @@ class Upstream:
         )
         response.headers.append("Set-Cookie", "theme=dark; Path=/")
         return response
+
+    async def deep(self, request: Request) -> Response:
+        """Valid JSON nested deeper than Python's parser goes (100,000 arrays)."""
+        self._hit(request)
+        return Response("[" * 100_000 + "]" * 100_000, media_type="application/json")
 
     async def cookies(self, request: Request) -> Response:
         """The cookies the request carried, as httpbin's ``/cookies`` says them."""
