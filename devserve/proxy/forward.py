@@ -86,14 +86,8 @@ async def forward(
     (recorded, or why not) is in the request's log line, which is written as the response ends.
     ``seen`` sees the request body go up, chunk by chunk.
     """
-    raw_path = scope.get("raw_path") or scope["path"].encode()
-    try:
-        target = upstream.target(raw_path, scope["query_string"])
-    except PathEscape as exc:
-        note.state = "failed"
-        note.notes.append(f"refused: {exc}")
-        refused = path_refused(upstream.url, raw_path.decode("latin-1"), str(exc))
-        await refused(scope, receive, send)
+    target = await _target(scope, receive, send, upstream, note)
+    if target is None:
         return
     content: bytes | AsyncIterator[bytes] | None = body
     if content is None and _has_body(Headers(scope=scope)):
@@ -130,6 +124,21 @@ async def forward(
         await _stream(response, receive, send, tap, note, passed)
     finally:
         await response.aclose()
+
+
+async def _target(
+    scope: Scope, receive: Receive, send: Send, upstream: Upstream, note: ProxyNote
+) -> httpx.URL | None:
+    """Where the request goes; None when its path may not go there (answered 400)."""
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    try:
+        return upstream.target(raw_path, scope["query_string"])
+    except PathEscape as exc:
+        note.state = "failed"
+        note.notes.append(f"refused: {exc}")
+        refused = path_refused(upstream.url, raw_path.decode("latin-1"), str(exc))
+        await refused(scope, receive, send)
+        return None
 
 
 def _local_headers(
