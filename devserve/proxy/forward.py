@@ -34,7 +34,7 @@ class Tap(Protocol):
 
     def start(self, status: int, headers: list[tuple[str, str]]) -> None: ...
 
-    def feed(self, chunk: bytes) -> None: ...
+    async def feed(self, chunk: bytes) -> None: ...
 
 
 class _ClientGone(Exception):
@@ -191,7 +191,7 @@ async def _stream(
         try:
             async for chunk in response.aiter_raw():
                 if tap is not None:
-                    tap.feed(chunk)
+                    await tap.feed(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             if passed is not None:
                 await passed()

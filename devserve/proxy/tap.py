@@ -3,7 +3,9 @@ down, and the request's body, to find the secrets the response may echo."""
 
 from __future__ import annotations
 
-from devserve.proxy.decode import Decoder, UnknownEncoding
+import anyio.lowlevel
+
+from devserve.proxy.decode import Decoder, TooLarge, UnknownEncoding
 from devserve.proxy.matching import RequestKey
 from devserve.proxy.record import Exchange
 from devserve.proxy.redact import Redactor
@@ -12,8 +14,9 @@ from devserve.proxy.redact import Redactor
 class BodyTap:
     """Collects the decoded body of a response as it streams by, up to ``limit`` bytes.
 
-    Past the limit, or with an encoding it cannot undo, it stops and says why (``problem``):
-    the browser still gets every byte, only the copy is given up.
+    Past the limit (as sent, or once decoded), or with an encoding it cannot undo, it stops
+    and says why (``problem``): the browser still gets every byte, only the copy is given up.
+    Decoding goes a piece at a time, letting the event loop run between pieces.
     """
 
     def __init__(self, limit: int) -> None:
@@ -29,23 +32,28 @@ class BodyTap:
         self.status, self.headers = status, headers
         encoding = ", ".join(value for name, value in headers if name == "content-encoding")
         try:
-            self._decoder = Decoder(encoding)
+            self._decoder = Decoder(encoding, self.limit)
         except UnknownEncoding as exc:
             self._give_up(f"Content-Encoding {exc} cannot be decoded")
 
-    def feed(self, chunk: bytes) -> None:
-        if self.problem is not None or self._decoder is None:
+    async def feed(self, chunk: bytes) -> None:
+        decoder = self._decoder
+        if self.problem is not None or decoder is None:
             return
+        megabytes = self.limit // (1024 * 1024)
         try:
-            decoded = self._decoder.feed(chunk)
+            for index, piece in enumerate(decoder.feed(chunk)):
+                if index:
+                    await anyio.lowlevel.checkpoint()
+                self._size += len(piece)
+                if self._size > self.limit:
+                    raise TooLarge
+                self._parts.append(piece)
+        except TooLarge:
+            decoded = "decodes to" if decoder.decodes else "is"
+            self._give_up(f"the body {decoded} over {megabytes} MiB")
         except Exception as exc:  # zlib.error, brotli.error, ZstdError: a corrupt body
             self._give_up(f"the body does not decode ({type(exc).__name__})")
-            return
-        self._size += len(decoded)
-        if self._size > self.limit:
-            self._give_up(f"the body is over {self.limit // (1024 * 1024)} MiB")
-            return
-        self._parts.append(decoded)
 
     def _give_up(self, problem: str) -> None:
         self.problem = problem

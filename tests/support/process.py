@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -88,9 +89,18 @@ def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def run_devserve(
-    args: list[str], *, cwd: Path, wait_ports: list[int], timeout: float = 15
+    args: list[str],
+    *,
+    cwd: Path,
+    wait_ports: list[int],
+    timeout: float = 15,
+    address_space: int | None = None,
 ) -> Devserve:
-    """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers."""
+    """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers.
+
+    ``address_space`` (bytes) caps the process's memory (RLIMIT_AS), for tests that try to
+    exhaust it: past the cap an allocation fails in devserve instead of on the machine.
+    """
     log_path = cwd / f"devserve-{time.monotonic_ns()}.log"
     log = log_path.open("w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -101,6 +111,7 @@ def run_devserve(
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        preexec_fn=None if address_space is None else lambda: _cap_memory(address_space),
     )
     server = Devserve(process=process, log_path=log_path, ports=wait_ports)
 
@@ -116,6 +127,10 @@ def run_devserve(
         process.wait()
         raise
     return server
+
+
+def _cap_memory(limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def listening_addresses(port: int) -> set[str]:
