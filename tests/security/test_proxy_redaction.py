@@ -183,3 +183,17 @@ def test_a_request_body_too_large_to_search_for_secrets_is_not_recorded(
     assert response.json() == {"received": len(body)}
     assert "not recorded: the request body is over 10 MiB" in proxied.records[0].line()
     assert not (tmp_path / "rec").exists()
+
+
+def test_a_secret_used_as_a_json_key_of_a_matched_body(
+    upstream: Running, proxy_origin: ProxyFactory, tmp_path: Path
+) -> None:
+    secret = "tenant-abcdef-123"
+    options = {"record_match": {"body": True}, "proxy_headers": {"X-Api-Key": secret}}
+    with proxy_origin(proxy=upstream.url, record="rec", **options) as proxied:
+        response = proxied.client.post("/echo", json={secret: {"n": 1}})
+        _recorded(proxied, 1)
+    assert response.status_code == 200
+    _assert_nowhere(tmp_path / "rec", secret)
+    envelope = json.loads((tmp_path / "rec" / "echo.POST.mock.json").read_text())
+    assert envelope["match"]["body"] == {"REDACTED": {"n": 1}}
