@@ -9,15 +9,15 @@ The embedding API (see the README's "devserve in test suites")::
         running.url("api")
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+# No ``from __future__ import annotations`` and only private helper names: every public name of
+# this module is in ``__all__`` (tests/test_exports.py checks it both ways).
+import importlib as _importlib
+import typing as _typing
 
 from devserve.errors import ConfigError, DevserveError, PortInUseError
+from devserve.version import __version__
 
-__version__ = "0.1.0"
-
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from devserve.config import Config
     from devserve.embed import (
         Running,
@@ -60,9 +60,13 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        return getattr(_importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'devserve' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names, the lazily loaded ones included (they are not in the module's dict
+    until first used), so ``dir(devserve)`` and editors see the whole API."""
+    return sorted({*globals(), *_LAZY})

@@ -19,7 +19,8 @@ from tests.support.process import (
     run_devserve,
 )
 
-pytest_plugins = ["pytester"]  # tests of devserve's own pytest plugin
+# pytester: tests of devserve's own pytest plugin; browsers: the real-browser fixtures.
+pytest_plugins = ["pytester", "tests.support.browsers"]
 
 __all__ = [
     "Devserve",
@@ -36,7 +37,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the browser tests last: fast failures first, and Playwright's sync API keeps an
     event loop registered on the main thread while its session fixture lives, which would
     break any later test that runs a loop there (anyio.run, asyncio.run)."""
-    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+    items.sort(key=_drives_a_browser)
+
+
+def _drives_a_browser(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return "tests/browser/" in item.nodeid or "browser" in fixtures
 
 
 @pytest.fixture(autouse=True)

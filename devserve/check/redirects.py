@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 from devserve.errors import DevserveError
-from devserve.origins import serialize_origin
+from devserve.urls import serialize_origin
 
 MAX_REDIRECTS = 20  # https://fetch.spec.whatwg.org/#http-redirect-fetch
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

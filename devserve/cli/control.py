@@ -10,6 +10,7 @@ import typer
 
 from devserve.cli.options import Common, ConfigOption, QuietOption, VerboseOption, common, fail
 from devserve.errors import DevserveError
+from devserve.serving.requestlog import printable
 
 if TYPE_CHECKING:
     from devserve.control.client import Instance
@@ -20,13 +21,19 @@ UrlOption = Annotated[
 ]
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """Print a line that holds what the server said: its control characters escaped, so an
+    answer cannot clear the terminal or forge a line of its own."""
+    typer.echo(printable(text), err=err)
+
+
 def _find_instance(options: Common, url: str | None) -> Instance:
     """The instance `status` and `cors` talk to; when found on the default port, say whose."""
     from devserve.control.client import find_instance  # httpx: only for commands that ask
 
     found = find_instance(config=options.config, url=url)
     if found.found_by and not options.quiet:
-        typer.echo(found.found_by, err=True)  # stderr: stdout stays the answer (or JSON)
+        _say(found.found_by, err=True)  # stderr: stdout stays the answer (or JSON)
     return found
 
 
@@ -49,12 +56,13 @@ def status(
         raise fail(exc) from None
     if as_json:
         origins = [origin.as_json() for origin in listed]
+        # ASCII JSON: every control character is a \u escape, as JSON readers expect.
         typer.echo(json.dumps({"instance": asdict(found), "origins": origins}, indent=2))
         return
-    typer.echo(f"devserve {found.version} (pid {found.pid}) serving {found.serving}")
+    _say(f"devserve {found.version} (pid {found.pid}) serving {found.serving}")
     for origin in listed:
-        typer.echo(f"  {origin.status_line()}")
-    typer.echo(f"  dashboard: {found.url}")
+        _say(f"  {origin.status_line()}")
+    _say(f"  dashboard: {found.url}")
 
 
 def cors(
@@ -83,7 +91,7 @@ def cors(
             origin = client.set_cors(found, name, state == "on")
     except DevserveError as exc:
         raise fail(exc) from None
-    typer.echo(origin.status_line())
+    _say(origin.status_line())
 
 
 def reset(
@@ -104,10 +112,10 @@ def reset(
         result = control.reset(found, name)
     except DevserveError as exc:
         raise fail(exc) from None
-    typer.echo(f"{name}: mock sequences restart from their first response")
-    if result.get("resources"):
+    _say(f"{name}: mock sequences restart from their first response")
+    if result["resources"]:
         counts = ", ".join(
             f"{key}: {value if value == 'object' else f'{value} items'}"
             for key, value in result["reset"].items()
         )
-        typer.echo(f"{name}: {result['resources']} restored ({counts or 'empty'})")
+        _say(f"{name}: {result['resources']} restored ({counts or 'empty'})")

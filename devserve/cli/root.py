@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from devserve import __version__
 from devserve.cli.checks import check, check_config, schema
 from devserve.cli.control import cors, reset, status
 from devserve.cli.options import (
@@ -20,6 +19,7 @@ from devserve.cli.options import (
     setup_logging,
 )
 from devserve.cli.serving import demo, init, run, serve
+from devserve.version import __version__
 
 app = typer.Typer(
     name="devserve",

@@ -51,7 +51,7 @@ def _serve(
             host=options.host,
             watch=watch and not options.no_reload,
             open_browser=options.open_browser,
-            echo=echo,
+            on_banner=echo,
             offline=offline,
         )
     except PortInUseError as exc:

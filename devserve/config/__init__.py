@@ -11,7 +11,7 @@ from devserve.config.load import (
 )
 from devserve.config.mocks import Route
 from devserve.config.model import Config, Origin, Settings
-from devserve.origins import origin_url_problem
+from devserve.urls import origin_url_problem
 
 __all__ = [
     "CONFIG_NAME",

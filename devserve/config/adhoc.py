@@ -12,7 +12,7 @@ from devserve._resources import templates_dir
 from devserve.config.load import CONFIG_NAME, parse_config
 from devserve.config.model import Config, Settings
 from devserve.errors import DevserveError
-from devserve.origins import origin_url_problem
+from devserve.urls import origin_url_problem
 
 CORS_MODES = ("off", "on", "*")
 # The demo's page origin is on the base port, its three APIs on the next three.

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Discriminator, Field, Tag, ValidationInfo, 
 
 from devserve.config.strict import MethodName, StrictModel
 from devserve.cors.origins import origin_regex_problem
-from devserve.origins import origin_url_problem
+from devserve.urls import origin_url_problem
 
 
 def _check_origin(origin: str) -> str:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from devserve.config.cors import CorsSetting
+from devserve.config.cors import CorsSetting, OriginUrl
 from devserve.config.mocks import Route
 from devserve.config.proxy import ProxyUrl, RecordMatch, RecordMode, Redact
 from devserve.config.strict import ConfigPath, StrictModel
@@ -36,6 +36,11 @@ class Origin(StrictModel):
         description="Static files up to this size are served from memory; 0: always from disk.",
     )
     cors: CorsSetting = Field(default="off")
+    allow_writes_from: list[OriginUrl] = Field(
+        default_factory=list,
+        description="Other origins that may write (non-GET requests, WebSockets, proxied "
+        'requests with proxy_headers) beyond those the CORS policy admits; ["*"]: any site.',
+    )
     delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
     routes: list[Route] = Field(default_factory=list)
     mocks: ConfigPath | None = Field(

@@ -16,15 +16,15 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from devserve import __version__
 from devserve._resources import templates_dir
-from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import describe_instance, instance_kind
 from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub, Resume
 from devserve.origins import foreign_request
 from devserve.serving.bodylimit import BodyLimit
 from devserve.serving.hosts import HostGuard
+from devserve.state import OriginState
+from devserve.version import __version__
 
 # The control API takes only small JSON bodies ({"enabled": true}).
 CONTROL_MAX_BODY_BYTES = 1024 * 1024

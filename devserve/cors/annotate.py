@@ -18,13 +18,14 @@ from devserve.cors.cookies import CookieVerdict, judge_cookies
 from devserve.cors.engines import unique
 from devserve.cors.headerlist import HeaderList, get_header
 from devserve.cors.middleware import REFUSAL_KEY
-from devserve.cors.origins import MAX_ORIGIN_LENGTH, origin_host
+from devserve.cors.origins import MAX_ORIGIN_LENGTH
 from devserve.cors.policy import CorsSwitch, Policy
 from devserve.cors.standard import split_list
 from devserve.cors.verdict import Verdict, check_preflight, check_response
 from devserve.memo import per_object
 from devserve.serving.requestlog import VERDICT_KEY
 from devserve.serving.requestlog import Verdict as LoggedVerdict
+from devserve.urls import Origin
 
 HEADER = "X-Devserve-Cors"
 _HEADER_BYTES = HEADER.lower().encode("latin-1")
@@ -260,8 +261,8 @@ def _origin_reason(name: str, policy: Policy, origin: str, problem: str) -> str:
     if len(origin) > MAX_ORIGIN_LENGTH:
         return f"origin '{name}' refused the request: {problem}"
     if policy.local is not None and origin != "null":
-        host = origin_host(origin)
-        listed = f", or add {host!r} to allowed_hosts in [devserve]" if host else ""
+        parsed = Origin.of_header(origin)
+        listed = f", or add {parsed.host!r} to allowed_hosts in [devserve]" if parsed else ""
         return (
             f"origin {origin!r} is not allowed by origin '{name}': cors = \"on\" echoes only "
             f"local origins ({policy.local.describe()}); to let it in, give '{name}' a cors "

@@ -14,7 +14,7 @@ and Firefox 153 ESR by tests/browser/test_cookie_oracle.py:
   passes in Firefox, and in Chromium on an IP address).
 - ``Domain`` must cover the URL's host and stay within its site; on an IP address it must be
   that address.
-- A response from another site than the page's (see ``devserve.cors.sites``): ``SameSite=Lax``
+- A response from another site than the page's (see ``devserve.urls``): ``SameSite=Lax``
   or ``Strict`` cookies are rejected; without ``SameSite`` Chromium rejects it too (Lax by
   default), Firefox does not. A third-party ``SameSite=None; Secure`` cookie is blocked by
   Chromium's defaults unless ``Partitioned``; Firefox keeps it partitioned (Total Cookie
@@ -32,13 +32,14 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from devserve.cors.engines import ENGINE_NAMES, ENGINES, Engine
-from devserve.cors.sites import (
-    host_of,
+from devserve.urls import (
+    DEFAULT_PORTS,
+    Origin,
     ip_literal,
-    is_trustworthy,
     registrable_domain,
     same_site,
     site,
+    url_host,
 )
 
 MAX_NAME_VALUE_BYTES = 4096  # RFC 6265bis: browsers ignore a larger name + value
@@ -266,8 +267,9 @@ def _storage_problem(
             "Expires is in the past, which deletes the cookie instead of storing it: "
             "give a future date, or no Expires for a session cookie"
         )
-    host = host_of(url)
-    if cookie.secure and not is_trustworthy(url):
+    api = Origin.of_url(url)
+    host = "" if api is None else api.host
+    if cookie.secure and not (api is not None and api.is_trustworthy):
         return (
             f"Secure needs a secure URL and {_origin(url)} is plain http on a non-local host: "
             "serve it over https, or from localhost"
@@ -339,19 +341,19 @@ def _cross_site_problem(cookie: SetCookie, page: str, url: str, engine: Engine) 
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    origin = Origin.of_url(url)
+    return url if origin is None else origin.serialized
 
 
 def _same_host_page(page: str, url: str) -> str:
     """The page's origin with the API's scheme and host name: the way out of cross-site."""
-    api = urlsplit(url)
-    try:
-        port = f":{urlsplit(page).port}" if urlsplit(page).port else ""
-    except ValueError:  # "null", or an unparsable Origin header
-        port = ""
-    host = f"[{api.hostname}]" if api.hostname and ":" in api.hostname else api.hostname
-    return f"{api.scheme}://{host}{port}"
+    api, shown = Origin.of_url(url), Origin.of_url(page)
+    if api is None:
+        return url
+    if shown is None:  # "null", or an unparsable Origin header
+        return f"{api.scheme}://{url_host(api.host)}"
+    implicit = shown.port == DEFAULT_PORTS[shown.scheme]  # no port in the page's origin
+    return Origin(api.scheme, api.host, api.port if implicit else shown.port).serialized
 
 
 def _path(url: str) -> str:

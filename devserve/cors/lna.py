@@ -29,11 +29,10 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urlsplit
 
 from devserve.cors.engines import Engine
-from devserve.cors.sites import host_of, ip_literal, is_localhost_name
 from devserve.errors import DevserveError
+from devserve.urls import Origin, url_host
 
 AddressSpace = Literal["public", "local", "loopback"]
 ADDRESS_SPACES: tuple[AddressSpace, ...] = ("public", "local", "loopback")  # least private first
@@ -80,39 +79,38 @@ def space_of_address(address: str) -> AddressSpace:
     return "public"
 
 
-def _override(url: str, overrides: Mapping[str, AddressSpace]) -> AddressSpace | None:
+def _override(origin: Origin, overrides: Mapping[str, AddressSpace]) -> AddressSpace | None:
     """An override for ``host:port`` or ``host`` (as Chromium's --ip-address-space-overrides)."""
-    host = host_of(url)
-    try:
-        port = urlsplit(url).port or (443 if url.lower().startswith("https:") else 80)
-    except ValueError:
-        return None
-    shown = f"[{host}]" if ":" in host else host
-    return overrides.get(f"{shown}:{port}") or overrides.get(shown)
+    return overrides.get(origin.netloc) or overrides.get(url_host(origin.host))
 
 
 def page_space(page: str, overrides: Mapping[str, AddressSpace] | None = None) -> AddressSpace:
     """The page's address space from its origin alone (never contacted)."""
-    found = _override(page, overrides or {})
+    origin = Origin.of_url(page)
+    if origin is None:
+        return "public"
+    found = _override(origin, overrides or {})
     if found:
         return found
-    host = host_of(page)
-    if ip_literal(host) is not None:
-        return space_of_address(host)
-    return "loopback" if is_localhost_name(host) else "public"
+    if origin.ip is not None:
+        return space_of_address(origin.host)
+    return "loopback" if origin.is_localhost_name else "public"
 
 
 def target_space(
     url: str, overrides: Mapping[str, AddressSpace] | None = None
 ) -> AddressSpace | None:
     """The address space of the address a fetch of ``url`` connects to; None if unresolvable."""
-    found = _override(url, overrides or {})
+    origin = Origin.of_url(url)
+    if origin is None:
+        return None
+    found = _override(origin, overrides or {})
     if found:
         return found
-    host = host_of(url)
-    if ip_literal(host) is not None:
+    host = origin.host
+    if origin.ip is not None:
         return space_of_address(host)
-    if is_localhost_name(host):
+    if origin.is_localhost_name:
         return "loopback"  # browsers resolve these names to loopback themselves
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
@@ -141,11 +139,11 @@ def judge_local_network(
         f"address{_named(target_url)}"
     )
     local_page = "serve the page locally too"
-    try:
-        port = urlsplit(page_origin).port
-    except ValueError:
-        port = None
-    local_page += f" (e.g. from http://localhost:{port})" if port else " (e.g. from localhost)"
+    shown = Origin.of_url(page_origin)
+    if shown is not None and shown.serialized.endswith(f":{shown.port}"):
+        local_page += f" (e.g. from http://localhost:{shown.port})"
+    else:
+        local_page += " (e.g. from localhost)"
     chromium = (
         f"blocked by Local Network Access: {what}; Chromium (142+) blocks this from an http "
         f"page and sends nothing: {local_page}, or from a secure context (https) where the "
@@ -162,8 +160,8 @@ def judge_local_network(
 
 
 def _named(url: str) -> str:
-    host = host_of(url)
-    return f" ({host})" if host else ""
+    origin = Origin.of_url(url)
+    return f" ({origin.host})" if origin else ""
 
 
 def parse_address_spaces(items: list[str]) -> dict[str, AddressSpace]:

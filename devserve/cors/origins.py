@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import re2
+
+from devserve.urls import Origin
 
 # Browsers send short origins; a long one is a probe. Bounding it bounds every check below.
 MAX_ORIGIN_LENGTH = 2048
 
-# A serialized origin as browsers send it: no path, no userinfo (host names are case-blind).
-_ORIGIN = re.compile(
-    r"(?:http|https)://(?:\[(?P<ipv6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9.-]+))(?::[0-9]{1,5})?",
-    re.IGNORECASE,
-)
 _WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
 
 
@@ -51,26 +45,6 @@ class OriginPattern:
         return self._compiled.fullmatch(origin) is not None
 
 
-def origin_host(origin: str) -> str | None:
-    """The host of a serialized origin (``http://[::1]:80`` -> ``::1``); None if it is not one."""
-    match = _ORIGIN.fullmatch(origin)
-    return None if match is None else str(match["ipv6"] or match["name"]).lower()
-
-
-def is_loopback_name(name: str) -> bool:
-    """``localhost``, ``*.localhost`` (RFC 6761: always loopback), 127.0.0.0/8 and ``::1``."""
-    name = name.lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
 @dataclass(frozen=True)
 class LocalOrigins:
     """The origins ``cors = "on"`` echoes: pages on this machine, or on a host the user named.
@@ -96,8 +70,6 @@ class LocalOrigins:
         return f"localhost, *.localhost, loopback IPs{named}"
 
 
-@lru_cache(maxsize=1024)
 def _local_allows(hosts: frozenset[str], origin: str) -> bool:
-    """Asked on every cross-origin request, with the same few origins: worked out once each."""
-    host = origin_host(origin)
-    return host is not None and (is_loopback_name(host) or host in hosts)
+    parsed = Origin.of_header(origin)  # cached there: the same few origins come again and again
+    return parsed is not None and (parsed.is_loopback or parsed.host in hosts)

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from devserve.config import Origin
+from devserve.cors.guard import GUARD_KEY, WriteGuard
 from devserve.errors import DevserveError
 from devserve.mocks.context import BodyTooLarge, read_body, replaying, request_data
 from devserve.mocks.folders import MockFolder
@@ -73,6 +74,8 @@ class ProxyApp:
             return
         if scope["type"] != "http":
             return
+        if self.upstream.headers and await self._refused(scope, receive, send):
+            return
         note = ProxyNote(upstream=self.upstream.url)
         scope[PROXY_KEY] = note
         headers = Headers(scope=scope)
@@ -101,6 +104,22 @@ class ProxyApp:
             await self._missed(key, scope, receive, send, note, body)
             return
         await self._forward(key, scope, receive, send, note, body)
+
+    async def _refused(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Whether the cross-site guard refused a request that would carry ``proxy_headers``
+        (the origin's guard has already checked writes; this covers reads too)."""
+        guard: WriteGuard | None = scope.get(GUARD_KEY)
+        if guard is None:
+            return False
+        protected = (
+            f"a request to {scope['path']} forwarded to {self.upstream.url} with proxy_headers "
+            "(your credentials)"
+        )
+        refusal = guard.refusal(scope, protected)
+        if refusal is None:
+            return False
+        await guard.refuse(scope, receive, send, refusal)
+        return True
 
     def _replays(self, key: RequestKey) -> bool:
         """Whether a recording may answer: in replay mode always; in missing mode, unless this

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import errno
-import ipaddress
 import socket
 
 from devserve.errors import DevserveError, PortInUseError
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from devserve.urls import is_loopback_host
 
 
 def dashboard_bind_host(dashboard_host: str | None, host: str) -> str:
@@ -23,7 +14,7 @@ def dashboard_bind_host(dashboard_host: str | None, host: str) -> str:
     the origins are bound to another interface, unless ``dashboard_host`` says otherwise."""
     if dashboard_host is not None:
         return dashboard_host
-    return host if is_loopback(host) else "127.0.0.1"
+    return host if is_loopback_host(host) else "127.0.0.1"
 
 
 def bind(name: str, host: str, port: int) -> socket.socket:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from functools import lru_cache
+from ipaddress import IPv6Address
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from devserve.urls import ip_literal, is_localhost_name
 
 # RFC 9110 §7.2 / RFC 3986 §3.2: uri-host [ ":" port ]; a bracketed IPv6 literal or a reg-name.
 # Anything else (`[::1]evil.com`, `[::1`, `localhost:abc`) is malformed: 400, never a guess.
@@ -22,11 +24,8 @@ def host_name(host_header: str) -> str | None:
     if match is None:
         return None
     if match["ipv6"] is not None:
-        try:
-            ipaddress.IPv6Address(match["ipv6"])
-        except ValueError:
-            return None
-        return match["ipv6"].lower()
+        address = ip_literal(match["ipv6"])  # brackets hold IPv6 only: [1.2.3.4] is malformed
+        return match["ipv6"].lower() if isinstance(address, IPv6Address) else None
     return match["name"].lower()
 
 
@@ -35,13 +34,7 @@ def host_name(host_header: str) -> str | None:
 def is_allowed_host(name: str, extra: frozenset[str]) -> bool:
     """localhost, *.localhost and IP literals are safe: a rebinding attack needs a DNS name."""
     name = name.lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost") or name in extra:
-        return True
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
+    return is_localhost_name(name) or name in extra or ip_literal(name) is not None
 
 
 def _host_problem(scope: Scope, extra: frozenset[str]) -> tuple[int, str] | None:

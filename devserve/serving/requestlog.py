@@ -166,6 +166,9 @@ class RequestLog:
         self.observer = observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._handshake(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -176,22 +179,7 @@ class RequestLog:
         def report() -> None:
             nonlocal reported
             reported = True
-            record = RequestRecord(
-                origin=self.name,
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                ms=(time.perf_counter() - start) * 1000,
-                source=Headers(scope=scope).get("origin"),
-                cors=scope.get(VERDICT_KEY),
-                at=time.time(),
-                note=scope.get(NOTE_KEY),
-                proxy=scope.get(PROXY_KEY),
-            )
-            # Formatted only if a handler wants it (nothing under -q); --json-log reads ``request``.
-            log.info("%s", record, extra={"request": record})
-            if self.observer is not None:
-                self.observer(record)
+            self._report(scope, scope["method"], status, start)
 
         async def recording_send(message: Message) -> None:
             nonlocal status
@@ -208,3 +196,55 @@ class RequestLog:
         finally:
             if not reported:  # no complete response: an error, a disconnect, a fault
                 report()
+
+    async def _handshake(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket is logged once, when its handshake is answered: 101 when accepted, the
+        refusal's status (403 when closed before the upgrade) otherwise."""
+        start = time.perf_counter()
+        status = 0
+        reported = False
+
+        def report() -> None:
+            nonlocal reported
+            reported = True
+            self._report(scope, "WS", status, start)
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            kind = message["type"]
+            if not reported:
+                if kind == "websocket.accept":
+                    status = 101
+                    report()
+                elif kind == "websocket.close":
+                    status = 403
+                    report()
+                elif kind == "websocket.http.response.start":
+                    status = message["status"]
+                elif kind == "websocket.http.response.body" and not message.get("more_body"):
+                    report()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            if not reported:
+                report()
+
+    def _report(self, scope: Scope, method: str, status: int, start: float) -> None:
+        record = RequestRecord(
+            origin=self.name,
+            method=method,
+            path=scope["path"],
+            status=status,
+            ms=(time.perf_counter() - start) * 1000,
+            source=Headers(scope=scope).get("origin"),
+            cors=scope.get(VERDICT_KEY),
+            at=time.time(),
+            note=scope.get(NOTE_KEY),
+            proxy=scope.get(PROXY_KEY),
+        )
+        # Formatted only if a handler wants it (nothing under -q); --json-log reads ``request``.
+        log.info("%s", record, extra={"request": record})
+        if self.observer is not None:
+            self.observer(record)

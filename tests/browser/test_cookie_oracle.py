@@ -26,10 +26,10 @@ import pytest
 from devserve.check.simulate import run_check
 from devserve.cors.cookies import CookieVerdict
 from devserve.cors.engines import ENGINE_NAMES, Engine
-from devserve.cors.sites import site
-from tests.browser.conftest import CHROMIUM_ARGS, PLAYWRIGHT_TIMEOUT_MS, chromium_path
+from devserve.urls import site
 from tests.browser.firefox import FirefoxFetch, run_in_firefox
 from tests.browser.pagefetch import browser_fetch
+from tests.support.browsers import CHROMIUM_ARGS, PLAYWRIGHT_TIMEOUT_MS, chromium_path
 from tests.support.oracle_server import OracleServer, Reply, oracle_server
 
 if TYPE_CHECKING:

@@ -27,9 +27,9 @@ from devserve.check.simulate import run_check
 from devserve.cli import app
 from devserve.cors.engines import ENGINE_NAMES, Engine
 from devserve.cors.lna import AddressSpace
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 from tests.browser.firefox import FirefoxFetch, run_in_firefox
 from tests.browser.pagefetch import browser_fetch
+from tests.support.browsers import CHROMIUM_ARGS, chromium_path
 from tests.support.oracle_server import OracleServer, Reply, oracle_server
 
 if TYPE_CHECKING:

@@ -95,7 +95,7 @@ def test_profile_page_without_cors(devserve, page):
 
 
 def test_with_pytest_playwrights_own_page_fixture(pytester: pytest.Pytester, site: Path) -> None:
-    from tests.browser.conftest import CHROMIUM_ARGS, _unavailable, chromium_path
+    from tests.support.browsers import CHROMIUM_ARGS, _unavailable, chromium_path
 
     executable = chromium_path()
     if executable is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -14,12 +15,15 @@ from tests.support.process import free_ports, run_devserve
 from tests.support.served import served
 from tests.support.upstream import Upstream
 
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
 PAGE_HTML = "<!doctype html><title>proxy page</title><p>page</p>"
 
 
 def test_a_page_records_through_the_proxy_then_replays_with_the_upstream_stopped(
-    context,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    context: BrowserContext,
+    tmp_path: Path,
 ) -> None:
     page_port, api_port = free_ports(2)
     (tmp_path / "web").mkdir()
@@ -81,8 +85,8 @@ def test_a_page_records_through_the_proxy_then_replays_with_the_upstream_stopped
 
 
 def test_the_dashboard_shows_a_proxied_request_and_saves_it_as_a_mock(
-    context,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    context: BrowserContext,
+    tmp_path: Path,
 ) -> None:
     api_port, dashboard_port = free_ports(2)
     upstream = Upstream()

@@ -158,8 +158,13 @@ def http_get_json(url: str) -> Any:
 def wait_fetch(page: Page, url: str, *, readable: bool, timeout: float = 5) -> dict[str, Any]:
     """Repeat the page's ``fetch(url)`` until its readability is ``readable``."""
     results: list[dict[str, Any]] = []
+
+    def fetched_as_wanted() -> bool:
+        results.append(browser_fetch(page, url))
+        return results[-1]["readable"] is readable
+
     wait_until(
-        lambda: results.append(browser_fetch(page, url)) or results[-1]["readable"] is readable,
+        fetched_as_wanted,
         f"fetch {url} to be readable={readable}",
         timeout=timeout,
     )

@@ -12,6 +12,7 @@ import pytest
 
 from devserve.instance import DEFAULT_DASHBOARD_PORT
 from devserve.live.events import CONFIG, ORIGINS, REQUEST
+from tests.support.ci import need
 from tests.support.configs import config_toml
 from tests.support.process import (
     Devserve,
@@ -60,7 +61,8 @@ class Instance:
         response = httpx.get(
             f"http://127.0.0.1:{port}/data", headers={"Origin": f"http://127.0.0.1:{self.page}"}
         )
-        return response.headers.get("access-control-allow-origin")
+        value: str | None = response.headers.get("access-control-allow-origin")
+        return value
 
 
 @pytest.fixture
@@ -269,7 +271,7 @@ def test_cors_from_an_empty_folder_reaches_the_demo_on_the_default_port(
 ) -> None:
     """The demo page's own "try it" command, typed where the user happens to be."""
     if port_open(DEFAULT_DASHBOARD_PORT):
-        pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+        need("the default dashboard port", f"port {DEFAULT_DASHBOARD_PORT} is busy")
     base = free_port_block(4)
     server = run_devserve(
         ["demo", "--port", str(base)],
@@ -279,7 +281,7 @@ def test_cors_from_an_empty_folder_reaches_the_demo_on_the_default_port(
     try:
         answering = httpx.get(f"http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}/api/instance").json()
         if answering["pid"] != server.process.pid:  # another test took the port first
-            pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+            need("the default dashboard port", f"port {DEFAULT_DASHBOARD_PORT} is busy")
         empty = tmp_path / "empty"
         empty.mkdir()
         page = {"Origin": f"http://127.0.0.1:{base}"}
@@ -304,7 +306,7 @@ def test_cors_from_an_empty_folder_reaches_the_demo_on_the_default_port(
 @pytest.mark.xdist_group("default-dashboard-port")  # see pyproject.toml: one worker binds 8999
 def test_with_no_config_and_nothing_on_the_default_port(tmp_path: Path) -> None:
     if port_open(DEFAULT_DASHBOARD_PORT):
-        pytest.skip(f"the default dashboard port {DEFAULT_DASHBOARD_PORT} is busy")
+        need("the default dashboard port", f"port {DEFAULT_DASHBOARD_PORT} is busy")
     result = run_command("cors", "api", "on", cwd=tmp_path)
     assert result.returncode == 2
     assert "no devserve.toml here or in any parent folder, and no devserve answers" in (

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from devserve.control.server import build_control_app
-from devserve.control.state import OriginState
-from devserve.errors import UnknownOriginError
+from devserve.errors import DevserveError, UnknownOriginError
 from devserve.live.events import Event, Hub, config_event
 from devserve.serving.origin import build_origin
+from devserve.state import OriginState
 from tests.support.configs import build_config
 
 JSON = {"Content-Type": "application/json"}
@@ -32,7 +33,7 @@ class Controlled:
 
     def origins_state(self) -> list[OriginState]:
         return [
-            OriginState.of(o, f"http://127.0.0.1:{o.config.port}", o.config.port)
+            o.state(f"http://127.0.0.1:{o.config.port}", o.config.port)
             for o in self.origins.values()
         ]
 
@@ -44,6 +45,12 @@ class Controlled:
 
     def control_events(self) -> list[Event]:
         return [config_event(None)]
+
+    async def save_mock(self, name: str, capture: int) -> Path:
+        raise DevserveError("no proxy here")
+
+    async def reset_origin(self, name: str) -> dict[str, Any]:
+        raise UnknownOriginError(name, list(self.origins))
 
 
 @pytest.fixture

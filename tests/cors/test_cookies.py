@@ -13,7 +13,7 @@ from devserve.cors.cookies import (
     parse_set_cookie,
     path_matches,
 )
-from devserve.cors.sites import is_trustworthy, registrable_domain, same_site, site
+from devserve.urls import Origin, registrable_domain, same_site, site
 
 LOCAL_PAGE = "http://localhost:8000"
 IP_PAGE = "http://127.0.0.1:8000"
@@ -35,6 +35,11 @@ API = "http://localhost:8001/api/login"
 def test_same_site(a: str, b: str, same: bool) -> None:
     assert same_site(a, b) is same
 
+
+
+def is_trustworthy(url: str) -> bool:
+    origin = Origin.of_url(url)
+    return origin is not None and origin.is_trustworthy
 
 def test_sites_and_trustworthy_urls() -> None:
     assert site("HTTP://API.Example.COM:8080/x") == "http://example.com"

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from devserve.cors.guard import SAFE_METHODS
+
 from .helpers import ENABLED, KINDS, OTHER, PAGE, TABLE, Mode, Served, cors_headers, names, single
 
 Serve = Callable[[Any], Served]
@@ -124,7 +126,8 @@ def test_rule3_table_without_credentials_sends_no_allow_credentials(serve: Serve
     assert "access-control-allow-credentials" not in preflight.headers
 
 
-# Rule 4: a denied origin gets the same status and body, without ACAO/ACAC.
+# Rule 4: a denied origin gets the same status and body, without ACAO/ACAC. Writes are the
+# exception: the cross-site guard refuses them (tests/security/test_cross_site_guard.py).
 
 
 @modes
@@ -135,9 +138,13 @@ def test_rule4_denied_origin_gets_no_cors_headers_and_same_response(
     served = serve(mode.cors)
     baseline = served.fetch(kind)
     response = served.fetch(kind, origin=mode.denied)
+    assert cors_headers(response) == {}
+    if KINDS[kind][0] not in SAFE_METHODS:
+        assert response.status_code == 403
+        assert response.json()["error"] == "cross-site request refused"
+        return
     assert response.status_code == baseline.status_code == KINDS[kind][2]
     assert response.content == baseline.content
-    assert cors_headers(response) == {}
 
 
 @modes

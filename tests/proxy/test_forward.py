@@ -4,6 +4,7 @@ answered, with this origin's CORS policy and cookies that work on localhost."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -125,7 +126,7 @@ def test_bodies_stream_both_ways(upstream: Running, proxy_origin: ProxyFactory) 
     upload = b"u" * (3 * 1024 * 1024)
     with proxy_origin(proxy=upstream.url) as proxied:
 
-        def chunks():  # type: ignore[no-untyped-def]
+        def chunks() -> Iterator[bytes]:
             for start in range(0, len(upload), 256 * 1024):
                 yield upload[start : start + 256 * 1024]
 

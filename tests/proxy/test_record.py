@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import anyio
+import pytest
 from watchfiles import Change
 
 from devserve.live.watcher import plan
@@ -18,8 +20,9 @@ from tests.support.process import free_port
 from tests.support.waiting import wait_until
 
 
-def _envelope(root: Path, name: str) -> dict:  # type: ignore[type-arg]
-    return json.loads((root / name).read_text())
+def _envelope(root: Path, name: str) -> dict[str, Any]:
+    envelope: dict[str, Any] = json.loads((root / name).read_text())
+    return envelope
 
 
 def _states(proxied_records: list) -> list[str]:  # type: ignore[type-arg]
@@ -117,8 +120,8 @@ def test_off_records_nothing(upstream: Running, proxy_origin: ProxyFactory, tmp_
 
 
 def test_no_secret_reaches_any_recorded_file(
-    upstream: Running, proxy_origin: ProxyFactory, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    upstream: Running, proxy_origin: ProxyFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PROXY_SECRET", "env-secret-5544332211")
     with proxy_origin(
         proxy=upstream.url,

@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
+from tests.support.ci import need
 
 PEERS_DIR = Path(os.environ.get("DEVSERVE_PEERS", Path.home() / ".cache" / "devserve-peers"))
 # What .ci/run installs: keep the two lists in step.
@@ -19,17 +19,6 @@ PEERS = {
     "http-server": "http-server@14",
     "puppeteer-core": "puppeteer-core@24",
 }
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI") == "true"
-
-
-def need(what: str, reason: str) -> None:
-    """Skip the calling test with ``reason`` outside CI; fail it under CI=true."""
-    if in_ci():
-        pytest.fail(f"{what} is required under CI=true: {reason}")
-    pytest.skip(reason)
 
 
 def node() -> str:

@@ -154,6 +154,22 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+def unread_requests(port: int) -> list[int]:
+    """For each connection a server at ``port`` has accepted, how many bytes it has yet to read
+    (from /proc/net, Linux): all zeros once it has read every request sent to it."""
+    unread = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state, queues = line.split()[1], line.split()[3], line.split()[4]
+            if state == "01" and int(local.rpartition(":")[2], 16) == port:  # 01: ESTABLISHED
+                unread.append(int(queues.partition(":")[2], 16))
+    return unread
+
+
 def memory_mb(pid: int, field: str = "VmHWM") -> float:
     """``VmHWM`` (peak resident set) or ``VmRSS`` (now) of ``pid``, in MiB (Linux /proc)."""
     with open(f"/proc/{pid}/status") as status:

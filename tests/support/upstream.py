@@ -240,6 +240,7 @@ class Upstream:
         return Response("<h1>upstream page</h1>", media_type="text/html")
 
     async def websocket(self, socket: WebSocket) -> None:
+        self.hits[socket.url.path] = self.hits.get(socket.url.path, 0) + 1
         await socket.accept()
         while True:
             try:

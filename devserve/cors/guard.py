@@ -1,0 +1,180 @@
+"""The cross-site guard: what changes state, opens a socket or carries a secret devserve adds is
+accepted only from origins the policy allows (README, "Security model").
+
+CORS only stops a page from *reading* an answer; the request itself still arrives. A form on any
+website can POST to ``localhost``, and browsers apply no CORS to WebSockets at all, so without
+this guard every site the developer visits could write to their ``db.json`` or talk to an API
+through the proxy with their ``proxy_headers`` token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from devserve.cors.origins import MAX_ORIGIN_LENGTH
+from devserve.cors.policy import CorsSwitch
+from devserve.errors import DevserveError
+from devserve.serving.requestlog import NOTE_KEY
+from devserve.urls import serialize_origin
+
+# RFC 9110's safe methods: they do not change state, so a foreign page may send them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Where the origin's guard waits for the proxy, which checks what it forwards with secrets.
+GUARD_KEY = "devserve.guard"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request was refused: who sent it, what was protected, and how to allow it."""
+
+    origin: str | None  # None when the browser did not say which page sent the request
+    protected: str
+    reason: str
+    fix: str
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "error": "cross-site request refused",
+            "origin": self.origin,
+            "protected": self.protected,
+            "reason": self.reason,
+            "fix": self.fix,
+        }
+
+    def line(self) -> str:
+        """One sentence for the log and the dashboard."""
+        return f"refused {self.protected}: {self.reason}; {self.fix}"
+
+
+class WriteGuard:
+    """One origin's decision on who may write: its own origin, the origins its CORS policy lets
+    in (``on``: local ones; a table: those it lists), and ``allow_writes_from``."""
+
+    def __init__(self, name: str, switch: CorsSwitch, allow_writes_from: Iterable[str]) -> None:
+        self.name = name
+        self.switch = switch
+        self.listed = frozenset(allow_writes_from)
+
+    def refusal(self, scope: Scope, protected: str) -> Refusal | None:
+        """Why ``scope`` may not do what ``protected`` describes, or None when it may."""
+        headers = Headers(scope=scope)
+        origins = headers.getlist("origin")
+        if len(origins) > 1:
+            return self._refused(None, protected, "it carries two Origin headers")
+        if origins:
+            origin = origins[0]
+        elif headers.get("sec-fetch-site") == "cross-site":
+            # No Origin (a GET navigation or <img>): the browser still says "another site";
+            # the Referer, when the page's policy leaves it, names which.
+            referred = _referer_origin(headers.get("referer"))
+            if referred is None:
+                return self._refused(
+                    None, protected, "the browser marked it as sent by another site"
+                )
+            origin = referred
+        else:
+            return None  # same-site, typed in the address bar, or not from a browser at all
+        if origin == f"{scope.get('scheme', 'http')}://{headers.get('host', '')}":
+            return None
+        if "*" in self.listed or origin in self.listed:
+            return None
+        problem = self._policy_problem(origin)
+        return None if problem is None else self._refused(origin, protected, problem)
+
+    def _policy_problem(self, origin: str) -> str | None:
+        if len(origin) > MAX_ORIGIN_LENGTH:
+            return f"its Origin is over {MAX_ORIGIN_LENGTH} characters long"
+        policy = self.switch.active
+        if policy is not None and policy.mode == "policy" and not policy.wildcard:
+            return None if policy.allows_origin(origin) else "it is not in its cors table"
+        if self.switch.local.allows(origin):
+            return None
+        mode = "off" if policy is None else policy.mode
+        why = {
+            "on": 'cors = "on" accepts writes from local origins only',
+            "*": 'cors = "*" lets any site read, but accepts writes from local origins only',
+        }.get(mode, "its CORS is off, and it accepts writes from local origins only")
+        return f"{why} ({self.switch.local.describe()})"
+
+    def _refused(self, origin: str | None, protected: str, problem: str) -> Refusal:
+        name = self.name
+        if origin is None:
+            return Refusal(
+                origin=None,
+                protected=protected,
+                reason=f"origin '{name}' cannot tell which page sent it: {problem}",
+                fix=f"send it with fetch() from a page origin '{name}' allows, or set "
+                f'allow_writes_from = ["*"] on origin \'{name}\' to accept it from any site',
+            )
+        policy = self.switch.active
+        if policy is not None and policy.mode == "policy" and not policy.wildcard:
+            fix = (
+                f"add \"{origin}\" to allow_origins in the cors table of origin '{name}' (it "
+                f'may then read too), or set allow_writes_from = ["{origin}"] on it (writes only)'
+            )
+        else:
+            fix = (
+                f"if that site is meant to write, set allow_writes_from = [\"{origin}\"] on "
+                f"origin '{name}'"
+            )
+        return Refusal(
+            origin=origin,
+            protected=protected,
+            reason=f"origin {origin!r} may not send it to origin '{name}': {problem}",
+            fix=fix,
+        )
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:
+        """Answer 403 with the refusal (before the upgrade, for a WebSocket) and note it."""
+        scope[NOTE_KEY] = refusal.line()
+        body = json.dumps(refusal.as_json(), indent=2).encode() + b"\n"
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        if scope["type"] == "websocket":
+            if "websocket.http.response" not in scope.get("extensions", {}):
+                await send({"type": "websocket.close", "code": 1008})  # the server answers 403
+                return
+            await send({"type": "websocket.http.response.start", "status": 403, "headers": headers})
+            await send({"type": "websocket.http.response.body", "body": body})
+            return
+        await send({"type": "http.response.start", "status": 403, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _referer_origin(referer: str | None) -> str | None:
+    if not referer:
+        return None
+    try:
+        return serialize_origin(referer)
+    except DevserveError:  # not an http(s) URL: as good as none
+        return None
+
+
+def describe_method(scope: Scope) -> str:
+    """What a guarded request would do, in words."""
+    if scope["type"] == "websocket":
+        return f"a WebSocket connection to {scope['path']} (browsers apply no CORS to sockets)"
+    return f"a {scope['method']} request to {scope['path']} (it can change data)"
+
+
+class CrossSiteGuard:
+    """Inside the CORS layer, so a page the policy lets read gets the 403's reason too."""
+
+    def __init__(self, app: ASGIApp, guard: WriteGuard) -> None:
+        self.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "websocket" or (kind == "http" and scope["method"] not in SAFE_METHODS):
+            refusal = self.guard.refusal(scope, describe_method(scope))
+            if refusal is not None:
+                await self.guard.refuse(scope, receive, send, refusal)
+                return
+        if kind != "lifespan":
+            scope[GUARD_KEY] = self.guard
+        await self.app(scope, receive, send)

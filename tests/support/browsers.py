@@ -1,0 +1,91 @@
+"""Real-browser fixtures (a pytest plugin of the whole suite): one headless Chromium per session,
+a fresh context per test.
+
+Browser tests skip when Chromium (or Playwright) is missing, except with ``CI=true``,
+where a missing browser is a failure: in CI these tests may never silently skip.
+
+pytest-timeout (60 s) is compatible because nothing here can block longer than it:
+Playwright's own timeouts are set well below it, and ``pagefetch.browser_fetch`` aborts
+its ``fetch`` in the page after a few seconds (``page.evaluate`` itself has no timeout).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+
+from tests.support.ci import need
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Foreign sites for attack tests: names that are not local, resolved to loopback by
+    # Chromium alone (no request ever leaves this machine).
+    "--host-resolver-rules=MAP evil.test 127.0.0.1, MAP dev.test 127.0.0.1",
+]
+PLAYWRIGHT_TIMEOUT_MS = 10_000
+
+
+def chromium_path() -> str | None:
+    """The Chromium to drive (Playwright's own download does not work here), or None.
+
+    ``DEVSERVE_CHROMIUM`` names any Chromium or Chrome binary (e.g. on macOS); otherwise
+    Debian's path, then ``chromium`` or ``chromium-browser`` (Fedora, snaps) on PATH.
+    """
+    chosen = os.environ.get("DEVSERVE_CHROMIUM")
+    if chosen:
+        return chosen
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _unavailable(reason: str) -> NoReturn:
+    need("a browser", reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole session (starting it costs about a second)."""
+    executable = chromium_path()
+    if executable is None:
+        _unavailable(
+            "Chromium not found: set DEVSERVE_CHROMIUM, or install it as /usr/bin/chromium "
+            "or `chromium` on PATH"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, timeout=30_000
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh context per test: no cookies, HTTP cache or preflight cache shared between tests."""
+    ctx = browser.new_context()
+    ctx.set_default_timeout(PLAYWRIGHT_TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(PLAYWRIGHT_TIMEOUT_MS)
+    yield ctx
+    ctx.close()
