@@ -48,8 +48,8 @@ def bomb(coding: str) -> bytes:
         return b"\x78\xda" + _deflate_blocks() + struct.pack(">I", _checksum(zlib.adler32, 1))
     if coding == "br":
         compressor = brotli.Compressor(quality=5)
-        parts = [compressor.process(_ZEROS) for _ in range(_BLOCKS)]
-        return b"".join(parts) + compressor.finish()
+        parts: list[bytes] = [compressor.process(_ZEROS) for _ in range(_BLOCKS)]
+        return b"".join([*parts, compressor.finish()])
     if coding == "zstd":
         zstd = zstandard.ZstdCompressor(level=3).compressobj()
         return b"".join(zstd.compress(_ZEROS) for _ in range(_BLOCKS)) + zstd.flush()
