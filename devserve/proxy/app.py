@@ -84,10 +84,15 @@ class ProxyApp:
             try:
                 body = await read_body(receive, LARGEST_RECORDED)
             except BodyTooLarge:
-                await _too_large(scope, receive, send)
+                why = f"is too large (over {LARGEST_RECORDED // (1024 * 1024)} MiB)"
+                await _unmatchable(why, 413)(scope, receive, send)
                 return
             receive = replaying(receive, body)
-        key = self._key(scope, headers, body)
+        try:
+            key = self._key(scope, headers, body)
+        except RecursionError:  # JSON nested deeper than it can be walked to redact it
+            await _unmatchable("is nested too deeply", 400)(scope, receive, send)
+            return
         if self._replays(key) and self.recordings is not None:
             note.state = "replayed"
             query = scope["query_string"]
@@ -265,13 +270,12 @@ class ProxyApp:
         return await self.recorder.save(exchange, fresh=True)
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse(
+def _unmatchable(why: str, status: int) -> JSONResponse:
+    """The answer to a request whose body ``record_match.body`` cannot match recordings on."""
+    return JSONResponse(
         {
-            "error": "the request body is too large to match recordings on "
-            f"(over {LARGEST_RECORDED // (1024 * 1024)} MiB)",
+            "error": f"the request body {why} to match recordings on",
             "fix": "set record_match.body = false for this origin",
         },
-        status_code=413,
+        status_code=status,
     )
-    await response(scope, receive, send)

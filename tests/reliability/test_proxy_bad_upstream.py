@@ -76,3 +76,15 @@ def test_json_too_deep_to_redact_passes_through_unrecorded(
     assert response.status_code == 200 and len(response.content) == 200_000
     assert "not recorded: the JSON body is nested too deeply to redact" in proxied.records[0].line()
     assert not (tmp_path / "rec").exists()
+
+
+def test_a_request_body_too_deep_to_match_on_is_a_400(
+    upstream: Running, proxy_origin: ProxyFactory
+) -> None:
+    deep = "[" * 800 + "]" * 800  # parses, but is too deep to walk for redaction
+    with proxy_origin(proxy=upstream.url, record="rec", record_match={"body": True}) as proxied:
+        response = proxied.client.post("/echo", content=deep)
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "the request body is nested too deeply to match recordings on"
+    )
