@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devserve.config import Settings
+
 # The one import up a floor: the process starts its dashboard, whose app (control/) stands
 # above serving/ because it reuses the origins' Host guard and body limit.
 from devserve.control.server import Controlled, build_control_app
