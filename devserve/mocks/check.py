@@ -11,6 +11,7 @@ from starlette.routing import compile_path
 from devserve.config.model import Config, Origin
 from devserve.mocks.folders import folder_problems
 from devserve.mocks.limits import Limits
+from devserve.mocks.openapi.check import openapi_problems
 from devserve.mocks.routes import compile_routes, label
 
 
@@ -42,6 +43,7 @@ def mock_problems(config: Config) -> list[str]:
                 problems.extend(
                     f"origins.{name}.mocks: {p}" for p in folder_problems(origin.mocks, limits)
                 )
+        problems.extend(openapi_problems(name, origin))
     return problems
 
 

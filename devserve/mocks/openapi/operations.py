@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from devserve.mocks.openapi.refs import pointer
+from devserve.mocks.openapi.refs import Documents, Located, pointer
 from devserve.mocks.openapi.spec import Spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -20,8 +20,7 @@ class Parameter:
     name: str
     location: str  # path, query, header or cookie
     required: bool
-    schema: Any
-    base: str  # URI of the document the schema sits in (its $ref are relative to it)
+    schema: Located  # its $ref followed; an empty dict when the parameter has none
     style: str
     explode: bool
     content: bool  # described by `content` (a JSON value) rather than a schema
@@ -78,20 +77,19 @@ class Router:
 
     def _operations(self, template: str, item: Any) -> dict[str, Operation]:
         documents = self.spec.documents
-        item_at = pointer("paths", template)
-        item, base = documents.deref(item, documents.main)
-        if not isinstance(item, dict):
+        located = documents.follow(Located(item, documents.main, pointer("paths", template)))
+        if not isinstance(located.node, dict):
             return {}
-        shared = item.get("parameters") or []
+        shared = _listed(located.child("parameters"))
         found = {}
         for method in METHODS:
-            node = item.get(method)
+            node = located.node.get(method)
             if not isinstance(node, dict):
                 continue
-            own = node.get("parameters") or []
-            parameters = _parameters(documents, [*shared, *own], base)
+            own = _listed(located.child(method, "parameters"))
+            parameters = _parameters(documents, [*shared, *own])
             found[method.upper()] = Operation(
-                method.upper(), template, node, base, f"{item_at}/{method}", parameters
+                method.upper(), template, node, located.uri, f"{located.at}/{method}", parameters
             )
         return found
 
@@ -131,18 +129,27 @@ def _pattern(template: str) -> str:
     return "".join(out)
 
 
-def _parameters(documents: Any, raw: list[Any], base: str) -> tuple[Parameter, ...]:
+def _listed(located: Located) -> list[Located]:
+    if not isinstance(located.node, list):
+        return []
+    return [located.child(index) for index in range(len(located.node))]
+
+
+def _parameters(documents: Documents, raw: list[Located]) -> tuple[Parameter, ...]:
     """Path-level parameters overridden by the operation's own (same name and location)."""
     by_key: dict[tuple[str, str], Parameter] = {}
     for entry in raw:
-        node, where = documents.deref(entry, base)
+        located = documents.follow(entry)
+        node = located.node
         if not isinstance(node, dict) or not isinstance(node.get("name"), str):
             continue
         location = str(node.get("in", "query"))
         content = node.get("content")
-        schema: Any = node.get("schema", {})
+        schema = located.child("schema")
         if isinstance(content, dict) and content:
-            schema = next(iter(content.values()), {}).get("schema", {})
+            schema = located.child("content", next(iter(content)), "schema")
+        if schema.node:
+            schema = documents.follow(schema)
         style = str(node.get("style") or ("form" if location in ("query", "cookie") else "simple"))
         name = node["name"].lower() if location == "header" else node["name"]
         by_key[(location, name)] = Parameter(
@@ -150,7 +157,6 @@ def _parameters(documents: Any, raw: list[Any], base: str) -> tuple[Parameter, .
             location=location,
             required=bool(node.get("required", location == "path")),
             schema=schema,
-            base=where,
             style=style,
             explode=bool(node.get("explode", style == "form")),
             content=isinstance(content, dict) and bool(content),
