@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from devserve.cli.checks import check, check_config, schema
+from devserve.cli.checks import check, check_config, check_contract, schema
 from devserve.cli.control import cors, reset, status
 from devserve.cli.options import (
     Common,
@@ -66,6 +66,7 @@ app.command()(serve)
 app.command()(demo)
 app.command()(init)
 app.command("check-config")(check_config)
+app.command("check-contract")(check_contract)
 app.command()(status)
 app.command()(cors)
 app.command()(reset)

@@ -65,6 +65,6 @@ def _resource_problems(key: str, origin: Origin) -> list[str]:
         elif not isinstance(data.get(collection), list):
             problems.append(
                 f"{key}.openapi_resources[{index}]: the resource file has no collection "
-                f"{collection!r}; add \"{collection}\": [] to {origin.resources.name}"
+                f'{collection!r}; add "{collection}": [] to {origin.resources.name}'
             )
     return problems

@@ -116,17 +116,22 @@ def _body(
     node = media.node if isinstance(media.node, dict) else {}
     schema = media.child("schema")
     named = prefer.get("example")
-    examples = node.get("examples") if isinstance(node.get("examples"), dict) else {}
+    listed = node.get("examples")
+    examples: dict[str, Any] = listed if isinstance(listed, dict) else {}
     if named:
         if named not in examples:
             known = ", ".join(examples) or "none"
-            raise NoSuchAnswer(f"no example named {named!r} for {answer.status} (there are: {known})")
+            raise NoSuchAnswer(
+                f"no example named {named!r} for {answer.status} (there are: {known})"
+            )
         return _example_value(documents.follow(media.child("examples", named)).node)
     found, value = _spec_example(node, examples, media, documents)
     if found and schema.node:
         failures = validators.failures(documents.follow(schema), value, request=False, at="")
         if failures:
-            answer.note = f"the spec's example breaks its schema ({failures[0]}): generated one sent"
+            answer.note = (
+                f"the spec's example breaks its schema ({failures[0]}): generated one sent"
+            )
             found = False
     if found:
         return value

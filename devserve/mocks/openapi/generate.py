@@ -87,7 +87,9 @@ class _Generator:
             return None
         return self._string(schema)
 
-    def _follow(self, schema: Any, base: str, refs: tuple[str, ...]) -> tuple[Any, str, tuple[str, ...]]:
+    def _follow(
+        self, schema: Any, base: str, refs: tuple[str, ...]
+    ) -> tuple[Any, str, tuple[str, ...]]:
         while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
             ref = schema["$ref"]
             siblings = {k: v for k, v in schema.items() if k != "$ref"}
@@ -207,7 +209,7 @@ class _Generator:
                 value = n * step
                 return int(value) if integer or isinstance(step, int) else value
         if integer:
-            return int(self.rng.randrange(int(math.ceil(low)), int(math.floor(high)) + 1))
+            return self.rng.randrange(math.ceil(low), math.floor(high) + 1)
         return round(low + (high - low) * self.rng.random(), 2) if high > low else low
 
     def _string(self, schema: dict[str, Any]) -> str:
@@ -254,12 +256,15 @@ def _type_of(schema: dict[str, Any]) -> str | None:
     return None
 
 
+def _numeric(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _bounds(schema: dict[str, Any], integer: bool) -> tuple[float, float]:
-    low, high = schema.get("minimum"), schema.get("maximum")
-    has_low = isinstance(low, int | float) and not isinstance(low, bool)
-    has_high = isinstance(high, int | float) and not isinstance(high, bool)
-    low_value = float(low) if has_low else (0.0 if not has_high else min(0.0, float(high) - 100))
-    high_value = float(high) if has_high else low_value + 1000
+    low, high = _numeric(schema.get("minimum")), _numeric(schema.get("maximum"))
+    low_value = low if low is not None else (0.0 if high is None else min(0.0, high - 100))
+    high_value = high if high is not None else low_value + 1000
+    has_high = high is not None
     nudge = 1 if integer else 0.01
     exclusive_low, exclusive_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
     if exclusive_low is True:  # OpenAPI 3.0: a flag beside minimum

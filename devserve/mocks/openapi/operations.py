@@ -65,11 +65,11 @@ class Router:
         # Indexed by the first path segment, so a spec of a thousand paths tries a handful.
         self._wild = [(p, m) for (_, p, t, m) in entries if _first(t) is None]
         self._by_first: dict[str, list[tuple[re.Pattern[str], dict[str, Operation]]]] = {}
-        for _, pattern, template, methods in entries:  # in rank order, wildcards kept in place
-            first = _first(template)
+        for entry in entries:
+            first = _first(entry[2])
             if first is not None:
                 self._by_first.setdefault(first, [])
-        for _, pattern, template, methods in entries:
+        for _, pattern, template, methods in entries:  # in rank order, wildcards kept in place
             first = _first(template)
             for key, bucket in self._by_first.items():
                 if first is None or first == key:

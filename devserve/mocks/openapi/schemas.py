@@ -57,7 +57,9 @@ class Validators:
                 checker = oas.oas30_format_checker
             else:
                 kind, checker = oas.OAS31Validator, oas.oas31_format_checker
-            compiled = kind({"$ref": schema.ref}, registry=self._registry_of(), format_checker=checker)
+            compiled = kind(
+                {"$ref": schema.ref}, registry=self._registry_of(), format_checker=checker
+            )
             self._compiled[key] = compiled
         return compiled
 
@@ -83,7 +85,9 @@ class Validators:
             for error in validator.iter_errors(instance):
                 found.extend(describe(error, at))
         except (Unresolvable, RecursionError) as exc:
-            found.append(Failure(at, "a schema devserve can follow", f"an error in the spec ({exc})"))
+            found.append(
+                Failure(at, "a schema devserve can follow", f"an error in the spec ({exc})")
+            )
         return sorted(set(found), key=lambda failure: failure.pointer)
 
 
@@ -99,7 +103,9 @@ def describe(error: Any, at: str) -> list[Failure]:
         extra = [name for name in instance if name not in allowed] or ["?"]
         known = ", ".join(sorted(allowed)) or "none"
         return [
-            Failure(f"{where}/{name}", f"no such property (known: {known})", shown(instance.get(name)))
+            Failure(
+                f"{where}/{name}", f"no such property (known: {known})", shown(instance.get(name))
+            )
             for name in extra
         ]
     if keyword == "type":
@@ -108,7 +114,13 @@ def describe(error: Any, at: str) -> list[Failure]:
     if keyword == "enum":
         return [Failure(where, "one of " + ", ".join(shown(v) for v in expected), shown(instance))]
     if keyword in ("oneOf", "anyOf"):
-        return [Failure(where, f"a value matching {keyword} ({error.message.split(' is ')[-1]})", shown(instance))]
+        return [
+            Failure(
+                where,
+                f"a value matching {keyword} ({error.message.split(' is ')[-1]})",
+                shown(instance),
+            )
+        ]
     if keyword == "format":
         return [Failure(where, f"format {expected}", shown(instance))]
     if keyword == "nullable":

@@ -76,7 +76,9 @@ def _read_spec(path: Path) -> Spec:
     if not isinstance(root, dict):
         raise SpecError([f"{path}: an OpenAPI document is a mapping (openapi, info, paths)"])
     version = _version(root, path)
-    problems = [f"{path}, at {where}: {problem}" for where, problem in _schema_problems(root, version)]
+    problems = [
+        f"{path}, at {where}: {problem}" for where, problem in _schema_problems(root, version)
+    ]
     if problems:
         raise SpecError(problems[:_MAX_PROBLEMS])
     documents = {main: root}
@@ -100,7 +102,7 @@ def _parse(path: Path, shown: str) -> Any:
             return json.loads(raw)
         # The C parser when PyYAML has it: several times faster on a large spec.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(raw, Loader=loader)  # noqa: S506 (a safe loader)
+        return yaml.load(raw, Loader=loader)
     except (ValueError, RecursionError) as exc:
         raise SpecError([f"{shown}: not valid JSON ({exc})"]) from None
     except yaml.YAMLError as exc:
@@ -116,12 +118,12 @@ def _version(root: dict[str, Any], path: Path) -> str:
         return given[:3]
     if "swagger" in root:
         raise SpecError(
-            [f"{path}, at /swagger: Swagger 2.0 is not read; convert it to OpenAPI 3 "
-             "(e.g. with swagger2openapi)"]
+            [
+                f"{path}, at /swagger: Swagger 2.0 is not read; convert it to OpenAPI 3 "
+                "(e.g. with swagger2openapi)"
+            ]
         )
-    raise SpecError(
-        [f"{path}, at /openapi: expected \"3.0.x\" or \"3.1.x\" (got {json.dumps(given)})"]
-    )
+    raise SpecError([f'{path}, at /openapi: expected "3.0.x" or "3.1.x" (got {json.dumps(given)})'])
 
 
 _validators: dict[str, Any] = {}
@@ -151,7 +153,9 @@ def _official_schema(version: str) -> Any:
     found = importlib.util.find_spec("openapi_spec_validator")
     assert found is not None and found.submodule_search_locations is not None
     folder = Path(next(iter(found.submodule_search_locations)))
-    return json.loads((folder / "resources" / "schemas" / f"v{version}" / "schema.json").read_bytes())
+    return json.loads(
+        (folder / "resources" / "schemas" / f"v{version}" / "schema.json").read_bytes()
+    )
 
 
 def _short(message: str, instance: Any) -> str:
@@ -161,7 +165,9 @@ def _short(message: str, instance: Any) -> str:
     except (TypeError, ValueError):
         return message
     if len(shown) > 60 and message.startswith(shown):
-        return "this " + ("object" if isinstance(instance, dict) else "value") + message[len(shown):]
+        return (
+            "this " + ("object" if isinstance(instance, dict) else "value") + message[len(shown) :]
+        )
     return message
 
 

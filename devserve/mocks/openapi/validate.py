@@ -80,7 +80,9 @@ def _parameter(
 _SKIP = object()
 
 
-def _coerce(raw: list[str], schema: dict[str, Any], parameter: Parameter, documents: Documents, base: str) -> Any:
+def _coerce(
+    raw: list[str], schema: dict[str, Any], parameter: Parameter, documents: Documents, base: str
+) -> Any:
     """Text from the request as the JSON value the schema describes, where it can be."""
     if parameter.content:
         try:
