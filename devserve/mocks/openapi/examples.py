@@ -76,7 +76,7 @@ def choose(
     picked = status_key(responses, code)
     if picked is None:
         codes = ", ".join(map(str, responses)) or "none"
-        asked = f"a {code} response" if code else "a response"
+        asked = f"{code} response" if code else "response"
         raise NoSuchAnswer(f"{operation.label} has no {asked} in the spec (it has: {codes})")
     key, status = picked
     response = documents.follow(located.child(key))

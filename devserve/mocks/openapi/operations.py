@@ -11,6 +11,8 @@ from devserve.mocks.openapi.spec import Spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
+# Header parameters OpenAPI says to ignore: the media types and security schemes cover them.
+_IGNORED_HEADERS = ("accept", "content-type", "authorization")
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def _parameters(documents: Documents, raw: list[Located]) -> tuple[Parameter, ..
         if not isinstance(node, dict) or not isinstance(node.get("name"), str):
             continue
         location = str(node.get("in", "query"))
+        if location == "header" and node["name"].lower() in _IGNORED_HEADERS:
+            continue
         content = node.get("content")
         schema = located.child("schema")
         if isinstance(content, dict) and content:
