@@ -133,9 +133,14 @@ def answer_validator(document: dict[str, Any], uri: str, pointer: str) -> Valida
     OpenAPI version reads it (nullable, readOnly/writeOnly, formats)."""
     version_30 = str(document["openapi"]).startswith("3.0")
     registry: Registry[Any] = Registry().with_resource(
-        uri, Resource.from_contents(document, default_specification=DRAFT4 if version_30 else DRAFT202012)
+        uri,
+        Resource.from_contents(
+            document, default_specification=DRAFT4 if version_30 else DRAFT202012
+        ),
     )
     kind = OAS30ReadValidator if version_30 else OAS31Validator
     checker = oas30_format_checker if version_30 else oas31_format_checker
-    validator: Validator = kind({"$ref": f"{uri}#{pointer}"}, registry=registry, format_checker=checker)
+    validator: Validator = kind(
+        {"$ref": f"{uri}#{pointer}"}, registry=registry, format_checker=checker
+    )
     return validator

@@ -65,8 +65,8 @@ def test_every_operation_answers_a_body_valid_against_its_own_schema(
     tmp_path: Path, name: str
 ) -> None:
     spec = stored(tmp_path, name)
-    document = json.loads(spec.read_text()) if name.endswith(".json") else yaml.safe_load(
-        spec.read_text()
+    document = (
+        json.loads(spec.read_text()) if name.endswith(".json") else yaml.safe_load(spec.read_text())
     )
     uri = spec.resolve().as_uri()
     documents = Documents(uri, {uri: document})
@@ -82,7 +82,9 @@ def test_every_operation_answers_a_body_valid_against_its_own_schema(
             # The first 2xx; an operation that lists none (PUT /pet) answers its first status.
             codes = [c for c in map(str, operation["responses"]) if c.isdigit()]
             # Only a `default` response: 200.
-            expected = min((c for c in codes if c.startswith("2")), default=codes[0] if codes else "200")
+            expected = min(
+                (c for c in codes if c.startswith("2")), default=codes[0] if codes else "200"
+            )
             assert first.status_code == int(expected), (label, first.status_code, first.text)
             key = expected if expected in codes else "default"
             assert (again.status_code, again.content) == (first.status_code, first.content)
@@ -95,7 +97,9 @@ def test_every_operation_answers_a_body_valid_against_its_own_schema(
                 errors = [e.message for e in validator.iter_errors(first.json())]
                 assert errors == [], (label, first.json())
             checked += 1
-    assert checked == sum(len([m for m in METHODS if m in item]) for item in document["paths"].values())
+    assert checked == sum(
+        len([m for m in METHODS if m in item]) for item in document["paths"].values()
+    )
 
 
 def test_the_same_path_gets_the_same_body_and_another_path_its_own(
@@ -131,7 +135,9 @@ def test_the_first_example_answers_and_prefer_chooses_another(
     assert unknown.status_code == 400
     assert unknown.headers["content-type"] == "application/problem+json"
     detail = unknown.json()["detail"]
-    assert detail == "GET /charges/{id} (getCharge) has no 418 response in the spec (it has: 200, 404)"
+    assert (
+        detail == "GET /charges/{id} (getCharge) has no 418 response in the spec (it has: 200, 404)"
+    )
     no_example = api.get("/charges/1", headers={"Prefer": "example=void"})
     assert no_example.status_code == 400
     assert "there are: paid, refunded" in no_example.json()["detail"]
