@@ -114,3 +114,21 @@ def test_with_a_proxy_requests_are_validated_then_forwarded(tmp_path: Path, paym
         forwarded = api.post("/charges", json={"amount": 500, "currency": "usd"})
         assert (forwarded.status_code, forwarded.json()["path"]) == (200, "/charges")
         assert json.loads(forwarded.json()["body"]) == {"amount": 500, "currency": "usd"}
+
+
+def test_validate_responses_flags_an_answer_that_breaks_the_spec(
+    tmp_path: Path, payments: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    route = {"path": "/charges/{id}", "json": {"id": "ch_1", "amount": 500}}
+    api = mock_client(
+        tmp_path, {"openapi": "payments.yaml", "validate_responses": True, "routes": [route]}
+    )
+    with caplog.at_level(logging.INFO, logger="devserve.requests"):
+        assert api.get("/charges/1").status_code == 200  # logged, not changed
+        assert api.get("/charges").status_code == 200  # the spec's own answer conforms
+    lines = [r.getMessage() for r in caplog.records]
+    flagged = next(line for line in lines if "/charges/1 " in line)
+    assert "answer breaks the spec (GET /charges/{id} (getCharge)): " in flagged
+    assert "/body/currency: wanted a value (required), got nothing" in flagged
+    assert '/body/id: wanted integer, got string "ch_1"' in flagged
+    assert not any("breaks" in line for line in lines if "/charges " in line)
