@@ -105,19 +105,31 @@ class Documents:
         return self.deref(node, base)[0]
 
 
-def refs_in(node: Any, at: str = "") -> Iterator[tuple[str, str]]:
-    """Every ``$ref`` string under ``node``, with the JSON pointer of the object holding it."""
-    stack: list[tuple[Any, str]] = [(node, at)]
+def refs_in(node: Any) -> Iterator[tuple[str, str]]:
+    """Every ``$ref`` string under ``node``, with the JSON pointer of the object holding it.
+
+    Pointers are spelled out only for the objects that hold a ``$ref``: a walk of a large spec
+    stays a walk, not millions of strings built for nothing."""
+    Trail = tuple[Any, ...]  # (parent trail, key) pairs, nested; () at the root
+    stack: list[tuple[Any, Trail]] = [(node, ())]
     while stack:
-        current, where = stack.pop()
+        current, trail = stack.pop()
         if isinstance(current, dict):
             ref = current.get("$ref")
             if isinstance(ref, str):
-                yield ref, where
+                yield ref, _spelled(trail)
             for key, value in current.items():
                 if isinstance(value, dict | list):
-                    stack.append((value, where + "/" + escape(key)))
+                    stack.append((value, (trail, key)))
         elif isinstance(current, list):
             for index, value in enumerate(current):
                 if isinstance(value, dict | list):
-                    stack.append((value, f"{where}/{index}"))
+                    stack.append((value, (trail, index)))
+
+
+def _spelled(trail: tuple[Any, ...]) -> str:
+    tokens: list[str | int] = []
+    while trail:
+        trail, token = trail
+        tokens.append(token)
+    return pointer(*reversed(tokens))

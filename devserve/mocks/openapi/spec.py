@@ -72,7 +72,7 @@ def load_spec(path: Path) -> Spec:
 
 def _read_spec(path: Path) -> Spec:
     main = path.as_uri()
-    root = _parse(path, str(path))
+    root, refs = _parse(path, str(path))
     if not isinstance(root, dict):
         raise SpecError([f"{path}: an OpenAPI document is a mapping (openapi, info, paths)"])
     version = _version(root, path)
@@ -82,7 +82,7 @@ def _read_spec(path: Path) -> Spec:
     if problems:
         raise SpecError(problems[:_MAX_PROBLEMS])
     documents = {main: root}
-    problems = _load_references(documents, main)
+    problems = _load_references(documents, [main] if refs else [])
     if problems:
         raise SpecError(problems[:_MAX_PROBLEMS])
     files = [urlsplit(uri).path for uri in documents]
@@ -92,17 +92,20 @@ def _read_spec(path: Path) -> Spec:
     return Spec(path, version, Documents(main, documents), signature)
 
 
-def _parse(path: Path, shown: str) -> Any:
+def _parse(path: Path, shown: str) -> tuple[Any, bool]:
+    """The file's value, and whether it may hold a ``$ref`` (a file that never says "$ref"
+    is not walked: a large spec with its schemas inline starts faster)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise SpecError([f"{shown}: cannot read it ({exc.strerror})"]) from None
+    refs = b"$ref" in raw or b"\\u0024ref" in raw
     try:
         if path.suffix.lower() == ".json":
-            return json.loads(raw)
+            return json.loads(raw), refs
         # The C parser when PyYAML has it: several times faster on a large spec.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(raw, Loader=loader)
+        return yaml.load(raw, Loader=loader), refs
     except (ValueError, RecursionError) as exc:
         raise SpecError([f"{shown}: not valid JSON ({exc})"]) from None
     except yaml.YAMLError as exc:
@@ -171,37 +174,47 @@ def _short(message: str, instance: Any) -> str:
     return message
 
 
-def _load_references(documents: dict[str, Any], main: str) -> list[str]:
-    """Read the local files the spec's ``$ref`` name; every ``$ref`` must resolve."""
+def _load_references(documents: dict[str, Any], pending: list[str]) -> list[str]:
+    """Read the local files the ``$ref`` of the ``pending`` documents name, then theirs;
+    every ``$ref`` must resolve."""
     problems: list[str] = []
-    pending = [main]
     while pending:
         uri = pending.pop()
         shown = urlsplit(uri).path
+        # The same $ref comes back hundreds of times in a large spec: checked once.
+        checked: dict[str, str | None] = {}
         for ref, where in refs_in(documents[uri]):
-            target, fragment = urldefrag(urljoin(uri, ref))
-            scheme = urlsplit(target).scheme
-            if scheme != "file":
-                problems.append(
-                    f"{shown}, at {where}/$ref: '{ref}' is not a local file; download it and "
-                    "refer to it by a relative path"
-                )
-                continue
-            if target not in documents:
-                try:
-                    documents[target] = _parse(Path(urlsplit(target).path), shown=target)
-                except SpecError as exc:
-                    problems.append(f"{shown}, at {where}/$ref: {exc.problems[0]}")
-                    documents[target] = None
-                    continue
-                pending.append(target)
-            if documents[target] is None:
-                continue
-            try:
-                lookup(documents[target], fragment)
-            except RefError as exc:
-                problems.append(f"{shown}, at {where}/$ref: '{ref}' points at nothing ({exc})")
+            if ref not in checked:
+                checked[ref] = _reference_problem(documents, uri, ref, pending)
+            problem = checked[ref]
+            if problem is not None:
+                problems.append(f"{shown}, at {where}/$ref: {problem}")
     return problems
+
+
+def _reference_problem(
+    documents: dict[str, Any], uri: str, ref: str, pending: list[str]
+) -> str | None:
+    """What is wrong with ``ref`` (seen in ``uri``), None when it resolves; files it names
+    are read into ``documents`` (and queued in ``pending`` to be checked in turn)."""
+    target, fragment = urldefrag(urljoin(uri, ref))
+    if urlsplit(target).scheme != "file":
+        return f"'{ref}' is not a local file; download it and refer to it by a relative path"
+    if target not in documents:
+        try:
+            documents[target], refs = _parse(Path(urlsplit(target).path), shown=target)
+        except SpecError as exc:
+            documents[target] = None
+            return exc.problems[0]
+        if refs:
+            pending.append(target)
+    if documents[target] is None:
+        return f"'{ref}' names a file that cannot be read"
+    try:
+        lookup(documents[target], fragment)
+    except RefError as exc:
+        return f"'{ref}' points at nothing ({exc})"
+    return None
 
 
 def full_problems(spec: Spec) -> list[str]:
