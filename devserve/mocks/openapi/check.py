@@ -27,6 +27,11 @@ def openapi_problems(name: str, origin: Origin, *, thorough: bool = False) -> li
             for field, shown in _NEEDS_SPEC.items()
             if field in origin.model_fields_set
         ]
+    if {"http:", "https:"} & set(origin.openapi.parts):
+        return [
+            f"{key}.openapi: a spec at a URL is not fetched; download it into the project "
+            "and give its path (relative to the config file)"
+        ]
     if not origin.openapi.is_file():
         return [
             f"{key}.openapi: {str(origin.openapi)!r} does not exist; create it or fix the path "
