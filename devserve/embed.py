@@ -63,19 +63,19 @@ class _Started:
     def __init__(self, runner: Runner) -> None:
         self._runner = runner
         self._records: deque[RequestRecord] = deque(maxlen=MAX_RECORDS)
-        runner.observers.append(self._records.append)
+        runner.registry.observers.append(self._records.append)
 
     def url(self, name: str) -> str:
         """``http://127.0.0.1:PORT`` of origin ``name`` (the port it really got, for port 0)."""
-        return self._runner.origin_url(name)
+        return self._runner.registry.origin_url(name)
 
     @property
     def names(self) -> list[str]:
-        return list(self._runner.served)
+        return list(self._runner.registry.served)
 
     def set_cors(self, name: str, *, enabled: bool) -> None:
         """Switch one origin's CORS; its very next response follows (``devserve cors NAME``)."""
-        self._runner.set_cors(name, enabled)
+        self._runner.registry.set_cors(name, enabled)
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -103,7 +103,25 @@ class Running(_Started):
 
     async def reset(self) -> None:
         """Restore mock state: response sequences restart, resources get their original data."""
-        await self._runner.reset()
+        await self._runner.registry.reset()
+
+
+async def _started(runner: Runner) -> asyncio.Task[None]:
+    """Start ``runner`` in this loop; return its task once every origin listens, or raise the
+    start-up error (a taken port, an invalid config) when it stops first."""
+    task = asyncio.create_task(runner.serve(signals=False))
+    ready = asyncio.create_task(runner.wait_ready())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready.cancel()
+        task.result()  # raises the start-up error
+        raise DevserveError("devserve stopped during start-up")
+    return task
+
+
+def _runner(config: Config, host: str | None, on_banner: Callable[[str], None] | None) -> Runner:
+    """No file watching and no signal handlers: the caller owns the loop and the process."""
+    return Runner(config, host=host or config.devserve.host, watch=False, on_banner=on_banner)
 
 
 @asynccontextmanager
@@ -114,20 +132,9 @@ async def serve(
 
     No file watching, no signal handlers (the caller owns the loop), no banner unless ``echo``.
     """
-    runner = Runner(
-        config=config,
-        host=host or config.devserve.host,
-        watch=False,
-        echo=echo or (lambda _text: None),
-    )
+    runner = _runner(config, host, echo)
     running = Running(runner)
-    task = asyncio.create_task(runner.serve(signals=False))
-    ready = asyncio.create_task(runner.wait_ready())
-    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()  # raises the start-up error
-        raise DevserveError("devserve stopped during start-up")
+    task = await _started(runner)
     try:
         yield running
     finally:
@@ -147,13 +154,13 @@ class RunningInThread(_Started):
 
     def set_cors(self, name: str, *, enabled: bool) -> None:
         async def switch() -> None:
-            self._runner.set_cors(name, enabled)
+            self._runner.registry.set_cors(name, enabled)
 
         self._call(switch())
 
     def reset(self) -> None:
         """Restore mock state: response sequences restart, resources get their original data."""
-        self._call(self._runner.reset())
+        self._call(self._runner.registry.reset())
 
 
 @contextmanager
@@ -163,20 +170,16 @@ def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[Runnin
     holder: dict[str, Any] = {}
 
     async def main() -> None:
-        runner = Runner(
-            config=config, host=host or config.devserve.host, watch=False, echo=lambda _t: None
-        )
+        runner = _runner(config, host, None)
         holder["running"] = RunningInThread(runner, asyncio.get_running_loop())
         holder["runner"] = runner
-        task = asyncio.create_task(runner.serve(signals=False))
-        ready = asyncio.create_task(runner.wait_ready())
-        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():  # it could not start: the error is the caller's to raise
-            ready.cancel()
-            holder["error"] = task.exception() or DevserveError("devserve stopped during start-up")
-            started.set()
+        try:
+            task = await _started(runner)
+        except BaseException as exc:  # it could not start: the error is the caller's to raise
+            holder["error"] = exc
             return
-        started.set()
+        finally:
+            started.set()
         await task
 
     def target() -> None:

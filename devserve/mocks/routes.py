@@ -28,6 +28,7 @@ from devserve.mocks.behaviour import (
 from devserve.mocks.context import BODY_NAMES, BodyTooLarge, read_body, replaying, request_data
 from devserve.mocks.limits import Limits, off_loop, run_limited
 from devserve.mocks.templates import RenderError
+from devserve.serving.upgrade import refuse_websocket
 
 # Why the mocks whose path fitted did not answer: the 404 of a mock-only origin shows it.
 MISSES_KEY = "devserve.mock_misses"
@@ -163,6 +164,9 @@ def not_found(routes: list[Route]) -> ASGIApp:
     listed = [label(route) for route in routes]
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await refuse_websocket(scope, send, 404, f"no WebSocket endpoint at {scope['path']}")
+            return
         body: dict[str, Any] = {"error": f"no route for {scope['method']} {scope['path']}"}
         body["routes"] = listed
         if scope.get(MISSES_KEY):
