@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Any, Literal
+from urllib.parse import unquote
 
+import anyio.to_thread
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,6 +27,7 @@ from devserve.serving.requestlog import NOTE_KEY
 Mode = Literal["on", "warn", "off"]
 PROBLEM = "application/problem+json"
 _SHOWN_IN_LOG = 5  # failures named in the log line; the response names them all
+_IN_LOOP_BYTES = 64 * 1024  # bodies up to this size are validated without a worker thread
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,12 @@ class OpenApiApp:
             )
             return
         if self.checks.mode != "off":
-            failures = _check(spec, operation, params, scope, body)
+            if len(body) > _IN_LOOP_BYTES:  # a big body is validated off the event loop
+                failures = await anyio.to_thread.run_sync(
+                    _check, spec, operation, params, scope, body
+                )
+            else:
+                failures = _check(spec, operation, params, scope, body)
             if failures:
                 shown = "; ".join(str(f) for f in failures[:_SHOWN_IN_LOG])
                 more = len(failures) - _SHOWN_IN_LOG
@@ -114,14 +122,11 @@ def _check(
     spec: Spec, operation: Operation, params: dict[str, str], scope: Scope, body: bytes
 ) -> list[Failure]:
     headers = Headers(scope=scope)
-    cookies: dict[str, str] = {}
     try:
         jar: SimpleCookie = SimpleCookie(headers.get("cookie", ""))
         cookies = {name: morsel.value for name, morsel in jar.items()}
-    except Exception:
+    except CookieError:  # a malformed Cookie header counts as none
         cookies = {}
-    from urllib.parse import unquote
-
     request = RequestData(
         method=scope["method"],
         path_params={name: unquote(value) for name, value in params.items()},

@@ -132,3 +132,27 @@ def test_validate_responses_flags_an_answer_that_breaks_the_spec(
     assert "/body/currency: wanted a value (required), got nothing" in flagged
     assert '/body/id: wanted integer, got string "ch_1"' in flagged
     assert not any("breaks" in line for line in lines if "/charges " in line)
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "body"),
+    [
+        ("/charges", {"content-type": "application/json"}, b"[" * 100_000),
+        ("/charges", {"content-type": "application/json"}, b'{"amount": 1e999999}'),
+        ("/charges", {"content-type": "application/json"}, b"\xff\xfe{"),
+        ("/charges", {"content-type": "application/json; charset=bogus"}, b'"x"'),
+        ("/charges/%ff%00", {}, None),
+        ("/charges/1", {"prefer": "code=99999999999999999999, example=\x7f"}, None),
+        ("/account", {"x-api-key": "k", "cookie": '"\\"; ;;='}, None),
+    ],
+)
+def test_hostile_requests_get_a_clear_answer_never_a_500(
+    tmp_path: Path, payments: Path, path: str, headers: dict[str, str], body: bytes | None
+) -> None:
+    api = mock_client(tmp_path, {"openapi": "payments.yaml"})
+    method = "POST" if body is not None else "GET"
+    response = api.request(method, path, headers=headers, content=body)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["detail"]
