@@ -180,8 +180,8 @@ def build_origin(
     pages served from it count as local for ``cors = "on"``. With ``stopping``, requests
     still in flight when devserve stops get a 503 in time.
     """
-    # The layers, first to answer wins: routes, resources, mock folder, static files, proxy
-    # (SPEC §2, README "Mocks"); each passes on what it does not answer. Built from the last one.
+    # The layers, first to answer wins: routes, resources, mock folder, OpenAPI spec, static
+    # files, proxy (README "Mocks"); each passes on what it does not answer. Built from the last.
     limits = Limits.of(settings)
     fallback: ASGIApp = not_found(config.routes)
     if config.static is not None:

@@ -9,7 +9,7 @@ from devserve.mocks.resources.data import ResourceDataError
 from devserve.mocks.resources.data import read as read_resources
 
 # The keys that mean something only with `openapi`, by the name the config file uses.
-_NEEDS_SPEC = {
+_NEEDS_OPENAPI = {
     "validate_mode": "validate",
     "validate_status": "validate_status",
     "validate_responses": "validate_responses",
@@ -24,7 +24,7 @@ def openapi_problems(name: str, origin: Origin, *, thorough: bool = False) -> li
     if origin.openapi is None:
         return [
             f'{key}.{shown}: only applies with a spec; add openapi = "openapi.yaml" or remove it'
-            for field, shown in _NEEDS_SPEC.items()
+            for field, shown in _NEEDS_OPENAPI.items()
             if field in origin.model_fields_set
         ]
     if {"http:", "https:"} & set(origin.openapi.parts):
