@@ -27,6 +27,7 @@ from devserve.live.broadcast import Broadcast
 from devserve.live.events import Event
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
+from devserve.mocks.pool import POOL
 from devserve.origins import http_url, origin_port
 from devserve.serving import reconfigure
 from devserve.serving.banner import banner
@@ -117,6 +118,7 @@ class Runner:
         or not at all after a second Ctrl-C), and free every port."""
         self._stopping.set()
         self._ready.set()  # a change seen during start-up is waiting for it: let it see the stop
+        POOL.stop()  # a render in progress answers now, and no runaway one delays the exit
         self.broadcast.close()
         if self._watcher is not None:
             await self._watcher

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -88,9 +89,18 @@ def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def run_devserve(
-    args: list[str], *, cwd: Path, wait_ports: list[int], timeout: float = 15
+    args: list[str],
+    *,
+    cwd: Path,
+    wait_ports: list[int],
+    timeout: float = 15,
+    address_space_mb: int | None = None,
 ) -> Devserve:
-    """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers."""
+    """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers.
+
+    ``address_space_mb`` caps the process (and what it starts) with RLIMIT_AS: a test that tries
+    to exhaust memory then cannot take the machine down, even if devserve regresses.
+    """
     log_path = cwd / f"devserve-{time.monotonic_ns()}.log"
     log = log_path.open("w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -101,6 +111,7 @@ def run_devserve(
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        preexec_fn=None if address_space_mb is None else _cap_address_space(address_space_mb),
     )
     server = Devserve(process=process, log_path=log_path, ports=wait_ports)
 
@@ -116,6 +127,14 @@ def run_devserve(
         process.wait()
         raise
     return server
+
+
+def _cap_address_space(megabytes: int) -> Callable[[], None]:
+    def cap() -> None:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return cap
 
 
 def listening_addresses(port: int) -> set[str]:
