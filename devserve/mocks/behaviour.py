@@ -186,7 +186,8 @@ class Decision:
 
 
 def decide(candidates: Candidates, base: dict[str, Any], limits: Limits) -> Decision:
-    """Pick the first candidate whose ``match`` holds, advance its sequence, render its response.
+    """Pick the first candidate whose ``match`` holds, advance its sequence, render its response
+    (one with templates is left to ``render_templated``: ``program`` and ``data`` say what).
 
     ``base`` is the request data; each candidate adds its own ``path`` parameters.
     """
@@ -201,18 +202,18 @@ def decide(candidates: Candidates, base: dict[str, Any], limits: Limits) -> Deci
         index = behaviour.sequence.next()
         response = behaviour.responses[index]
         decision = Decision(behaviour, response, misses=misses)
-        if response.spec.fault is None and behaviour.programs[index] is not None:
-            decision.program, decision.data = behaviour.programs[index], data
-        elif response.spec.fault is None:
-            try:
-                decision.rendered = render_response(
-                    response,
-                    data,
-                    extra_headers=behaviour.shared_headers,
-                    max_bytes=limits.max_bytes,
-                )
-            except RenderError as exc:
-                decision.error = exc.reason
+        if response.spec.fault is not None:
+            return decision
+        decision.program = behaviour.programs[index]
+        if decision.program is not None:
+            decision.data = data
+            return decision
+        try:
+            decision.rendered = render_response(
+                response, data, extra_headers=behaviour.shared_headers, max_bytes=limits.max_bytes
+            )
+        except RenderError as exc:
+            decision.error = exc.reason
         return decision
     return Decision(misses=misses)
 

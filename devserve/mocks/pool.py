@@ -51,6 +51,7 @@ class Pool:
         self._idle: list[Worker] = []
         self._starting = 0
         self._waiters: deque[Future[Worker]] = deque()
+        self._failure: str | None = None  # why the last renderer could not start
 
     def warm(self) -> None:
         """Start a renderer in the background if none runs, so the first render need not wait."""
@@ -173,7 +174,9 @@ class Pool:
         try:
             worker = Worker.start()
         except RenderError as exc:
-            log.warning("%s", exc.reason)
+            if exc.reason != self._failure:  # once, not on every request that tries again
+                log.warning("%s", exc.reason)
+            self._failure = exc.reason
             with self._lock:
                 self._starting -= 1
                 if not self._alive:  # nothing will free up for them: tell them why
@@ -182,6 +185,7 @@ class Pool:
                         if waiter.set_running_or_notify_cancel():
                             waiter.set_exception(exc)
             return
+        self._failure = None
         with self._lock:
             self._starting -= 1
             self._alive.add(worker)

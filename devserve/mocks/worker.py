@@ -18,6 +18,7 @@ from typing import Any
 import devserve
 from devserve.mocks.rendering import Rendered
 from devserve.mocks.templates import RenderError
+from devserve.serving.requestlog import printable
 
 # A renderer imports Jinja2 and devserve's sandbox (~0.1-0.3 s); a loaded machine is slower.
 _READY_SECONDS = 15
@@ -85,7 +86,7 @@ class Worker:
             self.process.wait(timeout=5)
             lines = self.process.stderr.read(65536).decode(errors="replace").strip().splitlines()
             if lines:
-                return lines[-1]
+                return printable(lines[-1])
         return str(exc) or f"it exited with {self.process.returncode}"
 
     async def call(self, request: bytes, seconds: float, largest_reply: int) -> Any:

@@ -206,7 +206,22 @@ def _children(pid: int) -> list[int]:
 
 
 def _ended(pid: int) -> bool:
-    return not Path(f"/proc/{pid}").exists()
+    """Whether ``pid`` is gone, or a zombie (ended, not yet reaped by its parent)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_renderers_killed_from_outside_are_replaced(server: Devserve) -> None:
+    assert _get(server, "/ok?n=1").json() == {"n": 2}
+    renderers = _children(server.process.pid)
+    assert renderers
+    for pid in renderers:
+        os.kill(pid, signal.SIGKILL)
+    for pid in renderers:
+        wait_until(functools.partial(_ended, pid), f"renderer {pid} to end")
+    assert _get(server, "/ok?n=2").json() == {"n": 3}
 
 
 def test_ctrl_c_stops_at_once_while_bombs_run(tmp_path: Path) -> None:
