@@ -167,13 +167,21 @@ class Pool:
 
     def _spawn(self) -> None:
         """Start one renderer in the background (the lock is held)."""
+        thread = threading.Thread(target=self._start_one, name="devserve-renderer", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: the waiting requests time out, saying so
+            log.warning("could not start a thread to start a template renderer")
+            return
         self._starting += 1
-        threading.Thread(target=self._start_one, name="devserve-renderer", daemon=True).start()
 
     def _start_one(self) -> None:
         try:
             worker = Worker.start()
-        except RenderError as exc:
+        except Exception as error:
+            exc = error if isinstance(error, RenderError) else RenderError(
+                f"the template renderer could not start ({type(error).__name__}: {error})"
+            )
             if exc.reason != self._failure:  # once, not on every request that tries again
                 log.warning("%s", exc.reason)
             self._failure = exc.reason

@@ -121,7 +121,8 @@ class Worker:
         this; the pipes stay open until ``close`` (an event loop may still be watching one)."""
         with contextlib.suppress(OSError):
             self.process.kill()
-        threading.Thread(target=self.process.wait, daemon=True).start()
+        with contextlib.suppress(RuntimeError):  # no thread: reaped by a later poll instead
+            threading.Thread(target=self.process.wait, daemon=True).start()
 
     def close(self) -> None:
         """Close the pipes: only once no event loop watches them."""
