@@ -151,6 +151,12 @@ class Settings(StrictModel):
     template_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Size limit of one rendered mock response."
     )
+    template_memory_mb: int = Field(
+        default=512,
+        ge=128,
+        le=1024 * 1024,
+        description="Memory cap of each process that renders mock templates, in MiB.",
+    )
 
     @field_validator("dashboard_port", mode="before")
     @classmethod
