@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.config import Origin, Settings
+from devserve.connections import Connections, Tracked
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.guard import CrossSiteGuard, WriteGuard
 from devserve.cors.middleware import CorsMiddleware
@@ -58,6 +59,8 @@ class OriginApp:
     resources: Store | None = None
     restart_sequences: Callable[[], None] = field(default=lambda: None)
     proxy: ProxyApp | None = None
+    # Its open event streams and sockets: ended when it stops or a config change rebuilds it.
+    connections: Connections = field(default_factory=Connections)
 
     async def reset(self) -> dict[str, Any]:
         """Restore mock state: response sequences restart, resources get their original data.
@@ -249,6 +252,8 @@ def build_origin(
     # Inside the CORS layer, so a page can read the 413 and its reason.
     hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
     app: ASGIApp = routes if spec is None else spec.responses(routes)
+    connections = Connections()
+    app = Tracked(app, connections)
     app = BodyLimit(app, settings.max_body_bytes, hint=hint)
     app = ErrorResponses(app, name)
     if stopping is not None:  # inside CORS too: the page can read why it got no answer
@@ -281,4 +286,5 @@ def build_origin(
         resources=store,
         restart_sequences=restart_sequences,
         proxy=proxy,
+        connections=connections,
     )

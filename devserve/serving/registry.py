@@ -69,7 +69,22 @@ class Registry:
     async def stop(self, name: str) -> None:
         # Its pages' streams end first: the server would otherwise wait for them to hang up.
         self.broadcast.end_pages(name)
-        await self.served.pop(name).listener.stop()
+        served = self.served.pop(name)
+        served.origin.connections.end(1001, "the origin stopped")
+        await served.listener.stop()
+
+    def swap(self, name: str, origin: OriginApp) -> None:
+        """Serve ``origin`` behind the same port; the old one's sockets close with 1012
+        (service restart: a page reconnects to the new config) and its streams end."""
+        served = self.get(name)
+        old = served.origin
+        served.swap(origin)
+        old.connections.end(1012, "the config changed")
+
+    def end_connections(self) -> None:
+        """devserve is stopping: every mock stream ends, every mock socket closes with 1001."""
+        for served in self.served.values():
+            served.origin.connections.end(1001, "devserve is stopping")
 
     def listeners(self) -> list[Listener]:
         return [served.listener for served in self.served.values()]

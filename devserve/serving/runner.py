@@ -132,6 +132,7 @@ class Runner:
         self._ready.set()  # a change seen during start-up is waiting for it: let it see the stop
         POOL.stop()  # a render in progress answers now, and no runaway one delays the exit
         self.broadcast.close()
+        self.registry.end_connections()  # mock streams end, mock sockets close with 1001
         if self._watcher is not None:
             await self._watcher
         await asyncio.gather(*(listener.stop() for listener in self._listeners()))
@@ -144,6 +145,9 @@ class Runner:
             self.requests_stopping.expire()  # answered now, as far as the time left allows
         else:
             self.requests_stopping.begin()
+        # Before the servers see the stop: mock sockets close with 1001 (not uvicorn's 1012),
+        # mock event streams end now rather than at the end of the time to finish.
+        self.registry.end_connections()
         for listener in self._listeners():
             listener.exit(force=again)
 
