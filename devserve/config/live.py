@@ -22,6 +22,7 @@ from devserve.config.strict import StrictModel
 
 # The largest message a socket may be configured to take (and what a proxied socket takes).
 LARGEST_MESSAGE_BYTES = 16 * 1024 * 1024
+DEFAULT_MESSAGE_BYTES = 1024 * 1024
 # A close reason is at most 123 bytes of UTF-8 (RFC 6455 5.5: a control frame holds 125).
 LONGEST_CLOSE_REASON = 123
 
@@ -186,7 +187,7 @@ class SocketBehaviour(StrictModel):
         default=None, description="A recorded conversation, played back (recordings)."
     )
     max_message_bytes: int = Field(
-        default=1024 * 1024,
+        default=DEFAULT_MESSAGE_BYTES,
         ge=1,
         le=LARGEST_MESSAGE_BYTES,
         description="A larger client message closes the socket with 1009.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,6 +49,15 @@ class Controlled(Protocol):
         ...
 
     async def reset_origin(self, name: str) -> dict[str, Any]:
+        """Raises UnknownOriginError for a name it does not serve."""
+        ...
+
+    def send(self, name: str, path: str, message: str) -> dict[str, Any]:
+        """Broadcast to a mock socket's pages. Raises UnknownOriginError for an unknown name,
+        DevserveError when the origin has no socket there."""
+        ...
+
+    def sockets_state(self, name: str) -> list[dict[str, Any]]:
         """Raises UnknownOriginError for a name it does not serve."""
         ...
 
@@ -113,7 +123,11 @@ def build_control_app(
 
     async def asset(request: Request) -> Response:
         name = request.url.path.lstrip("/")
-        media = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}[name]
+        media = {
+            "dashboard.js": "text/javascript",
+            "dashboard-sockets.js": "text/javascript",
+            "dashboard.css": "text/css",
+        }[name]
         path = templates_dir() / name
         if not path.is_file():
             return PlainTextResponse("Not Found\n", 404)
@@ -159,6 +173,26 @@ def build_control_app(
         except OSError as exc:
             return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
 
+    async def send_socket(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, RecursionError):
+            return JSONResponse({"error": "the body is not JSON"}, 400)
+        message = socket_message(body)
+        if isinstance(message, Problem):
+            return JSONResponse({"error": message.error}, 400)
+        try:
+            return JSONResponse(runner.send(name, body["path"], message))
+        except DevserveError as exc:  # an unknown origin, or no socket at that path
+            return JSONResponse({"error": exc.message}, 404)
+
+    async def sockets(request: Request) -> Response:
+        try:
+            return JSONResponse(runner.sockets_state(request.path_params["name"]))
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+
     async def instance(request: Request) -> Response:
         return JSONResponse({**identity(), "pid": os.getpid(), "version": __version__})
 
@@ -171,11 +205,14 @@ def build_control_app(
         routes=[
             Route("/", dashboard),
             Route("/dashboard.js", asset),
+            Route("/dashboard-sockets.js", asset),
             Route("/dashboard.css", asset),
             Route("/api/origins", origins),
             Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
             Route("/api/origins/{name}/proxied/{capture:int}/save", save_mock, methods=["POST"]),
             Route("/api/origins/{name}/reset", reset, methods=["POST"]),
+            Route("/api/origins/{name}/sockets", sockets),
+            Route("/api/origins/{name}/sockets/send", send_socket, methods=["POST"]),
             Route("/api/instance", instance),
             Route("/api/events", _EventsEndpoint(events)),
         ]
@@ -197,3 +234,27 @@ class _EventsEndpoint:
             await PlainTextResponse("Method Not Allowed\n", 405)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+@dataclass(frozen=True)
+class Problem:
+    error: str
+
+
+def socket_message(body: Any) -> str | Problem:
+    """The text frame a broadcast asks for: ``{"path", "text"}``, or ``{"path", "json"}``
+    (sent as compact JSON text)."""
+    shape = 'send {"path": "/ws", "text": "..."} or {"path": "/ws", "json": {...}}'
+    if not isinstance(body, dict) or not isinstance(body.get("path"), str):
+        return Problem(shape)
+    if not body["path"].startswith("/"):
+        return Problem(f"the path must start with '/' (got {body['path'][:80]!r})")
+    given = [key for key in ("text", "json") if key in body]
+    if len(given) != 1:
+        return Problem(shape)
+    if given == ["text"]:
+        return body["text"] if isinstance(body["text"], str) else Problem(f"text: {shape}")
+    try:
+        return json.dumps(body["json"], ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # NaN or Infinity: Python reads them, JSON has no such values
+        return Problem("json: NaN and Infinity are not JSON")

@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.config import Origin, Settings
+from devserve.config.live import DEFAULT_MESSAGE_BYTES, LARGEST_MESSAGE_BYTES
 from devserve.connections import Connections, Tracked
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.guard import CrossSiteGuard, WriteGuard
@@ -31,7 +32,7 @@ from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
 from devserve.mocks.resources.writes_v1 import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
-from devserve.records import Observer
+from devserve.records import Observer, SocketObserver
 from devserve.serving.bodylimit import BodyLimit
 from devserve.serving.fallthrough import FallThrough
 from devserve.serving.hosts import HostGuard
@@ -39,6 +40,7 @@ from devserve.serving.requestlog import RequestLog
 from devserve.serving.static import StaticFiles
 from devserve.serving.stopping import AnswerWhenStopping, Stopping
 from devserve.serving.upgrade import NoWebSockets
+from devserve.sockets.layer import MockSockets, compile_sockets
 from devserve.state import CorsState, OriginState
 from devserve.terminal import printable
 
@@ -61,6 +63,7 @@ class OriginApp:
     proxy: ProxyApp | None = None
     # Its open event streams and sockets: ended when it stops or a config change rebuilds it.
     connections: Connections = field(default_factory=Connections)
+    sockets: MockSockets | None = None
 
     async def reset(self) -> dict[str, Any]:
         """Restore mock state: response sequences restart, resources get their original data.
@@ -71,6 +74,12 @@ class OriginApp:
             answer["reset"] = await self.resources.reset()
             answer["resources"] = str(self.resources.path)
         return answer
+
+    @property
+    def largest_message(self) -> int:
+        """The largest WebSocket message it may be sent: a proxy's, or its sockets' limit."""
+        limits = [DEFAULT_MESSAGE_BYTES, *(s.max_message_bytes for s in self.config.sockets)]
+        return LARGEST_MESSAGE_BYTES if self.proxy is not None else max(limits)
 
     def state(self, url: str, port: int) -> OriginState:
         """This origin as everyone shows it, served at ``url`` on ``port`` (the port bound)."""
@@ -95,6 +104,8 @@ class OriginApp:
         if self.config.routes:
             count = len(self.config.routes)
             parts.append(f"{count} route{'s' if count != 1 else ''}")
+        if self.config.sockets:
+            parts.append(f"sockets {', '.join(s.path for s in self.config.sockets)}")
         if self.config.mocks is not None:
             parts.append(f"mocks {self.config.mocks}")
         if self.config.resources is not None:
@@ -172,6 +183,7 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
+    socket_observer: SocketObserver | None = None,
     report: Callable[[str | None], None] | None = None,
     config_path: Path | None = None,
     offline: bool = False,
@@ -182,6 +194,7 @@ def build_origin(
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
     ``report`` hears about a resource file that became invalid (None once it is valid again).
+    ``socket_observer`` hears every frame and close of the origin's mock sockets.
     ``host`` is the address the origin is bound to (``--host``; default ``settings.host``):
     pages served from it count as local for ``cors = "on"``. With ``stopping``, requests
     still in flight when devserve stops get a 503 in time.
@@ -238,6 +251,8 @@ def build_origin(
         fallback = spec.gate(fallback)  # openapi_resources: validated, then the resources answer
     problems: list[str] = []
     routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
+    app: ASGIApp = routes if spec is None else spec.responses(routes)
+    app, sockets, connections = _live(app, name, config, limits, problems, socket_observer)
     if problems:  # load_config reports these first; a hand-built config can still get here
         raise ConfigError(problems)
     for warning in route_warnings(name, config):
@@ -251,9 +266,6 @@ def build_origin(
 
     # Inside the CORS layer, so a page can read the 413 and its reason.
     hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
-    app: ASGIApp = routes if spec is None else spec.responses(routes)
-    connections = Connections()
-    app = Tracked(app, connections)
     app = BodyLimit(app, settings.max_body_bytes, hint=hint)
     app = ErrorResponses(app, name)
     if stopping is not None:  # inside CORS too: the page can read why it got no answer
@@ -263,7 +275,9 @@ def build_origin(
     )
     switch = CorsSwitch(resolve(config.cors, local=local), local=local)
     # Inside the CORS layer, so a page the policy lets read can read why it was refused.
-    app = CrossSiteGuard(app, WriteGuard(name, switch, config.allow_writes_from))
+    # One decision per request: for a mock socket's path, the socket's own allow_origins.
+    doors = sockets.door if sockets is not None else None
+    app = CrossSiteGuard(app, WriteGuard(name, switch, config.allow_writes_from, doors))
     app = CorsMiddleware(app, switch)
     # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
     app = VerdictReporter(
@@ -271,7 +285,7 @@ def build_origin(
     )
     if config.delay_ms:
         app = Delay(app, config.delay_ms, stopping)
-    if proxy is None:  # the one layer that speaks WebSocket; without it, refuse at once
+    if proxy is None and sockets is None:  # nothing here speaks WebSocket: refuse at once
         app = NoWebSockets(app, name)
     app = RequestLog(app, name, observer)
     if hub is not None:
@@ -287,4 +301,26 @@ def build_origin(
         restart_sequences=restart_sequences,
         proxy=proxy,
         connections=connections,
+        sockets=sockets,
     )
+
+
+def _live(
+    app: ASGIApp,
+    name: str,
+    config: Origin,
+    limits: Limits,
+    problems: list[str],
+    observer: SocketObserver | None,
+) -> tuple[ASGIApp, MockSockets | None, Connections]:
+    """The origin's mock sockets before its routes (a handshake to a socket's path is the
+    socket's), and its open streams and sockets tracked; template and regex errors of the
+    sockets go to ``problems``."""
+    connections = Connections()
+    sockets = None
+    compiled = compile_sockets(name, config.sockets, limits, problems)
+    if compiled:
+        app = sockets = MockSockets(
+            app, name, compiled, limits=limits, connections=connections, observer=observer
+        )
+    return Tracked(app, connections), sockets, connections
