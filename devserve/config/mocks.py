@@ -18,7 +18,7 @@ from pydantic import (
 )
 from starlette.routing import compile_path
 
-from devserve.config.live import StreamEvent
+from devserve.config.live import SocketBehaviour, StreamEvent
 from devserve.config.strict import ConfigPath, MethodName, StrictModel
 from devserve.cors.standard import is_token
 
@@ -246,3 +246,13 @@ class Route(Behaviour):
         """The methods this route answers; None means any."""
         methods = [self.method] if isinstance(self.method, str) else self.method
         return None if "*" in methods else methods
+
+
+class SocketFile(SocketBehaviour):
+    """A mock folder's ``NAME.WS.mock.json``: a socket's keys (the file name gives its path),
+    and which handshakes it answers (``match``: query, headers, cookies). Recorded
+    conversations are written in this form."""
+
+    match: Match | None = Field(
+        default=None, description="Answer only handshakes that also match these conditions."
+    )

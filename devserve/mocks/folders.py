@@ -172,6 +172,8 @@ def folder_problems(root: Path, limits: Limits) -> list[str]:
             continue
         name = file.name.split(".", 1)[0]
         parsed = parse_name(file.name, name)
+        if parsed is not None and parsed.method == SOCKET_METHOD:
+            continue  # a WebSocket's file: checked with the sockets (sockets/check.py)
         if parsed is None:
             problems.append(
                 f"{relative}: the name does not follow NAME[.METHOD][.STATUS]{ENVELOPE}"

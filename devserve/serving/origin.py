@@ -40,7 +40,9 @@ from devserve.serving.requestlog import RequestLog
 from devserve.serving.static import StaticFiles
 from devserve.serving.stopping import AnswerWhenStopping, Stopping
 from devserve.serving.upgrade import NoWebSockets
+from devserve.sockets.files import SocketFiles
 from devserve.sockets.layer import MockSockets, compile_sockets
+from devserve.sockets.session import Place
 from devserve.state import CorsState, OriginState
 from devserve.terminal import printable
 
@@ -228,8 +230,11 @@ def build_origin(
         spec = OpenApiLayers(name, config, settings)
         fallback = spec.answering(fallback)
     folder = None
+    connections = Connections()
     if config.mocks is not None:
         fallback = folder = MockFolder(config.mocks, fallback, limits)
+        place = Place(name, "", "", connections, socket_observer, limits)
+        fallback = SocketFiles(config.mocks, fallback, place)  # NAME.WS.mock.json
     store = None
     if config.resources is not None:
         # Resources come before the mock folder: what no resource answers falls through.
@@ -252,7 +257,7 @@ def build_origin(
     problems: list[str] = []
     routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
     app: ASGIApp = routes if spec is None else spec.responses(routes)
-    app, sockets, connections = _live(app, name, config, limits, problems, socket_observer)
+    app, sockets = _live(app, name, config, limits, problems, connections, socket_observer)
     if problems:  # load_config reports these first; a hand-built config can still get here
         raise ConfigError(problems)
     for warning in route_warnings(name, config):
@@ -285,7 +290,7 @@ def build_origin(
     )
     if config.delay_ms:
         app = Delay(app, config.delay_ms, stopping)
-    if proxy is None and sockets is None:  # nothing here speaks WebSocket: refuse at once
+    if proxy is None and sockets is None and folder is None:  # nothing speaks WebSocket here
         app = NoWebSockets(app, name)
     app = RequestLog(app, name, observer)
     if hub is not None:
@@ -311,16 +316,16 @@ def _live(
     config: Origin,
     limits: Limits,
     problems: list[str],
+    connections: Connections,
     observer: SocketObserver | None,
-) -> tuple[ASGIApp, MockSockets | None, Connections]:
+) -> tuple[ASGIApp, MockSockets | None]:
     """The origin's mock sockets before its routes (a handshake to a socket's path is the
     socket's), and its open streams and sockets tracked; template and regex errors of the
     sockets go to ``problems``."""
-    connections = Connections()
     sockets = None
     compiled = compile_sockets(name, config.sockets, limits, problems)
     if compiled:
         app = sockets = MockSockets(
             app, name, compiled, limits=limits, connections=connections, observer=observer
         )
-    return Tracked(app, connections), sockets, connections
+    return Tracked(app, connections), sockets

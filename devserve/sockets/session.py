@@ -77,7 +77,7 @@ async def serve_socket(
             limit = script.max_message_bytes
             await replay(script.conversation, connection, box, place.timing, limit)
         else:
-            await _scripted(script, place, connection, box, _handshake_data(scope, params))
+            await _scripted(script, place, connection, box, handshake_data(scope, params))
         await connection.done
     finally:
         connections.remove(place.key, connection)
@@ -157,7 +157,7 @@ def _json(text: str | None) -> Any:
         return None
 
 
-def _handshake_data(scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
+def handshake_data(scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
     """What a socket's templates see of its handshake (as a route's see of a request)."""
     headers = Headers(scope=scope)
     query = QueryParams(scope.get("query_string", b""))
