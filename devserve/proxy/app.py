@@ -26,14 +26,17 @@ from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
 from devserve.proxy.captures import LARGEST_KEPT, Captures
 from devserve.proxy.forward import forward
+from devserve.proxy.liverecord import save_stream
+from devserve.proxy.livetaps import EventLog, StreamTap
 from devserve.proxy.matching import RequestKey, matched_query, request_key
 from devserve.proxy.record import Recorder
 from devserve.proxy.redact import Redactor
 from devserve.proxy.replay import missed, nearest
+from devserve.proxy.sockets import SocketProxy, compressed
 from devserve.proxy.tap import BodyTap, RequestCopy
 from devserve.proxy.upstream import Upstream
-from devserve.proxy.websocket import pass_websocket
 from devserve.records import PROXY_KEY, ProxyNote
+from devserve.sockets.session import Place
 from devserve.terminal import printable
 
 log = logging.getLogger("devserve.proxy")
@@ -47,15 +50,29 @@ _PENDING = "devserve.proxy.pending"
 class ProxyApp:
     """Answers what nothing else on the origin answered, from recordings or the upstream."""
 
-    def __init__(self, config: Origin, limits: Limits, *, offline: bool = False) -> None:
+    def __init__(
+        self, config: Origin, limits: Limits, *, offline: bool = False, place: Place | None = None
+    ) -> None:
+        """``place``: where replayed sockets are counted and reported (the origin's)."""
         self.upstream = Upstream.of(config)
         self.root: Path | None = config.record
         self.mode = "replay" if offline else config.record_mode if self.root else "off"
         self.match = config.record_match
         self.redactor = Redactor.of(config.redact, self.upstream.headers)
         self.recorder = Recorder(self.root) if self.root is not None else None
+        timing = 0.0 if config.replay_timing == "compressed" else 1.0  # of recorded streams
         self.recordings = (
-            MockFolder(self.root, self._unanswered, limits) if self.root is not None else None
+            MockFolder(self.root, self._unanswered, limits, timing=timing)
+            if self.root is not None
+            else None
+        )
+        self.sockets = SocketProxy(
+            config,
+            upstream=self.upstream,
+            mode=self.mode,
+            redactor=self.redactor,
+            recorder=self.recorder,
+            place=None if place is None else compressed(place, config),
         )
         self.captures = Captures()
 
@@ -68,10 +85,7 @@ class ProxyApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            if self.mode == "replay":
-                await send({"type": "websocket.close", "code": 1008, "reason": "offline"})
-                return
-            await pass_websocket(scope, receive, send, self.upstream)
+            await self.sockets(scope, receive, send)
             return
         if scope["type"] != "http":
             return
@@ -189,12 +203,22 @@ class ProxyApp:
     ) -> None:
         recording = self.recorder is not None and self.mode in ("record", "missing")
         limit = LARGEST_RECORDED if recording else LARGEST_KEPT
-        tap = BodyTap(limit)
+        tap = StreamTap(BodyTap(limit))
         sent = RequestCopy(limit)
         copied = RequestCopy.wanted(Headers(scope=scope).get("content-type", ""))
 
         async def passed() -> None:
-            await self._keep(key, scope, tap, sent if copied else None, note, recording=recording)
+            if tap.events is not None:  # an event stream: recorded as its events
+                if recording:
+                    await self._keep_stream(key, scope, tap.events, note)
+                return
+            body = tap.body
+            await self._keep(key, scope, body, sent if copied else None, note, recording=recording)
+
+        async def left() -> None:
+            # An event stream rarely ends: what the page saw until it left is the recording.
+            if tap.events is not None and recording:
+                await self._keep_stream(key, scope, tap.events, note)
 
         await forward(
             scope,
@@ -205,8 +229,37 @@ class ProxyApp:
             body=body,
             tap=tap,
             passed=passed,
+            left=left,
             seen=sent.feed if copied else None,
         )
+
+    async def _keep_stream(
+        self, key: RequestKey, scope: Scope, events: EventLog, note: ProxyNote
+    ) -> None:
+        """Record an event stream as its events and their gaps (a stream envelope)."""
+        if not events.events:
+            note.notes.append("not recorded: no event came")
+            return
+        assert self.root is not None and self.recorder is not None
+        root, recorder = self.root, self.recorder
+        extend = recorder.recorded_in_this_run(key)
+        redactor = self.redactor.for_exchange(
+            request=list(Headers(scope=scope).items()),
+            query=scope["query_string"].decode("latin-1"),
+            body=None,
+            response=events.headers,
+        )
+        try:
+            await anyio.to_thread.run_sync(
+                lambda: save_stream(root, key, events, redactor, extend=extend)
+            )
+        except (DevserveError, OSError) as exc:
+            note.notes.append(f"not recorded: {exc}")
+            return
+        recorder.remember(key)
+        note.state = "recorded"
+        if events.problem:
+            note.notes.append(events.problem)
 
     async def _keep(
         self,

@@ -204,6 +204,9 @@ def build_origin(
     # The layers, first to answer wins: routes, resources, mock folder, OpenAPI spec, static
     # files, proxy (README "Mocks"); each passes on what it does not answer. Built from the last.
     limits = Limits.of(settings)
+    connections = Connections()  # its open streams and sockets, mocked, replayed or proxied
+    # Where its mock sockets (socket files, replayed recordings) are counted and reported.
+    place = Place(name, "", "", connections, socket_observer, limits)
     fallback: ASGIApp = not_found(config.routes)
     if config.static is not None:
         fallback = StaticFiles(
@@ -220,7 +223,7 @@ def build_origin(
         from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
 
         # The proxy takes what nothing else answered, a static 404 or 405 included.
-        proxy = ProxyApp(config, limits, offline=offline)
+        proxy = ProxyApp(config, limits, offline=offline, place=place)
         fallback = proxy if config.static is None else FallThrough(fallback, proxy)
     spec = None
     if config.openapi is not None:
@@ -230,10 +233,8 @@ def build_origin(
         spec = OpenApiLayers(name, config, settings)
         fallback = spec.answering(fallback)
     folder = None
-    connections = Connections()
     if config.mocks is not None:
         fallback = folder = MockFolder(config.mocks, fallback, limits)
-        place = Place(name, "", "", connections, socket_observer, limits)
         fallback = SocketFiles(config.mocks, fallback, place)  # NAME.WS.mock.json
     store = None
     if config.resources is not None:

@@ -56,7 +56,8 @@ class SocketFiles:
         """The first socket file whose ``match`` holds for this handshake (files with a
         ``match`` first), compiled; None when no file is there."""
         data = handshake_data(scope, {})
-        chosen = sorted(self._files(scope["path"]), key=lambda f: (f[1].match is None, f[0]))
+        files = socket_files(self.root, scope["path"])
+        chosen = sorted(files, key=lambda f: (f[1].match is None, f[0]))
         for relative, config in chosen:
             if config.match is not None:
                 problems: list[str] = []
@@ -74,20 +75,22 @@ class SocketFiles:
             return relative, script
         return None
 
-    def _files(self, path: str) -> Iterator[tuple[str, SocketFile]]:
-        parents, name = path_names(path)
-        folder = os.path.realpath(os.path.join(self.root, *parents))
-        if not folder.startswith(self.root) or not os.path.isdir(folder):
-            return
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            parsed = parse_name(entry.name, name)
-            if parsed is None or parsed.method != SOCKET_METHOD or not parsed.envelope:
-                continue
-            real = os.path.realpath(entry.path)
-            if not real.startswith(self.root + os.sep) or not entry.is_file():
-                continue
-            relative = os.path.relpath(real, self.root)
-            yield relative, read_socket_file(Path(real), relative)
+
+def socket_files(root: str, path: str) -> Iterator[tuple[str, SocketFile]]:
+    """The socket files for a handshake at ``path`` in the folder ``root`` (a real path)."""
+    parents, name = path_names(path)
+    folder = os.path.realpath(os.path.join(root, *parents))
+    if not (folder == root or folder.startswith(root + os.sep)) or not os.path.isdir(folder):
+        return
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        parsed = parse_name(entry.name, name)
+        if parsed is None or parsed.method != SOCKET_METHOD or not parsed.envelope:
+            continue
+        real = os.path.realpath(entry.path)
+        if not real.startswith(root + os.sep) or not entry.is_file():
+            continue
+        relative = os.path.relpath(real, root)
+        yield relative, read_socket_file(Path(real), relative)
 
 
 def read_socket_file(file: Path, relative: str) -> SocketFile:
@@ -104,3 +107,21 @@ def read_socket_file(file: Path, relative: str) -> SocketFile:
         return SocketFile.model_validate(data)
     except ValidationError as exc:
         raise InvalidSocketFile(f"{relative}: {'; '.join(describe(exc, within=ROUTE))}") from None
+
+
+def nearest_socket(root: Path, scope: Scope) -> dict[str, Any] | None:
+    """The socket file at the handshake's path that came closest, and what differs (for a
+    replay miss); None when there is none at that path."""
+    data = handshake_data(scope, {})
+    best: tuple[int, dict[str, Any]] | None = None
+    try:
+        files = list(socket_files(os.path.realpath(root), scope["path"]))
+    except InvalidSocketFile:
+        return None
+    for relative, config in files:
+        differs: list[str] = []
+        if config.match is not None:
+            differs = compile_match(config.match, where="match", problems=[]).failures(data)
+        if best is None or len(differs) < best[0]:
+            best = (len(differs), {"file": relative, "differs": differs})
+    return None if best is None else best[1]
