@@ -75,6 +75,7 @@ class ProxyApp:
             place=None if place is None else compressed(place, config),
         )
         self.captures = Captures()
+        self._streams: set[tuple[str, str, str]] = set()  # event streams recorded this run
 
     def describe(self) -> str:
         """For the banner and ``devserve status``: where requests go, and what is recorded."""
@@ -212,6 +213,9 @@ class ProxyApp:
                 if recording:
                     await self._keep_stream(key, scope, tap.events, note)
                 return
+            if key.identity in self._streams:  # the 204 of a finished stream, say
+                note.notes.append("not recorded: the event stream recorded for it answers")
+                return
             body = tap.body
             await self._keep(key, scope, body, sent if copied else None, note, recording=recording)
 
@@ -257,6 +261,7 @@ class ProxyApp:
             note.notes.append(f"not recorded: {exc}")
             return
         recorder.remember(key)
+        self._streams.add(key.identity)
         note.state = "recorded"
         if events.problem:
             note.notes.append(events.problem)

@@ -25,7 +25,7 @@ from tests.support.served import served
 from tests.support.waiting import wait_until
 
 TOKEN = "tok-3f9a8b7c6d"  # what the page sends: a secret by its field name
-GAP_MS = 400
+GAP_MS = 250
 
 
 async def chat(socket: WebSocket) -> None:
