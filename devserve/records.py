@@ -161,6 +161,7 @@ class SocketRecord:
     def as_json(self) -> dict[str, Any]:
         return {
             "origin": self.origin,
+            "method": "WS",
             "path": self.path,
             "connection": self.connection,
             "event": self.event,

@@ -149,7 +149,8 @@ def test_a_websocket_handshake_without_a_proxy_is_refused_before_the_upgrade(
     answer = refused.value.response
     assert answer.status_code == 404
     assert json.loads(answer.body or b"") == {
-        "error": f"origin '{kind}' takes no WebSocket connections; only a proxy forwards them"
+        "error": f"origin '{kind}' takes no WebSocket connections; add "
+        f"[[origins.{kind}.sockets]] to mock one, or a proxy to forward them"
     }
     _logged(fortress, f"WS      /socket-{kind} 404 ")
     _clean(fortress)
