@@ -173,26 +173,6 @@ def build_control_app(
         except OSError as exc:
             return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
 
-    async def send_socket(request: Request) -> Response:
-        name = request.path_params["name"]
-        try:
-            body = json.loads(await request.body())
-        except (ValueError, RecursionError):
-            return JSONResponse({"error": "the body is not JSON"}, 400)
-        message = socket_message(body)
-        if isinstance(message, Problem):
-            return JSONResponse({"error": message.error}, 400)
-        try:
-            return JSONResponse(runner.send(name, body["path"], message))
-        except DevserveError as exc:  # an unknown origin, or no socket at that path
-            return JSONResponse({"error": exc.message}, 404)
-
-    async def sockets(request: Request) -> Response:
-        try:
-            return JSONResponse(runner.sockets_state(request.path_params["name"]))
-        except UnknownOriginError as exc:
-            return JSONResponse({"error": exc.message}, 404)
-
     async def instance(request: Request) -> Response:
         return JSONResponse({**identity(), "pid": os.getpid(), "version": __version__})
 
@@ -211,8 +191,7 @@ def build_control_app(
             Route("/api/origins/{name}/cors", set_cors, methods=["PUT"]),
             Route("/api/origins/{name}/proxied/{capture:int}/save", save_mock, methods=["POST"]),
             Route("/api/origins/{name}/reset", reset, methods=["POST"]),
-            Route("/api/origins/{name}/sockets", sockets),
-            Route("/api/origins/{name}/sockets/send", send_socket, methods=["POST"]),
+            *_socket_routes(runner),
             Route("/api/instance", instance),
             Route("/api/events", _EventsEndpoint(events)),
         ]
@@ -234,6 +213,35 @@ class _EventsEndpoint:
             await PlainTextResponse("Method Not Allowed\n", 405)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _socket_routes(runner: Controlled) -> list[Route]:
+    """The mock sockets' part of the API: a broadcast, and their state."""
+
+    async def send_socket(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, RecursionError):
+            return JSONResponse({"error": "the body is not JSON"}, 400)
+        message = socket_message(body)
+        if isinstance(message, Problem):
+            return JSONResponse({"error": message.error}, 400)
+        try:
+            return JSONResponse(runner.send(name, body["path"], message))
+        except DevserveError as exc:  # an unknown origin, or no socket at that path
+            return JSONResponse({"error": exc.message}, 404)
+
+    async def sockets(request: Request) -> Response:
+        try:
+            return JSONResponse(runner.sockets_state(request.path_params["name"]))
+        except UnknownOriginError as exc:
+            return JSONResponse({"error": exc.message}, 404)
+
+    return [
+        Route("/api/origins/{name}/sockets", sockets),
+        Route("/api/origins/{name}/sockets/send", send_socket, methods=["POST"]),
+    ]
 
 
 @dataclass(frozen=True)

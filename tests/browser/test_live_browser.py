@@ -292,3 +292,35 @@ def test_a_recorded_socket_and_stream_replay_offline_the_same(
     assert [event[2] for event in live["events"]] == ["1", "2", "3", "4"]
     again = page_session(driver, offline.url("page"), offline.url("live").rstrip("/"))
     assert again == live
+
+
+def test_the_dashboard_shows_connections_and_frames_and_sends_to_the_pages(
+    live: Served, context: Any
+) -> None:
+    page = Chromium(context)
+    page.open("page", live.url("page"))
+    assert page.eval("page", js("openSocket", "s", live.url("api", "/ws", "ws"))) == "open"
+    page.eval("page", js("socketState", "s", 2))
+    dashboard = context.new_page()
+    dashboard.goto(f"http://127.0.0.1:{live.ports['dashboard']}/")
+    # A dashboard opened later still gets the open connection and the socket's last frames.
+    dashboard.wait_for_selector("#socket-connections tr")
+    assert "/ws" in dashboard.locator("#socket-connections").inner_text()
+    dashboard.wait_for_function(
+        "document.querySelector('#socket-frames').innerText.includes('welcome')"
+    )
+    page.eval("page", js("socketSend", "s", "from the page"))
+    dashboard.wait_for_function(
+        "document.querySelector('#socket-frames').innerText.includes('from the page')"
+    )
+    dashboard.select_option("#socket-origin", "api")
+    dashboard.fill("#socket-path", "/ws")
+    dashboard.fill("#socket-message", "from the dashboard")
+    dashboard.click("#socket-send button")
+    dashboard.wait_for_function(
+        "document.querySelector('#socket-send-result').innerText.startsWith('sent to ')"
+    )
+    messages = page.eval("page", js("socketState", "s", 3))["messages"]
+    assert messages[-1] == "from the dashboard"
+    page.close_all()
+    dashboard.close()
