@@ -28,7 +28,7 @@ from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
 from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
-from devserve.mocks.resources.writes_v1 import normalize
+from devserve.mocks.resources.v1.writes import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
 from devserve.records import Observer
 from devserve.serving.bodylimit import BodyLimit
