@@ -15,6 +15,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import cookie_parser
 from starlette.types import Message, Receive, Scope
 
+from devserve.media import essence
 from devserve.mocks.matching import RAW_BODY
 from devserve.mocks.templates import CaseInsensitive
 
@@ -89,7 +90,7 @@ def _json(body: bytes) -> Any:
 
 
 async def _form(headers: Headers, body: bytes) -> dict[str, Any]:
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    media = essence(headers.get("content-type"))
     if media == "application/x-www-form-urlencoded":
         try:
             pairs = parse_qsl(

@@ -18,6 +18,7 @@ from typing import Any
 
 from devserve.errors import DevserveError
 from devserve.files import write_atomic
+from devserve.media import essence
 from devserve.mocks.names import ENVELOPE, parse_name, path_names
 
 # Raw bodies of binary responses: a dot-folder, so never served as mocks of their own.
@@ -57,7 +58,7 @@ def endpoint(root: Path, path: str, method: str) -> Endpoint:
 
 def body_extension(media_type: str) -> str:
     """A raw body file's extension, from its Content-Type (``.bin`` when nothing fits)."""
-    bare = media_type.split(";")[0].strip().lower()
+    bare = essence(media_type)
     return (mimetypes.guess_extension(bare) if bare else None) or ".bin"
 
 
