@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -117,48 +118,25 @@ def build_control_app(
         media = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}[name]
         path = templates_dir() / name
         if not path.is_file():
-            return PlainTextResponse("Not Found\n", 404)
+            raise HTTPException(404, f"{name} is missing from devserve's templates")
         return Response(path.read_bytes(), media_type=f"{media}; charset=utf-8")
 
     async def origins(request: Request) -> Response:
         return JSONResponse([state.as_json() for state in runner.origins_state()])
 
     async def set_cors(request: Request) -> Response:
-        name = request.path_params["name"]
-        try:
-            body = json.loads(await request.body())
-        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
-            return JSONResponse({"error": "the body is not JSON"}, 400)
+        body = await _json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
-            return JSONResponse({"error": 'send {"enabled": true} or {"enabled": false}'}, 400)
-        try:
-            return JSONResponse(runner.set_cors(name, body["enabled"]).as_json())
-        except UnknownOriginError as exc:
-            return JSONResponse({"error": exc.message}, 404)
+            raise HTTPException(400, 'send {"enabled": true} or {"enabled": false}')
+        return JSONResponse(runner.set_cors(request.path_params["name"], body["enabled"]).as_json())
 
     async def save_mock(request: Request) -> Response:
-        # The JSON body is required only so that no cross-site form can post here (SPEC 6).
+        # The JSON body is required only so that no cross-site form can post here.
         name, capture = request.path_params["name"], request.path_params["capture"]
-        try:
-            path = await runner.save_mock(name, capture)
-        except UnknownOriginError as exc:
-            return JSONResponse({"error": exc.message}, 404)
-        except DevserveError as exc:
-            return JSONResponse({"error": exc.message}, 409)
-        except OSError as exc:
-            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
-        return JSONResponse({"file": str(path)})
+        return JSONResponse({"file": str(await runner.save_mock(name, capture))})
 
     async def reset(request: Request) -> Response:
-        name = request.path_params["name"]
-        try:
-            return JSONResponse(await runner.reset_origin(name))
-        except UnknownOriginError as exc:
-            return JSONResponse({"error": exc.message}, 404)
-        except DevserveError as exc:  # the resource file holds an edit it cannot overwrite
-            return JSONResponse({"error": exc.message}, 409)
-        except OSError as exc:
-            return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
+        return JSONResponse(await runner.reset_origin(request.path_params["name"]))
 
     async def instance(request: Request) -> Response:
         return JSONResponse({**identity(), "pid": os.getpid(), "version": __version__})
@@ -178,8 +156,9 @@ def build_control_app(
             Route("/api/origins/{name}/proxied/{capture:int}/save", save_mock, methods=["POST"]),
             Route("/api/origins/{name}/reset", reset, methods=["POST"]),
             Route("/api/instance", instance),
-            Route("/api/events", _EventsEndpoint(events)),
-        ]
+            Route("/api/events", _Asgi(events), methods=["GET"]),
+        ],
+        exception_handlers=_ERRORS,
     )
     limited = BodyLimit(
         app, CONTROL_MAX_BODY_BYTES, hint="the control API takes small JSON bodies only"
@@ -187,14 +166,44 @@ def build_control_app(
     return HostGuard(OwnOriginOnly(limited), allowed_hosts)
 
 
-class _EventsEndpoint:
-    """A class, so Starlette treats it as a raw ASGI app (an event stream is not a Response)."""
+class _Asgi:
+    """A class, so Starlette's Route treats it as a raw ASGI app (an event stream is not a
+    Response); ``methods=`` still applies."""
 
     def __init__(self, app: Callable[[Scope, Receive, Send], Any]) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] != "GET":
-            await PlainTextResponse("Method Not Allowed\n", 405)(scope, receive, send)
-            return
         await self.app(scope, receive, send)
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
+        raise HTTPException(400, "the body is not JSON") from None
+
+
+def _error(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def answer(request: Request, exc: Exception) -> Response:
+        message = exc.message if isinstance(exc, DevserveError) else str(exc)
+        if isinstance(exc, OSError):
+            message = f"could not write the file: {exc}"
+        return JSONResponse({"error": message}, status)
+
+    return answer
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": exc.detail}, exc.status_code, headers=exc.headers)
+
+
+# What a control API call may fail with, and its status: an unknown origin is 404; a request
+# devserve cannot carry out (no proxy to save from, a resource file it must not overwrite) 409.
+_ERRORS: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+    HTTPException: _http_error,
+    UnknownOriginError: _error(404),
+    DevserveError: _error(409),
+    OSError: _error(500),
+}
