@@ -8,8 +8,7 @@ from typing import Literal
 
 from devserve.config import Settings
 from devserve.config.adhoc import demo_path
-from devserve.origins import http_url
-from devserve.serving.binding import dashboard_bind_host
+from devserve.origins import dashboard_bind_host, http_url
 
 Kind = Literal["config", "folder", "demo"]
 

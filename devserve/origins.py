@@ -1,10 +1,21 @@
-"""devserve's own origins: the URL a server bound to an address is reached at, and whether a
-request comes from the origin it is sent to. (Parsing origins is ``devserve.urls``.)"""
+"""devserve's own origins: where the dashboard binds, the URL a server bound to an address is
+reached at, and whether a request comes from the origin it is sent to. (Parsing origins is
+``devserve.urls``.)"""
 
 from __future__ import annotations
 
 from starlette.datastructures import Headers
 from starlette.types import Scope
+
+from devserve.urls import is_loopback_host
+
+
+def dashboard_bind_host(dashboard_host: str | None, host: str) -> str:
+    """The dashboard and control API have no authentication: they stay on loopback, even when
+    the origins are bound to another interface, unless ``dashboard_host`` says otherwise."""
+    if dashboard_host is not None:
+        return dashboard_host
+    return host if is_loopback_host(host) else "127.0.0.1"
 
 
 def reachable_host(host: str) -> str:

@@ -14,8 +14,7 @@ from devserve.control import answers
 from devserve.control.answers import Answer
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
-from devserve.origins import http_url
-from devserve.serving.binding import dashboard_bind_host
+from devserve.origins import dashboard_bind_host, http_url
 from devserve.state import OriginState
 from devserve.terminal import printable
 
