@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp
@@ -112,7 +111,7 @@ def build_origin(
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
     report: Callable[[str | None], None] | None = None,
-    config_path: Path | None = None,
+    switch_on: str | None = None,
     offline: bool = False,
     host: str | None = None,
     stopping: Stopping | None = None,
@@ -132,7 +131,7 @@ def build_origin(
     switch = CorsSwitch(resolve(config.cors, local=local), local=local)
     app = _around(answering, name, config, settings, switch, stopping=stopping)
     app = VerdictReporter(
-        app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
+        app, name, switch, switch_on=switch_on or switch_on_advice(name, None, settings)
     )
     if config.delay_ms:
         app = Delay(app, config.delay_ms, stopping)

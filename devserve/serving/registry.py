@@ -12,6 +12,7 @@ from typing import Any
 
 from devserve.config import Config
 from devserve.errors import DevserveError, UnknownOriginError
+from devserve.instance import switch_on_advice
 from devserve.live.broadcast import Broadcast
 from devserve.live.events import Event
 from devserve.origins import http_url
@@ -33,6 +34,7 @@ class Registry:
     broadcast: Broadcast
     stopping: Stopping
     config_path: Path | None = None
+    embedded: bool = False  # started by devserve.serve / run_in_thread: advice for test code
     offline: bool = False  # proxies answer from their recordings only (run --offline)
     live_reload: bool = True
     # Told when a resource file becomes invalid (a message) or valid again (None).
@@ -57,7 +59,9 @@ class Registry:
             hub=self.broadcast.pages if self.live_reload else None,
             observer=self._observe,
             report=lambda error: self.report_resources(name, error),
-            config_path=self.config_path,
+            switch_on=switch_on_advice(
+                name, self.config_path, config.devserve, embedded=self.embedded
+            ),
             offline=self.offline,
             host=self.host,
             stopping=self.stopping,
