@@ -25,6 +25,7 @@ from devserve.cors.lna import (
 from devserve.cors.request import RequestShape, classify_request
 from devserve.cors.verdict import Verdict
 from devserve.errors import DevserveError
+from devserve.localnet import LocalTransport
 from devserve.urls import serialize_origin
 
 # parse_header is re-exported: the CLI parses -H with it before calling run_check.
@@ -82,7 +83,7 @@ def run_check(
         )
     # The client only builds requests (default headers); Flow sends them through the
     # transport itself, see Flow._send. The client closes the transport.
-    transport = httpx.HTTPTransport()
+    transport = LocalTransport()  # *.localhost reaches loopback; devserve's CA is trusted
     deadline = time.monotonic() + timeout
     with httpx.Client(follow_redirects=False, transport=transport) as client:
         flow = Flow(

@@ -45,6 +45,10 @@ OpenOption = Annotated[
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="More output.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")]
+HttpsOption = Annotated[
+    bool,
+    typer.Option("--https", help="Serve over https, with a certificate from devserve's local CA."),
+]
 DashboardPortOption = Annotated[
     int | None,
     typer.Option(

@@ -19,6 +19,7 @@ from devserve.cli.options import (
     setup_logging,
 )
 from devserve.cli.serving import demo, init, run, serve
+from devserve.cli.trust import trust
 from devserve.version import __version__
 
 app = typer.Typer(
@@ -70,6 +71,7 @@ app.command()(status)
 app.command()(cors)
 app.command()(reset)
 app.command("check")(check)
+app.command()(trust)
 app.command()(schema)
 
 

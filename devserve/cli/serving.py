@@ -13,6 +13,7 @@ from devserve.cli.options import (
     ConfigOption,
     DashboardPortOption,
     HostOption,
+    HttpsOption,
     JsonLogOption,
     NoReloadOption,
     OpenOption,
@@ -129,6 +130,16 @@ def serve(
             "--compress", help="Send text files gzip/Brotli-encoded when the browser accepts it."
         ),
     ] = False,
+    host_name: Annotated[
+        str | None,
+        typer.Option(
+            "--host-name",
+            help="The origin's name, e.g. app.localhost (it still binds --host).",
+            metavar="NAME",
+            show_default=False,
+        ),
+    ] = None,
+    https: HttpsOption = False,
     dashboard_port: DashboardPortOption = None,
     host: HostOption = None,
     no_reload: NoReloadOption = False,
@@ -155,6 +166,8 @@ def serve(
             spa=spa,
             compress=compress,
             dashboard_port=dashboard_port,
+            host_name=host_name,
+            https=https,
         )
     except DevserveError as exc:
         raise fail(exc) from None
@@ -174,6 +187,14 @@ def demo(
             show_default=False,
         ),
     ] = None,
+    https: HttpsOption = False,
+    sites: Annotated[
+        bool,
+        typer.Option(
+            "--sites",
+            help="The page on app.localhost and each API on its own *.localhost site.",
+        ),
+    ] = False,
     dashboard_port: DashboardPortOption = None,
     host: HostOption = None,
     open_browser: OpenOption = False,
@@ -186,7 +207,7 @@ def demo(
         ctx, "demo", host=host, open_browser=open_browser, verbose=verbose, quiet=quiet
     )
     try:
-        config = demo_config(port=port, dashboard_port=dashboard_port)
+        config = demo_config(port=port, dashboard_port=dashboard_port, https=https, sites=sites)
     except DevserveError as exc:
         raise fail(exc) from None
     base = port or DEMO_BASE_PORT

@@ -12,6 +12,7 @@ from devserve.config import find_config, load_config
 from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
+from devserve.localnet import LocalTransport
 from devserve.origins import http_url
 from devserve.serving.binding import dashboard_bind_host
 
@@ -68,7 +69,8 @@ def find_instance(*, config: Path | None = None, url: str | None = None) -> Inst
 def _default_instance() -> Instance:
     url = f"http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}"
     try:
-        info = httpx.get(f"{url}/api/instance", timeout=TIMEOUT).json()
+        with _client() as client:
+            info = client.get(f"{url}/api/instance").json()
     except (httpx.HTTPError, ValueError):
         raise DevserveError(
             "no devserve.toml here or in any parent folder, and no devserve answers on the "
@@ -122,9 +124,15 @@ def reset(instance: Instance, name: str) -> dict[str, Any]:
     return answer
 
 
+def _client() -> httpx.Client:
+    """A client that reaches ``--url http://name.localhost:N`` as the browser would."""
+    return httpx.Client(transport=LocalTransport(), timeout=TIMEOUT)
+
+
 def _request(method: str, url: str, *, where: Path | str, json: Any = None) -> Any:
     try:
-        response = httpx.request(method, url, json=json, timeout=TIMEOUT)
+        with _client() as client:
+            response = client.request(method, url, json=json)
     except httpx.HTTPError:
         raise DevserveError(
             f"no devserve is running for {where} (nothing answers on {url.split('/api/')[0]}); "

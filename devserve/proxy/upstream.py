@@ -9,6 +9,7 @@ import httpx
 
 from devserve.config import Origin
 from devserve.config.envvars import fill_env
+from devserve.localnet import AsyncLocalTransport
 
 
 @dataclass
@@ -59,5 +60,6 @@ class Upstream:
                 timeout=httpx.Timeout(None, connect=self.timeout),
                 follow_redirects=False,
                 trust_env=False,  # a corporate HTTP_PROXY must not see localhost traffic
+                transport=AsyncLocalTransport(),  # *.localhost upstreams, devserve's CA
             )
         return self._client

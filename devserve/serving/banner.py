@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from devserve.control.state import OriginState
 from devserve.urls import is_loopback_host
@@ -16,6 +16,7 @@ def banner(
     host: str,
     watch: bool,
     live_reload: bool,
+    notes: Iterable[str] = (),
 ) -> str:
     """The text printed at start-up and whenever a config change opens a port."""
     lines = [f"devserve {__version__}: {len(origins)} origin(s)"]
@@ -29,5 +30,6 @@ def banner(
             f"  warning: bound to {host}: other machines on your network can reach these "
             "origins. Use --host 127.0.0.1 to keep them local."
         )
+    lines += [f"  {note}" for note in notes]
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)

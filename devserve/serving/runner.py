@@ -12,11 +12,12 @@ import contextlib
 import logging
 import signal
 import socket
+import ssl
 import webbrowser
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devserve.config import Config, load_config
 from devserve.control.server import build_control_app
@@ -27,7 +28,7 @@ from devserve.live.broadcast import Broadcast
 from devserve.live.events import Event
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
-from devserve.origins import http_url
+from devserve.origins import http_url, site_url
 from devserve.serving import reconfigure
 from devserve.serving.banner import banner
 from devserve.serving.binding import bind, dashboard_bind_host
@@ -35,6 +36,9 @@ from devserve.serving.listener import Listener, Served, quiet_cancellation
 from devserve.serving.origin import OriginApp, build_origin
 from devserve.serving.requestlog import RequestRecord
 from devserve.urls import Origin
+
+if TYPE_CHECKING:
+    from devserve.tls.serving import SiteTLS
 
 log = logging.getLogger("devserve")
 
@@ -61,6 +65,7 @@ class Runner:
     _watcher: asyncio.Task[None] | None = None
     # Called with every request record (the embedding API's ``running.requests``).
     observers: list[Callable[[RequestRecord], None]] = field(default_factory=list)
+    _tls: SiteTLS | None = None  # made when the first https origin starts
 
     def __post_init__(self) -> None:
         self.broadcast = Broadcast(live_reload=self.live_reload)
@@ -69,8 +74,19 @@ class Runner:
     def live_reload(self) -> bool:
         return self.watch and self.config.devserve.live_reload
 
-    def url(self, port: int) -> str:
-        return http_url(self.host, port)
+    def url(self, origin: OriginApp, port: int) -> str:
+        """An origin's URL: its name and scheme from its config, the port it really got."""
+        return site_url(self.host, port, name=origin.config.host, https=origin.config.https)
+
+    def _tls_context(self, name: str, config: Config) -> ssl.SSLContext | None:
+        """An https origin's TLS context (devserve.tls); None for plain http."""
+        if not config.origins[name].https:
+            return None
+        if self._tls is None:
+            from devserve.tls.serving import SiteTLS  # cryptography: only for https origins
+
+            self._tls = SiteTLS()
+        return self._tls.context(config.origins[name], config)
 
     # ---- phases ---------------------------------------------------------------------------
 
@@ -98,7 +114,8 @@ class Runner:
             )
             await asyncio.sleep(0)
         for name, sock in sockets.items():
-            self.served[name] = await Served.start(self._build(name, self.config), sock)
+            tls = self._tls_context(name, self.config)
+            self.served[name] = await Served.start(self._build(name, self.config), sock, tls)
         await self._start_control()
         self.echo(self.banner())
         if self.open_browser:
@@ -247,6 +264,10 @@ class Runner:
         plan = reconfigure.plan(self.config, new, running=list(self.served))
         if plan.host_changed:
             log.warning("host changed in the config: restart devserve to bind the new host")
+        for name in plan.tls_changed:
+            log.warning(
+                "origin '%s': https or its name changed: restart devserve to apply it", name
+            )
         # Bind the new ports before changing anything, so a taken port changes nothing.
         sockets = self._bind_all(list(plan.bind), new)
         self.config = new
@@ -260,7 +281,9 @@ class Runner:
             origin = self._build(name, new)
             if name in plan.keep_switch:
                 origin.switch.enabled = switched[name]
-            self.served[name] = await Served.start(origin, sockets[name])
+            self.served[name] = await Served.start(
+                origin, sockets[name], self._tls_context(name, new)
+            )
         for name in plan.swap:
             served = self.served[name]
             origin = self._build(name, new)
@@ -300,14 +323,15 @@ class Runner:
         """The URL of a running origin, with the port it really got (for ``port = 0``)."""
         if name not in self.served:
             raise UnknownOriginError(name, list(self.served))
-        return self.url(self.served[name].listener.port)
+        served = self.served[name]
+        return self.url(served.origin, served.listener.port)
 
     def origins_state(self) -> list[OriginState]:
         return [self._state(served.origin) for served in self.served.values()]
 
     def _state(self, origin: OriginApp) -> OriginState:
         port = self.served[origin.name].listener.port
-        return OriginState.of(origin, self.url(port), port)
+        return OriginState.of(origin, self.url(origin, port), port)
 
     async def reset(self) -> None:
         """Restore every origin's mock state (sequences, resources)."""
@@ -359,6 +383,7 @@ class Runner:
             host=self.host,
             watch=self.watch,
             live_reload=self.live_reload,
+            notes=self._tls.notes() if self._tls is not None else [],
         )
 
     def _open_first_page(self) -> None:

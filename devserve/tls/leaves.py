@@ -26,8 +26,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from devserve.errors import DevserveError
 from devserve.tls.ca import LocalCA
 from devserve.tls.home import private_dir
-from devserve.tls.names import dns_name
-from devserve.urls import ip_literal
+from devserve.urls import dns_name, ip_literal
 
 LEAF_DAYS = 7
 RENEW_BEFORE = dt.timedelta(days=1)

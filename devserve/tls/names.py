@@ -11,27 +11,18 @@ leaked CA key cannot impersonate a real site.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography import x509
 
-from devserve.urls import ip_literal
+from devserve.urls import dns_name, ip_literal
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 BASE_NAMES = frozenset({"localhost"})
 BASE_NETWORKS: frozenset[Network] = frozenset(
     {ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")}
 )
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_DNS_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
-
-
-def dns_name(host: str) -> str | None:
-    """``host`` as a DNS name a certificate can carry (lower case, no trailing dot), or None."""
-    name = host.strip().lower().rstrip(".")
-    return name if len(name) <= 253 and _DNS_NAME.fullmatch(name) else None
 
 
 @dataclass(frozen=True)

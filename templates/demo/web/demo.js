@@ -16,7 +16,12 @@ const hostname = location.hostname || 'localhost';
 // (`devserve demo --port BASE` moves them all; the default base is 8000).
 const DEFAULT_PORT = location.protocol === 'https:' ? 443 : 80;
 const PAGE_PORT = isHttp ? Number(location.port) || DEFAULT_PORT : 8000;
-const LISTED_ORIGINS = [`http://localhost:${PAGE_PORT}`, `http://127.0.0.1:${PAGE_PORT}`];
+// `devserve demo --sites`: this page on app.localhost, each API on NAME.localhost, so every
+// API is another *site* too (cookies, SameSite); otherwise every origin shares this host name.
+const SITES = hostname === 'app.localhost';
+const LISTED_ORIGINS = SITES
+  ? [`${protocol}//app.localhost:${PAGE_PORT}`]
+  : [`${protocol}//localhost:${PAGE_PORT}`, `${protocol}//127.0.0.1:${PAGE_PORT}`];
 const TIMEOUT_MS = 10000;
 
 // The three API origins of templates/demo/devserve.toml.
@@ -108,8 +113,8 @@ const SHOWN_HEADERS = ['X-Devserve-Cors', 'X-Demo'];
 
 const pageOrigin = isHttp ? location.origin : `${protocol}//${hostname}:${PAGE_PORT}`;
 
-function apiBase(port) {
-  return protocol + '//' + hostname + ':' + port;
+function apiBase(api) {
+  return `${protocol}//${SITES ? api.name + '.localhost' : hostname}:${api.port}`;
 }
 
 function el(tag, props = {}, ...children) {
@@ -140,7 +145,7 @@ function buildTable() {
   for (const old of table.querySelectorAll('tbody')) old.remove();
   const cells = [];
   for (const api of APIS) {
-    const base = apiBase(api.port);
+    const base = apiBase(api);
     const tbody = el('tbody', { 'data-origin': api.name });
     tbody.append(el('tr', {},
       el('th', { className: 'origin-head', colSpan: 2, scope: 'rowgroup' },
@@ -252,7 +257,7 @@ function init() {
   link.href = `${protocol}//${other}:${PAGE_PORT}/`;
   link.textContent = `${other}:${PAGE_PORT}`;
   document.getElementById('check-command').textContent =
-    `devserve check http://localhost:${PAGE_PORT + 2}/hello --origin http://localhost:${PAGE_PORT}`;
+    `devserve check ${apiBase(APIS[1])}/hello --origin ${pageOrigin}`;
   if (!isHttp) {
     document.querySelector('.intro').append(el('p', {
       className: 'unexpected',

@@ -1,0 +1,134 @@
+"""Site names and https origins over HTTP: a real devserve with ``host = "app.localhost"`` and
+``https = true``, reached by devserve's own clients (which resolve *.localhost themselves)."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import devserve
+from devserve.check.simulate import run_check
+from devserve.localnet import LocalTransport
+from tests.support.process import Devserve, free_ports, run_command, run_devserve
+
+CONFIG = """
+[devserve]
+dashboard_port = {dashboard}
+
+[origins.app]
+port = {app}
+host = "app.localhost"
+https = true
+static = "web"
+
+[origins.api]
+port = {api}
+host = "api.localhost"
+cors = "on"
+
+[[origins.api.routes]]
+method = "GET"
+path = "/login"
+headers = {{ "Set-Cookie" = "sid=1; SameSite=Lax" }}
+json = {{ ok = true }}
+"""
+
+
+@pytest.fixture(scope="module")
+def sites(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Devserve, Path, dict[str, int]]]:
+    folder = tmp_path_factory.mktemp("sites")
+    (folder / "web").mkdir()
+    (folder / "web" / "index.html").write_text("<h1>app</h1>")
+    app, api, dashboard = free_ports(3)
+    ports = {"app": app, "api": api, "dashboard": dashboard}
+    (folder / "devserve.toml").write_text(CONFIG.format(**ports))
+    server = run_devserve(["run", "--no-reload"], cwd=folder, wait_ports=[app, api, dashboard])
+    yield server, folder, ports
+    server.stop()
+
+
+def test_the_banner_and_status_use_the_names_and_schemes(
+    sites: tuple[Devserve, Path, dict[str, int]],
+) -> None:
+    server, folder, ports = sites
+    output = server.output()
+    assert f"https://app.localhost:{ports['app']}" in output
+    assert f"http://api.localhost:{ports['api']}" in output
+    assert "devserve trust" in output  # a CA nobody trusts yet: the banner says what to run
+    status = run_command("status", "--json", cwd=folder)
+    assert status.returncode == 0, status.stderr
+    urls = {o["name"]: o["url"] for o in json.loads(status.stdout)["origins"]}
+    assert urls == {
+        "app": f"https://app.localhost:{ports['app']}",
+        "api": f"http://api.localhost:{ports['api']}",
+    }
+
+
+def test_an_https_origin_answers_over_tls_by_its_name_without_hsts(
+    sites: tuple[Devserve, Path, dict[str, int]],
+) -> None:
+    _, _, ports = sites
+    with httpx.Client(transport=LocalTransport()) as client:
+        page = client.get(f"https://app.localhost:{ports['app']}/")
+    assert page.status_code == 200 and "<h1>app</h1>" in page.text
+    assert "strict-transport-security" not in page.headers
+    # A client that does not trust devserve's CA refuses the certificate.
+    with (
+        pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"),
+        httpx.Client(transport=httpx.HTTPTransport(retries=0)) as client,
+    ):
+        client.get(f"https://127.0.0.1:{ports['app']}/")
+
+
+def test_check_resolves_localhost_names_and_trusts_the_ca(
+    sites: tuple[Devserve, Path, dict[str, int]],
+) -> None:
+    _, _, ports = sites
+    report = run_check(
+        f"http://api.localhost:{ports['api']}/login",
+        origin=f"https://app.localhost:{ports['app']}",
+        credentials=True,
+        timeout=5,
+    )
+    assert report.verdict.allowed
+    [cookie] = report.cookies
+    assert not cookie.stored and "cross-site" in cookie.reasons[0]
+    page = run_check(
+        f"https://app.localhost:{ports['app']}/", origin="https://x.localhost", timeout=5
+    )
+    assert page.steps[-1].status == 200
+
+
+def test_the_embedding_api_returns_the_name(tmp_path: Path) -> None:
+    config = devserve.config_from_dict(
+        {
+            "devserve": {"dashboard_port": False},
+            "origins": {"api": {"port": 0, "host": "api.localhost", "https": True}},
+        },
+        base=tmp_path,
+    )
+    with devserve.run_in_thread(config) as running:
+        url = running.url("api")
+        assert url.startswith("https://api.localhost:")
+        with httpx.Client(transport=LocalTransport()) as client:
+            assert client.get(url + "/nothing").status_code == 404
+
+
+def test_a_client_without_the_ca_gets_a_verification_error(tmp_path: Path) -> None:
+    config = devserve.config_from_dict(
+        {"devserve": {"dashboard_port": False}, "origins": {"api": {"port": 0, "https": True}}},
+        base=tmp_path,
+    )
+    with devserve.run_in_thread(config) as running:
+        url = running.url("api")
+        assert url.startswith("https://127.0.0.1:")
+        context = ssl.create_default_context()
+        with pytest.raises(httpx.ConnectError), httpx.Client(verify=context) as client:
+            client.get(url)
