@@ -22,6 +22,7 @@ from devserve.cors.lna import (
     page_space,
     target_space,
 )
+from devserve.cors.mixed import mixed_content_problem
 from devserve.cors.request import RequestShape, classify_request
 from devserve.cors.verdict import Verdict
 from devserve.errors import DevserveError
@@ -47,9 +48,9 @@ def run_check(
     """Fetch ``url`` as a page on ``origin`` would, and judge every step as ``engine`` does.
 
     ``address_spaces`` overrides the address space of ``host`` or ``host:port`` (the page's or
-    the target's), as Chromium's --ip-address-space-overrides does. A request Local Network
-    Access stops is not sent at all, as in the browser. Raises DevserveError for a request
-    fetch() itself would refuse and for network errors.
+    the target's), as Chromium's --ip-address-space-overrides does. A request mixed content
+    or Local Network Access stops is not sent at all, as in the browser. Raises DevserveError
+    for a request fetch() itself would refuse and for network errors.
     """
     try:
         page = serialize_origin(origin)
@@ -64,7 +65,8 @@ def run_check(
     if target == page:
         shape = RequestShape(shape.method, [], [], [])  # a same-origin request is never preflighted
     local_network = _local_network(page, url, engine, address_spaces or {})
-    if local_network is not None and not local_network.allowed:
+    stopped = _stopped(page, url, local_network)
+    if stopped is not None:
         return CheckReport(
             url=url,
             origin=page,
@@ -73,11 +75,7 @@ def run_check(
             browser=engine,
             shape=shape,
             steps=[],
-            verdict=Verdict(
-                allowed=False,
-                reasons=local_network.reasons,
-                engine_notes=local_network.engine_notes,
-            ),
+            verdict=stopped,
             notes=notes,
             local_network=local_network,
         )
@@ -103,6 +101,20 @@ def run_check(
         cookies=flow.cookies,
         local_network=local_network,
     )
+
+
+def _stopped(page: str, url: str, local_network: LnaVerdict | None) -> Verdict | None:
+    """What the browser refuses before sending anything: mixed content, Local Network Access."""
+    mixed = mixed_content_problem(page, url)
+    if mixed is not None:
+        return Verdict(allowed=False, reasons=[mixed])
+    if local_network is not None and not local_network.allowed:
+        return Verdict(
+            allowed=False,
+            reasons=local_network.reasons,
+            engine_notes=local_network.engine_notes,
+        )
+    return None
 
 
 def _local_network(

@@ -49,6 +49,13 @@ PREFLIGHT_ORIGIN_AFTER_REDIRECT = Deviation(
     source="Fetch standard, 'HTTP-redirect fetch' (tainted origin) and 'CORS-preflight fetch'; "
     f"Firefox 153 ESR and Chromium 156 checked in {_ORACLE} (redirect-307-*)",
 )
+SCHEMELESS_COOKIE_SITES = Deviation(
+    engines=("firefox",),
+    summary="in Firefox, http and https on one host name are one site for cookies (SameSite and "
+    "the partitions of Total Cookie Protection); Chromium counts the scheme",
+    source="RFC 6265bis 'same-site' (schemeful); Chromium 156 and Firefox 153 ESR checked in "
+    "tests/browser/test_sites_oracle.py (up-lax, up-plain, down-lax)",
+)
 # The standard is the strictest on the header rules: those deviations make an engine allow
 # more, never less. The preflight origin after a redirect only changes which origin must match.
 DEVIATIONS: tuple[Deviation, ...] = (

@@ -16,10 +16,11 @@ address is gated (a local page may fetch loopback, anything may fetch a public a
 The way out: serve the page locally too (from ``localhost`` or the same LAN address), or from a
 secure context (https), where the browser can ask the user for permission.
 
-The page is never contacted: its address space comes from its origin alone. An IP literal is
-classified by range, ``localhost`` names are loopback, and any other name counts as public
-unless an override says otherwise (``devserve check --address-space``). The target's address is
-the one the connection would use.
+The page is never contacted: its address space comes from its origin. An IP literal is
+classified by range, ``localhost`` names are loopback, a name this machine resolves by the
+address it resolves to (a name mapped to 127.0.0.1 in /etc/hosts is loopback, as for the browser
+here), and any other name counts as public, unless an override says otherwise (``devserve check
+--address-space``). The target's address is the one the connection would use.
 """
 
 from __future__ import annotations
@@ -94,7 +95,11 @@ def page_space(page: str, overrides: Mapping[str, AddressSpace] | None = None) -
         return found
     if origin.ip is not None:
         return space_of_address(origin.host)
-    return "loopback" if origin.is_localhost_name else "public"
+    if origin.is_localhost_name:
+        return "loopback"
+    # A name this machine resolves (e.g. an allowed_hosts name in /etc/hosts) is where the
+    # browser here would load the page from; any other name is a public site.
+    return _resolved_space(origin.host) or "public"
 
 
 def target_space(
@@ -112,6 +117,11 @@ def target_space(
         return space_of_address(host)
     if origin.is_localhost_name:
         return "loopback"  # browsers resolve these names to loopback themselves
+    return _resolved_space(host)
+
+
+def _resolved_space(host: str) -> AddressSpace | None:
+    """The address space of the first address ``host`` resolves to; None if it does not."""
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):

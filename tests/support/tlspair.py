@@ -1,12 +1,26 @@
-"""A TLS handshake between two contexts in memory (no socket): what a client makes of a server's
-certificate, in microseconds."""
+"""TLS for tests: a handshake between two contexts in memory (no socket), what a client makes of a
+server's certificate in microseconds; a certificate forged with a CA's key; a throwaway NSS
+database that trusts a CA."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import ipaddress
+import shutil
 import ssl
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from devserve.tls.ca import LocalCA
+from devserve.tls.leaves import Leaf
+from tests.support.ci import need
 
 
 def client_context(ca_file: Path) -> ssl.SSLContext:
@@ -38,3 +52,36 @@ def handshake(
             tls_server.do_handshake()
         to_client.write(server_out.read())
     raise AssertionError("the handshake did not finish")
+
+
+def forged_leaf(ca: LocalCA, name: str) -> Leaf:
+    """A leaf for ``name`` signed by hand with the CA's key, as a thief of the key would."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    general: x509.GeneralName = (
+        x509.IPAddress(ipaddress.ip_address(name)) if name[0].isdigit() else x509.DNSName(name)
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([general]), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    return Leaf(certificate, key)
+
+
+def trust_in_nss_db(database: Path, ca: Path) -> None:
+    """Make ``database`` (an NSS folder: a Firefox profile, or Chromium's ~/.pki/nssdb) and trust
+    ``ca`` in it for web sites, with certutil (libnss3-tools)."""
+    if shutil.which("certutil") is None:
+        need("certutil", "certutil not found (apt-get install libnss3-tools)")
+    database.mkdir(parents=True, exist_ok=True)
+    where = f"sql:{database}"
+    for args in (["-N", "--empty-password"], ["-A", "-n", "devserve test CA", "-t", "C,,"]):
+        extra = ["-i", str(ca)] if "-A" in args else []
+        subprocess.run(["certutil", "-d", where, *args, *extra], check=True, timeout=30)

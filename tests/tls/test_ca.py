@@ -12,42 +12,18 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from devserve.errors import DevserveError
-from devserve.tls.ca import CA_KEY, LocalCA, local_ca
-from devserve.tls.leaves import Leaf, SniCertificates, issue_leaf, server_context
+from devserve.tls.ca import CA_KEY, local_ca
+from devserve.tls.leaves import SniCertificates, issue_leaf, server_context
 from devserve.tls.names import Constraints
-from tests.support.tlspair import client_context, handshake
+from tests.support.tlspair import client_context, forged_leaf, handshake
 
 
 def _sans(peer: Mapping[str, object]) -> set[str]:
     names = peer["subjectAltName"]
     assert isinstance(names, tuple)
     return {value for _, value in names}
-
-
-def _forged(ca: LocalCA, name: str) -> Leaf:
-    """A leaf for ``name`` signed by hand with the CA's key, as a thief of the key would."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    general: x509.GeneralName = (
-        x509.IPAddress(ipaddress.ip_address(name)) if name[0].isdigit() else x509.DNSName(name)
-    )
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-        .issuer_name(ca.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([general]), critical=False)
-        .sign(ca.key, hashes.SHA256())
-    )
-    return Leaf(certificate, key)
 
 
 def test_the_ca_is_made_once_with_a_key_only_the_user_reads(tmp_path: Path) -> None:
@@ -87,12 +63,12 @@ def test_a_client_refuses_a_leaf_outside_the_constraints(tmp_path: Path, name: s
     ca = local_ca(folder=tmp_path)
     with pytest.raises(DevserveError, match="does not sign for"):
         issue_leaf(ca, [name])
-    forged = server_context(_forged(ca, name), ca)
+    forged = server_context(forged_leaf(ca, name), ca)
     with pytest.raises(ssl.SSLCertVerificationError, match="permitted subtree violation"):
         handshake(forged, client_context(ca.cert_path), name)
     # The same forgery for a name inside the constraints passes: the constraint did it.
     handshake(
-        server_context(_forged(ca, "ok.localhost"), ca),
+        server_context(forged_leaf(ca, "ok.localhost"), ca),
         client_context(ca.cert_path),
         "ok.localhost",
     )

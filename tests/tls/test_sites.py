@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 import devserve
 from devserve.check.simulate import run_check
 from devserve.localnet import LocalTransport
-from tests.support.process import Devserve, free_ports, run_command, run_devserve
+from tests.support.process import Devserve, free_ports, run_devserve
 
 CONFIG = """
 [devserve]
@@ -57,14 +56,14 @@ def sites(
 def test_the_banner_and_status_use_the_names_and_schemes(
     sites: tuple[Devserve, Path, dict[str, int]],
 ) -> None:
-    server, folder, ports = sites
+    server, _, ports = sites
     output = server.output()
     assert f"https://app.localhost:{ports['app']}" in output
     assert f"http://api.localhost:{ports['api']}" in output
     assert "devserve trust" in output  # a CA nobody trusts yet: the banner says what to run
-    status = run_command("status", "--json", cwd=folder)
-    assert status.returncode == 0, status.stderr
-    urls = {o["name"]: o["url"] for o in json.loads(status.stdout)["origins"]}
+    # What `devserve status --json` prints (control/client.py reads this very list).
+    listed = httpx.get(f"http://127.0.0.1:{ports['dashboard']}/api/origins").json()
+    urls = {o["name"]: o["url"] for o in listed}
     assert urls == {
         "app": f"https://app.localhost:{ports['app']}",
         "api": f"http://api.localhost:{ports['api']}",

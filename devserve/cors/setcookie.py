@@ -1,0 +1,77 @@
+"""One ``Set-Cookie`` header parsed as browsers parse it (RFC 6265bis §5.6, and §5.1.1's lenient
+dates)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One parsed ``Set-Cookie`` (RFC 6265bis §5.6); the last of a repeated attribute wins."""
+
+    name: str
+    value: str
+    domain: str | None = None
+    path: str | None = None  # only if it starts with "/"
+    secure: bool = False
+    same_site: str | None = None  # "strict", "lax", "none"; None when absent or unknown
+    max_age: int | None = None
+    expires: datetime | None = None
+    partitioned: bool = False
+
+
+def parse_set_cookie(line: str) -> SetCookie | None:
+    """Parse one Set-Cookie value; None when the browser ignores it (no name and no value)."""
+    pair, _, rest = line.partition(";")
+    name, equals, value = pair.partition("=")
+    name, value = (name.strip(), value.strip()) if equals else ("", name.strip())
+    if not name and not value:
+        return None
+    found: dict[str, str] = {}
+    for item in rest.split(";"):
+        key, _, attribute = item.partition("=")
+        found[key.strip().lower()] = attribute.strip()
+    same = found.get("samesite", "").lower()
+    age = found.get("max-age")
+    path = found.get("path")
+    return SetCookie(
+        name=name,
+        value=value,
+        domain=found.get("domain", "").lstrip(".").lower() or None,
+        path=path if path and path.startswith("/") else None,
+        secure="secure" in found,
+        same_site=same if same in ("strict", "lax", "none") else None,
+        max_age=int(age) if age and re.fullmatch(r"-?[0-9]+", age) else None,
+        expires=parse_cookie_date(found["expires"]) if "expires" in found else None,
+        partitioned="partitioned" in found,
+    )
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def parse_cookie_date(text: str) -> datetime | None:
+    """RFC 6265 §5.1.1, the lenient cookie date: ``Thu, 01-Jan-2000 00:00:00 GMT`` and friends."""
+    time: tuple[int, int, int] | None = None
+    day = month = year = None
+    for token in re.split(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+", text[:200]):
+        clock = re.match(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})", token)
+        if time is None and clock:
+            hour, minute, second = (int(part) for part in clock.groups())
+            time = (hour, minute, second)
+        elif day is None and re.fullmatch(r"[0-9]{1,2}", token):
+            day = int(token)
+        elif month is None and token[:3].lower() in _MONTHS:
+            month = _MONTHS.index(token[:3].lower()) + 1
+        elif year is None and re.fullmatch(r"[0-9]{2,4}", token):
+            year = int(token)
+            year += 1900 if 70 <= year <= 99 else 2000 if year <= 69 else 0
+    if time is None or day is None or month is None or year is None or year < 1601:
+        return None
+    try:
+        return datetime(year, month, day, time[0], time[1], time[2], tzinfo=UTC)
+    except ValueError:
+        return None
