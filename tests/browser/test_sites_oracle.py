@@ -24,8 +24,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import socket
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -35,6 +37,7 @@ from starlette.types import Receive, Scope, Send
 
 import devserve
 from devserve.check.simulate import run_check
+from devserve.cors import lna
 from devserve.cors.engines import ENGINE_NAMES, Engine
 from devserve.embed import RunningInThread
 from devserve.errors import DevserveError
@@ -308,14 +311,17 @@ def check_readable(sites: Sites, page: str, url: str, engine: Engine) -> bool:
 
 @contextlib.contextmanager
 def names_on_loopback() -> Iterator[None]:
-    """dev.test and evil.test reach loopback for `devserve check` too, as in the browsers (a
-    user would map their own name in /etc/hosts; a test must not touch it)."""
+    """dev.test and evil.test reach loopback for `devserve check` too, as in the browsers: a user
+    maps their own name in /etc/hosts; a test must not touch it, so it stands in for it."""
     real = socket.getaddrinfo
 
     def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
         return real("127.0.0.1" if host in ("dev.test", "evil.test") else host, *args, **kwargs)
 
-    with pytest.MonkeyPatch.context() as patch:
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        hosts = Path(folder) / "hosts"
+        hosts.write_text("127.0.0.1 localhost\n127.0.0.1 dev.test evil.test\n")
+        patch.setattr(lna, "HOSTS_FILE", hosts)
         patch.setattr(socket, "getaddrinfo", resolve)
         yield
 
