@@ -14,6 +14,7 @@ import devserve
 from devserve.check.simulate import run_check
 from devserve.localnet import LocalTransport
 from tests.support.process import Devserve, free_ports, run_devserve
+from tests.support.waiting import wait_until
 
 CONFIG = """
 [devserve]
@@ -57,6 +58,7 @@ def test_the_banner_and_status_use_the_names_and_schemes(
     sites: tuple[Devserve, Path, dict[str, int]],
 ) -> None:
     server, _, ports = sites
+    wait_until(lambda: "Press Ctrl-C" in server.output(), "the banner")
     output = server.output()
     assert f"https://app.localhost:{ports['app']}" in output
     assert f"http://api.localhost:{ports['api']}" in output
@@ -131,3 +133,38 @@ def test_a_client_without_the_ca_gets_a_verification_error(tmp_path: Path) -> No
         context = ssl.create_default_context()
         with pytest.raises(httpx.ConnectError), httpx.Client(verify=context) as client:
             client.get(url)
+
+
+def test_an_https_origin_proxies_an_https_localhost_name_and_keeps_secure_cookies(
+    tmp_path: Path,
+) -> None:
+    [upstream_port] = free_ports(1)
+    cookie = "session=abc; Domain=api.example.com; Secure; SameSite=None; Path=/"
+    config = devserve.config_from_dict(
+        {
+            "devserve": {"dashboard_port": False},
+            "origins": {
+                "up": {
+                    "port": upstream_port,
+                    "host": "api.localhost",
+                    "https": True,
+                    "routes": [{"path": "/login", "headers": {"Set-Cookie": cookie}, "json": 1}],
+                },
+                # The proxy's own client finds api.localhost and trusts devserve's CA.
+                "front": {
+                    "port": 0,
+                    "host": "app.localhost",
+                    "https": True,
+                    "proxy": f"https://api.localhost:{upstream_port}",
+                },
+            },
+        },
+        base=tmp_path,
+    )
+    with (
+        devserve.run_in_thread(config) as running,
+        httpx.Client(transport=LocalTransport()) as client,
+    ):
+        response = client.get(running.url("front") + "/login")
+    assert response.status_code == 200
+    assert response.headers.get_list("set-cookie") == ["session=abc; Secure; SameSite=None; Path=/"]
