@@ -118,6 +118,8 @@ class Runner:
             self.served[name] = await Served.start(self._build(name, self.config), sock, tls)
         await self._start_control()
         self.echo(self.banner())
+        if self._tls is not None:
+            self.broadcast.page_notices(self._tls.page_notices(self.origins_state()))
         if self.open_browser:
             self._open_first_page()
         self._ready.set()

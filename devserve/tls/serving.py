@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from devserve.config import Config, Origin
+from devserve.control.state import OriginState
 from devserve.serving.hosts import is_allowed_host
 from devserve.tls.ca import LocalCA, local_ca
 from devserve.tls.leaves import SniCertificates
@@ -55,6 +57,23 @@ class SiteTLS:
             self._checked = True
             self._trusted = installed_anywhere(self.ca) if self._trusted is None else False
         return self._trusted
+
+    def page_notices(self, states: Sequence[OriginState]) -> list[dict[str, str]]:
+        """What every page shows while browsers do not trust the CA: which origins fail, and
+        what to run (none when the CA is trusted, or when devserve cannot tell)."""
+        if self.ca is None or self.trusted is not False:
+            return []
+        urls = [state.url for state in states if state.url.startswith("https:")]
+        return [
+            {
+                "title": "devserve: https origins need devserve's CA trusted",
+                "method": "https",
+                "url": ", ".join(urls),
+                "reason": "this browser does not trust devserve's local certificate authority "
+                "yet, so pages and requests on these origins fail with a certificate error: "
+                "run `devserve trust`, then restart the browser",
+            }
+        ]
 
     def notes(self) -> list[str]:
         """Banner lines: where the CA is, and what to run when browsers do not trust it."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import devserve
 from devserve.check.simulate import run_check
 from devserve.localnet import LocalTransport
 from tests.support.process import Devserve, free_ports, run_devserve
+from tests.support.sse import EventReader
 from tests.support.waiting import wait_until
 
 CONFIG = """
@@ -49,7 +51,9 @@ def sites(
     app, api, dashboard = free_ports(3)
     ports = {"app": app, "api": api, "dashboard": dashboard}
     (folder / "devserve.toml").write_text(CONFIG.format(**ports))
-    server = run_devserve(["run", "--no-reload"], cwd=folder, wait_ports=[app, api, dashboard])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(folder))  # no browser store trusts the CA: never the real ones
+        server = run_devserve(["run"], cwd=folder, wait_ports=[app, api, dashboard])
     yield server, folder, ports
     server.stop()
 
@@ -70,6 +74,23 @@ def test_the_banner_and_status_use_the_names_and_schemes(
         "app": f"https://app.localhost:{ports['app']}",
         "api": f"http://api.localhost:{ports['api']}",
     }
+
+
+def test_every_page_hears_what_to_run_while_the_ca_is_not_trusted(
+    sites: tuple[Devserve, Path, dict[str, int]],
+) -> None:
+    _, _, ports = sites
+    reader = EventReader(f"http://127.0.0.1:{ports['api']}/__devserve/events")
+    try:
+        wait_until(lambda: reader.events, "the page's first event")
+    finally:
+        reader.close()
+    kind, data = reader.events[0]
+    notice = json.loads(data)
+    assert kind == "cors-blocked"
+    assert notice["title"] == "devserve: https origins need devserve's CA trusted"
+    assert notice["url"] == f"https://app.localhost:{ports['app']}"
+    assert "run `devserve trust`" in notice["reason"]
 
 
 def test_an_https_origin_answers_over_tls_by_its_name_without_hsts(
