@@ -250,12 +250,51 @@ async function runAll() {
   document.body.dataset.done = 'true';
 }
 
+// The login demo: the same API (api-list) reached by this page's host name (same-site) and by
+// another name (cross-site). Contract for tests: each row's cell is
+// <td class="login-result" data-login="same-site|cross-site" data-result="kept|dropped">, and
+// document.body.dataset.loginDone === "true" once both have finished.
+function loginHosts() {
+  const other = SITES ? 'api-list.localhost' : hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1';
+  return [['same-site', hostname], ['cross-site', other]];
+}
+
+async function tryLogin(kind, host) {
+  const base = `${protocol}//${host}:${APIS[2].port}`;
+  const row = el('tr', {}, el('td', {}, el('code', { text: base }), el('small', { text: kind })));
+  const cell = el('td', { className: 'login-result', 'data-login': kind }, 'logging in…');
+  row.append(cell);
+  document.querySelector('#login tbody').append(row);
+  let kept = false;
+  let verdict = '';
+  try {
+    const login = await fetch(`${base}/login`, { method: 'POST', credentials: 'include' });
+    verdict = login.headers.get('X-Devserve-Cors') || '';
+    const me = await (await fetch(`${base}/me`, { credentials: 'include' })).json();
+    kept = me.session === 'signed-in';
+  } catch (error) {
+    verdict = `the request failed (${error}): is api-list running on port ${APIS[2].port}?`;
+  }
+  const cookie = /cookies="([^"]*)"/.exec(verdict);
+  cell.replaceChildren(
+    el('span', { className: `badge ${kept ? 'allowed' : 'blocked'}-text`,
+      text: kept ? 'signed in: the cookie stuck' : 'not signed in: the cookie was dropped' }),
+    el('p', { className: 'hint', text: cookie ? `devserve: cookie ${cookie[1]}` : verdict }));
+  cell.setAttribute('data-result', kept ? 'kept' : 'dropped');
+}
+
+async function runLogins() {
+  await Promise.allSettled(loginHosts().map(([kind, host]) => tryLogin(kind, host)));
+  document.body.dataset.loginDone = 'true';
+}
+
 function init() {
   document.getElementById('page-origin').textContent = pageOrigin;
   const other = hostname === 'localhost' ? '127.0.0.1' : 'localhost';
   const link = document.getElementById('other-host');
   link.href = `${protocol}//${other}:${PAGE_PORT}/`;
   link.textContent = `${other}:${PAGE_PORT}`;
+  if (SITES) link.closest('li').remove(); // api-list trusts only app.localhost here
   document.getElementById('check-command').textContent =
     `devserve check ${apiBase(APIS[1])}/hello --origin ${pageOrigin}`;
   if (!isHttp) {
@@ -265,7 +304,7 @@ function init() {
     }));
   }
   document.getElementById('run-again').addEventListener('click', () => { runAll(); });
-  runAll();
+  runAll().then(runLogins);
 }
 
 init();
