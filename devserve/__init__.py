@@ -28,12 +28,12 @@ if _typing.TYPE_CHECKING:
         run_in_thread,
         serve,
     )
-    from devserve.serving.requestlog import RequestRecord
+    from devserve.records import RequestRecord
 
 # Loaded on first use: the CLI's quick commands (check, status) need neither uvicorn nor Starlette.
 _LAZY = {
     "Config": "devserve.config",
-    "RequestRecord": "devserve.serving.requestlog",
+    "RequestRecord": "devserve.records",
     "Running": "devserve.embed",
     "RunningInThread": "devserve.embed",
     "config_from_dict": "devserve.embed",

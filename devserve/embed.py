@@ -25,9 +25,10 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from devserve.config import Config, load_config, parse_config
+from devserve.config import Config
 from devserve.errors import ConfigError, DevserveError
-from devserve.serving.requestlog import RequestRecord
+from devserve.project import load_project, parse_project
+from devserve.records import RequestRecord
 from devserve.serving.runner import Runner, event_loop_factory
 
 T = TypeVar("T")
@@ -38,13 +39,13 @@ _START_TIMEOUT_SECONDS = 30
 
 def config_from_file(path: str | Path) -> Config:
     """Load ``devserve.toml`` (or a pyproject.toml with ``[tool.devserve]``) as ``run`` does."""
-    return load_config(Path(path))
+    return load_project(Path(path))
 
 
 def config_from_dict(data: Mapping[str, Any], *, base: str | Path | None = None) -> Config:
     """A config from data shaped like the TOML file; relative paths resolve against ``base``."""
     folder = Path(base) if base is not None else Path.cwd()
-    return parse_config(dict(data), path=folder / "devserve.toml", label="<dict>")
+    return parse_project(dict(data), path=folder / "devserve.toml", label="<dict>")
 
 
 def config_from_toml(text: str, *, base: str | Path | None = None) -> Config:
@@ -54,7 +55,7 @@ def config_from_toml(text: str, *, base: str | Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"<toml text>: invalid TOML: {exc}; fix the syntax there"]) from None
     folder = Path(base) if base is not None else Path.cwd()
-    return parse_config(data, path=folder / "devserve.toml", label="<toml text>")
+    return parse_project(data, path=folder / "devserve.toml", label="<toml text>")
 
 
 class _Started:
@@ -63,19 +64,19 @@ class _Started:
     def __init__(self, runner: Runner) -> None:
         self._runner = runner
         self._records: deque[RequestRecord] = deque(maxlen=MAX_RECORDS)
-        runner.observers.append(self._records.append)
+        runner.registry.observers.append(self._records.append)
 
     def url(self, name: str) -> str:
         """``http://127.0.0.1:PORT`` of origin ``name`` (the port it really got, for port 0)."""
-        return self._runner.origin_url(name)
+        return self._runner.registry.origin_url(name)
 
     @property
     def names(self) -> list[str]:
-        return list(self._runner.served)
+        return list(self._runner.registry.served)
 
     def set_cors(self, name: str, *, enabled: bool) -> None:
         """Switch one origin's CORS; its very next response follows (``devserve cors NAME``)."""
-        self._runner.set_cors(name, enabled)
+        self._runner.registry.set_cors(name, enabled)
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -103,7 +104,25 @@ class Running(_Started):
 
     async def reset(self) -> None:
         """Restore mock state: response sequences restart, resources get their original data."""
-        await self._runner.reset()
+        await self._runner.registry.reset()
+
+
+async def _started(runner: Runner) -> asyncio.Task[None]:
+    """Start ``runner`` in this loop; return its task once every origin listens, or raise the
+    start-up error (a taken port, an invalid config) when it stops first."""
+    task = asyncio.create_task(runner.serve(signals=False))
+    ready = asyncio.create_task(runner.wait_ready())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready.cancel()
+        task.result()  # raises the start-up error
+        raise DevserveError("devserve stopped during start-up")
+    return task
+
+
+def _runner(config: Config, host: str | None, on_banner: Callable[[str], None] | None) -> Runner:
+    """No file watching and no signal handlers: the caller owns the loop and the process."""
+    return Runner(config, host=host or config.devserve.host, watch=False, on_banner=on_banner)
 
 
 @asynccontextmanager
@@ -114,20 +133,9 @@ async def serve(
 
     No file watching, no signal handlers (the caller owns the loop), no banner unless ``echo``.
     """
-    runner = Runner(
-        config=config,
-        host=host or config.devserve.host,
-        watch=False,
-        echo=echo or (lambda _text: None),
-    )
+    runner = _runner(config, host, echo)
     running = Running(runner)
-    task = asyncio.create_task(runner.serve(signals=False))
-    ready = asyncio.create_task(runner.wait_ready())
-    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()  # raises the start-up error
-        raise DevserveError("devserve stopped during start-up")
+    task = await _started(runner)
     try:
         yield running
     finally:
@@ -147,13 +155,13 @@ class RunningInThread(_Started):
 
     def set_cors(self, name: str, *, enabled: bool) -> None:
         async def switch() -> None:
-            self._runner.set_cors(name, enabled)
+            self._runner.registry.set_cors(name, enabled)
 
         self._call(switch())
 
     def reset(self) -> None:
         """Restore mock state: response sequences restart, resources get their original data."""
-        self._call(self._runner.reset())
+        self._call(self._runner.registry.reset())
 
 
 @contextmanager
@@ -163,20 +171,16 @@ def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[Runnin
     holder: dict[str, Any] = {}
 
     async def main() -> None:
-        runner = Runner(
-            config=config, host=host or config.devserve.host, watch=False, echo=lambda _t: None
-        )
+        runner = _runner(config, host, None)
         holder["running"] = RunningInThread(runner, asyncio.get_running_loop())
         holder["runner"] = runner
-        task = asyncio.create_task(runner.serve(signals=False))
-        ready = asyncio.create_task(runner.wait_ready())
-        await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():  # it could not start: the error is the caller's to raise
-            ready.cancel()
-            holder["error"] = task.exception() or DevserveError("devserve stopped during start-up")
-            started.set()
+        try:
+            task = await _started(runner)
+        except BaseException as exc:  # it could not start: the error is the caller's to raise
+            holder["error"] = exc
             return
-        started.set()
+        finally:
+            started.set()
         await task
 
     def target() -> None:

@@ -16,14 +16,23 @@ from devserve.check.redirects import (
     redirected,
     resolve,
 )
-from devserve.check.report import Step, combined
+from devserve.check.report import Step
 from devserve.cors.cookies import CookieVerdict, judge_cookies
-from devserve.cors.engines import ENGINE_NAMES, ENGINES, PREFLIGHT_ORIGIN_AFTER_REDIRECT, Engine
+from devserve.cors.engines import (
+    EMPTY_LOCATION_NOT_FOLLOWED,
+    ENGINE_NAMES,
+    ENGINES,
+    PREFLIGHT_ORIGIN_AFTER_REDIRECT,
+    Engine,
+)
 from devserve.cors.request import RequestShape, classify_request
-from devserve.cors.standard import UNEXPOSABLE_RESPONSE_HEADERS
+from devserve.cors.standard import UNEXPOSABLE_RESPONSE_HEADERS, normalize_header_value
 from devserve.cors.verdict import Verdict, check_preflight, check_response
 from devserve.errors import DevserveError
 from devserve.urls import serialize_origin
+
+# fetch()'s request mode: "cors" (the default) or "no-cors" (an opaque response).
+Mode = Literal["cors", "no-cors"]
 
 
 class Flow:
@@ -38,6 +47,8 @@ class Flow:
         credentials: bool,
         engine: Engine,
         deadline: float,
+        mode: Mode = "cors",
+        preflight_only: bool = False,
     ) -> None:
         self.client = client
         self.transport = transport
@@ -45,24 +56,38 @@ class Flow:
         self.page = page
         self.credentials = credentials
         self.engine = engine
+        self.mode = mode
+        self.preflight_only = preflight_only
         self.steps: list[Step] = []
         self.cookies: list[CookieVerdict] = []
+        self.engine_notes: list[str] = []  # where another engine takes another path
 
     def run(
         self, url: str, method: str, headers: list[tuple[str, str]], body: str | None
     ) -> Verdict:
-        cors = tainted = False
+        verdict = self._run(url, method, headers, body)
+        if self.engine_notes:
+            verdict = replace(verdict, engine_notes=[*verdict.engine_notes, *self.engine_notes])
+        return verdict
+
+    def _run(
+        self, url: str, method: str, headers: list[tuple[str, str]], body: str | None
+    ) -> Verdict:
+        cors = tainted = left = False
         for hop in range(MAX_REDIRECTS + 1):
             # Once a request went cross-origin it stays in CORS mode, even back on the page's
             # origin; after a hop between two other origins the browser sends Origin: null.
             here = serialize_origin(url)
-            cors = cors or here != self.page
+            left = left or here != self.page
+            cors = cors or (left and self.mode == "cors")
             origin = "null" if tainted else self.page
             shape = classify_request(method, headers, engine=self.engine)
             if cors and shape.needs_preflight:
                 preflight = self._preflight(url, origin, shape, tainted=tainted)
                 if preflight.verdict is not None and not preflight.verdict.allowed:
                     return preflight.verdict
+            if self.preflight_only:
+                return _not_sent(cors and shape.needs_preflight)
             sent = list(headers)
             if cors or method not in ("GET", "HEAD"):
                 sent.append(("Origin", origin))
@@ -73,12 +98,16 @@ class Flow:
                 [v for n, v in response.response_headers if n.lower() == "set-cookie"],
                 page=self.page,
                 url=url,
-                credentials=self.credentials or not cors,
+                credentials=self.credentials or not left,
                 engine=self.engine,
             )
             verdict = response.verdict or _same_origin(response.response_headers)
-            location = combined(response.response_headers).get("location")
-            if not verdict.allowed or response.status not in REDIRECTS or location is None:
+            if not verdict.allowed or response.status not in REDIRECTS:
+                return _opaque(response.status) if left and self.mode == "no-cors" else verdict
+            location = self._location(response.status, response.response_headers)
+            if isinstance(location, Verdict):
+                return location
+            if location is None:
                 return verdict
             if hop == MAX_REDIRECTS:
                 break
@@ -94,6 +123,29 @@ class Flow:
             allowed=False,
             reasons=[f"more than {MAX_REDIRECTS} redirects: the browser gives up (a loop?)"],
         )
+
+    def _location(self, status: int, headers: list[tuple[str, str]]) -> str | Verdict | None:
+        """Where a redirect goes: None when it is not followed, a Verdict when it fails."""
+        given = (value for name, value in headers if name.lower() == "location")
+        locations = list(dict.fromkeys(normalize_header_value(value) for value in given))
+        if len(locations) > 1:
+            shown = ", ".join(repr(location) for location in locations)
+            return Verdict(
+                allowed=False,
+                reasons=[
+                    f"the {status} response has {len(locations)} different Location headers "
+                    f"({shown}): the browser fails with a network error; send one Location"
+                ],
+            )
+        if not locations:
+            return None
+        if locations[0] == "":
+            stops = EMPTY_LOCATION_NOT_FOLLOWED.applies(self.engine)
+            who = "Firefox and the Fetch standard follow it" if stops else "Chromium stops here"
+            self.engine_notes.append(f"{who}: {EMPTY_LOCATION_NOT_FOLLOWED.summary}")
+            if stops:
+                return None
+        return locations[0]
 
     def _preflight(self, url: str, origin: str, shape: RequestShape, *, tainted: bool) -> Step:
         # Which Origin each engine sends (and checks) on this preflight: they differ only after
@@ -189,8 +241,10 @@ class Flow:
         if remaining <= 0:
             raise timed_out(url)
         try:
+            # Header values are bytes: fetch() sends U+0080-U+00FF as single Latin-1 bytes.
+            raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
             request = self.client.build_request(
-                method, url, headers=headers, content=body, timeout=remaining
+                method, url, headers=raw, content=body, timeout=remaining
             )
             request.method = method  # httpx upper-cases it; fetch() sends "patch" as written
             return self._send(request)
@@ -225,4 +279,25 @@ def _same_origin(headers: list[tuple[str, str]]) -> Verdict:
         allowed=True,
         notes=["same-origin request: CORS does not apply"],
         readable_headers=[name for name in names if name not in UNEXPOSABLE_RESPONSE_HEADERS],
+    )
+
+
+def _not_sent(preflighted: bool) -> Verdict:
+    """--preflight-only: the request itself never goes out."""
+    if preflighted:
+        note = "the preflight passed; --preflight-only: the request itself was not sent"
+    else:
+        note = "a simple request, sent without a preflight; --preflight-only: nothing was sent"
+    return Verdict(allowed=True, notes=[note])
+
+
+def _opaque(status: int) -> Verdict:
+    """mode: 'no-cors' across origins: the browser hands the script an opaque response."""
+    return Verdict(
+        allowed=False,
+        reasons=[
+            f"mode 'no-cors' gives the script an opaque response (status 0, no headers, no "
+            f"body) whatever the server sends (it answered {status}): the server cannot change "
+            "that; to read it, fetch in mode 'cors' and have the server send CORS headers"
+        ],
     )

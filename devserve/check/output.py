@@ -9,6 +9,10 @@ times is one value joined with ", ". Example (a PUT that needs a preflight)::
       "origin": "http://localhost:8000",       // the page's origin, serialized as a browser does
       "method": "PUT",                         // as fetch() sends it
       "credentials": false,                    // --credentials
+      "credentials_mode": "same-origin",       // "include" with --credentials (fetch's default
+                                               // is "same-origin": none on cross-origin requests)
+      "mode": "cors",                          // --mode: "cors" | "no-cors"
+      "preflight_only": false,                 // --preflight-only: the request was not sent
       "browser": "standard",                   // "standard" | "chromium" | "firefox"
       "simple": false,                         // true: no preflight needed
       "preflight_reasons": ["method 'PUT' is not GET, HEAD or POST"],
@@ -90,15 +94,26 @@ def _mattered(headers: list[tuple[str, str]], kind: str) -> list[tuple[str, str]
     ]
 
 
+def _credentials(report: CheckReport) -> str:
+    if report.credentials:
+        return "credentials: 'include'"
+    return (
+        "credentials: 'same-origin' (fetch()'s default: cookies only on same-origin requests; "
+        "--credentials for 'include')"
+    )
+
+
 def format_text(report: CheckReport) -> str:
     """The human-readable report: each step with the headers that mattered, then the verdict."""
     lines = [
         f"{report.method} {report.url}",
-        f"from a page on {report.origin}, credentials: "
-        f"{'include' if report.credentials else 'omit'}, browser: {ENGINE_NAMES[report.browser]}",
+        f"from a page on {report.origin}, {_credentials(report)}, mode: {report.mode}, "
+        f"browser: {ENGINE_NAMES[report.browser]}",
         "",
     ]
-    if not report.steps:
+    if report.preflight_only and not report.steps:
+        lines.append("Simple request: no preflight (safelisted method and headers).")
+    elif not report.steps:
         lines.append("Nothing sent: the browser stops this request before it leaves.")
     elif report.shape.needs_preflight:
         lines.append("Needs a preflight:")
@@ -119,10 +134,14 @@ def format_text(report: CheckReport) -> str:
         else:
             lines.append("  passed" if step.verdict.allowed else "  FAILED")
     lines.append("")
-    if report.allowed:
+    if report.allowed and report.preflight_only:
+        lines.append("SENDABLE: the browser would send the request (not sent: --preflight-only).")
+    elif report.allowed:
         lines.append(f"ALLOWED: the page can read the response (status {report.status}).")
         readable = ", ".join(report.readable_headers) or "(none)"
         lines.append(f"Readable response headers: {readable}")
+    elif report.mode == "no-cors":
+        lines.append("OPAQUE: the page gets a response it cannot read (mode no-cors).")
     else:
         lines.append('BLOCKED: the page gets only "TypeError: Failed to fetch".')
         lines += [f"  - {reason}" for reason in report.verdict.reasons]
@@ -161,6 +180,9 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "origin": report.origin,
         "method": report.method,
         "credentials": report.credentials,
+        "credentials_mode": "include" if report.credentials else "same-origin",
+        "mode": report.mode,
+        "preflight_only": report.preflight_only,
         "browser": report.browser,
         "simple": not report.shape.needs_preflight,
         "preflight_reasons": report.shape.preflight_reasons,

@@ -41,6 +41,8 @@ class CheckReport:
     notes: list[str] = field(default_factory=list)
     cookies: list[CookieVerdict] = field(default_factory=list)  # each Set-Cookie, in order
     local_network: LnaVerdict | None = None  # None: the target's address space is unknown
+    mode: str = "cors"  # fetch()'s mode: "cors" or "no-cors"
+    preflight_only: bool = False  # --preflight-only: the request itself was not sent
 
     @property
     def allowed(self) -> bool:
@@ -49,7 +51,7 @@ class CheckReport:
     @property
     def status(self) -> int | None:
         """The status the page sees, or None when it sees only a network error."""
-        return self.steps[-1].status if self.allowed else None
+        return self.steps[-1].status if self.allowed and self.steps else None
 
     @property
     def engine_notes(self) -> list[str]:
@@ -57,11 +59,11 @@ class CheckReport:
         notes += self.local_network.engine_notes if self.local_network else []
         for step in self.steps:
             notes += step.verdict.engine_notes if step.verdict else []
-        return list(dict.fromkeys(notes))
+        return list(dict.fromkeys(notes + self.verdict.engine_notes))
 
     @property
     def readable_headers(self) -> dict[str, str]:
-        if not self.allowed:
+        if not self.allowed or not self.steps:
             return {}
         headers = combined(self.steps[-1].response_headers)
         return {name: headers[name] for name in self.verdict.readable_headers}

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import httpx
 
 from devserve.check.deadline import before
-from devserve.check.flow import Flow
+from devserve.check.flow import Flow, Mode
 from devserve.check.report import CheckReport
 from devserve.check.request import checked_request, parse_header
 from devserve.cors.engines import Engine
@@ -44,6 +45,8 @@ def run_check(
     engine: Engine = "standard",
     timeout: float = 10.0,
     address_spaces: Mapping[str, AddressSpace] | None = None,
+    mode: Mode = "cors",
+    preflight_only: bool = False,
 ) -> CheckReport:
     """Fetch ``url`` as a page on ``origin`` would, and judge every step as ``engine`` does.
 
@@ -52,55 +55,58 @@ def run_check(
     or Local Network Access stops is not sent at all, as in the browser. Raises DevserveError
     for a request fetch() itself would refuse and for network errors.
     """
-    try:
-        page = serialize_origin(origin)
-    except DevserveError:
-        raise DevserveError(
-            f"--origin {origin!r} is not an origin: give the page's origin, "
-            "e.g. http://localhost:8000"
-        ) from None
+    page = _page_origin(origin)
     target = serialize_origin(url)
-    method, request_headers, notes = checked_request(method, headers, body)
+    method, request_headers, notes = checked_request(method, headers, body, mode=mode)
     shape = classify_request(method, request_headers, engine=engine)
     if target == page:
         shape = RequestShape(shape.method, [], [], [])  # a same-origin request is never preflighted
-    local_network = _local_network(page, url, engine, address_spaces or {})
-    stopped = _stopped(page, url, local_network)
-    if stopped is not None:
-        return CheckReport(
-            url=url,
-            origin=page,
-            method=method,
-            credentials=credentials,
-            browser=engine,
-            shape=shape,
-            steps=[],
-            verdict=stopped,
-            notes=notes,
-            local_network=local_network,
-        )
-    # The client only builds requests (default headers); Flow sends them through the
-    # transport itself, see Flow._send. The client closes the transport.
-    transport = LocalTransport()  # *.localhost reaches loopback; devserve's CA is trusted
-    deadline = time.monotonic() + timeout
-    with httpx.Client(follow_redirects=False, transport=transport) as client:
-        flow = Flow(
-            client, transport, page=page, credentials=credentials, engine=engine, deadline=deadline
-        )
-        verdict = before(deadline, lambda: flow.run(url, method, request_headers, body), url)
-    return CheckReport(
+    report = CheckReport(
         url=url,
         origin=page,
         method=method,
         credentials=credentials,
         browser=engine,
         shape=shape,
-        steps=flow.steps,
-        verdict=verdict,
-        notes=notes + verdict.notes,
-        cookies=flow.cookies,
-        local_network=local_network,
+        steps=[],
+        verdict=Verdict(allowed=True),
+        notes=notes,
+        local_network=_local_network(page, url, engine, address_spaces or {}),
+        mode=mode,
+        preflight_only=preflight_only,
     )
+    stopped = _stopped(page, url, report.local_network)
+    if stopped is not None:
+        return replace(report, verdict=stopped)  # not sent at all, as in the browser
+    # The client only builds requests (default headers); Flow sends them through the
+    # transport itself, see Flow._send. The client closes the transport.
+    transport = LocalTransport()  # *.localhost reaches loopback; devserve's CA is trusted
+    deadline = time.monotonic() + timeout
+    with httpx.Client(follow_redirects=False, transport=transport) as client:
+        flow = Flow(
+            client,
+            transport,
+            page=page,
+            credentials=credentials,
+            engine=engine,
+            deadline=deadline,
+            mode=mode,
+            preflight_only=preflight_only,
+        )
+        verdict = before(deadline, lambda: flow.run(url, method, request_headers, body), url)
+    return replace(
+        report, steps=flow.steps, verdict=verdict, notes=notes + verdict.notes, cookies=flow.cookies
+    )
+
+
+def _page_origin(origin: str) -> str:
+    try:
+        return serialize_origin(origin)
+    except DevserveError:
+        raise DevserveError(
+            f"--origin {origin!r} is not an origin: give the page's origin, "
+            "e.g. http://localhost:8000"
+        ) from None
 
 
 def _stopped(page: str, url: str, local_network: LnaVerdict | None) -> Verdict | None:

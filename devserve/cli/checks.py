@@ -8,13 +8,13 @@ from typing import Annotated, cast
 
 import typer
 
+from devserve.check.flow import Mode
 from devserve.check.output import format_text, to_json
 from devserve.check.simulate import parse_header, run_check
-from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common, fail, load
+from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common
 from devserve.config import Config, find_config
 from devserve.cors.lna import parse_address_spaces
 from devserve.cors.verdict import ENGINES, Engine
-from devserve.errors import DevserveError
 
 
 def check_config(
@@ -31,8 +31,11 @@ def check_config(
             "error: no devserve.toml here or in any parent folder; run `devserve init`", err=True
         )
         raise typer.Exit(2)
-    loaded = load(path)
+    # Imported here: `check` and `schema` need neither the mocks nor Starlette.
     from devserve.mocks.check import route_warnings
+    from devserve.project import load_project
+
+    loaded = load_project(path)
 
     for name, origin in loaded.origins.items():
         for warning in route_warnings(name, origin):
@@ -47,92 +50,132 @@ def _engine(value: str) -> str:
     return value.lower()
 
 
+# The options of `devserve check`, named once so the command reads as one signature.
+UrlArgument = Annotated[
+    str, typer.Argument(help="The URL the page's script fetches.", show_default=False)
+]
+OriginOption = Annotated[
+    str,
+    typer.Option(
+        "--origin",
+        help="The page's origin, e.g. http://localhost:8000 (a page URL works too).",
+        show_default=False,
+    ),
+]
+MethodOption = Annotated[
+    str | None,
+    typer.Option(
+        "--request", "-X", help="HTTP method (default GET, or POST with -d).", show_default=False
+    ),
+]
+HeaderOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--header",
+        "-H",
+        help="A header the page sets, 'Name: value'; repeatable.",
+        show_default=False,
+    ),
+]
+DataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Request body (text). The request is really sent, as the page would send it (a "
+        "POST may create a record): add --preflight-only to send only the preflight.",
+        show_default=False,
+    ),
+]
+PreflightOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--preflight-only",
+        help="Send only the preflight (if the request needs one), never the request itself.",
+    ),
+]
+
+
+def _mode(value: str) -> str:
+    if value not in ("cors", "no-cors"):
+        raise typer.BadParameter(f"{value!r} is not cors or no-cors")
+    return value
+
+
+ModeOption = Annotated[
+    str,
+    typer.Option(
+        "--mode",
+        help="fetch()'s mode: cors (the default) or no-cors (an opaque response, as an <img>).",
+        callback=_mode,
+    ),
+]
+CredentialsOption = Annotated[
+    bool, typer.Option("--credentials", help="As fetch(url, {credentials: 'include'}).")
+]
+BrowserOption = Annotated[
+    str,
+    typer.Option(
+        "--browser",
+        help="standard (the Fetch standard, strictest), chromium or firefox.",
+        callback=_engine,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys).")]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="Seconds the whole check may take (every request and redirect together).",
+        min=0.1,
+    ),
+]
+AddressSpaceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--address-space",
+        help="HOST[:PORT]=public|local|loopback: the address space of a host (Local "
+        "Network Access), e.g. a name your LAN resolves to a private address; repeatable.",
+        show_default=False,
+    ),
+]
+
+
 def check(
     ctx: typer.Context,
-    url: Annotated[
-        str, typer.Argument(help="The URL the page's script fetches.", show_default=False)
-    ],
-    origin: Annotated[
-        str,
-        typer.Option(
-            "--origin",
-            help="The page's origin, e.g. http://localhost:8000 (a page URL works too).",
-            show_default=False,
-        ),
-    ],
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--request",
-            "-X",
-            help="HTTP method (default GET, or POST with -d).",
-            show_default=False,
-        ),
-    ] = None,
-    header: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--header",
-            "-H",
-            help="A header the page sets, 'Name: value'; repeatable.",
-            show_default=False,
-        ),
-    ] = None,
-    data: Annotated[
-        str | None, typer.Option("--data", "-d", help="Request body (text).", show_default=False)
-    ] = None,
-    credentials: Annotated[
-        bool,
-        typer.Option("--credentials", help="As fetch(url, {credentials: 'include'})."),
-    ] = False,
-    browser: Annotated[
-        str,
-        typer.Option(
-            "--browser",
-            help="standard (the Fetch standard, strictest), chromium or firefox.",
-            callback=_engine,
-        ),
-    ] = "standard",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable keys).")] = False,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            help="Seconds the whole check may take (every request and redirect together).",
-            min=0.1,
-        ),
-    ] = 10.0,
-    address_space: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--address-space",
-            help="HOST[:PORT]=public|local|loopback: the address space of a host (Local "
-            "Network Access), e.g. a name your LAN resolves to a private address; repeatable.",
-            show_default=False,
-        ),
-    ] = None,
+    url: UrlArgument,
+    origin: OriginOption,
+    method: MethodOption = None,
+    header: HeaderOption = None,
+    data: DataOption = None,
+    credentials: CredentialsOption = False,
+    browser: BrowserOption = "standard",
+    as_json: JsonOption = False,
+    timeout: TimeoutOption = 10.0,
+    address_space: AddressSpaceOption = None,
+    mode: ModeOption = "cors",
+    preflight_only: PreflightOnlyOption = False,
 ) -> None:
     """Act as the browser would: preflight if needed, send the request, and explain the verdict.
 
     Exit 0 if the page can read the response, 1 if it is blocked, 2 on a usage or network error.
     """
     common(ctx, "check")
-    try:
-        headers = [parse_header(text) for text in header or []]
-        spaces = parse_address_spaces(address_space or [])
-        report = run_check(
-            url,
-            origin=origin,
-            method=method or ("POST" if data is not None else "GET"),
-            headers=headers,
-            body=data,
-            credentials=credentials,
-            engine=cast(Engine, browser.lower()),
-            timeout=timeout,
-            address_spaces=spaces,
-        )
-    except DevserveError as exc:
-        raise fail(exc) from None
+    headers = [parse_header(text) for text in header or []]
+    spaces = parse_address_spaces(address_space or [])
+    report = run_check(
+        url,
+        origin=origin,
+        method=method or ("POST" if data is not None else "GET"),
+        headers=headers,
+        body=data,
+        credentials=credentials,
+        engine=cast(Engine, browser.lower()),
+        timeout=timeout,
+        address_spaces=spaces,
+        mode=cast(Mode, mode),
+        preflight_only=preflight_only,
+    )
     typer.echo(json.dumps(to_json(report), indent=2) if as_json else format_text(report))
     raise typer.Exit(0 if report.allowed else 1)
 

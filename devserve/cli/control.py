@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from devserve.cli.options import Common, ConfigOption, QuietOption, VerboseOption, common, fail
-from devserve.errors import DevserveError
+from devserve.cli.options import Common, ConfigOption, QuietOption, VerboseOption, common
+from devserve.terminal import printable
 
 if TYPE_CHECKING:
     from devserve.control.client import Instance
@@ -20,13 +20,19 @@ UrlOption = Annotated[
 ]
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """Print a line that holds what the server said: its control characters escaped, so an
+    answer cannot clear the terminal or forge a line of its own."""
+    typer.echo(printable(text), err=err)
+
+
 def _find_instance(options: Common, url: str | None) -> Instance:
     """The instance `status` and `cors` talk to; when found on the default port, say whose."""
     from devserve.control.client import find_instance  # httpx: only for commands that ask
 
     found = find_instance(config=options.config, url=url)
     if found.found_by and not options.quiet:
-        typer.echo(found.found_by, err=True)  # stderr: stdout stays the answer (or JSON)
+        _say(found.found_by, err=True)  # stderr: stdout stays the answer (or JSON)
     return found
 
 
@@ -42,19 +48,17 @@ def status(
     from devserve.control import client
 
     options = common(ctx, "status", config=config, verbose=verbose, quiet=quiet)
-    try:
-        found = _find_instance(options, url)
-        listed = client.origins(found)
-    except DevserveError as exc:
-        raise fail(exc) from None
+    found = _find_instance(options, url)
+    listed = client.origins(found)
     if as_json:
         origins = [origin.as_json() for origin in listed]
+        # ASCII JSON: every control character is a \u escape, as JSON readers expect.
         typer.echo(json.dumps({"instance": asdict(found), "origins": origins}, indent=2))
         return
-    typer.echo(f"devserve {found.version} (pid {found.pid}) serving {found.serving}")
+    _say(f"devserve {found.version} (pid {found.pid}) serving {found.serving}")
     for origin in listed:
-        typer.echo(f"  {origin.status_line()}")
-    typer.echo(f"  dashboard: {found.url}")
+        _say(f"  {origin.status_line()}")
+    _say(f"  dashboard: {found.url}")
 
 
 def cors(
@@ -75,15 +79,12 @@ def cors(
     if state not in (None, "on", "off"):
         typer.echo(f"error: the state must be on or off, not {state!r}", err=True)
         raise typer.Exit(2)
-    try:
-        found = _find_instance(options, url)
-        if state is None:
-            origin = client.origin(found, name)
-        else:
-            origin = client.set_cors(found, name, state == "on")
-    except DevserveError as exc:
-        raise fail(exc) from None
-    typer.echo(origin.status_line())
+    found = _find_instance(options, url)
+    if state is None:
+        origin = client.origin(found, name)
+    else:
+        origin = client.set_cors(found, name, state == "on")
+    _say(origin.status_line())
 
 
 def reset(
@@ -99,15 +100,12 @@ def reset(
     from devserve.control import client as control
 
     options = common(ctx, "reset", config=config, verbose=verbose, quiet=quiet)
-    try:
-        found = _find_instance(options, url)
-        result = control.reset(found, name)
-    except DevserveError as exc:
-        raise fail(exc) from None
-    typer.echo(f"{name}: mock sequences restart from their first response")
-    if result.get("resources"):
+    found = _find_instance(options, url)
+    result = control.reset(found, name)
+    _say(f"{name}: mock sequences restart from their first response")
+    if result["resources"]:
         counts = ", ".join(
             f"{key}: {value if value == 'object' else f'{value} items'}"
             for key, value in result["reset"].items()
         )
-        typer.echo(f"{name}: {result['resources']} restored ({counts or 'empty'})")
+        _say(f"{name}: {result['resources']} restored ({counts or 'empty'})")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec
 
 import typer
 
-from devserve.config import Config, load_config
 from devserve.errors import DevserveError
+
+P = ParamSpec("P")
 
 ConfigOption = Annotated[
     Path | None,
@@ -137,9 +140,15 @@ def fail(error: DevserveError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-def load(path: Path) -> Config:
-    """The config at ``path``, or its errors printed and the exit raised."""
-    try:
-        return load_config(path)
-    except DevserveError as exc:
-        raise fail(exc) from None
+def handled(command: Callable[P, None]) -> Callable[P, None]:
+    """The one place a DevserveError becomes its message and exit code (as fastapi-cli's
+    ``_run``): every command is registered through it; no command catches the error itself."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except DevserveError as exc:
+            raise fail(exc) from None
+
+    return run

@@ -16,6 +16,7 @@ from devserve.cli.options import (
     OpenOption,
     QuietOption,
     VerboseOption,
+    handled,
     setup_logging,
 )
 from devserve.cli.serving import demo, init, run, serve
@@ -57,22 +58,23 @@ def main_callback(
     ctx.obj = Common(config, host, no_reload, open_browser, verbose, quiet)
     setup_logging(verbose, quiet)
     if ctx.invoked_subcommand is None:
-        run(ctx)
+        handled(run)(ctx)
 
 
 # Registered here, not where defined, so no command module imports the app; this order is
 # the order `devserve --help` lists them in.
-app.command()(run)
-app.command()(serve)
-app.command()(demo)
-app.command()(init)
-app.command("check-config")(check_config)
-app.command()(status)
-app.command()(cors)
-app.command()(reset)
-app.command("check")(check)
-app.command()(trust)
-app.command()(schema)
+# Each through ``handled``: the one place a DevserveError becomes a message and an exit code.
+app.command()(handled(run))
+app.command()(handled(serve))
+app.command()(handled(demo))
+app.command()(handled(init))
+app.command("check-config")(handled(check_config))
+app.command()(handled(status))
+app.command()(handled(cors))
+app.command()(handled(reset))
+app.command("check")(handled(check))
+app.command()(handled(trust))
+app.command()(handled(schema))
 
 
 def main() -> None:

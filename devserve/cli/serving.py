@@ -20,13 +20,11 @@ from devserve.cli.options import (
     QuietOption,
     VerboseOption,
     common,
-    fail,
-    load,
     use_json_log,
 )
 from devserve.config import Config, default_config, find_config
 from devserve.config.adhoc import DEMO_BASE_PORT, demo_config, demo_path, serve_config
-from devserve.errors import DevserveError, PortInUseError
+from devserve.errors import PortInUseError
 from devserve.scaffold import write_starter
 
 
@@ -52,13 +50,12 @@ def _serve(
             host=options.host,
             watch=watch and not options.no_reload,
             open_browser=options.open_browser,
-            echo=echo,
+            on_banner=echo,
             offline=offline,
         )
     except PortInUseError as exc:
-        raise fail(exc.advised(port_advice) if port_advice else exc) from None
-    except DevserveError as exc:
-        raise fail(exc) from None
+        # The command knows the way out (another --port, another folder): it says so.
+        raise exc.advised(port_advice) if port_advice else exc from None
 
 
 def run(
@@ -103,7 +100,10 @@ def run(
         )
         _serve(loaded, options, port_advice=advice, json_log=json_log)
         return
-    _serve(load(path), options, config_path=path.resolve(), json_log=json_log, offline=offline)
+    from devserve.project import load_project  # the mocks, only for commands that serve
+
+    loaded = load_project(path)
+    _serve(loaded, options, config_path=path.resolve(), json_log=json_log, offline=offline)
 
 
 def serve(
@@ -158,19 +158,16 @@ def serve(
         verbose=verbose,
         quiet=quiet,
     )
-    try:
-        config = serve_config(
-            directory,
-            port=port,
-            cors=cors or [],
-            spa=spa,
-            compress=compress,
-            dashboard_port=dashboard_port,
-            host_name=host_name,
-            https=https,
-        )
-    except DevserveError as exc:
-        raise fail(exc) from None
+    config = serve_config(
+        directory,
+        port=port,
+        cors=cors or [],
+        spa=spa,
+        compress=compress,
+        dashboard_port=dashboard_port,
+        host_name=host_name,
+        https=https,
+    )
     advice = "Stop whatever is using it, or pick another with -p/--port."
     _serve(config, options, port_advice=advice, json_log=json_log)
 
@@ -206,10 +203,7 @@ def demo(
     options = common(
         ctx, "demo", host=host, open_browser=open_browser, verbose=verbose, quiet=quiet
     )
-    try:
-        config = demo_config(port=port, dashboard_port=dashboard_port, https=https, sites=sites)
-    except DevserveError as exc:
-        raise fail(exc) from None
+    config = demo_config(port=port, dashboard_port=dashboard_port, https=https, sites=sites)
     base = port or DEMO_BASE_PORT
     advice = (
         "Stop whatever is using it, or use --port to move the demo's ports, "
@@ -238,10 +232,7 @@ def init(
 ) -> None:
     """Write a starter devserve.toml, page and mock API; never overwrite a file."""
     common(ctx, "init")
-    try:
-        done = write_starter(directory)
-    except DevserveError as exc:
-        raise fail(exc) from None
+    done = write_starter(directory)
     for path in done.written:
         typer.echo(f"wrote   {path}")
     for path in done.skipped:

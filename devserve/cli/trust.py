@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common, fail
-from devserve.errors import DevserveError
+from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common
 
 
 def trust(
@@ -35,14 +34,11 @@ def trust(
     # Imported here: cryptography is needed only by this command and by https origins.
     from devserve.tls import report
 
-    try:
-        if status:
-            lines = report.status(system=system)
-        elif uninstall:
-            lines = report.uninstall(system=system)
-        else:
-            lines = report.install(options.config, system=system)
-    except DevserveError as exc:
-        raise fail(exc) from None
+    if status:
+        lines = report.status(system=system)
+    elif uninstall:
+        lines = report.uninstall(system=system)
+    else:
+        lines = report.install(options.config, system=system)
     for line in lines:
         typer.echo(line)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,6 @@ from devserve.config.mocks import Route
 from devserve.config.model import Config, Settings
 from devserve.config.sites import site_problems
 from devserve.errors import ConfigError
-from devserve.mocks.resources.data import ResourceDataError
-from devserve.mocks.resources.data import read as read_resources
 
 CONFIG_NAME = "devserve.toml"
 PYPROJECT = "pyproject.toml"
@@ -49,8 +47,16 @@ def _has_tool_table(pyproject: Path) -> bool:
     return isinstance(data.get("tool"), dict) and "devserve" in data["tool"]
 
 
-def load_config(path: Path) -> Config:
-    """Read, validate and resolve the config at ``path``; ConfigError lists every problem."""
+# A check beyond the model, by a layer above the config (the mocks check their templates and
+# files): it gets the raw data (every key, even where the model failed), the validated config
+# when there is one, and the config's folder; it returns ``key.path: problem`` lines.
+ConfigCheck = Callable[[dict[str, Any], Config | None, Path], list[str]]
+
+
+def load_config(path: Path, *, checks: Sequence[ConfigCheck] = ()) -> Config:
+    """Read, validate and resolve the config at ``path``; ConfigError lists every problem.
+
+    Only the model's own checks run here; ``devserve.project.load_project`` adds the mocks'."""
     path = path.resolve()
     label = str(path)
     try:
@@ -76,11 +82,16 @@ def load_config(path: Path) -> Config:
             "devserve": {k: v for k, v in data.items() if k != "origins"},
             "origins": data.get("origins", {}),
         }
-    return parse_config(data, path=path, label=label, prefix=prefix)
+    return parse_config(data, path=path, label=label, prefix=prefix, checks=checks)
 
 
 def parse_config(
-    data: dict[str, Any], *, path: Path, label: str, prefix: tuple[str, ...] = ()
+    data: dict[str, Any],
+    *,
+    path: Path,
+    label: str,
+    prefix: tuple[str, ...] = (),
+    checks: Sequence[ConfigCheck] = (),
 ) -> Config:
     """Validate already-parsed TOML data; paths resolve against ``path``'s folder."""
     problems = unsupported_key_problems(data)
@@ -94,10 +105,8 @@ def parse_config(
     problems.extend(_cross_checks(data, path.parent))
     if config is not None:
         config = _resolve_paths(config, path.parent)
-        # Imported here: the mocks package builds on the config package, not the other way.
-        from devserve.mocks.check import mock_problems
-
-        problems.extend(mock_problems(config))
+    for check in checks:
+        problems.extend(check(data, config, path.parent))
     if problems:
         location = ".".join(prefix)
         raise ConfigError(
@@ -190,7 +199,13 @@ def _cross_checks(data: dict[str, Any], base: Path) -> list[str]:
                 f"origins.{name}.static: directory {_shown(base / static)!r} does not "
                 "exist; create it or fix the path (relative to the config file)"
             )
-        problems.extend(_resource_problems(name, origin, base))
+        if "resources" not in origin:
+            problems.extend(
+                f'origins.{name}.{key}: only applies to resources; add resources = "db.json" '
+                "or remove it"
+                for key in ("resources_prefix", "read_only", "persist", "dialect")
+                if key in origin
+            )
         routes = origin.get("routes")
         for index, route in enumerate(routes if isinstance(routes, list) else []):
             file = route.get("file") if isinstance(route, dict) else None
@@ -222,26 +237,6 @@ def _proxy_checks(name: str, origin: dict[str, Any]) -> list[str]:
         if problem is not None:
             problems.append(f"origins.{name}.proxy_headers.{header}: {problem}")
     return problems
-
-
-def _resource_problems(name: str, origin: dict[str, Any], base: Path) -> list[str]:
-    """The resource file must be a valid database now: a broken one is a config error."""
-    key = f"origins.{name}"
-    resources = origin.get("resources")
-    if resources is None:
-        keys = ("resources_prefix", "read_only", "persist", "dialect")
-        given = [k for k in keys if k in origin]
-        return [
-            f'{key}.{k}: only applies to resources; add resources = "db.json" or remove it'
-            for k in given
-        ]
-    if not isinstance(resources, str) or "\x00" in resources:
-        return []  # the schema's message says what to write
-    try:
-        read_resources((base / resources).resolve())
-    except ResourceDataError as exc:
-        return [f"{key}.resources: {exc.message}"]
-    return []
 
 
 def _is(path: Path, kind: Callable[[Path], bool]) -> bool:

@@ -7,14 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import TypeAdapter
 
 from devserve.config import find_config, load_config
-from devserve.control.state import OriginState
+from devserve.control import answers
+from devserve.control.answers import Answer
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
 from devserve.localnet import LocalTransport
 from devserve.origins import http_url
 from devserve.serving.binding import dashboard_bind_host
+from devserve.state import OriginState
+from devserve.terminal import printable
 
 TIMEOUT = 3.0
 
@@ -57,10 +61,12 @@ def find_instance(*, config: Path | None = None, url: str | None = None) -> Inst
         host = dashboard_bind_host(settings.dashboard_host, settings.host)
         url = http_url(host, settings.dashboard_port)
     url = url.rstrip("/")
-    found = _instance(url, _request("GET", f"{url}/api/instance", where=path or url))
+    asked = _request("GET", f"{url}/api/instance", answers.INSTANCE, _nothing_at(path or url, url))
+    found = _instance(url, asked)
     if path is not None and found.config != str(path):
+        serving = printable(found.serving)
         raise DevserveError(
-            f"the devserve on {url} serves another project ({found.serving}), not {path}; "
+            f"the devserve on {url} serves another project ({serving}), not {path}; "
             "stop it, or give this project another dashboard_port"
         )
     return found
@@ -68,32 +74,27 @@ def find_instance(*, config: Path | None = None, url: str | None = None) -> Inst
 
 def _default_instance() -> Instance:
     url = f"http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}"
-    try:
-        with _client() as client:
-            info = client.get(f"{url}/api/instance").json()
-    except (httpx.HTTPError, ValueError):
-        raise DevserveError(
-            "no devserve.toml here or in any parent folder, and no devserve answers on the "
-            f"default dashboard port ({url}); pass -c FILE or --url URL, or start devserve"
-        ) from None
-    found = _instance(url, info)
+    nothing = DevserveError(
+        "no devserve.toml here or in any parent folder, and no devserve answers on the "
+        f"default dashboard port ({url}); pass -c FILE or --url URL, or start devserve"
+    )
+    found = _instance(url, _request("GET", f"{url}/api/instance", answers.INSTANCE, nothing))
     note = f"no devserve.toml here: using the devserve on {url} ({found.serving})"
     return replace(found, found_by=note)
 
 
-def _instance(url: str, info: dict[str, Any]) -> Instance:
-    config = info.get("config")
+def _instance(url: str, info: answers.InstanceAnswer) -> Instance:
+    config = info["config"]
     # Before "kind" existed, an instance without a config was always a served folder.
     kind = info.get("kind") or ("config" if config else "folder")
-    return Instance(
-        url=url, config=config, pid=info["pid"], version=info["version"], kind=str(kind)
-    )
+    return Instance(url=url, config=config, pid=info["pid"], version=info["version"], kind=kind)
 
 
 def origins(instance: Instance) -> list[OriginState]:
     """Every origin of the instance, in config order."""
-    listed = _request("GET", f"{instance.url}/api/origins", where=instance.url)
-    return [OriginState.from_json(item) for item in listed]
+    url = f"{instance.url}/api/origins"
+    listed = _request("GET", url, answers.ORIGINS, _nothing_at(instance.url, instance.url))
+    return [OriginState.from_json(dict(item)) for item in listed]
 
 
 def origin(instance: Instance, name: str) -> OriginState:
@@ -102,7 +103,7 @@ def origin(instance: Instance, name: str) -> OriginState:
     for state in listed:
         if state.name == name:
             return state
-    raise UnknownOriginError(name, [state.name for state in listed])
+    raise UnknownOriginError(name, [printable(state.name) for state in listed])
 
 
 def set_cors(instance: Instance, name: str, enabled: bool) -> OriginState:
@@ -110,42 +111,55 @@ def set_cors(instance: Instance, name: str, enabled: bool) -> OriginState:
     answer = _request(
         "PUT",
         f"{instance.url}/api/origins/{name}/cors",
-        where=instance.url,
+        answers.ORIGIN,
+        _nothing_at(instance.url, instance.url),
         json={"enabled": enabled},
     )
-    return OriginState.from_json(answer)
+    return OriginState.from_json(dict(answer))
 
 
-def reset(instance: Instance, name: str) -> dict[str, Any]:
+def reset(instance: Instance, name: str) -> answers.ResetAnswer:
     """Restart an origin's mock sequences and restore its resource file's original data."""
-    answer: dict[str, Any] = _request(
-        "POST", f"{instance.url}/api/origins/{name}/reset", where=instance.url, json={}
+    return _request(
+        "POST",
+        f"{instance.url}/api/origins/{name}/reset",
+        answers.RESET,
+        _nothing_at(instance.url, instance.url),
+        json={},
     )
-    return answer
 
 
-def _client() -> httpx.Client:
-    """A client that reaches ``--url http://name.localhost:N`` as the browser would."""
-    return httpx.Client(transport=LocalTransport(), timeout=TIMEOUT)
+def _nothing_at(where: Path | str, url: str) -> DevserveError:
+    return DevserveError(
+        f"no devserve is running for {where} (nothing answers on {printable(url)}); "
+        "start it with `devserve`"
+    )
 
 
-def _request(method: str, url: str, *, where: Path | str, json: Any = None) -> Any:
+def _request(
+    method: str, url: str, shape: TypeAdapter[Answer], nothing: DevserveError, *, json: Any = None
+) -> Answer:
+    """Ask the control API; ``nothing`` is the error when nothing answers at all."""
     try:
-        with _client() as client:
-            response = client.request(method, url, json=json)
-    except httpx.HTTPError:
+        # LocalTransport: `--url http://name.localhost:N` is reached as a browser would.
+        with (
+            httpx.Client(transport=LocalTransport(), timeout=TIMEOUT) as client,
+            client.stream(method, url, json=json) as response,
+        ):
+            return answers.checked(response, shape, method)
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        raise nothing from None
+    except httpx.TimeoutException:  # it took the connection, then did not answer
+        why = f"{method} {_path(url)}: no answer within {TIMEOUT:g} s"
+        raise answers.not_devserve(url, why) from None
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+        base = printable(url.split("/api/")[0])
         raise DevserveError(
-            f"no devserve is running for {where} (nothing answers on {url.split('/api/')[0]}); "
-            "start it with `devserve`"
+            f"{base} is not a URL devserve can ask; give one like http://127.0.0.1:8999"
         ) from None
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if response.status_code >= 400:
-        # The control API words its errors for people (e.g. "no origin named ..."): pass them on.
-        error = answer.get("error") if isinstance(answer, dict) else None
-        raise DevserveError(
-            error or f"{method} {url} answered {response.status_code}: {response.text}"
-        )
-    return answer
+    except httpx.HTTPError:
+        raise answers.not_devserve(url, f"{method} {_path(url)}: no HTTP answer") from None
+
+
+def _path(url: str) -> str:
+    return "/api/" + url.split("/api/", 1)[-1]

@@ -17,13 +17,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve._resources import templates_dir
-from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import describe_instance, instance_kind
 from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub, Resume
 from devserve.origins import foreign_request
 from devserve.serving.bodylimit import BodyLimit
 from devserve.serving.hosts import HostGuard
+from devserve.state import OriginState
 from devserve.version import __version__
 
 # The control API takes only small JSON bodies ({"enabled": true}).
@@ -154,6 +154,8 @@ def build_control_app(
             return JSONResponse(await runner.reset_origin(name))
         except UnknownOriginError as exc:
             return JSONResponse({"error": exc.message}, 404)
+        except DevserveError as exc:  # the resource file holds an edit it cannot overwrite
+            return JSONResponse({"error": exc.message}, 409)
         except OSError as exc:
             return JSONResponse({"error": f"could not write the file: {exc}"}, 500)
 

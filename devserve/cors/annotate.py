@@ -23,8 +23,7 @@ from devserve.cors.policy import CorsSwitch, Policy
 from devserve.cors.standard import split_list
 from devserve.cors.verdict import Verdict, check_preflight, check_response
 from devserve.memo import per_object
-from devserve.serving.requestlog import VERDICT_KEY
-from devserve.serving.requestlog import Verdict as LoggedVerdict
+from devserve.records import VERDICT_KEY, LoggedVerdict
 from devserve.urls import Origin
 
 HEADER = "X-Devserve-Cors"

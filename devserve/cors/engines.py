@@ -49,6 +49,32 @@ PREFLIGHT_ORIGIN_AFTER_REDIRECT = Deviation(
     source="Fetch standard, 'HTTP-redirect fetch' (tainted origin) and 'CORS-preflight fetch'; "
     f"Firefox 153 ESR and Chromium 156 checked in {_ORACLE} (redirect-307-*)",
 )
+PAGE_USER_AGENT_IGNORED = Deviation(
+    engines=("chromium",),
+    summary="in Chromium, a User-Agent the page sets is ignored (the browser sends its own), "
+    "so it needs no preflight; the Fetch standard and Firefox let the page set it and preflight",
+    source=f"Chromium 156 and Firefox 153 ESR checked in {_ORACLE} (user-agent-*)",
+)
+DUPLICATE_HEADERS_COMBINED = Deviation(
+    engines=("chromium",),
+    summary="in Chromium, a header given twice is checked as one combined value ('a, b'), so "
+    "the pair can be too long or no longer a safelisted value; the Fetch standard and Firefox "
+    "check each value alone",
+    source=f"Chromium 156 and Firefox 153 ESR checked in {_ORACLE} (duplicate-*)",
+)
+EMPTY_LOCATION_NOT_FOLLOWED = Deviation(
+    engines=("chromium",),
+    summary="in Chromium, a redirect whose Location is empty is not followed: the page gets "
+    "the 3xx itself; the Fetch standard and Firefox follow it to the same URL, in a loop",
+    source=f"Chromium 156 and Firefox 153 ESR checked in {_ORACLE} (redirect-empty-location*)",
+)
+NON_ASCII_NOT_SAFELISTED = Deviation(
+    engines=("firefox",),
+    summary="in Firefox, a byte above 0x7F (a Latin-1 character such as é) makes an Accept or "
+    "Content-Type value not CORS-safelisted, so it is preflighted; the Fetch standard and "
+    "Chromium allow those bytes",
+    source=f"Firefox 153 ESR and Chromium 156 checked in {_ORACLE} (latin1-*)",
+)
 SCHEMELESS_COOKIE_SITES = Deviation(
     engines=("firefox",),
     summary="in Firefox, http and https on one host name are one site for cookies (SameSite and "
@@ -56,12 +82,17 @@ SCHEMELESS_COOKIE_SITES = Deviation(
     source="RFC 6265bis 'same-site' (schemeful); Chromium 156 and Firefox 153 ESR checked in "
     "tests/browser/test_sites_oracle.py (up-lax, up-plain, down-lax)",
 )
-# The standard is the strictest on the header rules: those deviations make an engine allow
-# more, never less. The preflight origin after a redirect only changes which origin must match.
+# On the header rules most deviations make an engine allow more than the standard; Firefox's
+# non-ASCII rule makes it stricter. The preflight origin after a redirect only changes which
+# origin must match.
 DEVIATIONS: tuple[Deviation, ...] = (
     WILDCARD_COVERS_AUTHORIZATION,
     CLIENT_HINTS_SAFELISTED,
     PREFLIGHT_ORIGIN_AFTER_REDIRECT,
+    PAGE_USER_AGENT_IGNORED,
+    DUPLICATE_HEADERS_COMBINED,
+    EMPTY_LOCATION_NOT_FOLLOWED,
+    NON_ASCII_NOT_SAFELISTED,
 )
 
 

@@ -9,7 +9,6 @@ through the proxy with their ``proxy_headers`` token.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,8 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.cors.origins import MAX_ORIGIN_LENGTH
 from devserve.cors.policy import CorsSwitch
+from devserve.denials import deny
 from devserve.errors import DevserveError
-from devserve.serving.requestlog import NOTE_KEY
 from devserve.urls import serialize_origin
 
 # RFC 9110's safe methods: they do not change state, so a foreign page may send them.
@@ -131,18 +130,7 @@ class WriteGuard:
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:
         """Answer 403 with the refusal (before the upgrade, for a WebSocket) and note it."""
-        scope[NOTE_KEY] = refusal.line()
-        body = json.dumps(refusal.as_json(), indent=2).encode() + b"\n"
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-        if scope["type"] == "websocket":
-            if "websocket.http.response" not in scope.get("extensions", {}):
-                await send({"type": "websocket.close", "code": 1008})  # the server answers 403
-                return
-            await send({"type": "websocket.http.response.start", "status": 403, "headers": headers})
-            await send({"type": "websocket.http.response.body", "body": body})
-            return
-        await send({"type": "http.response.start", "status": 403, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await deny(scope, send, 403, refusal.as_json(), note=refusal.line())
 
 
 def _referer_origin(referer: str | None) -> str | None:

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, Protocol
 
-from devserve.config import CorsTable
 from devserve.cors.origins import MAX_ORIGIN_LENGTH, LocalOrigins, OriginPattern
 from devserve.cors.standard import SAFELISTED_METHODS
 
 Mode = Literal["off", "on", "*", "policy"]
+
+
+class CorsTable(Protocol):
+    """What a cors table of the config says (``config.cors.CorsTable``): read, never imported,
+    so the CORS layer stands below the config."""
+
+    allow_origins: list[str]
+    allow_origin_regex: str | None
+    allow_methods: list[str]
+    allow_headers: list[str]
+    allow_credentials: bool
+    expose_headers: list[str]
+    max_age: int
+    allow_private_network: bool
+    preflight_status: int
+
+
+# A config's ``cors`` value: a switch, a mode, or a table.
+CorsSetting = bool | str | CorsTable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,7 +138,7 @@ PUBLIC = Policy(
 )
 
 
-def resolve(setting: bool | str | CorsTable, *, local: LocalOrigins | None = None) -> Policy | None:
+def resolve(setting: CorsSetting, *, local: LocalOrigins | None = None) -> Policy | None:
     """Turn a config ``cors`` value into a Policy; None means CORS is off.
 
     ``local`` says which origins ``on`` echoes (loopback only when not given).
@@ -131,7 +149,7 @@ def resolve(setting: bool | str | CorsTable, *, local: LocalOrigins | None = Non
         return permissive(local or LocalOrigins())
     if setting == "*":
         return PUBLIC
-    assert isinstance(setting, CorsTable)
+    assert not isinstance(setting, bool | str), f"unknown cors mode {setting!r}"
     wildcard = "*" in setting.allow_origins
     return Policy(
         mode="policy",
@@ -159,7 +177,7 @@ class CorsSwitch:
         self.local = local or LocalOrigins()
         self._permissive = permissive(self.local)
 
-    def reconfigure(self, setting: bool | str | CorsTable) -> None:
+    def reconfigure(self, setting: CorsSetting) -> None:
         """Take a new configured policy (config reload); its on/off state follows the config."""
         self.configured = resolve(setting, local=self.local)
         self.enabled = self.configured is not None

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from devserve.cors.engines import (
     CLIENT_HINTS_SAFELISTED,
+    DUPLICATE_HEADERS_COMBINED,
+    NON_ASCII_NOT_SAFELISTED,
+    PAGE_USER_AGENT_IGNORED,
     Engine,
     Evaluator,
     Outcome,
@@ -99,10 +102,12 @@ def _classify(
     unsafe: list[str] = []
     safe: list[str] = []
     total = 0
-    for name, value in headers:
-        if is_forbidden_request_header(name):
+    for name, value in _as_checked(headers, engine):
+        if is_forbidden_request_header(name, value):
             continue
-        problem = safelisted_header_problem(name, value)
+        if name.lower() == "user-agent" and engine.deviates(PAGE_USER_AGENT_IGNORED):
+            continue
+        problem = safelisted_header_problem(name, value) or _non_ascii_problem(name, value, engine)
         hint = _CLIENT_HINTS.get(name.lower())
         if (
             problem is not None
@@ -125,3 +130,23 @@ def _classify(
             f"{SAFELISTED_TOTAL_MAX_BYTES}-byte limit"
         )
     return reasons, sorted({name.lower() for name in unsafe})
+
+
+def _as_checked(headers: list[tuple[str, str]], engine: Evaluator) -> list[tuple[str, str]]:
+    """The headers as the engine checks them: Chromium joins a repeated name into one value."""
+    names = [name.lower() for name, _ in headers]
+    if len(set(names)) == len(names) or not engine.deviates(DUPLICATE_HEADERS_COMBINED):
+        return headers
+    combined: dict[str, tuple[str, list[str]]] = {}
+    for name, value in headers:
+        combined.setdefault(name.lower(), (name, []))[1].append(value)
+    return [(name, ", ".join(values)) for name, values in combined.values()]
+
+
+def _non_ascii_problem(name: str, value: str, engine: Evaluator) -> str | None:
+    lowered = name.lower()
+    if lowered not in ("accept", "content-type") or value.isascii():
+        return None
+    if not engine.deviates(NON_ASCII_NOT_SAFELISTED):
+        return None
+    return f"header {lowered!r} has a non-ASCII character, which Firefox does not safelist"

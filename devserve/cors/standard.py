@@ -83,9 +83,21 @@ def is_token(value: str) -> bool:
     return bool(value) and all(char in _TOKEN_CHARS for char in value)
 
 
-def is_forbidden_request_header(name: str) -> bool:
-    """True for the headers a page's script cannot set (the browser drops them silently)."""
+# Headers that ask a server to treat a request as another method: forbidden when they name a
+# forbidden method, so a page cannot smuggle a TRACE through a POST.
+METHOD_OVERRIDE_HEADERS = frozenset(
+    {"x-http-method", "x-http-method-override", "x-method-override"}
+)
+
+
+def is_forbidden_request_header(name: str, value: str = "") -> bool:
+    """True for the headers a page's script cannot set (the browser drops them silently).
+
+    https://fetch.spec.whatwg.org/#forbidden-request-header, method overrides included.
+    """
     lowered = name.lower()
+    if lowered in METHOD_OVERRIDE_HEADERS:
+        return any(method.upper() in FORBIDDEN_METHODS for method in split_list(value))
     return lowered in FORBIDDEN_REQUEST_HEADERS or lowered.startswith(("proxy-", "sec-"))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from devserve.control.state import OriginState
 from devserve.live.events import (
     CORS_BLOCKED,
     DASHBOARD_CHANNEL,
@@ -18,7 +17,8 @@ from devserve.live.events import (
     json_event,
 )
 from devserve.live.reload import ReloadHub
-from devserve.serving.requestlog import RequestRecord
+from devserve.records import RequestRecord
+from devserve.state import OriginState
 
 # For a blocked request: the name of the origin whose page sent it and the full URL the page
 # asked for, or None when devserve does not serve that page.

@@ -128,12 +128,15 @@ class Hub:
         # gets that process's whole history, not only ids above the old process's count.
         self._epoch = f"{os.getpid():x}{time.time_ns() % 0xFFFFFF:x}"
         self._ids = itertools.count(1)
+        self._closed = False
 
     def subscribe(self, channel: str, initial: Iterable[Event] = ()) -> asyncio.Queue[Event]:
         initial = list(initial)
         queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_LIMIT + len(initial))
         for event in initial:
             queue.put_nowait(event)
+        if self._closed:  # opened as devserve stops: it ends right after what it was given
+            queue.put_nowait(_CLOSE)
         self._queues[channel].add(queue)
         return queue
 
@@ -193,7 +196,9 @@ class Hub:
         self.publish(channel, _CLOSE)
 
     def close(self) -> None:
-        """End every open stream, so shutdown does not wait for clients to hang up."""
+        """End every open stream, and any opened from now on, so shutdown does not wait for
+        clients to hang up."""
+        self._closed = True
         self.publish_all(_CLOSE)
 
     async def stream(

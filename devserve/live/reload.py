@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from devserve._resources import templates_dir
 from devserve.live.events import Event, Hub, Resume, config_event
 from devserve.origins import foreign_request
-from devserve.serving.cachedresponse import FINAL_BODY_KEY
+from devserve.records import FINAL_BODY_KEY
 
 PREFIX = "/__devserve/"
 SCRIPT_PATH = PREFIX + "livereload.js"

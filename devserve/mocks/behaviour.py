@@ -25,7 +25,7 @@ from devserve.mocks.responses import (
 )
 from devserve.mocks.sequences import Sequence
 from devserve.mocks.templates import Node, RenderError, compile_value, environment
-from devserve.serving.requestlog import NOTE_KEY
+from devserve.records import NOTE_KEY
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,40 @@ never answer (a warning, not an error)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 from starlette.routing import compile_path
 
 from devserve.config.model import Config, Origin
 from devserve.mocks.folders import folder_problems
 from devserve.mocks.limits import Limits
+from devserve.mocks.resources.data import ResourceDataError
+from devserve.mocks.resources.data import read as read_resources
 from devserve.mocks.routes import compile_routes, label
 
 
-def mock_problems(config: Config) -> list[str]:
-    """Every problem of every origin's mocks, as ``key.path: what is wrong; the fix`` lines."""
+def resource_file_problems(data: dict[str, Any], config: Config | None, base: Path) -> list[str]:
+    """Each resource file must be a valid database now: a broken one is a config error. Read
+    from the raw data, so a typo elsewhere in the config does not hide it."""
+    problems: list[str] = []
+    origins = data.get("origins")
+    for name, origin in (origins if isinstance(origins, dict) else {}).items():
+        resources = origin.get("resources") if isinstance(origin, dict) else None
+        if not isinstance(resources, str) or "\x00" in resources:
+            continue  # absent, or the schema's message says what to write
+        try:
+            read_resources((base / resources).resolve())
+        except ResourceDataError as exc:
+            problems.append(f"origins.{name}.resources: {exc.message}")
+    return problems
+
+
+def mock_problems(data: dict[str, Any], config: Config | None, base: Path) -> list[str]:
+    """Every problem of every origin's mocks, as ``key.path: what is wrong; the fix`` lines
+    (a ``config.load.ConfigCheck``: it needs the validated config)."""
+    if config is None:
+        return []
     problems: list[str] = []
     limits = Limits.of(config.devserve)
     for name, origin in config.origins.items():
@@ -67,3 +90,7 @@ def route_warnings(name: str, origin: Origin) -> list[str]:
                 )
                 break
     return warnings
+
+
+# What the mocks check of a config beyond its model, in the order the messages come.
+MOCK_CHECKS = (resource_file_problems, mock_problems)

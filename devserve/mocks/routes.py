@@ -17,6 +17,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.config.mocks import Route
+from devserve.denials import refuse_websocket
 from devserve.mocks.behaviour import (
     Candidates,
     CompiledBehaviour,
@@ -163,6 +164,9 @@ def not_found(routes: list[Route]) -> ASGIApp:
     listed = [label(route) for route in routes]
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await refuse_websocket(scope, send, 404, f"no WebSocket endpoint at {scope['path']}")
+            return
         body: dict[str, Any] = {"error": f"no route for {scope['method']} {scope['path']}"}
         body["routes"] = listed
         if scope.get(MISSES_KEY):

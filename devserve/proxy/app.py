@@ -30,10 +30,11 @@ from devserve.proxy.matching import RequestKey, matched_query, request_key
 from devserve.proxy.record import Recorder
 from devserve.proxy.redact import Redactor
 from devserve.proxy.replay import missed, nearest
-from devserve.proxy.tap import BodyTap
+from devserve.proxy.tap import BodyTap, RequestCopy
 from devserve.proxy.upstream import Upstream
 from devserve.proxy.websocket import pass_websocket
-from devserve.serving.requestlog import PROXY_KEY, ProxyNote, printable
+from devserve.records import PROXY_KEY, ProxyNote
+from devserve.terminal import printable
 
 log = logging.getLogger("devserve.proxy")
 
@@ -51,7 +52,7 @@ class ProxyApp:
         self.root: Path | None = config.record
         self.mode = "replay" if offline else config.record_mode if self.root else "off"
         self.match = config.record_match
-        self.redactor = Redactor.of(config.redact, self.upstream.secrets)
+        self.redactor = Redactor.of(config.redact, self.upstream.headers)
         self.recorder = Recorder(self.root) if self.root is not None else None
         self.recordings = (
             MockFolder(self.root, self._unanswered, limits) if self.root is not None else None
@@ -84,10 +85,15 @@ class ProxyApp:
             try:
                 body = await read_body(receive, LARGEST_RECORDED)
             except BodyTooLarge:
-                await _too_large(scope, receive, send)
+                why = f"is too large (over {LARGEST_RECORDED // (1024 * 1024)} MiB)"
+                await _unmatchable(why, 413)(scope, receive, send)
                 return
             receive = replaying(receive, body)
-        key = self._key(scope, headers, body)
+        try:
+            key = self._key(scope, headers, body)
+        except RecursionError:  # JSON nested deeper than it can be walked to redact it
+            await _unmatchable("is nested too deeply", 400)(scope, receive, send)
+            return
         if self._replays(key) and self.recordings is not None:
             note.state = "replayed"
             query = scope["query_string"]
@@ -182,10 +188,13 @@ class ProxyApp:
         body: bytes | None,
     ) -> None:
         recording = self.recorder is not None and self.mode in ("record", "missing")
-        tap = BodyTap(LARGEST_RECORDED if recording else LARGEST_KEPT)
+        limit = LARGEST_RECORDED if recording else LARGEST_KEPT
+        tap = BodyTap(limit)
+        sent = RequestCopy(limit)
+        copied = RequestCopy.wanted(Headers(scope=scope).get("content-type", ""))
 
         async def passed() -> None:
-            await self._keep(key, scope, tap, note, recording=recording)
+            await self._keep(key, scope, tap, sent if copied else None, note, recording=recording)
 
         await forward(
             scope,
@@ -196,17 +205,28 @@ class ProxyApp:
             body=body,
             tap=tap,
             passed=passed,
+            seen=sent.feed if copied else None,
         )
 
     async def _keep(
-        self, key: RequestKey, scope: Scope, tap: BodyTap, note: ProxyNote, *, recording: bool
+        self,
+        key: RequestKey,
+        scope: Scope,
+        tap: BodyTap,
+        sent: RequestCopy | None,
+        note: ProxyNote,
+        *,
+        recording: bool,
     ) -> None:
         """Keep a response that went by whole: for "save as mock", and recorded if recording."""
-        headers = Headers(scope=scope)
-        redactor = self.redactor.for_request(
-            list(headers.items()), scope["query_string"].decode("latin-1")
-        )
-        exchange = tap.exchange(key, redactor)
+        if sent is not None and sent.over and tap.problem is None:
+            tap.problem = (
+                f"the request body is over {sent.limit // (1024 * 1024)} MiB, "
+                "too large to find the secrets in it"
+            )
+        exchange = None
+        if tap.problem is None:
+            exchange = tap.exchange(key, await self._redactor(scope, sent, tap))
         if exchange is None:
             if recording:
                 note.notes.append(f"not recorded: {tap.problem}")
@@ -223,6 +243,20 @@ class ProxyApp:
                 return
             note.state = "recorded"
 
+    async def _redactor(self, scope: Scope, sent: RequestCopy | None, tap: BodyTap) -> Redactor:
+        """The origin's rules plus this exchange's secrets (a JSON body is parsed off the loop)."""
+        body = sent.body if sent is not None else b""
+
+        def build() -> Redactor:
+            return self.redactor.for_exchange(
+                request=list(Headers(scope=scope).items()),
+                query=scope["query_string"].decode("latin-1"),
+                body=body,
+                response=tap.headers,
+            )
+
+        return await anyio.to_thread.run_sync(build) if body else build()
+
     async def save_capture(self, capture: int) -> Path:
         """Write a kept response as a mock file (a recording): the dashboard's "save as mock"."""
         exchange = self.captures.get(capture)
@@ -237,13 +271,12 @@ class ProxyApp:
         return await self.recorder.save(exchange, fresh=True)
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse(
+def _unmatchable(why: str, status: int) -> JSONResponse:
+    """The answer to a request whose body ``record_match.body`` cannot match recordings on."""
+    return JSONResponse(
         {
-            "error": "the request body is too large to match recordings on "
-            f"(over {LARGEST_RECORDED // (1024 * 1024)} MiB)",
+            "error": f"the request body {why} to match recordings on",
             "fix": "set record_match.body = false for this origin",
         },
-        status_code=413,
+        status_code=status,
     )
-    await response(scope, receive, send)

@@ -1,4 +1,5 @@
-"""What the browser gets when the upstream cannot answer: 502 or 504, as JSON naming both."""
+"""What the browser gets when the upstream cannot answer (502 or 504, as JSON naming both), or
+when a request may not go to it (400)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,14 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, httpx.RemoteProtocolError):
         return f"the upstream broke the HTTP exchange ({error})"
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def path_refused(upstream: str, path: str, reason: str) -> JSONResponse:
+    """A 400 for a path that would leave the proxied part of the upstream."""
+    body = {
+        "error": f"the path {path} leaves the proxied path of {upstream}: {reason}",
+        "upstream": upstream,
+        "reason": reason,
+        "fix": "send the path as a browser would, with its dot segments resolved",
+    }
+    return JSONResponse(body, status_code=400, headers={"Cache-Control": "no-store"})

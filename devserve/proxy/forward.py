@@ -20,10 +20,11 @@ from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
 from devserve.proxy.cookies import rewrite_set_cookie
-from devserve.proxy.failure import upstream_failure
+from devserve.proxy.failure import path_refused, upstream_failure
 from devserve.proxy.headers import local_location, request_headers, response_headers
+from devserve.proxy.paths import PathEscape
 from devserve.proxy.upstream import Upstream
-from devserve.serving.requestlog import ProxyNote
+from devserve.records import ProxyNote
 
 log = logging.getLogger("devserve.proxy")
 
@@ -33,7 +34,7 @@ class Tap(Protocol):
 
     def start(self, status: int, headers: list[tuple[str, str]]) -> None: ...
 
-    def feed(self, chunk: bytes) -> None: ...
+    async def feed(self, chunk: bytes) -> None: ...
 
 
 class _ClientGone(Exception):
@@ -45,13 +46,17 @@ def _has_body(headers: Headers) -> bool:
     return "transfer-encoding" in headers or (length is not None and length.strip() != "0")
 
 
-async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
+async def _request_body(
+    receive: Receive, seen: Callable[[bytes], None] | None
+) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise _ClientGone
         chunk: bytes = message.get("body", b"")
         if chunk:
+            if seen is not None:
+                seen(chunk)
             yield chunk
         if not message.get("more_body", False):
             return
@@ -73,19 +78,25 @@ async def forward(
     body: bytes | None = None,
     tap: Tap | None = None,
     passed: Callable[[], Awaitable[None]] | None = None,
+    seen: Callable[[bytes], None] | None = None,
 ) -> None:
     """Answer ``scope`` from the upstream; ``body`` when it was already read.
 
     ``passed`` runs once the whole body went by, before the response ends: what it notes
     (recorded, or why not) is in the request's log line, which is written as the response ends.
+    ``seen`` sees the request body go up, chunk by chunk.
     """
-    headers = Headers(scope=scope)
+    target = await _target(scope, receive, send, upstream, note)
+    if target is None:
+        return
     content: bytes | AsyncIterator[bytes] | None = body
-    if content is None and _has_body(headers):
-        content = _request_body(receive)
+    if content is None and _has_body(Headers(scope=scope)):
+        content = _request_body(receive, seen)
+    elif body and seen is not None:
+        seen(body)
     request = upstream.client.build_request(
         scope["method"],
-        upstream.target(scope.get("raw_path") or scope["path"].encode(), scope["query_string"]),
+        target,
         headers=request_headers(list(scope["headers"]), upstream.headers),
         content=content,
     )
@@ -115,13 +126,31 @@ async def forward(
         await response.aclose()
 
 
+async def _target(
+    scope: Scope, receive: Receive, send: Send, upstream: Upstream, note: ProxyNote
+) -> httpx.URL | None:
+    """Where the request goes; None when its path may not go there (answered 400)."""
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    try:
+        return upstream.target(raw_path, scope["query_string"])
+    except PathEscape as exc:
+        note.state = "failed"
+        note.notes.append(f"refused: {exc}")
+        refused = path_refused(upstream.url, raw_path.decode("latin-1"), str(exc))
+        await refused(scope, receive, send)
+        return None
+
+
 def _local_headers(
     response: httpx.Response, scope: Scope, upstream: Upstream, note: ProxyNote
 ) -> list[tuple[bytes, bytes]]:
     here = local_origin(scope)
     secure = scope.get("scheme") == "https"
     out = []
-    for name, value in response_headers(response.headers.raw):
+    headers, unsendable = response_headers(response.headers.raw)
+    if unsendable:
+        note.notes.append(f"dropped header {', '.join(unsendable)} (control characters)")
+    for name, value in headers:
         text = value.decode("latin-1")
         if name == b"location":
             text = local_location(text, upstream=upstream.url, local=here)
@@ -162,7 +191,7 @@ async def _stream(
         try:
             async for chunk in response.aiter_raw():
                 if tap is not None:
-                    tap.feed(chunk)
+                    await tap.feed(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             if passed is not None:
                 await passed()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -27,6 +28,10 @@ _NOT_FORWARDED = HOP_BY_HOP | {"host", "origin"}
 # Left out of responses: this origin's CORS policy replaces the upstream's, uvicorn adds its own
 # Date, and another devserve upstream's verdict is not about this origin.
 _NOT_RETURNED = HOP_BY_HOP | {"date"}
+# What may not be sent on in a header (RFC 9110 5.5, 5.6.2): a control character in a value
+# (tab aside) could retitle a terminal or split a header; uvicorn refuses to send either.
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> set[str]:
@@ -56,16 +61,25 @@ def request_headers(raw: RawHeaders, extra: dict[str, str]) -> RawHeaders:
     return kept + added
 
 
-def response_headers(raw: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
-    """The upstream's response headers a browser may get from this origin (names lower-cased)."""
+def sendable(name: bytes, value: bytes) -> bool:
+    """Whether a header can be passed on as it is: a token for a name, no control characters."""
+    return _TOKEN.fullmatch(name) is not None and _CONTROL.search(value) is None
+
+
+def response_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[RawHeaders, list[str]]:
+    """The upstream's response headers a browser may get from this origin (names lower-cased),
+    and the names of those left out because they cannot be sent (see ``sendable``)."""
     raw = list(raw)
     dropped = _connection_tokens(raw)
     kept = []
+    unsendable = []
     for name, value in raw:
         lowered = name.decode("latin-1").lower()
-        if _returned(lowered) and lowered not in dropped:
+        if not sendable(name, value):
+            unsendable.append(lowered)
+        elif _returned(lowered) and lowered not in dropped:
             kept.append((lowered.encode("latin-1"), value))
-    return kept
+    return kept, unsendable
 
 
 def local_location(location: str, *, upstream: str, local: str) -> str:

@@ -114,7 +114,9 @@ def _body(form: Any, redactor: Redactor) -> Any:
 def _patterns(original: Any, redacted: Any) -> Any:
     """``redacted`` as match values: its strings literal, what redaction changed any text."""
     if isinstance(original, dict) and isinstance(redacted, dict):
-        return {key: _patterns(original[key], value) for key, value in redacted.items()}
+        # Side by side, not by key: redaction may have changed a key that held a secret.
+        pairs = zip(original.values(), redacted.items(), strict=False)
+        return {key: _patterns(before, value) for before, (key, value) in pairs}
     if isinstance(original, list) and isinstance(redacted, list):
         return [_patterns(a, b) for a, b in zip(original, redacted, strict=True)]
     if original != redacted:

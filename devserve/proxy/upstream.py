@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import httpx
@@ -10,6 +11,17 @@ import httpx
 from devserve.config import Origin
 from devserve.config.envvars import fill_env
 from devserve.localnet import AsyncLocalTransport
+from devserve.proxy.paths import resolved_path
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """Stores no cookie and sends none: the browser's ``Cookie`` header is all that goes up."""
+
+    def set_ok(self, cookie: object, request: object) -> bool:
+        return False
+
+    def return_ok(self, cookie: object, request: object) -> bool:
+        return False
 
 
 @dataclass
@@ -32,15 +44,13 @@ class Upstream:
         """The upstream's path prefix ('' for none): ``/users`` is sent as ``{base}/users``."""
         return urlsplit(self.url).path.rstrip("/")
 
-    @property
-    def secrets(self) -> list[str]:
-        """Values to scrub from anything written down (a header may echo them back)."""
-        return [value for value in self.headers.values() if value]
-
     def target(self, raw_path: bytes, query: bytes) -> httpx.URL:
-        """The upstream URL for a request's raw (still percent-encoded) path and query."""
+        """The upstream URL for a request's raw (still percent-encoded) path and query.
+
+        Raises PathEscape for a path that would leave the base path.
+        """
         parts = urlsplit(self.url)
-        path = parts.path.rstrip("/").encode("ascii") + (raw_path or b"/")
+        path = parts.path.rstrip("/").encode("ascii") + resolved_path(raw_path or b"/")
         return httpx.URL(
             scheme=parts.scheme,
             host=parts.hostname or "",
@@ -54,6 +64,8 @@ class Upstream:
 
         Its own timeouts are off: ``proxy_timeout`` bounds the wait for the response headers,
         and a body (an event stream, a long download) may take as long as the browser waits.
+        It keeps no cookie jar: one shared by every browser would log each one in as whoever
+        logged in last, and bring a cookie back after its browser logged out.
         """
         if self._client is None:
             self._client = httpx.AsyncClient(
@@ -61,5 +73,6 @@ class Upstream:
                 follow_redirects=False,
                 trust_env=False,  # a corporate HTTP_PROXY must not see localhost traffic
                 transport=AsyncLocalTransport(),  # *.localhost upstreams, devserve's CA
+                cookies=CookieJar(policy=_NoCookies()),
             )
         return self._client

@@ -12,7 +12,9 @@ from websockets.exceptions import ConnectionClosed
 
 from devserve.localnet import websocket_options
 from devserve.proxy.headers import request_headers
+from devserve.proxy.paths import PathEscape
 from devserve.proxy.upstream import Upstream
+from devserve.terminal import printable
 
 log = logging.getLogger("devserve.proxy")
 
@@ -47,7 +49,12 @@ async def pass_websocket(scope: Scope, receive: Receive, send: Send, upstream: U
         for name, value in request_headers(list(scope["headers"]), upstream.headers)
         if name.decode("latin-1").lower() not in _HANDSHAKE
     ]
-    url = _websocket_url(upstream, scope)
+    try:
+        url = _websocket_url(upstream, scope)
+    except PathEscape as exc:
+        log.warning("proxy: WebSocket refused: %s", printable(f"{scope['path']}: {exc}"))
+        await send({"type": "websocket.close", "code": 1008, "reason": "path leaves the base"})
+        return
     try:
         remote = await connect(
             url,
@@ -60,7 +67,7 @@ async def pass_websocket(scope: Scope, receive: Receive, send: Send, upstream: U
             **websocket_options(url),  # *.localhost upstreams, devserve's CA
         )
     except Exception as exc:  # whatever stopped the handshake, the browser gets a refusal
-        log.warning("proxy: WebSocket to %s failed: %s", upstream.url, exc)
+        log.warning("proxy: WebSocket to %s failed: %s", upstream.url, printable(str(exc)))
         await send({"type": "websocket.close", "code": 1011, "reason": "upstream unreachable"})
         return
     async with remote:
@@ -71,13 +78,25 @@ async def pass_websocket(scope: Scope, receive: Receive, send: Send, upstream: U
             group.cancel_scope.cancel()
 
 
+def sendable_close_code(code: int | None, *, broken: int) -> int:
+    """A close code as it may be passed on. 1005 (no code), 1006 (dropped) and 1015 (TLS
+    failed) only describe a close and may not be sent (RFC 6455 7.4.1): no code becomes 1000,
+    a broken connection ``broken``; a code outside the registered ranges becomes 1000 too."""
+    if code in (1006, 1015):
+        return broken
+    if code is not None and (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
+        return code
+    return 1000
+
+
 async def _to_upstream(remote: ClientConnection, receive: Receive) -> None:
     while True:
         message = await receive()
-        if message["type"] == "websocket.disconnect":
-            await remote.close(code=message.get("code", 1000))
-            return
         try:
+            if message["type"] == "websocket.disconnect":
+                # A browser that vanished is "going away"; one that closed says why, or not.
+                await remote.close(code=sendable_close_code(message.get("code"), broken=1001))
+                return
             if message.get("text") is not None:
                 await remote.send(message["text"])
             elif message.get("bytes") is not None:
@@ -88,14 +107,16 @@ async def _to_upstream(remote: ClientConnection, receive: Receive) -> None:
 
 async def _to_browser(remote: ClientConnection, send: Send, scope: anyio.CancelScope) -> None:
     try:
-        async for data in remote:
-            if isinstance(data, str):
-                await send({"type": "websocket.send", "text": data})
-            else:
-                await send({"type": "websocket.send", "bytes": data})
-    except ConnectionClosed:
-        pass
-    # 1005 and 1006 only describe a close, they may not be sent (RFC 6455 7.4.1).
-    code = {None: 1000, 1005: 1000, 1006: 1011, 1015: 1011}.get(remote.close_code)
-    await send({"type": "websocket.close", "code": code or remote.close_code})
+        try:
+            async for data in remote:
+                if isinstance(data, str):
+                    await send({"type": "websocket.send", "text": data})
+                else:
+                    await send({"type": "websocket.send", "bytes": data})
+        except ConnectionClosed:
+            pass  # the upstream went away: the browser is told below
+        code = sendable_close_code(remote.close_code, broken=1011)
+        await send({"type": "websocket.close", "code": code})
+    except OSError:
+        pass  # the browser left first: _to_upstream closes the upstream side
     scope.cancel()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from devserve.control.state import OriginState
+from devserve.origins import http_url
+from devserve.state import OriginState
 from devserve.urls import is_loopback_host
 from devserve.version import __version__
 
@@ -16,9 +17,13 @@ def banner(
     host: str,
     watch: bool,
     live_reload: bool,
+    dashboard_host: str | None = None,
     notes: Iterable[str] = (),
 ) -> str:
-    """The text printed at start-up and whenever a config change opens a port."""
+    """The text printed at start-up and whenever a config change opens a port.
+
+    ``dashboard_host`` is where the dashboard listens (None: it does not).
+    """
     lines = [f"devserve {__version__}: {len(origins)} origin(s)"]
     width = max((len(origin.name) for origin in origins), default=0)
     lines += [origin.banner_line(width) for origin in origins]
@@ -30,6 +35,26 @@ def banner(
             f"  warning: bound to {host}: other machines on your network can reach these "
             "origins. Use --host 127.0.0.1 to keep them local."
         )
+    if dashboard_host is not None and (warning := dashboard_warning(dashboard_host)):
+        lines.append(f"  {warning}")
     lines += [f"  {note}" for note in notes]
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
+
+
+def dashboard_address(host: str, port: int) -> str:
+    """Where the dashboard is: its URL, and the address it is bound to when that is not
+    loopback (``0.0.0.0`` is reached as 127.0.0.1 here, and from elsewhere as this machine)."""
+    url = http_url(host, port)
+    return url if is_loopback_host(host) else f"{url} (bound to {host}:{port})"
+
+
+def dashboard_warning(host: str) -> str | None:
+    """The warning for a dashboard off loopback: the control API has no authentication."""
+    if is_loopback_host(host):
+        return None
+    return (
+        f"warning: the dashboard and control API are bound to {host}: anyone on your network "
+        "can switch CORS and read the request log. Remove dashboard_host from [devserve] to "
+        "keep them on 127.0.0.1."
+    )

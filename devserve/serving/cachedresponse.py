@@ -5,13 +5,11 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
+from devserve.records import FINAL_BODY_KEY
 from devserve.serving.compression import choose
 from devserve.serving.conditional import not_modified, single_range
 from devserve.serving.filecache import CachedFile
 
-# Set in the scope when the body sent is final (e.g. the live-reload script is already in it),
-# so a middleware that would rewrite HTML leaves it alone.
-FINAL_BODY_KEY = "devserve.final_body"
 _NOT_MODIFIED = (b"etag", b"last-modified", b"cache-control", b"vary")
 # The request headers that can make the answer anything but the whole file.
 _CONDITIONAL = frozenset((b"if-none-match", b"if-modified-since", b"range"))

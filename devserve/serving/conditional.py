@@ -9,6 +9,9 @@ from typing import Literal
 from starlette.datastructures import Headers
 
 _SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_DIGITS = re.compile(rb"\d+")
+# No file has 10**19 bytes: a longer number means the same as this one, for any file.
+_LARGEST = b"9" * 19
 
 
 def not_modified(request: Headers, response: Headers) -> bool:
@@ -28,6 +31,18 @@ def not_modified(request: Headers, response: Headers) -> bool:
         return since >= parsedate_to_datetime(response["last-modified"])
     except (TypeError, ValueError):  # unparsable, or a date without a zone against one with
         return False
+
+
+def plain_range(value: bytes) -> bytes:
+    """A ``bytes=`` Range with every number in plain form: leading zeros dropped, any number
+    beyond every file size capped. RFC 9110 allows as many digits as a client likes; Python's
+    int() refuses more than 4,300, so 5,000 zeros before a 1 would otherwise be a 500."""
+    return _DIGITS.sub(_plain_number, value)
+
+
+def _plain_number(match: re.Match[bytes]) -> bytes:
+    digits = match.group().lstrip(b"0") or b"0"
+    return digits if len(digits) <= len(_LARGEST) else _LARGEST
 
 
 def single_range(header: str, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 
-from devserve.serving.requestlog import RequestRecord, json_printable
+from devserve.records import RequestRecord
+from devserve.terminal import json_printable
 
 
 class JsonRequestFormatter(logging.Formatter):

@@ -20,6 +20,8 @@ from devserve.serving.origin import OriginApp
 from devserve.serving.protocol import HTTP_PROTOCOL
 
 # Open event streams and keep-alive connections must not hold Ctrl-C hostage (uvicorn #2943).
+# Requests in flight are answered by devserve first (serving/stopping.py, 1.5 s after the
+# signal); this is only the backstop for anything that ignores even that.
 GRACEFUL_SHUTDOWN_SECONDS = 2
 
 
@@ -42,12 +44,15 @@ class Swappable:
 
 
 class QuietCancellation(logging.Filter):
-    """uvicorn logs a traceback for every request task cancelled; a forced shutdown (the second
-    Ctrl-C) or the end of the graceful timeout cancels them on purpose, so say nothing."""
+    """uvicorn logs a traceback for every request task cancelled, and a line when its graceful
+    timeout cancels them; a forced shutdown (the second Ctrl-C) or the end of the time to
+    finish cancels them on purpose, and the request log already has each one: say nothing."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, asyncio.CancelledError)
+        if isinstance(error, asyncio.CancelledError):
+            return False
+        return not str(record.msg).startswith("Cancel %s running task")
 
 
 @contextlib.contextmanager

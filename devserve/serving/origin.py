@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import PlainTextResponse
@@ -19,6 +19,7 @@ from devserve.cors.guard import CrossSiteGuard, WriteGuard
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.origins import LocalOrigins
 from devserve.cors.policy import CorsSwitch, resolve
+from devserve.denials import refuse_websocket
 from devserve.errors import ConfigError
 from devserve.instance import switch_on_advice
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
@@ -29,11 +30,16 @@ from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
 from devserve.mocks.resources.writes_v1 import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
+from devserve.records import Observer
 from devserve.serving.bodylimit import BodyLimit
 from devserve.serving.fallthrough import FallThrough
 from devserve.serving.hosts import HostGuard
-from devserve.serving.requestlog import Observer, RequestLog, printable
+from devserve.serving.requestlog import RequestLog
 from devserve.serving.static import StaticFiles
+from devserve.serving.stopping import AnswerWhenStopping, Stopping
+from devserve.serving.upgrade import NoWebSockets
+from devserve.state import CorsState, OriginState
+from devserve.terminal import printable
 
 if TYPE_CHECKING:
     from devserve.proxy.app import ProxyApp
@@ -53,11 +59,32 @@ class OriginApp:
     restart_sequences: Callable[[], None] = field(default=lambda: None)
     proxy: ProxyApp | None = None
 
-    async def reset(self) -> None:
-        """Restore mock state: response sequences restart, resources get their original data."""
+    async def reset(self) -> dict[str, Any]:
+        """Restore mock state: response sequences restart, resources get their original data.
+        Returns what was reset, as the control API answers it."""
         self.restart_sequences()
+        answer: dict[str, Any] = {"name": self.name, "resources": None, "reset": {}}
         if self.resources is not None:
-            await self.resources.reset()
+            answer["reset"] = await self.resources.reset()
+            answer["resources"] = str(self.resources.path)
+        return answer
+
+    def state(self, url: str, port: int) -> OriginState:
+        """This origin as everyone shows it, served at ``url`` on ``port`` (the port bound)."""
+        switch = self.switch
+        active, configured = switch.active, switch.configured
+        return OriginState(
+            name=self.name,
+            url=url,
+            port=port,
+            cors=CorsState(
+                enabled=switch.enabled,
+                mode=active.mode if active else "off",
+                configured=configured.mode if configured else "off",
+                describe=switch.describe(),
+            ),
+            serves=tuple(self.serves()),
+        )
 
     def serves(self) -> list[str]:
         """What this origin serves, in words, for the banner and the status output."""
@@ -79,6 +106,12 @@ class OriginApp:
         return parts or ["nothing (404 for every path)"]
 
 
+# The first message that answers a request: after it, an error can no longer become a 500.
+_ANSWERED = frozenset(
+    {"http.response.start", "websocket.accept", "websocket.close", "websocket.http.response.start"}
+)
+
+
 class ErrorResponses:
     """Turn a crash into a 500 *inside* the CORS layer, so the browser can still read the error."""
 
@@ -91,7 +124,7 @@ class ErrorResponses:
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            started = started or message["type"] in _ANSWERED
             await send(message)
 
         try:
@@ -102,22 +135,28 @@ class ErrorResponses:
         except Exception:
             path = printable(str(scope.get("path")))
             errors.exception("origin '%s': error while answering %s", self.name, path)
-            if started or scope["type"] != "http":
+            if started or scope["type"] not in ("http", "websocket"):
                 raise
+            if scope["type"] == "websocket":
+                reason = "internal error (see the devserve terminal)"
+                await refuse_websocket(scope, send, 500, reason)
+                return
             response = PlainTextResponse("Internal Server Error (see the devserve terminal)\n", 500)
             await response(scope, receive, send)
 
 
 class Delay:
-    """Hold every response of the origin back by a fixed time (``delay_ms``)."""
+    """Hold every response of the origin back by a fixed time (``delay_ms``); when devserve
+    stops, the wait ends early, so the request is answered in time."""
 
-    def __init__(self, app: ASGIApp, delay_ms: int) -> None:
+    def __init__(self, app: ASGIApp, delay_ms: int, stopping: Stopping | None = None) -> None:
         self.app = app
         self.seconds = delay_ms / 1000
+        self.sleep = stopping.sleep if stopping is not None else asyncio.sleep
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await asyncio.sleep(self.seconds)
+            await self.sleep(self.seconds)
         await self.app(scope, receive, send)
 
 
@@ -132,13 +171,15 @@ def build_origin(
     config_path: Path | None = None,
     offline: bool = False,
     host: str | None = None,
+    stopping: Stopping | None = None,
 ) -> OriginApp:
     """Assemble the middleware stack; the order matters and is explained inline.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
     ``report`` hears about a resource file that became invalid (None once it is valid again).
     ``host`` is the address the origin is bound to (``--host``; default ``settings.host``):
-    pages served from it count as local for ``cors = "on"``.
+    pages served from it count as local for ``cors = "on"``. With ``stopping``, requests
+    still in flight when devserve stops get a 503 in time.
     """
     # The layers, first to answer wins: routes, resources, mock folder, static files, proxy
     # (SPEC §2, README "Mocks"); each passes on what it does not answer. Built from the last one.
@@ -198,6 +239,8 @@ def build_origin(
     hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
     app: ASGIApp = BodyLimit(routes, settings.max_body_bytes, hint=hint)
     app = ErrorResponses(app, name)
+    if stopping is not None:  # inside CORS too: the page can read why it got no answer
+        app = AnswerWhenStopping(app, stopping)
     local = LocalOrigins.for_server(
         bound_host=settings.host if host is None else host, allowed_hosts=settings.allowed_hosts
     )
@@ -210,7 +253,9 @@ def build_origin(
         app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
     )
     if config.delay_ms:
-        app = Delay(app, config.delay_ms)
+        app = Delay(app, config.delay_ms, stopping)
+    if proxy is None:  # the one layer that speaks WebSocket; without it, refuse at once
+        app = NoWebSockets(app, name)
     app = RequestLog(app, name, observer)
     if hub is not None:
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.

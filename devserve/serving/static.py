@@ -19,12 +19,13 @@ from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve._resources import templates_dir
+from devserve.denials import refuse_websocket
 from devserve.errors import DevserveError
 from devserve.media import media_type
 from devserve.serving.cachedresponse import CachedResponse
-from devserve.serving.conditional import not_modified
+from devserve.serving.conditional import not_modified, plain_range
 from devserve.serving.filecache import DEFAULT_MAX_FILE_BYTES, FileCache
-from devserve.serving.requestlog import printable
+from devserve.terminal import printable
 
 # Always revalidate: a dev server must never let the browser run yesterday's file.
 _NO_CACHE = {"Cache-Control": "no-cache"}
@@ -72,14 +73,14 @@ class StaticFiles:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1000})
+            await refuse_websocket(scope, send, 404, f"no WebSocket endpoint at {scope['path']}")
         if scope["type"] != "http":
             return
         response = await self._respond(scope)
         # A body from memory has the length its headers say; one read from disk may not.
         guarded = send if isinstance(response, CachedResponse) else _length_guard(scope, send)
         try:
-            await response(_without_foreign_range(scope), receive, guarded)
+            await response(_plain_range(scope), receive, guarded)
         except (_FileChanged, RuntimeError, OSError) as exc:
             # Starlette raises RuntimeError on a multi-range read past the end of the file, and
             # OSError when the file is gone by the time it opens it (after the headers went).
@@ -275,12 +276,21 @@ def _changed(response: ASGIApp) -> bool:
     )
 
 
-def _without_foreign_range(scope: Scope) -> Scope:
-    """RFC 9110 §14.2: a Range in a unit other than bytes (``items=0-1``) is ignored, not a 400."""
+def _plain_range(scope: Scope) -> Scope:
+    """The scope with its Range as the range readers can take: a Range in a unit other than
+    bytes (``items=0-1``) is ignored, not a 400 (RFC 9110 14.2); a bytes one gets plain numbers
+    (``bytes=0000…01-2`` is ``bytes=1-2``)."""
     headers = scope["headers"]
-    if not any(name == b"range" and not value.startswith(b"bytes=") for name, value in headers):
+    if not any(name == b"range" for name, _ in headers):
         return scope
-    return {**scope, "headers": [(name, value) for name, value in headers if name != b"range"]}
+    return {
+        **scope,
+        "headers": [
+            (name, plain_range(value) if name == b"range" else value)
+            for name, value in headers
+            if name != b"range" or value.startswith(b"bytes=")
+        ],
+    }
 
 
 def _file(found: Found, scope: Scope, *, status: int = 200) -> Response:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from devserve.config import Config, Origin
-from devserve.control.state import OriginState
-from devserve.serving.hosts import is_allowed_host
+from devserve.state import OriginState
 from devserve.tls.ca import LocalCA, local_ca
 from devserve.tls.leaves import SniCertificates
 
@@ -25,11 +24,13 @@ class SiteTLS:
     _trusted: bool | None = field(default=None, repr=False)
     _checked: bool = field(default=False, repr=False)
 
-    def context(self, origin: Origin, config: Config) -> ssl.SSLContext | None:
-        """The listening socket's TLS context for ``origin``; None for a plain http origin."""
+    def context(
+        self, origin: Origin, config: Config, answers: Callable[[str], bool]
+    ) -> ssl.SSLContext | None:
+        """The listening socket's TLS context for ``origin``; None for a plain http origin.
+        ``answers`` says which host names the origin answers (its Host allow-list)."""
         if not origin.https:
             return None
-        allowed = frozenset(h.lower().rstrip(".") for h in config.devserve.allowed_hosts)
         need = [o.host for o in config.origins.values() if o.https and o.host]
         if self.ca is None or not all(self.ca.constraints.covers(name) for name in need):
             self.ca = local_ca(config.devserve.allowed_hosts, need=need)
@@ -41,9 +42,7 @@ class SiteTLS:
                     self.ca.constraints.describe(),
                 )
                 self._trusted, self._checked = False, True
-        return SniCertificates(
-            self.ca, origin.host, allowed=lambda name: is_allowed_host(name, allowed)
-        ).context
+        return SniCertificates(self.ca, origin.host, allowed=answers).context
 
     @property
     def trusted(self) -> bool | None:

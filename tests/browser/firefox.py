@@ -15,11 +15,11 @@ import json
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.browser.pagefetch import FETCH_JS, FETCH_TIMEOUT_MS, fetch_init
+from tests.browser.pagefetch import FETCH_JS, FETCH_TIMEOUT_MS, Headers, fetch_init
 from tests.support.ci import in_ci, need
 from tests.support.peers import node, peer
 from tests.support.tlspair import trust_in_nss_db
@@ -42,11 +42,12 @@ class FirefoxFetch:
     page: str
     url: str
     method: str = "GET"
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Headers = ()
     body: str | None = None
     credentials: str = "same-origin"
     read_headers: tuple[str, ...] = ()
     frame: str = "page"
+    mode: str = "cors"
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,9 @@ def run_in_firefox(
                     "page": item.page,
                     "frame": item.frame,
                     "url": item.url,
-                    "init": fetch_init(item.method, item.headers, item.body, item.credentials),
+                    "init": fetch_init(
+                        item.method, item.headers, item.body, item.credentials, item.mode
+                    ),
                     "readHeaders": list(item.read_headers),
                 }
                 for item in fetches

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ async ({url, init, readHeaders, timeoutMs}) => {
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const response = await fetch(url, {...init, signal: controller.signal});
+    if (response.type === "opaque") {
+      // mode: "no-cors": the script sees status 0, no headers, no body.
+      return {readable: false, opaque: true, error: "an opaque response (mode no-cors)"};
+    }
     const body = await response.text();
     const headers = {};
     for (const name of readHeaders) headers[name] = response.headers.get(name);
@@ -65,13 +70,22 @@ async ({url, init, readHeaders, timeoutMs}) => {
 """
 
 
+# fetch()'s headers: a dict, or (name, value) pairs when a name comes twice.
+Headers = Mapping[str, str] | Sequence[tuple[str, str]]
+
+
 def fetch_init(
-    method: str, headers: dict[str, str] | None, body: str | None, credentials: str
+    method: str,
+    headers: Headers | None,
+    body: str | None,
+    credentials: str,
+    mode: str = "cors",
 ) -> dict[str, Any]:
     """The ``init`` argument of fetch()."""
-    init: dict[str, Any] = {"method": method, "credentials": credentials}
+    init: dict[str, Any] = {"method": method, "credentials": credentials, "mode": mode}
     if headers:
-        init["headers"] = headers
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        init["headers"] = [[name, value] for name, value in pairs]
     if body is not None:
         init["body"] = body
     return init
@@ -82,10 +96,11 @@ def browser_fetch(
     url: str,
     *,
     method: str = "GET",
-    headers: dict[str, str] | None = None,
+    headers: Headers | None = None,
     body: str | None = None,
     credentials: str = "same-origin",
     read_headers: tuple[str, ...] = (),
+    mode: str = "cors",
 ) -> dict[str, Any]:
     """Run ``fetch(url, ...)`` in the page (or frame) and say what its script could read.
 
@@ -96,7 +111,7 @@ def browser_fetch(
         FETCH_JS,
         {
             "url": url,
-            "init": fetch_init(method, headers, body, credentials),
+            "init": fetch_init(method, headers, body, credentials, mode),
             "readHeaders": list(read_headers),
             "timeoutMs": FETCH_TIMEOUT_MS,
         },

@@ -92,6 +92,7 @@ class Scenario:
     source: Literal["page", "null"] = "page"
     probes: tuple[str, ...] = ()  # response headers to try to read (exposure scenarios)
     cli: bool = False  # run `check` through the CLI (`devserve check ... --json`)
+    mode: Literal["cors", "no-cors"] = "cors"  # fetch()'s mode
     firefox: Expect | None = None  # pinned: what Firefox 153 ESR does, where it differs
 
     def pinned(self, engine: Engine) -> Expect:
@@ -446,6 +447,123 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"0": hop("api"), "1": ok(FROM_PAGE)},
         start="page",
     ),
+    # --- where the engines part (the third table: 2026-12-06) ---
+    *(
+        Scenario(f"method-override-{sid}", "read", {"0": ok(FROM_PAGE)}, headers=(header,))
+        for sid, header in (
+            ("trace", ("X-HTTP-Method-Override", "TRACE")),
+            ("connect", ("X-HTTP-Method", "connect")),
+            ("list-track", ("X-Method-Override", "GET, TRACK")),
+            ("spaced", ("X-HTTP-Method-Override", " get ,  trace ")),
+        )
+    ),
+    Scenario(
+        "method-override-patch",  # not a forbidden method: an ordinary custom header
+        "blocked",
+        {"0": ok(FROM_PAGE)},
+        headers=(("X-HTTP-Method-Override", "PATCH"),),
+    ),
+    Scenario(
+        "user-agent-set",
+        "read",
+        {"0": ok(FROM_PAGE)},
+        headers=(("User-Agent", "my-agent/1.0"),),
+        firefox="blocked",  # Firefox preflights it (no preflight answer here)
+    ),
+    Scenario(
+        "duplicate-accept-short",
+        "read",
+        {"0": ok(FROM_PAGE)},
+        headers=(("Accept", "text/html"), ("Accept", "text/plain")),
+    ),
+    Scenario(
+        "duplicate-accept-long",  # 70 bytes each: 142 together
+        "blocked",
+        {"0": ok(FROM_PAGE)},
+        headers=(("Accept", "text/" + "a" * 65), ("Accept", "text/" + "b" * 65)),
+        firefox="read",
+        cli=True,
+    ),
+    Scenario(
+        "duplicate-content-type",
+        "blocked",
+        {"0": ok(FROM_PAGE)},
+        method="POST",
+        headers=(("Content-Type", "text/plain"), ("Content-Type", "text/plain")),
+        body="x",
+        firefox="read",
+    ),
+    Scenario(
+        "redirect-empty-location",
+        "read",
+        {"0": Reply(302, (FROM_PAGE, ("Location", "")), body="")},
+        firefox="blocked",  # follows it to the same URL until it gives up
+        cli=True,
+    ),
+    Scenario(
+        "redirect-two-locations-differ",
+        "blocked",
+        {
+            "0": Reply(
+                302,
+                (FROM_PAGE, ("Location", "{api}/s/{sid}/1"), ("Location", "{api}/s/{sid}/2")),
+                body="",
+            ),
+            "1": ok(FROM_PAGE),
+            "2": ok(FROM_PAGE),
+        },
+    ),
+    Scenario(
+        "redirect-two-locations-same",
+        "read",
+        {
+            "0": Reply(
+                302,
+                (FROM_PAGE, ("Location", "{api}/s/{sid}/1"), ("Location", "{api}/s/{sid}/1")),
+                body="",
+            ),
+            "1": ok(FROM_PAGE),
+        },
+    ),
+    Scenario("no-cors-get", "blocked", {"0": ok(FROM_PAGE)}, mode="no-cors", cli=True),
+    Scenario(
+        "no-cors-post-custom-header",  # the custom header is dropped: no preflight
+        "blocked",
+        {"0": ok(FROM_PAGE)},
+        method="POST",
+        headers=(("X-Custom", "1"),),
+        body="x",
+        mode="no-cors",
+    ),
+    Scenario(
+        "latin1-custom-header",
+        "read",
+        {"0": ok(FROM_PAGE), "preflight": preflight(FROM_PAGE, (ACAH, "x-name"))},
+        headers=(("X-Name", "caf\u00e9"),),
+        cli=True,
+    ),
+    Scenario(
+        "latin1-content-language",  # é is not a safelisted Content-Language byte
+        "blocked",
+        {"0": ok(FROM_PAGE)},
+        headers=(("Content-Language", "\u00e9"),),
+    ),
+    Scenario(
+        "latin1-accept",  # the standard allows the byte; Firefox preflights it
+        "read",
+        {"0": ok(FROM_PAGE)},
+        headers=(("Accept", "text/\u00e9"),),
+        firefox="blocked",
+    ),
+    Scenario(
+        "latin1-content-type-parameter",
+        "read",
+        {"0": ok(FROM_PAGE)},
+        method="POST",
+        headers=(("Content-Type", "text/plain; name=\u00e9"),),
+        body="x",
+        firefox="blocked",
+    ),
     # --- a `null` origin: a sandboxed iframe ---
     Scenario("null-origin-acao-null", "read", {"0": ok((ACAO, "null"))}, source="null", cli=True),
     Scenario("null-origin-acao-star", "read", {"0": ok((ACAO, "*"))}, source="null"),
@@ -534,10 +652,11 @@ def run_in_chromium(
         where[scenario.source],
         server.url(scenario.start, scenario.sid),
         method=scenario.method,
-        headers=dict(scenario.headers),
+        headers=scenario.headers,
         body=scenario.body,
         credentials=_credentials(scenario),
         read_headers=scenario.probes,
+        mode=scenario.mode,
     )
     return _browser_outcome(server, scenario, result)
 
@@ -550,10 +669,11 @@ def run_in_firefox(server: OracleServer) -> tuple[str, list[Outcome]]:
             frame=scenario.source,
             url=server.url(scenario.start, scenario.sid),
             method=scenario.method,
-            headers=dict(scenario.headers),
+            headers=scenario.headers,
             body=scenario.body,
             credentials=_credentials(scenario),
             read_headers=scenario.probes,
+            mode=scenario.mode,
         )
         for scenario in SCENARIOS
     ]
@@ -583,6 +703,7 @@ def run_check_engine(server: OracleServer, scenario: Scenario, engine: Engine) -
         credentials=scenario.credentials,
         engine=engine,
         timeout=5,
+        mode=scenario.mode,
     )
     return _outcome(
         server,
@@ -607,6 +728,8 @@ def run_check_cli(server: OracleServer, scenario: Scenario, engine: Engine) -> O
         "--json",
         "--timeout",
         "5",
+        "--mode",
+        scenario.mode,
     ]
     for name, value in scenario.headers:
         args += ["-H", f"{name}: {value}"]

@@ -121,7 +121,7 @@ def test_credentials_with_star_is_blocked(server: OracleServer) -> None:
     assert check(server, "star").exit_code == 0
     result = check(server, "star", "--credentials")
     assert result.exit_code == 1, result.output
-    assert "credentials: include" in result.stdout
+    assert "credentials: 'include'" in result.stdout
     assert "Access-Control-Allow-Origin is '*' but the request sends credentials" in result.stdout
 
 
@@ -197,7 +197,7 @@ def test_redirect_to_a_url_the_browser_refuses_is_blocked(
 STABLE_KEYS = {
     "url", "origin", "method", "credentials", "browser", "simple", "preflight_reasons",
     "preflight", "steps", "allowed", "status", "reasons", "engine_notes", "notes",
-    "readable_headers", "cookies", "local_network",
+    "readable_headers", "cookies", "local_network", "credentials_mode", "mode", "preflight_only",
 }  # fmt: skip
 STEP_KEYS = {
     "kind", "method", "url", "status", "request_headers", "response_headers", "verdict",

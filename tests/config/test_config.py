@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from devserve.config import find_config, load_config
+from devserve.config import find_config
 from devserve.errors import ConfigError
+from devserve.project import load_project as load_config
 
 
 def write(tmp_path: Path, text: str, name: str = "devserve.toml") -> Path:

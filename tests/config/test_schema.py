@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from devserve.cli import app
-from devserve.config import load_config
+from devserve.project import load_project as load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(

@@ -10,10 +10,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from devserve.control.server import build_control_app
-from devserve.control.state import OriginState
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.live.events import Event, Hub, config_event
 from devserve.serving.origin import build_origin
+from devserve.state import OriginState
 from tests.support.configs import build_config
 
 JSON = {"Content-Type": "application/json"}
@@ -33,7 +33,7 @@ class Controlled:
 
     def origins_state(self) -> list[OriginState]:
         return [
-            OriginState.of(o, f"http://127.0.0.1:{o.config.port}", o.config.port)
+            o.state(f"http://127.0.0.1:{o.config.port}", o.config.port)
             for o in self.origins.values()
         ]
 

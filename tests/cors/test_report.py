@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from devserve.records import RequestRecord
 from devserve.serving.origin import build_origin
-from devserve.serving.requestlog import RequestRecord
 from tests.support.configs import build_config
 
 from .helpers import OTHER, PAGE, TABLE, Served, make_site

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from devserve.config import load_config
+from devserve.project import load_project as load_config
 from devserve.serving.origin import build_origin
 from tests.conftest import run_command
 

@@ -188,7 +188,7 @@ def test_unusual_path_segments_map_to_encoded_names(tmp_path: Path, mocks: Path)
 
 
 def test_banner_and_status_say_what_an_origin_serves(tmp_path: Path, mocks: Path) -> None:
-    from devserve.config import parse_config
+    from devserve.project import parse_project as parse_config
     from devserve.serving.origin import build_origin
 
     config = parse_config(

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from devserve.records import RequestRecord
 from devserve.serving.origin import OriginApp, build_origin
-from devserve.serving.requestlog import RequestRecord
 from tests.support.configs import build_config
 from tests.support.served import served
 from tests.support.upstream import Upstream
@@ -52,11 +52,14 @@ ProxyFactory = Callable[..., contextlib.AbstractContextManager[Proxied]]
 
 @pytest.fixture
 def proxy_origin(tmp_path: Path) -> ProxyFactory:
-    """``with proxy_origin(proxy=url, record="rec", ...) as proxied:``: an origin on a port."""
+    """``with proxy_origin(proxy=url, record="rec", ...) as proxied:``: an origin on a port
+    (``settings``: the ``[devserve]`` table)."""
 
     @contextlib.contextmanager
-    def start(*, offline: bool = False, **origin: Any) -> Iterator[Proxied]:
-        config = build_config(tmp_path, {"api": {"port": 8001, **origin}})
+    def start(
+        *, offline: bool = False, settings: dict[str, Any] | None = None, **origin: Any
+    ) -> Iterator[Proxied]:
+        config = build_config(tmp_path, {"api": {"port": 8001, **origin}}, settings)
         records: list[RequestRecord] = []
         app = build_origin(
             "api", config.origins["api"], config.devserve, observer=records.append, offline=offline

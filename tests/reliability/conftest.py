@@ -1,10 +1,12 @@
-"""A devserve with every kind of origin per module (tests/support/everykind.py)."""
+"""A devserve with every kind of origin per module (tests/support/everykind.py), and an upstream
+with origins proxying to it (tests/proxy/conftest.py)."""
 
 import resource
 
+from tests.proxy.conftest import proxy_origin, upstream
 from tests.support.everykind import fortress, http
 
-__all__ = ["fortress", "http"]
+__all__ = ["fortress", "http", "proxy_origin", "upstream"]
 
 # Thousands of connections at once: this process and the devserve it starts (which inherits the
 # limit) need that many file descriptors; raise the soft limit as far as the hard one allows.

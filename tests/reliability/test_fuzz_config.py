@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from devserve.config import Config, load_config
+from devserve.config import Config
 from devserve.errors import ConfigError
+from devserve.project import load_project as load_config
 
 KEYS = [
     "devserve", "origins", "host", "dashboard_port", "allowed_hosts", "live_reload",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -14,8 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 from starlette.testclient import TestClient
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
-from devserve.config import parse_config
+from devserve.project import parse_project as parse_config
 from devserve.serving.origin import build_origin
 from tests.support.badservers import endless_body, serve_forever, trickled_headers
 from tests.support.everykind import EveryKind
@@ -94,6 +97,62 @@ def test_a_range_in_another_unit_is_ignored_on_a_streamed_file(
         assert exchange(fortress.site, data, read_body=False).status == status
     # The file goes (the fixture deletes it) while the 64 MiB answer may still be on its way:
     # that connection closes, with one log line and no traceback.
+
+
+ZEROS = "0" * 5000  # beyond the 4,300 digits Python's int() takes
+
+
+@pytest.mark.parametrize("size", [5, 2 * MiB], ids=["from-memory", "streamed"])
+@pytest.mark.parametrize(
+    ("wanted", "statuses", "span"),
+    [
+        (f"bytes={ZEROS}1-2", {206}, (1, 2)),  # leading zeros: the same number (RFC 9110 14.1.1)
+        (f"bytes=0-{ZEROS}1", {206}, (0, 1)),
+        (f"bytes=0-1{ZEROS}", {206}, (0, None)),  # an end past the file: up to its last byte
+        (f"bytes=-1{ZEROS}", {206}, (0, None)),  # a suffix longer than the file: all of it
+        (f"bytes=1{ZEROS}-", {416}, None),  # a start past the file: unsatisfiable
+        (f"bytes=0-0,{ZEROS}3-3", {200, 206}, None),  # several parts: served, or all of it
+    ],
+    ids=["zeros-start", "zeros-end", "huge-end", "huge-suffix", "huge-start", "multipart"],
+)
+def test_a_range_with_thousands_of_digits_is_answered(
+    fortress: EveryKind,
+    size: int,
+    wanted: str,
+    statuses: set[int],
+    span: tuple[int, int | None] | None,
+) -> None:
+    path = fortress.root / "web" / f"digits-{size}.bin"
+    content = (bytes(range(256)) * (size // 256 + 1))[:size]
+    path.write_bytes(content)
+    data = request_bytes("GET", f"/{path.name}", host="localhost", headers=[("Range", wanted)])
+    reply = exchange(fortress.site, data)
+    assert reply.status in statuses, reply.body[:200]
+    if reply.status == 416:
+        assert reply.headers["content-range"] == f"bytes */{size}"
+    elif span is not None:
+        first, last = span[0], size - 1 if span[1] is None else span[1]
+        assert reply.headers["content-range"] == f"bytes {first}-{last}/{size}"
+        assert reply.body == content[first : last + 1]
+    _logged(fortress, f"/{path.name} {reply.status} ")
+    _clean(fortress)
+
+
+@pytest.mark.parametrize("kind", ["site", "api", "spa", "public"])
+def test_a_websocket_handshake_without_a_proxy_is_refused_before_the_upgrade(
+    fortress: EveryKind, kind: str
+) -> None:
+    """Routes, static files, or both: nothing there speaks WebSocket, so a 404 that says so."""
+    url = f"ws://localhost:{fortress.origins[kind]}/socket-{kind}"
+    with pytest.raises(InvalidStatus) as refused, connect(url, open_timeout=5):
+        pass
+    answer = refused.value.response
+    assert answer.status_code == 404
+    assert json.loads(answer.body or b"") == {
+        "error": f"origin '{kind}' takes no WebSocket connections; only a proxy forwards them"
+    }
+    _logged(fortress, f"WS      /socket-{kind} 404 ")
+    _clean(fortress)
 
 
 @pytest.fixture

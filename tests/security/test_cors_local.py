@@ -8,7 +8,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from devserve.config import parse_config
+from devserve.project import parse_project as parse_config
 from devserve.serving.origin import build_origin
 from tests.support.everykind import EveryKind
 

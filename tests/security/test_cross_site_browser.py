@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from devserve.records import RequestRecord
 from devserve.serving.origin import build_origin
-from devserve.serving.requestlog import RequestRecord
 from tests.support.configs import build_config
 from tests.support.served import served
 from tests.support.upstream import Upstream

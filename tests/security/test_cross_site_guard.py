@@ -16,8 +16,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
+from devserve.records import RequestRecord
 from devserve.serving.origin import OriginApp, build_origin
-from devserve.serving.requestlog import RequestRecord
 from tests.support.configs import build_config
 from tests.support.served import served
 from tests.support.upstream import Upstream

@@ -9,8 +9,9 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devserve.records import LoggedVerdict as Verdict
+from devserve.records import RequestRecord
 from devserve.serving.jsonlog import JsonRequestFormatter
-from devserve.serving.requestlog import RequestRecord, Verdict
 from tests.support.everykind import EveryKind
 from tests.support.rawhttp import exchange, request_bytes
 from tests.support.waiting import wait_until

@@ -15,7 +15,8 @@ from starlette.responses import PlainTextResponse
 
 import devserve
 from devserve.errors import PortInUseError
-from devserve.serving import binding, runner
+from devserve.serving import binding
+from devserve.serving import dashboard as dashboard_module
 from devserve.serving.binding import bind, listen
 from devserve.serving.listener import Listener
 from tests.support.process import free_port
@@ -66,7 +67,7 @@ def test_a_dashboard_port_claimed_between_our_bind_and_listen_is_a_warning_not_a
             other.listen()
         return sock
 
-    monkeypatch.setattr(runner, "bind", bind_then_lose)
+    monkeypatch.setattr(dashboard_module, "bind", bind_then_lose)
     config = devserve.config_from_dict(
         {"devserve": {"dashboard_port": dashboard}, "origins": {"api": {"port": 0}}},
         base=tmp_path,

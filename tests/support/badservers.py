@@ -1,4 +1,5 @@
-"""Raw TCP servers that misbehave on purpose: an endless body, headers sent a byte at a time."""
+"""Raw TCP servers that misbehave on purpose: an endless body, headers sent a byte at a time,
+control characters in a header."""
 
 from __future__ import annotations
 
@@ -56,3 +57,13 @@ def trickled_headers(connection: socket.socket) -> None:
     for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
         connection.sendall(bytes([byte]))
         time.sleep(0.2)
+
+
+def escape_in_header(connection: socket.socket) -> None:
+    """A response whose header value holds a terminal escape (ESC, BEL) and a DEL."""
+    body = b'{"ok": true}'
+    connection.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Title: \x1b]0;pwned\x07\r\n"
+        b"X-Del: a\x7fb\r\nX-Fine: yes\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+        + body
+    )

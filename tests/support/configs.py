@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from devserve.config import Config, parse_config
+from devserve.config import Config
+from devserve.project import parse_project as parse_config
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 

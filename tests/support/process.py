@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -87,13 +88,30 @@ def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _limited_to(address_space: int) -> Callable[[], None]:
+    def limit() -> None:  # in the child, before exec: a runaway allocation fails there
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    return limit
+
+
 def run_devserve(
-    args: list[str], *, cwd: Path, wait_ports: list[int], timeout: float = 15
+    args: list[str],
+    *,
+    cwd: Path,
+    wait_ports: list[int],
+    timeout: float = 15,
+    address_space: int | None = None,
 ) -> Devserve:
-    """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers."""
+    """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers.
+
+    ``address_space``: an RLIMIT_AS in bytes, for tests that try to exhaust memory (glibc gets
+    two malloc arenas, so the limit counts allocations rather than per-thread reservations)."""
     log_path = cwd / f"devserve-{time.monotonic_ns()}.log"
     log = log_path.open("w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if address_space is not None:
+        env["MALLOC_ARENA_MAX"] = "2"
     process = subprocess.Popen(
         [sys.executable, "-m", "devserve", *args],
         cwd=cwd,
@@ -101,6 +119,7 @@ def run_devserve(
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        preexec_fn=None if address_space is None else _limited_to(address_space),
     )
     server = Devserve(process=process, log_path=log_path, ports=wait_ports)
 
@@ -137,6 +156,22 @@ def listening_addresses(port: int) -> set[str]:
             words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
             found.add(str(ipaddress.IPv6Address(words) if ipv6 else ipaddress.IPv4Address(words)))
     return found
+
+
+def unread_requests(port: int) -> list[int]:
+    """For each connection a server at ``port`` has accepted, how many bytes it has yet to read
+    (from /proc/net, Linux): all zeros once it has read every request sent to it."""
+    unread = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state, queues = line.split()[1], line.split()[3], line.split()[4]
+            if state == "01" and int(local.rpartition(":")[2], 16) == port:  # 01: ESTABLISHED
+                unread.append(int(queues.partition(":")[2], 16))
+    return unread
 
 
 def memory_mb(pid: int, field: str = "VmHWM") -> float:

@@ -1,6 +1,8 @@
-"""json-server 0.17-compatible REST over a JSON file (SPEC §4 ``resources``).
+"""json-server-compatible REST over a JSON file (the ``resources`` key of an origin).
 
 Modules: ``data`` (the file's content), ``store`` (memory, persistence, edits, reset),
-``query`` (reads), ``writes`` (changes), ``body`` (request bodies), ``router`` (the ASGI app),
-``jsvalue`` and ``inflect`` (JavaScript's and npm pluralize's rules, for exact parity).
+``readers`` (slow reads off the event loop), ``query`` (reads), ``likeregex`` (``_like`` in
+RE2), ``writes`` (changes), ``body`` (request bodies), ``router`` (the ASGI app), ``jsvalue``
+and ``inflect`` (JavaScript's and npm pluralize's rules, for exact parity); ``*_v1`` modules
+are json-server 1.0's dialect.
 """

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 from starlette.types import Receive
 
-from devserve.mocks.resources.data import reject_constant, type_name
+from devserve.mocks.resources.data import js_int, reject_constant, type_name
+from devserve.mocks.resources.jsvalue import is_number, js_double, number_string
 
-MAX_BODY_BYTES = 10 * 1024 * 1024  # json-server's body-parser limit ("10mb"), and SPEC §6's
+MAX_BODY_BYTES = 10 * 1024 * 1024  # json-server's body-parser limit ("10mb")
+# Objects and arrays in a stored body: an app's data nests a few levels; hundreds would make
+# every later query and write of the collection walk (or recurse) that deep.
+MAX_BODY_DEPTH = 64
 
 
 class BodyError(ValueError):
@@ -27,7 +32,7 @@ async def read_body(headers: Headers, receive: Receive, limit: int = MAX_BODY_BY
     """The whole body, refusing (413) as soon as it is known to exceed ``limit``."""
     too_big = BodyError(413, f"the body is larger than {limit // (1024 * 1024)} MiB")
     declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise too_big
     chunks: list[bytes] = []
     size = 0
@@ -68,17 +73,66 @@ def parse_body(headers: Headers, body: bytes) -> dict[str, Any]:
 
 
 def parse_json(body: bytes) -> Any:
-    """Any JSON value; a 400 BodyError that points at the mistake otherwise."""
+    """Any JSON value, its numbers and nesting as devserve stores them (``stored_numbers``);
+    a 400 BodyError that points at the mistake otherwise."""
     try:
-        return json.loads(body, parse_constant=reject_constant)
+        parsed = json.loads(body, parse_constant=reject_constant, parse_int=js_int)
     except UnicodeDecodeError:
         raise BodyError(400, "the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise BodyError(
             400, f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise BodyError(400, _too_deep("")) from None
+    except ValueError as exc:
         raise BodyError(400, f"the body cannot be read as JSON ({exc})") from None
+    if isinstance(parsed, dict | list):
+        stored_numbers(parsed)
+    return parsed
+
+
+def _too_deep(where: str) -> str:
+    at = f" (at {where})" if where else ""
+    return (
+        f"the JSON body nests objects and arrays more than {MAX_BODY_DEPTH} levels deep{at}; "
+        "flatten it"
+    )
+
+
+def _field(where: str, key: str | int) -> str:
+    name = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}" if where else key
+    return name if len(name) <= 200 else name[:200] + "..."
+
+
+def stored_numbers(value: dict[str, Any] | list[Any]) -> None:
+    """Check a parsed body before it is stored, in place: nesting within MAX_BODY_DEPTH, every
+    number finite, an integer beyond 2**53 turned into the double JavaScript makes of it (as
+    json-server stores it), so that every later read, query and write of it works."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_BODY_DEPTH:
+            raise BodyError(400, _too_deep(where))
+        entries = list(node.items() if isinstance(node, dict) else enumerate(node))
+        for key, child in entries:
+            if isinstance(child, dict | list):
+                stack.append((child, _field(where, key), depth + 1))
+            elif is_number(child):
+                node[key] = _javascript_number(child, _field(where, key))
+
+
+def _javascript_number(number: float, field: str) -> float:
+    stored = js_double(number)
+    if math.isinf(stored):
+        raise BodyError(
+            400,
+            f"field {field!r} holds a number beyond what JavaScript can hold (it would be "
+            "Infinity, which JSON cannot store); send a smaller number, or the digits as a string",
+        )
+    if isinstance(stored, float) and isinstance(number, int) and abs(stored) < 1e21:
+        return int(number_string(stored))  # the digits JavaScript writes for it
+    return stored
 
 
 def _form(body: bytes) -> dict[str, Any]:

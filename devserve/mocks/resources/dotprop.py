@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from devserve.mocks.resources.jsvalue import UNDEFINED
+from devserve.mocks.resources.jsvalue import UNDEFINED, array_index
 
 # dot-prop refuses these keys (prototype pollution): a path holding one reads and sets nothing.
 _DISALLOWED = frozenset({"__proto__", "prototype", "constructor"})
@@ -50,8 +50,9 @@ def prop(value: Any, key: str) -> Any:
     if isinstance(value, list | str):
         if key == "length":
             return len(value)
-        if key.isdigit() and int(key) < len(value) and str(int(key)) == key:
-            return value[int(key)]
+        index = array_index(key, len(value))
+        if index is not None and str(index) == key:
+            return value[index]
     return UNDEFINED
 
 

@@ -29,7 +29,8 @@ class _Undefined:
 
 UNDEFINED: Final = _Undefined()
 _PATH_PART = re.compile(r"[^.[\]]+|\[(?:([^\"'][^[]*)|([\"'])((?:(?!\2)[^\\]|\\.)*?)\2)\]")
-_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _RADIX = {"0x": 16, "0o": 8, "0b": 2}
 # What String.prototype.trim removes (whitespace and line terminators).
 _JS_SPACE = " \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
@@ -37,8 +38,26 @@ _JS_SPACE = " \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".j
 )
 
 
+# JavaScript keeps integers exactly up to here; beyond, a number is the nearest double.
+MAX_SAFE_INTEGER = 2**53 - 1
+# A decimal longer than this is beyond every double (1.8e308): JavaScript reads it as Infinity.
+_DOUBLE_DIGITS = 310
+_BEYOND_DOUBLES = int("1" + "0" * _DOUBLE_DIGITS)
+
+
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def js_double(number: float) -> float:
+    """The number as JavaScript holds it: an integer beyond 2**53 (a hand-written file may hold
+    one, Python reads it exactly) becomes the nearest double, ±Infinity past 1.8e308."""
+    if isinstance(number, float) or -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER:
+        return number
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
 
 
 def truthy(value: Any) -> bool:
@@ -54,6 +73,7 @@ def truthy(value: Any) -> bool:
 
 def number_string(number: float) -> str:
     """ECMAScript Number::toString: ``1.0`` → ``1``, ``1e-7`` → ``1e-7``, ``1e16`` in full."""
+    number = js_double(number)  # never str() of a huge int: Python refuses past 4,300 digits
     if isinstance(number, int):
         return str(number)
     if math.isnan(number):
@@ -98,8 +118,29 @@ def js_string(value: Any) -> str:
     if is_number(value):
         return number_string(value)
     if isinstance(value, list):
-        return ",".join("" if item is None else js_string(item) for item in value)
+        return _join(value)
     return "[object Object]"
+
+
+def _join(items: list[Any]) -> str:
+    """``String(array)``: items joined by commas, null as "", nested arrays joined alike. A
+    stack, not recursion: a hand-written file may nest arrays hundreds of levels deep."""
+    stack: list[tuple[list[Any], int, list[str]]] = [(items, 0, [])]
+    while True:
+        array, index, parts = stack[-1]
+        if index == len(array):
+            stack.pop()
+            text = ",".join(parts)
+            if not stack:
+                return text
+            stack[-1][2].append(text)
+            continue
+        stack[-1] = (array, index + 1, parts)
+        item = array[index]
+        if isinstance(item, list):
+            stack.append((item, 0, []))
+        else:
+            parts.append("" if item is None or item is UNDEFINED else js_string(item))
 
 
 def js_number(value: Any) -> float:
@@ -109,7 +150,7 @@ def js_number(value: Any) -> float:
     if value is False or value is None:
         return 0.0
     if is_number(value):
-        return float(value)
+        return float(js_double(value))
     if not isinstance(value, str):
         return math.nan
     text = value.strip(_JS_SPACE)
@@ -119,8 +160,11 @@ def js_number(value: Any) -> float:
         return -math.inf if text[0] == "-" else math.inf
     radix = _RADIX.get(text[:2].lower())
     if radix is not None:
+        digits = text[2:]
+        if not (digits.isascii() and digits.isalnum()):
+            return math.nan
         try:
-            return float(int(text[2:], radix)) if "_" not in text else math.nan
+            return float(js_double(int(digits, radix)))
         except ValueError:
             return math.nan
     return float(text) if _DECIMAL.fullmatch(text) else math.nan
@@ -130,8 +174,21 @@ def parse_int(value: str | None) -> int | None:
     """``parseInt(value, 10)``; None for NaN."""
     if value is None:
         return None
-    match = re.match(r"[+-]?\d+", value.lstrip(_JS_SPACE))
-    return int(match.group()) if match else None
+    match = _INTEGER.match(value.lstrip(_JS_SPACE))
+    if not match:
+        return None
+    digits = match.group()
+    if len(digits) > _DOUBLE_DIGITS:  # Infinity in JavaScript; any larger value acts alike
+        return -_BEYOND_DOUBLES if digits.startswith("-") else _BEYOND_DOUBLES
+    return int(digits)
+
+
+def array_index(key: str, length: int) -> int | None:
+    """The index ``key`` names in an array of ``length`` items (ASCII digits), else None."""
+    if not (key.isascii() and key.isdigit()) or len(key) > len(str(length)):
+        return None
+    index = int(key)
+    return index if index < length else None
 
 
 def _primitive(value: Any) -> Any:
@@ -222,8 +279,8 @@ def _child(value: Any, key: str) -> Any:
     if isinstance(value, dict):
         return value.get(key, UNDEFINED)
     if isinstance(value, list) and key.isdigit():
-        index = int(key)
-        return value[index] if index < len(value) else UNDEFINED
+        index = array_index(key, len(value))
+        return UNDEFINED if index is None else value[index]
     if isinstance(value, list) and key == "length":
         return len(value)
     return UNDEFINED
@@ -248,8 +305,8 @@ def has_path(value: Any, path: str) -> bool:
     for part in parts:
         if isinstance(value, dict) and part in value:
             value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
+        elif isinstance(value, list) and (index := array_index(part, len(value))) is not None:
+            value = value[index]
         else:
             return False
     return bool(parts)

@@ -10,10 +10,8 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cmp_to_key, lru_cache
+from functools import cmp_to_key
 from typing import Any
-
-import regex
 
 from devserve.mocks.resources.inflect import plural, singular
 from devserve.mocks.resources.jsvalue import (
@@ -28,6 +26,7 @@ from devserve.mocks.resources.jsvalue import (
     parse_int,
     truthy,
 )
+from devserve.mocks.resources.likeregex import PatternError, compile_like
 from devserve.mocks.resources.relations import Children
 
 Params = dict[str, list[str]]
@@ -36,13 +35,15 @@ FOREIGN_KEY_SUFFIX = "Id"
 RESERVED = ("q", "_start", "_end", "_sort", "_order", "_limit", "_embed", "_expand", "_delay")
 _OPERATORS = ("_lte", "_gte", "_ne", "_like")
 _IGNORED = ("callback", "_")  # JSONP and jQuery's cache buster: never filters
-# A `_like` pattern is the client's regex run on the event loop: bound its total time.
-LIKE_BUDGET_SECONDS = 0.25
-MAX_PATTERN_LENGTH = 1000
+# A `_like` pattern is the client's regex, matched in linear time (likeregex.py); a request's
+# matching stops after this long all the same, so a big collection cannot hold a worker.
+LIKE_BUDGET_SECONDS = 1.0
+# Collections larger than this are queried in a worker thread, off the event loop.
+INLINE_ITEMS = 1000
 
 
 class QueryError(ValueError):
-    """A query the client must fix (a bad or too slow `_like` pattern): a 400 answer."""
+    """A query the client must fix (a bad or too costly `_like` pattern): a 400 answer."""
 
 
 @dataclass
@@ -56,35 +57,25 @@ def first(params: Params, key: str) -> str | None:
     return values[0] if values else None
 
 
-@lru_cache(maxsize=128)
-def _compile_like(pattern: str) -> Any:
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise QueryError(f"a _like pattern may be at most {MAX_PATTERN_LENGTH} characters")
-    try:
-        return regex.compile(pattern, regex.IGNORECASE | regex.V0)
-    except regex.error as exc:
-        message = f"_like pattern {pattern!r} is not a valid regular expression: {exc}"
-        raise QueryError(message) from None
-
-
 class _Like:
-    """Case-insensitive regex search, as ``new RegExp(value, 'i').test(...)``, within a budget."""
+    """``new RegExp(value, 'i').test(text)``, in RE2 (linear time), within a time budget for
+    the whole request: a pattern runs once per item, and a collection may be large."""
 
     def __init__(self) -> None:
         self.deadline = time.monotonic() + LIKE_BUDGET_SECONDS
 
     def test(self, pattern: str, text: str) -> bool:
-        compiled = _compile_like(pattern)
-        left = self.deadline - time.monotonic()
         try:
-            if left <= 0:
-                raise TimeoutError
-            return compiled.search(text, timeout=left) is not None
-        except TimeoutError:
+            compiled = compile_like(pattern)
+        except PatternError as exc:
+            raise QueryError(str(exc)) from None
+        if time.monotonic() > self.deadline:
             raise QueryError(
-                f"_like pattern {pattern!r} takes too long on this data; simplify it "
-                "(nested repetition such as (a+)+ backtracks exponentially)"
-            ) from None
+                f"_like pattern {pattern!r} takes longer than {LIKE_BUDGET_SECONDS:g} s on this "
+                "collection; narrow the query with other filters, or simplify the pattern"
+            )
+        # Bytes: a file may hold lone surrogates ("\ud800"), which UTF-8 cannot encode.
+        return compiled.search(text.encode("utf-8", "surrogatepass")) is not None
 
 
 def _matcher(key: str, values: list[str], like: _Like) -> Callable[[Any], bool]:
@@ -124,14 +115,22 @@ def _comparable(wanted: str, value: Any) -> bool:
 
 
 def _deep_query(value: Any, needle: str) -> bool:
-    """mixins.js ``deepQuery``: a lower-cased substring anywhere in a truthy value."""
-    if not truthy(value) or not needle:
+    """mixins.js ``deepQuery``: a lower-cased substring anywhere in a truthy value. A stack,
+    not recursion: a hand-written file may nest hundreds of levels deep."""
+    if not needle:
         return False
-    if isinstance(value, list):
-        return any(_deep_query(item, needle) for item in value)
-    if isinstance(value, dict):
-        return any(_deep_query(item, needle) for item in value.values())
-    return needle in js_string(value).lower()
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if not truthy(current):
+            continue
+        if isinstance(current, list):
+            stack.extend(current)
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif needle in js_string(current).lower():
+            return True
+    return False
 
 
 def _fields(element: Any) -> list[Any]:
@@ -262,6 +261,11 @@ def _page(items: list[Any], page: int, per_page: int) -> tuple[list[Any], dict[s
     if len(chunk) != len(items):
         found["last"] = math.ceil(len(items) / per_page)
     return chunk, found
+
+
+def may_take_long(items: list[Any], params: Params) -> bool:
+    """Whether listing ``items`` with this query is worth a worker thread (Store.read)."""
+    return len(items) > INLINE_ITEMS or any(key.endswith("_like") for key in params)
 
 
 def list_collection(data: dict[str, Any], name: str, params: Params, url: str) -> Listing:

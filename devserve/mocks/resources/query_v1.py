@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from devserve.mocks.resources.data import SCHEMA_KEY, reject_constant
+from devserve.mocks.resources.data import SCHEMA_KEY, deeper_than, reject_constant
 from devserve.mocks.resources.dotprop import prop
 from devserve.mocks.resources.inflect import plural, singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, parse_int, strict_equal, truthy
@@ -59,21 +59,6 @@ class QueryTooLarge(QueryError):
     needs it, and running it could hold every origin."""
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether JSON ``value`` nests containers more than ``limit`` levels (no recursion)."""
-    level: list[Any] = [value]
-    for _ in range(limit):
-        level = [
-            child
-            for item in level
-            for child in (item.values() if isinstance(item, dict) else item)
-            if isinstance(child, dict | list)
-        ]
-        if not level:
-            return False
-    return True
-
-
 def list_query(query_string: str, params: Params) -> ListQuery:
     """app.js ``parseListParams``. 1.0 reads the query up to a second ``?``, as ``url.split``."""
     pairs = parse_qsl(
@@ -82,7 +67,7 @@ def list_query(query_string: str, params: Params) -> ListQuery:
     where = _json_where(next((v for k, v in pairs if k == "_where"), None))
     if where is None:
         where = parse_where((k, v) for k, v in pairs if k not in RESERVED)
-    if _deeper_than(where, MAX_WHERE_DEPTH):
+    if deeper_than(where, MAX_WHERE_DEPTH):
         raise QueryTooLarge(
             f"the filters nest deeper than {MAX_WHERE_DEPTH} levels (_where, or dotted keys)"
         )

@@ -18,7 +18,10 @@ NOT_FOUND: Reply = (404, {}, {})
 
 
 def encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    # A lone surrogate ("\ud800" in a hand-written file) only occurs inside a JSON string,
+    # where backslashreplace writes the very escape JSON.stringify writes.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace")
 
 
 # Relations (`_embed`, and 0.17's `_expand`) walk a related collection for every item listed.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,6 +27,7 @@ from devserve.mocks.resources.query import (
     find_by_id,
     first,
     list_collection,
+    may_take_long,
     relate,
 )
 from devserve.mocks.resources.request import (
@@ -37,10 +39,14 @@ from devserve.mocks.resources.request import (
     encode,
 )
 from devserve.mocks.resources.routes_v1 import V1Routes
-from devserve.mocks.resources.store import Store
+from devserve.mocks.resources.store import Store, WriteRefused
 from devserve.mocks.resources.writes import Conflict, insert, remove, replace, update
+from devserve.records import NOTE_KEY
 
 MAX_DELAY_MS = 60_000  # `?_delay=` is the client's to choose: bounded all the same
+# What an id may hold as it is in a Location path segment; anything else is percent-encoded
+# (an id is the client's: CR, LF or "é" raw in a header would break the response).
+_SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
 _FLOAT_PREFIX = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -101,6 +107,9 @@ class ResourceApp:
             status, body, headers = 409, {"error": str(exc)}, {}
         except QueryError as exc:
             status, body, headers = 400, {"error": str(exc)}, {}
+        except WriteRefused as exc:
+            status, body, headers = 503, {"error": exc.message}, {}
+            scope[NOTE_KEY] = f"write refused: {exc.message}"
         except OSError as exc:
             status, headers = 500, {}
             reason = exc.strerror or type(exc).__name__  # not the path: this may reach any page
@@ -160,15 +169,22 @@ class ResourceApp:
         self, request: Request, name: str, body: dict[str, Any] | None = None
     ) -> Reply:
         if request.method in ("GET", "HEAD"):
-            listing = list_collection(self.store.data, name, request.params, request.url)
-            return 200, encode(listing.items), listing.headers
+
+            def answer(data: dict[str, Any]) -> Reply:
+                listing = list_collection(data, name, request.params, request.url)
+                return 200, encode(listing.items), listing.headers
+
+            slow = may_take_long(self.store.data[name], request.params)
+            return await self.store.read(answer, slow=slow)
         if request.method != "POST":
             return NOT_FOUND
         item = await request.body() if body is None else body
 
         def create(data: dict[str, Any]) -> tuple[Reply, bool]:
             created = insert(data[name], item)
-            location = f"{request.url.split('?')[0]}/{js_string(created['id'])}"
+            # errors: a lone surrogate ("\ud800") has no UTF-8; no URL could name it anyway
+            segment = quote(js_string(created["id"]), safe=_SEGMENT_SAFE, errors="replace")
+            location = f"{request.url.split('?')[0]}/{segment}"
             return (201, encode(created), {"Location": location}), True
 
         return await self.store.change(create)

@@ -10,6 +10,7 @@ from typing import Any
 
 from devserve.mocks.resources.body import parse_json, read_body
 from devserve.mocks.resources.data import SCHEMA_KEY
+from devserve.mocks.resources.query import INLINE_ITEMS
 from devserve.mocks.resources.query_v1 import find, find_by_id, list_query
 from devserve.mocks.resources.request import Reply, Request, encode
 from devserve.mocks.resources.store import Store
@@ -37,15 +38,17 @@ class V1Routes:
     async def answer(self, request: Request) -> Reply:
         method, parts = request.scope["method"], request.parts
         if method in ("GET", "HEAD") and len(parts) <= 2:
-            return self._read(request)
+            items = self.store.data.get(parts[0])
+            slow = isinstance(items, list) and len(items) > INLINE_ITEMS
+            return await self.store.read(lambda data: self._read(data, request), slow=slow)
         if len(parts) == 1 and method in ("POST", "PUT", "PATCH"):
             return await self._write_collection(request, method)
         if len(parts) == 2 and method in ("PUT", "PATCH", "DELETE"):
             return await self._write_item(request, method)
         return NOT_FOUND
 
-    def _read(self, request: Request) -> Reply:
-        data, parts = self.store.data, request.parts
+    def _read(self, data: dict[str, Any], request: Request) -> Reply:
+        parts = request.parts
         if len(parts) == 2:
             found = find_by_id(data, parts[0], parts[1], request.params)
             return (200, encode(found), {}) if isinstance(found, dict) else NOT_FOUND

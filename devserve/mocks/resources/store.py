@@ -4,6 +4,10 @@ Every change is applied in memory under one lock and then written with a *group 
 first writer to reach the disk writes the state including every change made so far, and each
 request answers only once a write containing its change is on disk. A burst of writes costs a
 few file writes, never loses one, and a kill at any moment leaves the old file or the new one.
+
+devserve never overwrites a file it has not read: while the file on disk does not parse,
+changes are refused (WriteRefused); and a write checks, right before its rename, that the file
+is still the version devserve last read or wrote, so an edit not yet noticed is never lost.
 """
 
 from __future__ import annotations
@@ -17,13 +21,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from devserve.errors import DevserveError
 from devserve.live.ownwrites import OWN_WRITES, Signature, current, signature
 from devserve.mocks.resources.data import ResourceDataError, dump, parse, read
+from devserve.mocks.resources.readers import Readers
 
 log = logging.getLogger("devserve")
 T = TypeVar("T")
 Report = Callable[[str | None], None]
 Normalize = Callable[[dict[str, Any]], None]
+
+
+class WriteRefused(DevserveError):
+    """A change devserve will not write, since the file on disk holds an edit it could not
+    read (a 503: the client may retry once the file is fixed)."""
+
+
+class _EditedOnDisk(Exception):
+    """The file changed on disk after devserve last read it, before a write could land."""
 
 
 class Store:
@@ -46,11 +61,14 @@ class Store:
         self._original = text  # what `reset` restores: the start-up data or the last edit
         self._known = current(path)
         self._rejected: Signature | None = None
+        self._unreadable: str | None = None  # why the file on disk cannot be read, if it cannot
         self.error: str | None = None
+        self._readers = Readers()
         self._lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
         self._changed = 0  # changes made in memory
         self._saved = 0  # changes on disk
+        self._lost = 0  # changes up to this one were given up for an edit made meanwhile
         self._writing = False
 
     # -- reading ---------------------------------------------------------------------------
@@ -71,6 +89,15 @@ class Store:
         async with self._lock:
             await self._reload_locked()
 
+    async def read(self, answer: Callable[[dict[str, Any]], T], *, slow: bool = False) -> T:
+        """``answer(data)``: at once, or, when it may be ``slow``, in a worker thread (off the
+        event loop) that no change interrupts. ``answer`` must not change the data."""
+        if not slow:
+            return answer(self.data)
+        async with self._lock:  # a change in progress finishes first; none starts meanwhile
+            future = self._readers.start(answer, self.data)
+        return await asyncio.wrap_future(future)
+
     async def _reload_locked(self) -> None:
         edited = self._edited()
         if edited is None:
@@ -82,11 +109,13 @@ class Store:
             return  # vanished mid-edit (editors save by rename): the next request looks again
         except ResourceDataError as exc:
             self._rejected = edited
-            self._set_error(f"{exc.message}; still serving the last good data")
+            self._unreadable = exc.message.removeprefix(f"{self.path}: ")
+            refused = "; writes are refused until it is fixed" if self.persist else ""
+            self._set_error(f"{exc.message}; still serving the last good data{refused}")
             return
         self._normalized(data)
         self.data, self._original, self._known = data, text, edited
-        self._rejected = None
+        self._rejected = self._unreadable = None
         log.info("resources: %s changed on disk, reloaded", self.path)
         self._set_error(None)
 
@@ -111,9 +140,12 @@ class Store:
 
         ``apply`` returns ``(result, changed)``; it must finish its work on the data (e.g.
         serialize its answer) before returning, since the next change may follow at once.
+        WriteRefused, and nothing changed, while the file on disk cannot be read.
         """
         async with self._lock:
             await self._reload_locked()  # a change applies to the file's latest content
+            self._refuse_unreadable()
+            await self._readers.idle()  # no read in a worker thread sees the data change
             result, changed = apply(self.data)
             if changed:
                 self._changed += 1
@@ -122,21 +154,47 @@ class Store:
             await self._flush(wanted)
         return result
 
+    def _refuse_unreadable(self) -> None:
+        if self._unreadable is None or not self.persist:
+            return
+        raise WriteRefused(
+            f"{self.path.name} on disk cannot be read ({self._unreadable}), so devserve will "
+            "not write to it (that would erase the edit); fix the file and send the request "
+            "again (reads get the last good data meanwhile)"
+        )
+
     async def _flush(self, wanted: int) -> None:
         async with self._flush_lock:
+            if wanted <= self._lost:
+                raise self._edited_meanwhile()
             if self._saved >= wanted:
                 return  # another request's write already carried this change
             async with self._lock:  # no change while the state is serialized and written
                 upto = self._changed
-                self._writing = True
                 try:
-                    self._known = await asyncio.to_thread(self._write, self.data)
-                finally:
-                    self._writing = False
+                    await self._write_locked(self.data)
+                except _EditedOnDisk:
+                    self._lost = self._saved = upto
+                    await self._reload_locked()  # the edit wins: it is what is served now
+                    raise self._edited_meanwhile() from None
             self._saved = upto
 
-    def _write(self, data: dict[str, Any] | bytes) -> Signature:
-        """Atomically: temp file in the same folder, flush, fsync, rename, fsync the folder."""
+    def _edited_meanwhile(self) -> WriteRefused:
+        return WriteRefused(
+            f"{self.path.name} was edited on disk while this change was being saved; the edit "
+            "is kept and this change was not saved; send the request again"
+        )
+
+    async def _write_locked(self, content: dict[str, Any] | bytes) -> None:
+        self._writing = True
+        try:
+            self._known = await asyncio.to_thread(self._write, content, self._known)
+        finally:
+            self._writing = False
+
+    def _write(self, data: dict[str, Any] | bytes, expected: Signature | None) -> Signature:
+        """Atomically: temp file in the same folder, flush, fsync, rename, fsync the folder;
+        _EditedOnDisk instead, if the file is no longer the ``expected`` version."""
         payload = data if isinstance(data, bytes) else dump(data)
         folder = self.path.parent
         # The `.tmp` suffix keeps the watcher's filter from seeing the temp file at all.
@@ -148,6 +206,9 @@ class Store:
                 os.fsync(file.fileno())
             with contextlib.suppress(OSError):  # deleted meanwhile: keep mkstemp's private mode
                 os.chmod(temp, self.path.stat().st_mode & 0o7777)
+            on_disk = current(self.path)  # as late as possible: an edit the watcher has not seen
+            if on_disk is not None and on_disk != expected:
+                raise _EditedOnDisk
             os.replace(temp, self.path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -162,16 +223,20 @@ class Store:
         """Restore the original data (as at start-up, or as last edited outside devserve)."""
         async with self._lock:
             await self._reload_locked()
-            self.data = self._normalized(parse(self._original, self.path))
-            self._changed += 1
-            wanted = self._changed
+            self._refuse_unreadable()
+            data = self._normalized(parse(self._original, self.path))
             if self.persist:
-                self._writing = True
                 try:
-                    self._known = await asyncio.to_thread(self._write, self._original)
-                finally:
-                    self._writing = False
-                self._saved = wanted
+                    await self._write_locked(self._original)
+                except _EditedOnDisk:
+                    await self._reload_locked()
+                    raise WriteRefused(
+                        f"{self.path.name} was edited on disk during the reset; the edit is kept"
+                    ) from None
+            self.data = data  # replaced, not changed: a read in a worker thread keeps the old
+            self._changed += 1
+            if self.persist:
+                self._saved = self._changed
         return summary(self.data)
 
 

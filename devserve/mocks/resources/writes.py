@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Any
 
 from devserve.mocks.resources.inflect import plural
-from devserve.mocks.resources.jsvalue import UNDEFINED, is_number, js_less, js_string, truthy
+from devserve.mocks.resources.jsvalue import (
+    UNDEFINED,
+    is_number,
+    js_double,
+    js_less,
+    js_string,
+    truthy,
+)
 from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX, find_by_id
 
 # nanoid's URL-safe alphabet: json-server's ids for collections whose ids are not numbers.
@@ -28,12 +36,15 @@ def create_id(collection: list[Any]) -> Any:
             largest = value
     if largest is UNDEFINED:
         return 1
-    if is_number(largest) and abs(largest) != float("inf"):
+    if is_number(largest):
+        largest = js_double(largest)  # a hand-written file may hold an integer of 300 digits
         following = largest + 1
-        # JSON has one number type: 2.0 + 1 is written 3, as JavaScript would.
-        return (
-            int(following) if isinstance(following, float) and following.is_integer() else following
-        )
+        # Past 2**53 a number has no exact successor: JavaScript's `largest + 1` is `largest`
+        # again (json-server then fails, 500), so a random id is the one that is free.
+        if not math.isinf(following) and following != largest:
+            # JSON has one number type: 2.0 + 1 is written 3, as JavaScript would.
+            integral = isinstance(following, float) and following.is_integer()
+            return int(following) if integral else following
     return "".join(secrets.choice(_NANOID_ALPHABET) for _ in range(7))
 
 

@@ -230,3 +230,67 @@ def test_names_derive_as_npm_pluralize_derives_them(tmp_path: Path) -> None:
     singulars, plurals = json.loads(output)
     assert [singular(w) for w in WORDS] == singulars
     assert [plural(w) for w in WORDS] == plurals
+
+
+# Texts where JavaScript's regex syntax and RE2's differ: line terminators (`.`), Unicode
+# spaces (`\s`), escapes (`\u00e9`, `\z`, `\Q`), empty classes (`[]`, `[^]`).
+NOTES = [
+    "line\nbreak",
+    "carriage\rreturn",
+    "para\u2028graph",
+    "no\u00a0break space",
+    "tab\there",
+    "café crème",
+    "Zürich",
+    "zQ",
+    "a]b",
+    "a-b_c",
+    "[x]",
+    "",
+]
+LIKE_PATTERNS = [
+    "line.break",
+    "carriage.return",
+    "para.graph",
+    "tab.here",
+    r"no\sbreak",
+    r"no\Sbreak",
+    r"[\s]space",
+    r"caf\u00e9",
+    r"CAF\u00c9",
+    r"\x5bx",
+    r"^z\Q",
+    r"\z",
+    "[^]",
+    "[]",
+    "a[^]]b",
+    r"a\-b\_c",
+    r"\[x\]",
+    "^$",
+    "ü",
+    "ÜRICH$",
+    r"\d",
+    r"\w+-\w",
+    r"\bb\b",
+    "(?:c|x)rème",
+    "x{1}]",
+]
+
+
+def test_like_patterns_read_as_javascript_reads_them(tmp_path: Path) -> None:
+    """devserve rewrites `_like` patterns for RE2; each must select the items RegExp does."""
+    cli = peer("json-server") / "lib" / "cli" / "bin.js"
+    data = {"notes": [{"id": index, "text": text} for index, text in enumerate(NOTES)]}
+    differences = []
+    with (
+        side_by_side(tmp_path, cli, options=["--quiet"], origin={}, data=data) as bases,
+        httpx.Client(timeout=10) as client,
+    ):
+        for pattern in LIKE_PATTERNS:
+            seen = [
+                client.get(f"{base}/notes", params={"text_like": pattern}).json()
+                for base in bases
+            ]
+            if seen[0] != seen[1]:
+                differences.append(f"{pattern!r}: json-server {seen[0]}, devserve {seen[1]}")
+    assert not differences, "\n".join(differences)

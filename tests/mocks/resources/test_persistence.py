@@ -12,8 +12,8 @@ import anyio
 import httpx
 from watchfiles import Change
 
-from devserve.config import load_config
 from devserve.live.watcher import plan
+from devserve.project import load_project as load_config
 from tests.mocks.resources.helpers import SAMPLE, client, on_disk, write_db
 from tests.support.configs import config_toml
 from tests.support.process import StartDevserve, free_ports, run_command

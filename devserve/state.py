@@ -4,10 +4,7 @@ dashboard (which reads the control API's JSON)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from devserve.serving.origin import OriginApp
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,24 +39,6 @@ class OriginState:
     port: int
     cors: CorsState
     serves: tuple[str, ...]
-
-    @classmethod
-    def of(cls, origin: OriginApp, url: str, port: int) -> OriginState:
-        """The state of ``origin``, served at ``url`` on ``port`` (the port really bound)."""
-        switch = origin.switch
-        active, configured = switch.active, switch.configured
-        return cls(
-            name=origin.name,
-            url=url,
-            port=port,
-            cors=CorsState(
-                enabled=switch.enabled,
-                mode=active.mode if active else "off",
-                configured=configured.mode if configured else "off",
-                describe=switch.describe(),
-            ),
-            serves=tuple(origin.serves()),
-        )
 
     def as_json(self) -> dict[str, Any]:
         """The control API's shape (``GET /api/origins``), which the dashboard reads."""

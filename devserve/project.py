@@ -1,0 +1,21 @@
+"""A project's config, loaded whole: the file checked by its model (``config/``), then by what
+only the mocks can check (templates and regexes compile, mock files and resource databases are
+valid): every problem at once, as ``check-config``, ``run`` and a hot reload report them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from devserve.config import Config, load_config, parse_config
+from devserve.mocks.check import MOCK_CHECKS
+
+
+def load_project(path: Path) -> Config:
+    """The config at ``path`` with every check; ConfigError lists every problem."""
+    return load_config(path, checks=MOCK_CHECKS)
+
+
+def parse_project(data: dict[str, Any], *, path: Path, label: str) -> Config:
+    """Already-parsed config data with every check; paths resolve against ``path``'s folder."""
+    return parse_config(data, path=path, label=label, checks=MOCK_CHECKS)

@@ -1,0 +1,136 @@
+"""What every layer shares about a request: the scope keys where layers leave notes for the log,
+and the record of an answered request (the log line, the dashboard event, ``running.requests``).
+The ground floor: imported by the CORS, mocks, proxy, live and serving layers alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from devserve.terminal import printable
+
+# Where the CORS verdict of a response is left for the log (set by the verdict middleware).
+VERDICT_KEY = "devserve.verdict"
+# Why a response is what it is, when that is not obvious (a mock's 500, a fault), for the log.
+NOTE_KEY = "devserve.note"
+# Where the proxy leaves what it did with a request (a ProxyNote), for the log.
+PROXY_KEY = "devserve.proxy"
+
+# Set in the scope when the body sent is final (e.g. the live-reload script is already in it),
+# so a middleware that would rewrite HTML leaves it alone.
+FINAL_BODY_KEY = "devserve.final_body"
+
+
+@dataclass(frozen=True)
+class LoggedVerdict:
+    """A CORS verdict as the log shows it: ``allowed`` or ``blocked`` and why (the engine's full
+    verdict is ``cors.verdict.Verdict``)."""
+
+    verdict: str
+    reason: str | None = None
+    note: str | None = None
+    cookies: tuple[str, ...] = ()  # one summary per Set-Cookie: "sid kept", "sid dropped: why"
+    cookies_lost: tuple[str, ...] = ()  # the summaries of those not stored or not sent back
+
+
+@dataclass
+class ProxyNote:
+    """What the proxy did: ``live``, ``recorded``, ``replayed``, ``missed`` or ``failed``.
+
+    Filled in while the request runs; never holds a header value (they may be secrets).
+    """
+
+    upstream: str
+    state: str = "live"
+    upstream_status: int | None = None
+    upstream_ms: float | None = None
+    capture: int | None = None  # what "save as mock" asks for (see devserve.proxy.captures)
+    notes: list[str] = field(default_factory=list)  # cookies rewritten, why not recorded
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "upstream": self.upstream,
+            "state": self.state,
+            "status": self.upstream_status,
+            "ms": None if self.upstream_ms is None else round(self.upstream_ms, 1),
+            "capture": self.capture,
+            "notes": list(self.notes),
+        }
+
+    def text(self) -> str:
+        if self.state in ("replayed", "missed"):
+            return self.state
+        got = f"upstream {self.upstream_status or '-'}"
+        if self.upstream_ms is not None:
+            got += f" in {self.upstream_ms:.0f}ms"
+        state = "" if self.state == "live" else f", {self.state}"
+        notes = f" ({'; '.join(self.notes)})" if self.notes else ""
+        return got + state + notes
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    origin: str
+    method: str
+    path: str
+    status: int
+    ms: float
+    source: str | None
+    cors: LoggedVerdict | None
+    at: float  # when it was answered: seconds since the epoch (time.time())
+    note: str | None = None
+    proxy: ProxyNote | None = None
+
+    @property
+    def time(self) -> str:
+        """``at`` as ISO 8601 in UTC, to the millisecond (``2026-11-25T10:00:00.000Z``);
+        formatted when someone reads it, not on every request."""
+        moment = datetime.fromtimestamp(self.at, UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def as_json(self) -> dict[str, Any]:
+        cors = self.cors
+        return {
+            "origin": self.origin,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "ms": round(self.ms, 1),
+            "from": self.source,
+            "cors": {
+                "verdict": cors.verdict if cors else None,
+                "reason": cors.reason if cors else None,
+                "note": cors.note if cors else None,
+                "cookies": list(cors.cookies) if cors else [],
+                "cookies_lost": list(cors.cookies_lost) if cors else [],
+            },
+            "time": self.time,
+            "note": self.note,
+            "proxy": self.proxy.as_json() if self.proxy else None,
+        }
+
+    def __str__(self) -> str:
+        return self.line()
+
+    def line(self) -> str:
+        """The terminal line; every part that came from the request is escaped (SPEC §6)."""
+        source = f"  from {self.source}" if self.source else ""
+        verdict = ""
+        if self.cors is not None:
+            verdict = f"  {self.cors.verdict}"
+            if self.cors.reason:
+                verdict += f": {self.cors.reason}"
+            if self.cors.note:
+                verdict += f" ({self.cors.note})"
+            if self.cors.cookies:
+                verdict += f"  cookies: {'; '.join(self.cors.cookies)}"
+        status = self.status or "-"
+        head = f"{self.origin:<10} {self.method:<7} {self.path} {status} {self.ms:.0f}ms"
+        note = f"  ({self.note[:500]})" if self.note else ""
+        proxy = f"  [{self.proxy.text()}]" if self.proxy else ""
+        return printable(head + note + proxy + source + verdict)
+
+
+Observer = Callable[[RequestRecord], None]

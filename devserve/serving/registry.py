@@ -1,0 +1,165 @@
+"""The origins being served: built, started, swapped and stopped here, and looked up by name for
+the control plane (it implements ``control.server.Controlled``: one guard for an unknown name)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devserve.config import Config
+from devserve.errors import DevserveError, UnknownOriginError
+from devserve.live.broadcast import Broadcast
+from devserve.live.events import Event
+from devserve.origins import site_url
+from devserve.records import RequestRecord
+from devserve.serving.hosts import is_allowed_host
+from devserve.serving.listener import Listener, Served
+from devserve.serving.origin import OriginApp, build_origin
+from devserve.serving.stopping import Stopping
+from devserve.state import OriginState
+from devserve.urls import Origin
+
+if TYPE_CHECKING:
+    from devserve.tls.serving import SiteTLS
+
+log = logging.getLogger("devserve")
+
+
+@dataclass
+class Registry:
+    """Every origin that listens now, and how a new one is built."""
+
+    host: str
+    broadcast: Broadcast
+    stopping: Stopping
+    config_path: Path | None = None
+    offline: bool = False  # proxies answer from their recordings only (run --offline)
+    live_reload: bool = True
+    # Told when a resource file becomes invalid (a message) or valid again (None).
+    report_resources: Callable[[str, str | None], None] = lambda _name, _error: None
+    # Called with every request record (the embedding API's ``running.requests``).
+    observers: list[Callable[[RequestRecord], None]] = field(default_factory=list)
+    served: dict[str, Served] = field(default_factory=dict)
+    tls: SiteTLS | None = None  # made when the first https origin starts (devserve.tls)
+    _config: Config | None = field(default=None, repr=False)  # the last one built from
+
+    def get(self, name: str) -> Served:
+        """The origin named ``name``; UnknownOriginError (listing the others) if none is."""
+        if name not in self.served:
+            raise UnknownOriginError(name, list(self.served))
+        return self.served[name]
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    def build(self, name: str, config: Config) -> OriginApp:
+        self._config = config
+        return build_origin(
+            name,
+            config.origins[name],
+            config.devserve,
+            hub=self.broadcast.pages if self.live_reload else None,
+            observer=self._observe,
+            report=lambda error: self.report_resources(name, error),
+            config_path=self.config_path,
+            offline=self.offline,
+            host=self.host,
+            stopping=self.stopping,
+        )
+
+    async def start(self, origin: OriginApp, sock: socket.socket) -> None:
+        self.served[origin.name] = await Served.start(origin, sock, self._tls(origin))
+
+    def _tls(self, origin: OriginApp) -> ssl.SSLContext | None:
+        """An https origin's TLS context (SNI certificates from devserve's CA); None for http."""
+        if not origin.config.https:
+            return None
+        assert self._config is not None  # built before it starts
+        if self.tls is None:
+            from devserve.tls.serving import SiteTLS  # cryptography: only for https origins
+
+            self.tls = SiteTLS()
+        allowed = frozenset(h.lower().rstrip(".") for h in self._config.devserve.allowed_hosts)
+        return self.tls.context(
+            origin.config, self._config, answers=lambda name: is_allowed_host(name, allowed)
+        )
+
+    async def stop(self, name: str) -> None:
+        # Its pages' streams end first: the server would otherwise wait for them to hang up.
+        self.broadcast.end_pages(name)
+        await self.served.pop(name).listener.stop()
+
+    def listeners(self) -> list[Listener]:
+        return [served.listener for served in self.served.values()]
+
+    # ---- what the control plane and the embedding API ask ----------------------------------
+
+    def url(self, origin: OriginApp, port: int) -> str:
+        """An origin's URL: its name and scheme from its config, the port it really got."""
+        return site_url(self.host, port, name=origin.config.host, https=origin.config.https)
+
+    def origin_url(self, name: str) -> str:
+        """The URL of a running origin, with the port it really got (for ``port = 0``)."""
+        served = self.get(name)
+        return self.url(served.origin, served.listener.port)
+
+    def origins_state(self) -> list[OriginState]:
+        return [self._state(served) for served in self.served.values()]
+
+    def _state(self, served: Served) -> OriginState:
+        port = served.listener.port
+        return served.origin.state(self.url(served.origin, port), port)
+
+    def set_cors(self, name: str, enabled: bool) -> OriginState:
+        """Switch one origin's CORS; its very next response follows."""
+        served = self.get(name)
+        switch = served.origin.switch
+        switch.enabled = enabled
+        state = "on" if enabled else "off"
+        log.info("CORS of '%s' switched %s: %s", name, state, switch.describe())
+        self.broadcast.origins_changed(self.origins_state())
+        return self._state(served)
+
+    async def save_mock(self, name: str, capture: int) -> Path:
+        """Write a proxied response the dashboard points at as a mock file of its origin."""
+        proxy = self.get(name).origin.proxy
+        if proxy is None:
+            raise DevserveError(f"origin '{name}' has no proxy, so nothing to save")
+        path = await proxy.save_capture(capture)
+        log.info("saved a proxied response of '%s' as %s", name, path)
+        return path
+
+    async def reset_origin(self, name: str) -> dict[str, Any]:
+        """Restart an origin's mock sequences; restore its resource file's original data."""
+        answer = await self.get(name).origin.reset()
+        log.info("mocks of '%s' reset: sequences restart, resources get their original data", name)
+        return answer
+
+    async def reset(self) -> None:
+        """Restore every origin's mock state (sequences, resources)."""
+        for served in self.served.values():
+            await served.origin.reset()
+
+    def control_events(self) -> list[Event]:
+        return self.broadcast.dashboard_greeting(self.origins_state())
+
+    # ---- requests ---------------------------------------------------------------------------
+
+    def _observe(self, record: RequestRecord) -> None:
+        self.broadcast.request(record, self._page_of)
+        for observer in self.observers:
+            observer(record)
+
+    def _page_of(self, record: RequestRecord) -> tuple[str, str] | None:
+        """The origin whose page sent a request (by the port of its ``Origin``), and the URL
+        it asked for; None when devserve does not serve that page (or that origin stopped)."""
+        source = Origin.of_url(record.source) if record.source else None
+        port = None if source is None else source.port
+        page = next((n for n, s in self.served.items() if s.listener.port == port), None)
+        if page is None or record.origin not in self.served:
+            return None
+        return page, self.origin_url(record.origin) + record.path
