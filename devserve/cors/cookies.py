@@ -261,7 +261,10 @@ def _cross_site_problem(cookie: SetCookie, page: str, url: str, engine: Engine) 
     fix = f"open the page from the API's host, e.g. {_same_host_page(page, url)}"
     if cookie.same_site in ("lax", "strict"):
         label = cookie.same_site.capitalize()
-        return f"SameSite={label} cookie from a cross-site response ({sites}): {fix}"
+        return (
+            f"SameSite={label} cookie from a cross-site response ({sites}): {fix}, or set "
+            "SameSite=None; Secure; Partitioned"
+        )
     if cookie.same_site is None and engine != "firefox":
         return (
             "no SameSite attribute, so Chromium treats it as SameSite=Lax, and it comes from a "
