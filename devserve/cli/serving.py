@@ -12,6 +12,7 @@ from devserve.cli.options import (
     Common,
     ConfigOption,
     DashboardPortOption,
+    HostNameOption,
     HostOption,
     HttpsOption,
     JsonLogOption,
@@ -130,15 +131,7 @@ def serve(
             "--compress", help="Send text files gzip/Brotli-encoded when the browser accepts it."
         ),
     ] = False,
-    host_name: Annotated[
-        str | None,
-        typer.Option(
-            "--host-name",
-            help="The origin's name, e.g. app.localhost (it still binds --host).",
-            metavar="NAME",
-            show_default=False,
-        ),
-    ] = None,
+    host_name: HostNameOption = None,
     https: HttpsOption = False,
     dashboard_port: DashboardPortOption = None,
     host: HostOption = None,
