@@ -111,7 +111,7 @@ class Runner:
             await self.registry.start(self.registry.build(name, self.config), sock)
         await self.dashboard.start(self.config.devserve, self.registry.host)
         self._announce()
-        if self.registry.tls is not None:  # an https origin: does any browser trust the CA?
+        if self.registry.tls is not None and self.live_reload:  # pages to tell: is the CA trusted?
             states = self.registry.origins_state()
             self.broadcast.page_notices(self.registry.tls.page_notices(states))
         if self.open_browser:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 import devserve
 from devserve.check.simulate import run_check
+from devserve.cli import app
 from devserve.localnet import LocalTransport
 from tests.support.process import Devserve, free_ports, run_devserve
 from tests.support.sse import EventReader
@@ -74,6 +76,16 @@ def test_the_banner_and_status_use_the_names_and_schemes(
         "app": f"https://app.localhost:{ports['app']}",
         "api": f"http://api.localhost:{ports['api']}",
     }
+
+
+def test_status_reaches_a_localhost_name_itself(
+    sites: tuple[Devserve, Path, dict[str, int]],
+) -> None:
+    _, _, ports = sites
+    url = f"http://dashboard.localhost:{ports['dashboard']}"  # the system resolver knows not
+    result = CliRunner().invoke(app, ["status", "--json", "--url", url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["origins"][0]["url"].startswith("https://app.localhost:")
 
 
 def test_every_page_hears_what_to_run_while_the_ca_is_not_trusted(
