@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tests.browser.pagefetch import open_page
 from tests.support.process import free_port, free_port_block, run_devserve
+from tests.support.tlspair import need_certutil
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 def test_demo_sites_https_login_sticks_same_site_only(
     context: BrowserContext, tmp_path: Path
 ) -> None:
+    need_certutil()  # the suite's Chromium trusts devserve's CA through it
     base, dashboard = free_port_block(4), free_port()
     server = run_devserve(
         ["demo", "--sites", "--https", "--port", str(base), "--dashboard-port", str(dashboard)],

@@ -59,7 +59,7 @@ from tests.browser.sites import (
     routes,
 )
 from tests.support.served import served
-from tests.support.tlspair import forged_leaf
+from tests.support.tlspair import forged_leaf, need_certutil
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -74,6 +74,7 @@ async def _hello(scope: Scope, receive: Receive, send: Send) -> None:
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
+    need_certutil()  # the suite's Chromium trusts devserve's CA through it
     folder = tmp_path_factory.mktemp("sites")
     (folder / "web").mkdir()
     (folder / "web" / "index.html").write_text("<!doctype html><title>page</title>")

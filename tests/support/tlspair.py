@@ -75,11 +75,16 @@ def forged_leaf(ca: LocalCA, name: str) -> Leaf:
     return Leaf(certificate, key)
 
 
+def need_certutil() -> None:
+    """Skip (fail under CI=true) without certutil: the https browser tests trust through it."""
+    if shutil.which("certutil") is None:
+        need("certutil", "certutil not found (apt-get install libnss3-tools)")
+
+
 def trust_in_nss_db(database: Path, ca: Path) -> None:
     """Make ``database`` (an NSS folder: a Firefox profile, or Chromium's ~/.pki/nssdb) and trust
     ``ca`` in it for web sites, with certutil (libnss3-tools)."""
-    if shutil.which("certutil") is None:
-        need("certutil", "certutil not found (apt-get install libnss3-tools)")
+    need_certutil()
     database.mkdir(parents=True, exist_ok=True)
     where = f"sql:{database}"
     for args in (["-N", "--empty-password"], ["-A", "-n", "devserve test CA", "-t", "C,,"]):
