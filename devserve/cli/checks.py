@@ -15,6 +15,21 @@ from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, commo
 from devserve.config import Config, find_config
 from devserve.cors.lna import parse_address_spaces
 from devserve.cors.verdict import ENGINES, Engine
+from devserve.errors import ConfigError
+
+
+def _project(given: Path | None) -> tuple[Path, Config]:
+    """The config file (``-c``, else found from here) loaded with every check, or exit 2."""
+    path = given or find_config(Path.cwd())
+    if path is None:
+        typer.echo(
+            "error: no devserve.toml here or in any parent folder; run `devserve init`", err=True
+        )
+        raise typer.Exit(2)
+    # Imported here: `check` and `schema` need neither the mocks nor Starlette.
+    from devserve.project import load_project
+
+    return path, load_project(path)
 
 
 def check_config(
@@ -25,23 +40,54 @@ def check_config(
 ) -> None:
     """Validate the config: exit 0 if valid, else print every error and exit 2."""
     options = common(ctx, "check-config", config=config, verbose=verbose, quiet=quiet)
-    path = options.config or find_config(Path.cwd())
-    if path is None:
-        typer.echo(
-            "error: no devserve.toml here or in any parent folder; run `devserve init`", err=True
-        )
-        raise typer.Exit(2)
-    # Imported here: `check` and `schema` need neither the mocks nor Starlette.
+    path, loaded = _project(options.config)
     from devserve.mocks.check import route_warnings
-    from devserve.project import load_project
+    from devserve.mocks.openapi.check import openapi_problems
 
-    loaded = load_project(path)
+    # Specs get openapi-spec-validator's deeper rules here, too slow for every start.
+    deeper = [
+        problem
+        for name, origin in loaded.origins.items()
+        if origin.openapi is not None
+        for problem in openapi_problems(name, origin, thorough=True)
+    ]
+    if deeper:
+        raise ConfigError([f"{path}: {problem}" for problem in deeper])
 
     for name, origin in loaded.origins.items():
         for warning in route_warnings(name, origin):
             typer.echo(f"warning: {path}: {warning}")
     if not options.quiet:
         typer.echo(f"{path}: valid, {len(loaded.origins)} origin(s): {', '.join(loaded.origins)}")
+
+
+def check_contract(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Check recordings and mock files against each origin's OpenAPI spec: exit 0 when all
+    conform, 1 with a list of drifts (file, operation, JSON pointer, what differs)."""
+    options = common(ctx, "check-contract", config=config, verbose=verbose, quiet=quiet)
+    path, loaded = _project(options.config)
+    from devserve.mocks.openapi.contract import check_contract as run_contract
+
+    if not any(origin.openapi is not None for origin in loaded.origins.values()):
+        typer.echo(f"error: {path}: no origin has an openapi spec to check against", err=True)
+        raise typer.Exit(2)
+    report = run_contract(loaded)
+    for drift in report.drifts:
+        typer.echo(f"drift: {drift}")
+    if options.verbose:
+        for skipped in report.skipped:
+            typer.echo(f"skipped: {skipped}")
+    if not options.quiet or report.drifts:
+        typer.echo(
+            f"{report.checked} file(s) checked, {len(report.drifts)} drift(s), "
+            f"{len(report.skipped)} not in the spec (skipped)"
+        )
+    raise typer.Exit(1 if report.drifts else 0)
 
 
 def _engine(value: str) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from devserve.cli.checks import check, check_config, schema
+from devserve.cli.checks import check, check_config, check_contract, schema
 from devserve.cli.control import cors, reset, status
 from devserve.cli.options import (
     Common,
@@ -69,6 +69,7 @@ app.command()(handled(serve))
 app.command()(handled(demo))
 app.command()(handled(init))
 app.command("check-config")(handled(check_config))
+app.command("check-contract")(handled(check_contract))
 app.command()(handled(status))
 app.command()(handled(cors))
 app.command()(handled(reset))

@@ -161,6 +161,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             "mocks": _resolve(base, origin.mocks),
             "resources": _resolve(base, origin.resources),
             "record": _resolve(base, origin.record),
+            "openapi": _resolve(base, origin.openapi),
             "routes": [_resolve_route(route, base) for route in origin.routes],
         }
         origins[name] = origin.model_copy(update=update)

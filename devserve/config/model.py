@@ -16,6 +16,8 @@ from devserve.config.strict import ConfigPath, StrictModel
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Which json-server the resources answer like: 0.17.4 (the default) or 1.0.0-beta.15.
 Dialect = Literal["0.17", "v1"]
+# What a request that breaks the OpenAPI spec gets: refused (422), a log line only, nothing.
+ValidateMode = Literal["on", "warn", "off"]
 
 
 class Origin(StrictModel):
@@ -87,6 +89,28 @@ class Origin(StrictModel):
     persist: bool = Field(
         default=True, description="Write resource changes to the file; false keeps them in memory."
     )
+    # -- OpenAPI (README "Mocks from OpenAPI") --
+    openapi: ConfigPath | None = Field(
+        default=None,
+        description="An OpenAPI 3.0/3.1 document (YAML or JSON): its operations answer from "
+        "its examples or schemas, and requests are validated against it.",
+    )
+    validate_mode: ValidateMode = Field(
+        default="on",
+        alias="validate",
+        description='Requests that break the spec: "on" refuses them (problem+json), "warn" '
+        'only logs, "off" does not check.',
+    )
+    validate_status: int = Field(
+        default=422, ge=400, le=499, description="Status of a refused request (422 or 400)."
+    )
+    validate_responses: bool = Field(
+        default=False, description="Log answers (mocks, proxied ones) that break the spec."
+    )
+    openapi_resources: list[str] = Field(
+        default_factory=list,
+        description='Path prefixes whose operations a resource collection answers (["/charges"]).',
+    )
 
     @field_validator("resources_prefix")
     @classmethod
@@ -99,6 +123,14 @@ class Origin(StrictModel):
                 f"a path like '/api': starts with '/', no trailing '/' (e.g. {fixed!r})"
             )
         return prefix
+
+    @field_validator("openapi_resources")
+    @classmethod
+    def _prefixes_are_paths(cls, prefixes: list[str]) -> list[str]:
+        for index, prefix in enumerate(prefixes):
+            if not prefix.startswith("/") or prefix.endswith("/") or len(prefix) < 2:
+                raise ValueError(f"[{index}] a path like '/charges' (got {prefix!r})")
+        return prefixes
 
 
 class Settings(StrictModel):
@@ -127,6 +159,12 @@ class Settings(StrictModel):
     )
     template_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Size limit of one rendered mock response."
+    )
+    template_memory_mb: int = Field(
+        default=512,
+        ge=128,
+        le=1024 * 1024,
+        description="Memory cap of each process that renders mock templates, in MiB.",
     )
 
     @field_validator("dashboard_port", mode="before")

@@ -20,6 +20,7 @@ from devserve._resources import templates_dir
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import describe_instance, instance_kind
 from devserve.live.events import DASHBOARD_CHANNEL, Event, Hub, Resume
+from devserve.media import essence
 from devserve.origins import foreign_request
 from devserve.serving.bodylimit import BodyLimit
 from devserve.serving.hosts import HostGuard
@@ -78,7 +79,7 @@ def _refusal(scope: Scope) -> tuple[int, str] | None:
     if foreign is not None:
         return 403, foreign
     if scope["method"] in _CHANGING:
-        media = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
+        media = essence(Headers(scope=scope).get("content-type"))
         if media != "application/json":
             return 415, "changes must be sent as application/json"
     if scope["method"] == "OPTIONS":

@@ -1,6 +1,7 @@
 """What a mock does once its path fits: check ``match``, pick from ``responses``, answer.
 
-Shared by declared routes and mock-folder files, so both answer, fail and log alike.
+Shared by declared routes and mock-folder files, so both answer, fail and log alike. A response
+with templates is rendered by a renderer process (``devserve.mocks.pool``); one without, here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from starlette.types import Receive, Scope, Send
 
 from devserve.config.mocks import Behaviour
 from devserve.mocks import faults
-from devserve.mocks.limits import Limits
+from devserve.mocks.limits import Limits, off_loop
 from devserve.mocks.matching import Matcher, compile_match
+from devserve.mocks.pool import AVAILABLE, POOL
+from devserve.mocks.rendering import Program, Rendered
 from devserve.mocks.responses import (
-    Rendered,
     ResponseTemplate,
     compile_response,
     header_items,
@@ -35,6 +37,8 @@ class CompiledBehaviour:
     matcher: Matcher | None
     responses: tuple[ResponseTemplate, ...]
     shared_headers: tuple[tuple[str, Node], ...]
+    # What a renderer process needs for each response that has templates (None: no template).
+    programs: tuple[Program | None, ...]
     sequence: Sequence
     needs: frozenset[str]
     max_bytes: int  # [devserve] template_max_bytes: a rendered body may not be larger
@@ -59,7 +63,7 @@ class CompiledBehaviour:
             return None
         (response,) = self.responses
         spec = response.spec
-        if response.file is not None or spec.fault or spec.delay_ms or spec.jitter_ms:
+        if response.reads_file or spec.fault or spec.delay_ms or spec.jitter_ms:
             return None
         try:
             rendered = render_response(
@@ -72,10 +76,10 @@ class CompiledBehaviour:
 
     @cached_property
     def threaded(self) -> bool:
-        """Whether answering may take time: a template, a regex or a file is involved."""
+        """Whether deciding may take time here: a regex or a file is involved (templates render
+        in a renderer process, not here)."""
         regex = self.matcher is not None and self.matcher.has_regex
-        work = any(r.templated or r.file is not None for r in self.responses)
-        return regex or work or any(node.templated for _, node in self.shared_headers)
+        return regex or any(r.reads_file for r in self.responses)
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,35 @@ def compile_behaviour(
         )
     if sequence is None or sequence.size != len(responses) or sequence.order != config.order:
         sequence = Sequence(len(responses), config.order)
+    programs = _programs(responses, config, where, shared, limits.max_bytes)
     return CompiledBehaviour(
-        label, config, matcher, responses, shared, sequence, frozenset(names), limits.max_bytes
+        label,
+        config,
+        matcher,
+        responses,
+        shared,
+        programs,
+        sequence,
+        frozenset(names),
+        limits.max_bytes,
+    )
+
+
+def _programs(
+    responses: tuple[ResponseTemplate, ...],
+    config: Behaviour,
+    where: str,
+    shared: tuple[tuple[str, Node], ...],
+    max_bytes: int,
+) -> tuple[Program | None, ...]:
+    sources = tuple(
+        (name, value, f"{where}.headers.{name}")
+        for name, value in (header_items(config.headers) if config.responses is not None else ())
+    )
+    templated = any(node.templated for _, node in shared)
+    return tuple(
+        Program(r.compiled.source, sources, max_bytes) if r.templated or templated else None
+        for r in responses
     )
 
 
@@ -142,17 +173,21 @@ Candidates = list[tuple[CompiledBehaviour, dict[str, Any]]]
 
 @dataclass
 class Decision:
-    """What answers: a rendered response, a fault, a render error, or nothing (``misses``)."""
+    """What answers: a rendered response, a fault, a render error, or nothing (``misses``);
+    or a response still to render in a renderer process (``program``, with ``data``)."""
 
     behaviour: CompiledBehaviour | None = None
     response: ResponseTemplate | None = None
     rendered: Rendered | None = None
     error: str | None = None
     misses: list[str] = field(default_factory=list)
+    program: Program | None = None
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def decide(candidates: Candidates, base: dict[str, Any], limits: Limits) -> Decision:
-    """Pick the first candidate whose ``match`` holds, advance its sequence, render its response.
+    """Pick the first candidate whose ``match`` holds, advance its sequence, render its response
+    (one with templates is left to ``render_templated``: ``program`` and ``data`` say what).
 
     ``base`` is the request data; each candidate adds its own ``path`` parameters.
     """
@@ -164,20 +199,47 @@ def decide(candidates: Candidates, base: dict[str, Any], limits: Limits) -> Deci
             if problem:
                 misses.append(f"{behaviour.label}: {problem}")
                 continue
-        response = behaviour.responses[behaviour.sequence.next()]
+        index = behaviour.sequence.next()
+        response = behaviour.responses[index]
         decision = Decision(behaviour, response, misses=misses)
-        if response.spec.fault is None:
-            try:
-                decision.rendered = render_response(
-                    response,
-                    data,
-                    extra_headers=behaviour.shared_headers,
-                    max_bytes=limits.max_bytes,
-                )
-            except RenderError as exc:
-                decision.error = exc.reason
+        if response.spec.fault is not None:
+            return decision
+        decision.program = behaviour.programs[index]
+        if decision.program is not None:
+            decision.data = data
+            return decision
+        try:
+            decision.rendered = render_response(
+                response, data, extra_headers=behaviour.shared_headers, max_bytes=limits.max_bytes
+            )
+        except RenderError as exc:
+            decision.error = exc.reason
         return decision
     return Decision(misses=misses)
+
+
+async def render_templated(decision: Decision, limits: Limits) -> None:
+    """Render the decided response in a renderer process: ``rendered``, or ``error`` says why."""
+    behaviour, program = decision.behaviour, decision.program
+    assert behaviour is not None and program is not None
+    # Only the request data its templates use crosses to the renderer.
+    data = {name: value for name, value in decision.data.items() if name in behaviour.needs}
+    try:
+        if AVAILABLE:
+            decision.rendered = await POOL.render(
+                program, data, timeout_ms=limits.timeout_ms, memory_mb=limits.memory_mb
+            )
+        else:  # no renderer processes here (Windows): the sandbox's own budgets only
+            response, shared = decision.response, behaviour.shared_headers
+            assert response is not None
+            decision.rendered = await off_loop(
+                lambda: render_response(
+                    response, data, extra_headers=shared, max_bytes=limits.max_bytes
+                ),
+                limits,
+            )
+    except RenderError as exc:
+        decision.error = exc.reason
 
 
 async def answer(decision: Decision, scope: Scope, receive: Receive, send: Send) -> None:

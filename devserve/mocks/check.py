@@ -13,6 +13,7 @@ from starlette.routing import compile_path
 from devserve.config.model import Config, Origin
 from devserve.mocks.folders import folder_problems
 from devserve.mocks.limits import Limits
+from devserve.mocks.openapi.check import openapi_problems
 from devserve.mocks.resources.data import ResourceDataError
 from devserve.mocks.resources.data import read as read_resources
 from devserve.mocks.routes import compile_routes, label
@@ -65,6 +66,7 @@ def mock_problems(data: dict[str, Any], config: Config | None, base: Path) -> li
                 problems.extend(
                     f"origins.{name}.mocks: {p}" for p in folder_problems(origin.mocks, limits)
                 )
+        problems.extend(openapi_problems(name, origin))
     return problems
 
 

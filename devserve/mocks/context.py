@@ -15,7 +15,9 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import cookie_parser
 from starlette.types import Message, Receive, Scope
 
+from devserve.media import essence
 from devserve.mocks.matching import RAW_BODY
+from devserve.mocks.templates import CaseInsensitive
 
 # SPEC §6: 10 MiB; a larger body is refused with 413 before anything parses it.
 BODY_LIMIT = 10 * 1024 * 1024
@@ -26,19 +28,6 @@ MAX_FORM_FIELDS = 1000
 
 class BodyTooLarge(Exception):
     """The request body is over the limit."""
-
-
-class CaseInsensitive(dict[str, Any]):
-    """Header names: ``headers.Authorization`` and ``headers['x-api-key']`` both work."""
-
-    def __getitem__(self, key: str) -> Any:
-        return super().__getitem__(key.lower())
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and super().__contains__(key.lower())
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return super().get(key.lower(), default)
 
 
 async def read_body(receive: Receive, limit: int = BODY_LIMIT) -> bytes:
@@ -101,7 +90,7 @@ def _json(body: bytes) -> Any:
 
 
 async def _form(headers: Headers, body: bytes) -> dict[str, Any]:
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    media = essence(headers.get("content-type"))
     if media == "application/x-www-form-urlencoded":
         try:
             pairs = parse_qsl(

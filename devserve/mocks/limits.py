@@ -1,7 +1,9 @@
-"""Run mock work off the event loop, under the time and size limits of ``[devserve]``.
+"""The ``[devserve]`` limits of mock work, and running the work that stays in devserve (a
+``match`` regex, a file read) off the event loop under them.
 
-The work checks its own deadline (see ``sandbox``), so a runaway template ends itself; the
-``wait_for`` here is the backstop that answers in time even if something slips past.
+Templates that depend on the request do not run here: they render in renderer processes
+(``devserve.mocks.pool``), which can be killed. What runs here checks its own deadline (regexes
+have a timeout), and the ``wait_for`` is the backstop that answers in time regardless.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from devserve.mocks.sandbox import budget
 from devserve.mocks.templates import RenderError
 
 T = TypeVar("T")
-# A few threads: enough for concurrent slow templates, few enough that runaways cannot starve
-# the event loop of the GIL (each ends itself at its deadline anyway).
+# A few threads: enough for concurrent regexes and file reads, few enough that they cannot
+# starve the event loop of the GIL (each ends itself at its deadline anyway).
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="devserve-mock")
 _GRACE_SECONDS = 0.5
 
@@ -27,10 +29,13 @@ _GRACE_SECONDS = 0.5
 class Limits:
     timeout_ms: int = 1000
     max_bytes: int = 10 * 1024 * 1024
+    memory_mb: int = 512  # of each renderer process
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
-        return cls(settings.template_timeout_ms, settings.template_max_bytes)
+        return cls(
+            settings.template_timeout_ms, settings.template_max_bytes, settings.template_memory_mb
+        )
 
 
 def run_limited(work: Callable[[], T], limits: Limits) -> T:
@@ -46,5 +51,5 @@ async def off_loop(work: Callable[[], T], limits: Limits) -> T:
         return await asyncio.wait_for(future, limits.timeout_ms / 1000 + _GRACE_SECONDS)
     except TimeoutError:
         raise RenderError(
-            f"over a limit: the template did not finish within {limits.timeout_ms} ms"
+            f"over a limit: the mock did not answer within {limits.timeout_ms} ms"
         ) from None

@@ -1,8 +1,8 @@
 """Declared mock routes: the first route whose path, method and ``match`` fit the request answers.
 
 A route whose ``match`` fails falls through to the next route, then to the next layer (mock
-folder, static files, a JSON 404). Matching and rendering run under the ``[devserve]`` limits,
-in a worker thread whenever a template, a regex or a file is involved.
+folder, static files, a JSON 404). Matching and rendering run under the ``[devserve]`` limits:
+in a worker thread when a regex or a file is involved, and templates in a renderer process.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ from devserve.mocks.behaviour import (
     answer,
     compile_behaviour,
     decide,
+    render_templated,
 )
 from devserve.mocks.context import BODY_NAMES, BodyTooLarge, read_body, replaying, request_data
 from devserve.mocks.limits import Limits, off_loop, run_limited
+from devserve.mocks.pool import POOL
 from devserve.mocks.templates import RenderError
 
 # Why the mocks whose path fitted did not answer: the 404 of a mock-only origin shows it.
@@ -103,6 +105,8 @@ async def respond(
             decision = run_limited(work, limits)
     except RenderError as exc:  # the backstop: the work overstayed its time limit
         decision = Decision(candidates[0][0], error=exc.reason)
+    if decision.program is not None:
+        await render_templated(decision, limits)
     if decision.behaviour is None:
         scope[MISSES_KEY] = [*scope.get(MISSES_KEY, []), *decision.misses]
         return receive
@@ -117,6 +121,8 @@ class MockRoutes:
         self.routes = routes
         self.fallback = fallback
         self.limits = limits
+        if any(any(route.behaviour.programs) for route in routes):
+            POOL.warm()  # in the background: start-up does not wait for it
 
     def reset(self) -> None:
         """Restart every sequence from its first response."""

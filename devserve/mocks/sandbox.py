@@ -1,9 +1,10 @@
-"""A Jinja2 sandbox whose templates cannot run away: loops, calls and operators run on a budget.
+"""A Jinja2 sandbox whose templates stop themselves: loops, calls and operators run on a budget.
 
-A thread cannot be killed in Python, so a runaway template must stop itself. Every loop
-iteration, call, filter and intercepted operator checks the render's deadline, and the
-operations that can build a huge value in one step (``'a' * n``, ``a ** b``, ``x|indent(n)``,
-``s.replace('', t)``, ``'%999999999s' % x``) are refused *before* they allocate it.
+Every loop iteration, call, filter and intercepted operator checks the render's deadline, and
+the operations that can build a huge value in one step (``'a' * n``, ``a ** b``,
+``x|indent(n)``, ``s.replace('', t)``, ``'%999999999s' % x``) are refused *before* they
+allocate it. These give ordinary mistakes a precise message; the hard guarantee is the renderer
+process around the render (``devserve.mocks.pool``): a memory cap, and a kill at the time limit.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from devserve.mocks.helpers import GLOBALS
 
 # Larger integers as arguments (widths, counts, slices) only ever serve to build huge values.
 MAX_INT_ARGUMENT = 100_000
-# Beyond this an int is a number no mock needs, and `str()` of it is slow (CPython caps it too).
-MAX_INT_BITS = 100_000
+# Beyond this an int is a number no mock needs, and one it could not print: CPython refuses to
+# turn an int of more than 4,300 digits (about 14,284 bits) into text.
+MAX_INT_BITS = 14_000
 # Loop iterations, calls and filters per render: bounds what constant text in a loop can pile up.
 MAX_OPERATIONS = 2_000_000
 _LOOP = "__devserve_loop"

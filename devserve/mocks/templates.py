@@ -22,6 +22,19 @@ from markupsafe import Markup
 from devserve.mocks.sandbox import BudgetError, GuardedEnvironment, check_size
 
 
+class CaseInsensitive(dict[str, Any]):
+    """Header names: ``headers.Authorization`` and ``headers['x-api-key']`` both work."""
+
+    def __getitem__(self, key: str) -> Any:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and super().__contains__(key.lower())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)
+
+
 class RenderError(Exception):
     """A mock could not be rendered; ``reason`` says where and why, for the 500 and the log."""
 
@@ -106,7 +119,7 @@ def _reasons(where: str) -> Iterator[None]:
     """Turn whatever a template raised into a RenderError naming the key and the reason."""
     try:
         yield
-    except RenderError:
+    except (RenderError, MemoryError):  # a renderer process reports running out of memory itself
         raise
     except BudgetError as exc:
         raise RenderError(f"{where}: over a limit: {exc}") from exc

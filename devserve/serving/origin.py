@@ -28,7 +28,7 @@ from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
 from devserve.mocks.resources.router import ResourceApp
 from devserve.mocks.resources.store import Store
-from devserve.mocks.resources.writes_v1 import normalize
+from devserve.mocks.resources.v1.writes import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
 from devserve.records import Observer
 from devserve.serving.bodylimit import BodyLimit
@@ -101,6 +101,8 @@ class OriginApp:
             parts.append(f"resources {config.resources}{prefix}{mode}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
+        if self.config.openapi is not None:
+            parts.append(f"openapi {self.config.openapi.name}")
         if self.proxy is not None:
             parts.append(self.proxy.describe())
         return parts or ["nothing (404 for every path)"]
@@ -181,8 +183,8 @@ def build_origin(
     pages served from it count as local for ``cors = "on"``. With ``stopping``, requests
     still in flight when devserve stops get a 503 in time.
     """
-    # The layers, first to answer wins: routes, resources, mock folder, static files, proxy
-    # (SPEC §2, README "Mocks"); each passes on what it does not answer. Built from the last one.
+    # The layers, first to answer wins: routes, resources, mock folder, OpenAPI spec, static
+    # files, proxy (README "Mocks"); each passes on what it does not answer. Built from the last.
     limits = Limits.of(settings)
     fallback: ASGIApp = not_found(config.routes)
     if config.static is not None:
@@ -202,6 +204,13 @@ def build_origin(
         # The proxy takes what nothing else answered, a static 404 or 405 included.
         proxy = ProxyApp(config, limits, offline=offline)
         fallback = proxy if config.static is None else FallThrough(fallback, proxy)
+    spec = None
+    if config.openapi is not None:
+        from devserve.mocks.openapi.layers import OpenApiLayers  # only for origins with a spec
+
+        # After routes, resources and the mock folder; before static files and the proxy.
+        spec = OpenApiLayers(name, config, settings)
+        fallback = spec.answering(fallback)
     folder = None
     if config.mocks is not None:
         fallback = folder = MockFolder(config.mocks, fallback, limits)
@@ -222,6 +231,8 @@ def build_origin(
             read_only=config.read_only,
             dialect=config.dialect,
         )
+    if spec is not None:
+        fallback = spec.gate(fallback)  # openapi_resources: validated, then the resources answer
     problems: list[str] = []
     routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
     if problems:  # load_config reports these first; a hand-built config can still get here
@@ -237,7 +248,8 @@ def build_origin(
 
     # Inside the CORS layer, so a page can read the 413 and its reason.
     hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
-    app: ASGIApp = BodyLimit(routes, settings.max_body_bytes, hint=hint)
+    app: ASGIApp = routes if spec is None else spec.responses(routes)
+    app = BodyLimit(app, settings.max_body_bytes, hint=hint)
     app = ErrorResponses(app, name)
     if stopping is not None:  # inside CORS too: the page can read why it got no answer
         app = AnswerWhenStopping(app, stopping)

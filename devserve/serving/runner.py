@@ -22,6 +22,7 @@ from devserve.errors import DevserveError
 from devserve.live.broadcast import Broadcast
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
+from devserve.mocks.pool import POOL
 from devserve.project import load_project
 from devserve.serving.banner import banner
 from devserve.serving.dashboard import Dashboard
@@ -132,6 +133,7 @@ class Runner:
         self._stopping.set()
         self.requests_stopping.begin()
         self._ready.set()  # a change seen during start-up is waiting for it: let it see the stop
+        POOL.stop()  # a render in progress answers now, and no runaway one delays the exit
         self.broadcast.close()
         if self._watcher is not None:
             await self._watcher

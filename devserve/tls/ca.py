@@ -25,7 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from devserve.errors import DevserveError
-from devserve.tls.home import data_dir, private_dir, write_private
+from devserve.files import write_atomic
+from devserve.tls.home import data_dir, private_dir
 from devserve.tls.names import Constraints
 
 CA_CERT = "ca.pem"
@@ -104,8 +105,8 @@ def local_ca(
         if current is not None:
             wanted = wanted.union(current.constraints)
         made = make_ca(wanted, now=now)
-        write_private(folder / CA_KEY, _key_pem(made.key))
-        (folder / CA_CERT).write_bytes(made.pem())
+        write_atomic(folder / CA_KEY, _key_pem(made.key), mode=0o600)
+        write_atomic(folder / CA_CERT, made.pem(), mode=0o644)
         return LocalCA(made.certificate, made.key, folder, created=True)
 
 

@@ -65,3 +65,10 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
     response = api.post("/x", content=b"x" * (10 * 1024 * 1024 + 1))
     assert response.status_code == 413
     assert api.post("/x", content=b"small").text == "small"
+
+
+def test_a_reason_quoting_a_huge_value_is_cut_to_fit_a_log_line(tmp_path: Path) -> None:
+    api = mock_client(tmp_path, {"routes": [{"path": "/x", "body": "{{ {}.pop('k' * 50000) }}"}]})
+    reason = api.get("/x").json()["reason"]
+    assert reason.startswith("origins.api.routes[0].body: KeyError: 'kkk")
+    assert len(reason) == 1000 and reason.endswith("...")

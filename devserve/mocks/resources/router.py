@@ -38,8 +38,8 @@ from devserve.mocks.resources.request import (
     check_relations,
     encode,
 )
-from devserve.mocks.resources.routes_v1 import V1Routes
 from devserve.mocks.resources.store import Store, WriteRefused
+from devserve.mocks.resources.v1.routes import V1Routes
 from devserve.mocks.resources.writes import Conflict, insert, remove, replace, update
 from devserve.records import NOTE_KEY
 

@@ -1,11 +1,13 @@
-"""One ``Set-Cookie`` header parsed as browsers parse it (RFC 6265bis §5.6, and §5.1.1's lenient
-dates)."""
+"""One ``Set-Cookie`` as the cookie judge reads it: typed fields (``SameSite``, ``Max-Age``,
+``Expires`` by RFC 6265's lenient date rules) over the one parser, ``devserve.setcookie``."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from devserve.setcookie import SetCookieLine
 
 
 @dataclass(frozen=True)
@@ -25,28 +27,23 @@ class SetCookie:
 
 def parse_set_cookie(line: str) -> SetCookie | None:
     """Parse one Set-Cookie value; None when the browser ignores it (no name and no value)."""
-    pair, _, rest = line.partition(";")
-    name, equals, value = pair.partition("=")
-    name, value = (name.strip(), value.strip()) if equals else ("", name.strip())
-    if not name and not value:
+    parsed = SetCookieLine.parse(line)
+    if not parsed.name and not parsed.value:
         return None
-    found: dict[str, str] = {}
-    for item in rest.split(";"):
-        key, _, attribute = item.partition("=")
-        found[key.strip().lower()] = attribute.strip()
-    same = found.get("samesite", "").lower()
-    age = found.get("max-age")
-    path = found.get("path")
+    same = (parsed.get("samesite") or "").lower()
+    age = parsed.get("max-age")
+    path = parsed.get("path")
+    expires = parsed.get("expires")
     return SetCookie(
-        name=name,
-        value=value,
-        domain=found.get("domain", "").lstrip(".").lower() or None,
+        name=parsed.name,
+        value=parsed.value,
+        domain=(parsed.get("domain") or "").lstrip(".").lower() or None,
         path=path if path and path.startswith("/") else None,
-        secure="secure" in found,
+        secure=parsed.has("secure"),
         same_site=same if same in ("strict", "lax", "none") else None,
         max_age=int(age) if age and re.fullmatch(r"-?[0-9]+", age) else None,
-        expires=parse_cookie_date(found["expires"]) if "expires" in found else None,
-        partitioned="partitioned" in found,
+        expires=parse_cookie_date(expires) if expires is not None else None,
+        partitioned=parsed.has("partitioned"),
     )
 
 

@@ -15,7 +15,7 @@ from devserve.mocks.resources.dotprop import prop
 from devserve.mocks.resources.inflect import singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, is_number, number_string, strict_equal
 from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX
-from devserve.mocks.resources.query_v1 import resource
+from devserve.mocks.resources.v1.query import resource
 
 
 def random_id() -> str:

@@ -20,8 +20,8 @@ from devserve.mocks.resources.inflect import plural, singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, parse_int, strict_equal, truthy
 from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX, Params, QueryError
 from devserve.mocks.resources.relations import Children
-from devserve.mocks.resources.sort_v1 import sort_fields, sort_on
-from devserve.mocks.resources.where_v1 import matches, parse_where
+from devserve.mocks.resources.v1.sort import sort_fields, sort_on
+from devserve.mocks.resources.v1.where import matches, parse_where
 
 RESERVED = frozenset({"_sort", "_page", "_per_page", "_embed", "_where"})
 DEFAULT_PER_PAGE = 10

@@ -1,0 +1,168 @@
+"""OpenAPI: start-up with a 5 MB spec, and the time request validation adds per request.
+
+Run from the repository root: ``python benchmarks/openapi.py [--megabytes 5] [--requests 2000]``.
+
+* Start-up: a JSON spec of about 5 MB is made from the stored ReadMe API spec (its paths copied
+  under /v1, /v2, ... until the size is reached). ``devserve run`` starts on it, and the time
+  from the process start until the origin answers is compared with the same config without
+  the spec (the rest of start-up). Targets: under 1.5 s in all.
+* Validation: ``check_request`` on a valid JSON POST of the small payments spec of the tests and
+  of an operation of the large spec, after a warm-up; p50 and p95 in microseconds. Target:
+  p50 under 1 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from devserve.mocks.openapi.operations import router_of  # noqa: E402
+from devserve.mocks.openapi.schemas import validators_of  # noqa: E402
+from devserve.mocks.openapi.spec import load_spec  # noqa: E402
+from devserve.mocks.openapi.validate import RequestData, check_request  # noqa: E402
+from tests.mocks.openapi.conftest import PAYMENTS, SCHEMAS, SPECS  # noqa: E402
+from tests.support.process import free_ports  # noqa: E402
+
+START_TARGET_S = 1.5
+VALIDATION_TARGET_US = 1000.0
+
+
+def big_spec(folder: Path, megabytes: float) -> Path:
+    """A valid JSON spec of about ``megabytes`` MB: the ReadMe API's paths, copied."""
+    base = json.loads((SPECS / "readme.json").read_text())
+    paths: dict[str, object] = {}
+    spec = dict(base, paths=paths)
+    copy_number = 0
+    while len(json.dumps(spec, indent=1)) < megabytes * 1_000_000:
+        copy_number += 1
+        for template, item in base["paths"].items():
+            renamed = copy.deepcopy(item)
+            for operation in renamed.values():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    operation["operationId"] += f"-v{copy_number}"
+            paths[f"/v{copy_number}{template}"] = renamed
+    target = folder / "big.json"
+    target.write_text(json.dumps(spec, indent=1))
+    return target
+
+
+def start_time(folder: Path, with_spec: bool) -> float:
+    """Seconds from ``devserve run`` to its origin's first answer."""
+    (port,) = free_ports(1)
+    spec_line = 'openapi = "big.json"\n' if with_spec else ""
+    config = folder / ("with.toml" if with_spec else "without.toml")
+    config.write_text(
+        f"[devserve]\ndashboard_port = false\n[origins.api]\nport = {port}\n{spec_line}"
+    )
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devserve", "--no-reload", "-q", "run", "-c", str(config)],
+        cwd=folder,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - started < 30:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/apply", timeout=1).read()
+                return time.perf_counter() - started
+            except urllib.error.HTTPError:  # a 404 without the spec: an answer all the same
+                return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.01)
+        raise SystemExit("devserve did not answer within 30 s")
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def validation_times(spec_path: Path, method: str, path: str, body: object, n: int) -> list[float]:
+    spec = load_spec(spec_path)
+    found = router_of(spec).match(method, path)
+    assert found is not None, path
+    operation, params = found
+    raw = json.dumps(body).encode()
+
+    def once() -> float:
+        request = RequestData(
+            method, params, [], {"content-type": "application/json"}, {}, "application/json", raw
+        )
+        began = time.perf_counter()
+        failures = check_request(operation, request, spec.documents, validators_of(spec))
+        elapsed = time.perf_counter() - began
+        assert not failures, failures
+        return elapsed * 1e6
+
+    for _ in range(50):
+        once()
+    return [once() for _ in range(n)]
+
+
+def report(label: str, times: list[float]) -> float:
+    times.sort()
+    p50, p95 = statistics.median(times), times[int(len(times) * 0.95)]
+    print(f"  {label}: p50 {p50:.0f} us, p95 {p95:.0f} us")
+    return p50
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--megabytes", type=float, default=5.0)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--starts", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        spec = big_spec(folder, args.megabytes)
+        size = spec.stat().st_size / 1e6
+        began = time.perf_counter()
+        load_spec(spec)
+        print(
+            f"spec: {size:.1f} MB, {len(json.loads(spec.read_text())['paths'])} paths; "
+            f"read and checked in {time.perf_counter() - began:.2f} s (in process)"
+        )
+        # Taken in turns, so a busy moment of the machine weighs on both alike.
+        runs = [(start_time(folder, True), start_time(folder, False)) for _ in range(args.starts)]
+        with_spec = statistics.median(run[0] for run in runs)
+        without = statistics.median(run[1] for run in runs)
+        print(
+            f"start-up to the first answer: {with_spec:.2f} s with the spec, "
+            f"{without:.2f} s without (target: under {START_TARGET_S} s)"
+        )
+        (folder / "payments.yaml").write_text(PAYMENTS)
+        (folder / "schemas.yaml").write_text(SCHEMAS)
+        print(f"request validation, {args.requests} requests each:")
+        small = report(
+            "POST /charges (payments)",
+            validation_times(
+                folder / "payments.yaml",
+                "POST",
+                "/charges",
+                {"amount": 500, "currency": "usd", "description": "tea"},
+                args.requests,
+            ),
+        )
+        large = report(
+            "POST /projects/{subdomain}/apikeys (5 MB spec)",
+            validation_times(
+                spec, "POST", "/v3/projects/demo/apikeys", {"label": "ci"}, args.requests
+            ),
+        )
+        ok = with_spec < START_TARGET_S and max(small, large) < VALIDATION_TARGET_US
+        print("all targets met" if ok else "a target was missed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Mocks from an OpenAPI description: answers, request validation, contract checks."""
