@@ -11,6 +11,8 @@ import pytest
 from devserve.config import parse_config
 from devserve.config.adhoc import demo_config, serve_config
 from devserve.errors import ConfigError, DevserveError
+from devserve.serving.banner import banner
+from devserve.state import CorsState, OriginState
 
 
 def _parse(tmp_path: Path, origin: dict[str, Any], **settings: Any) -> Any:
@@ -73,3 +75,19 @@ def test_demo_sites_and_https(tmp_path: Path) -> None:
     }
     listed = config.origins["api-list"].cors
     assert getattr(listed, "allow_origins", None) == ["https://app.localhost:8000"]
+
+
+def test_the_banner_says_to_make_a_name_outside_localhost_resolve() -> None:
+    cors = CorsState(enabled=False, mode="off", configured="off", describe="off")
+    origins = [
+        OriginState("site", "https://dev.test:8443", 8443, cors, ("static",)),
+        OriginState("api", "http://api.localhost:8001", 8001, cors, ("static",)),
+        OriginState("ip", "http://127.0.0.1:8002", 8002, cors, ("static",)),
+    ]
+    text = banner(origins, dashboard="off", host="127.0.0.1", watch=False, live_reload=False)
+    assert "https://dev.test:8443" in text
+    notes = [line for line in text.splitlines() if "make it resolve" in line]
+    assert notes == [
+        "  dev.test: make it resolve to 127.0.0.1 yourself (e.g. in /etc/hosts); browsers "
+        "resolve only *.localhost names to this machine by themselves"
+    ]
