@@ -115,7 +115,8 @@ class RequestRecord:
         return self.line()
 
     def line(self) -> str:
-        """The terminal line; every part that came from the request is escaped (SPEC §6)."""
+        """The terminal line; every part that came from the request is escaped (README,
+        "Security model")."""
         source = f"  from {self.source}" if self.source else ""
         verdict = ""
         if self.cors is not None:

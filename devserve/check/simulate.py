@@ -12,8 +12,8 @@ from dataclasses import replace
 import httpx
 
 from devserve.check.deadline import before
-from devserve.check.flow import Flow, Mode
-from devserve.check.report import CheckReport
+from devserve.check.flow import Flow
+from devserve.check.report import CheckReport, Mode
 from devserve.check.request import checked_request, parse_header
 from devserve.cors.engines import Engine
 from devserve.cors.lna import (
@@ -78,6 +78,13 @@ def run_check(
     stopped = _stopped(page, url, report.local_network)
     if stopped is not None:
         return replace(report, verdict=stopped)  # not sent at all, as in the browser
+    return _fetched(report, request_headers, body, timeout)
+
+
+def _fetched(
+    report: CheckReport, headers: list[tuple[str, str]], body: str | None, timeout: float
+) -> CheckReport:
+    """``report`` with what the browser's fetch loop found: its steps, verdict and cookies."""
     # The client only builds requests (default headers); Flow sends them through the
     # transport itself, see Flow._send. The client closes the transport.
     transport = LocalTransport()  # *.localhost reaches loopback; devserve's CA is trusted
@@ -86,17 +93,17 @@ def run_check(
         flow = Flow(
             client,
             transport,
-            page=page,
-            credentials=credentials,
-            engine=engine,
+            page=report.origin,
+            credentials=report.credentials,
+            engine=report.browser,
             deadline=deadline,
-            mode=mode,
-            preflight_only=preflight_only,
+            mode=report.mode,
+            preflight_only=report.preflight_only,
         )
-        verdict = before(deadline, lambda: flow.run(url, method, request_headers, body), url)
-    return replace(
-        report, steps=flow.steps, verdict=verdict, notes=notes + verdict.notes, cookies=flow.cookies
-    )
+        url = report.url
+        verdict = before(deadline, lambda: flow.run(url, report.method, headers, body), url)
+    notes = report.notes + verdict.notes
+    return replace(report, steps=flow.steps, verdict=verdict, notes=notes, cookies=flow.cookies)
 
 
 def _page_origin(origin: str) -> str:

@@ -74,7 +74,7 @@ DashboardPortOption = Annotated[
 
 @dataclass(frozen=True)
 class Common:
-    """The options accepted before or after the command (SPEC §1); after it wins."""
+    """The options accepted before or after the command (README "CLI reference"); after it wins."""
 
     config: Path | None = None
     host: str | None = None

@@ -32,10 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from devserve.cors.cookiefields import SetCookie as SetCookie
-from devserve.cors.cookiefields import parse_cookie_date as parse_cookie_date
-from devserve.cors.cookiefields import parse_set_cookie as parse_set_cookie
 from devserve.cors.engines import ENGINE_NAMES, ENGINES, SCHEMELESS_COOKIE_SITES, Engine
+from devserve.setcookie import SetCookie, parse_set_cookie
 from devserve.urls import (
     DEFAULT_PORTS,
     Origin,

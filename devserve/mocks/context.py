@@ -19,7 +19,8 @@ from devserve.media import essence
 from devserve.mocks.matching import RAW_BODY
 from devserve.mocks.templates import CaseInsensitive
 
-# SPEC §6: 10 MiB; a larger body is refused with 413 before anything parses it.
+# max_body_bytes, 10 MiB by default (README "Security model"): a larger body is refused
+# with 413 before anything parses it.
 BODY_LIMIT = 10 * 1024 * 1024
 # Names of the request data that need the body.
 BODY_NAMES = frozenset({"json", "form", "body"})

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import ClientDisconnect
-from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
@@ -19,7 +16,6 @@ from devserve.cors.guard import CrossSiteGuard, WriteGuard
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.origins import LocalOrigins
 from devserve.cors.policy import CorsSwitch, resolve
-from devserve.denials import refuse_websocket
 from devserve.errors import ConfigError
 from devserve.instance import switch_on_advice
 from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
@@ -34,12 +30,12 @@ from devserve.records import Observer
 from devserve.serving.bodylimit import BodyLimit
 from devserve.serving.fallthrough import FallThrough
 from devserve.serving.hosts import HostGuard
+from devserve.serving.layers import Delay, ErrorResponses
 from devserve.serving.requestlog import RequestLog
 from devserve.serving.static import StaticFiles
 from devserve.serving.stopping import AnswerWhenStopping, Stopping
 from devserve.serving.upgrade import NoWebSockets
 from devserve.state import CorsState, OriginState
-from devserve.terminal import printable
 
 if TYPE_CHECKING:
     from devserve.proxy.app import ProxyApp
@@ -108,60 +104,6 @@ class OriginApp:
         return parts or ["nothing (404 for every path)"]
 
 
-# The first message that answers a request: after it, an error can no longer become a 500.
-_ANSWERED = frozenset(
-    {"http.response.start", "websocket.accept", "websocket.close", "websocket.http.response.start"}
-)
-
-
-class ErrorResponses:
-    """Turn a crash into a 500 *inside* the CORS layer, so the browser can still read the error."""
-
-    def __init__(self, app: ASGIApp, name: str) -> None:
-        self.app = app
-        self.name = name
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] in _ANSWERED
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except ClientDisconnect:
-            # The client left before its body arrived: nobody to answer, nothing went wrong here.
-            return
-        except Exception:
-            path = printable(str(scope.get("path")))
-            errors.exception("origin '%s': error while answering %s", self.name, path)
-            if started or scope["type"] not in ("http", "websocket"):
-                raise
-            if scope["type"] == "websocket":
-                reason = "internal error (see the devserve terminal)"
-                await refuse_websocket(scope, send, 500, reason)
-                return
-            response = PlainTextResponse("Internal Server Error (see the devserve terminal)\n", 500)
-            await response(scope, receive, send)
-
-
-class Delay:
-    """Hold every response of the origin back by a fixed time (``delay_ms``); when devserve
-    stops, the wait ends early, so the request is answered in time."""
-
-    def __init__(self, app: ASGIApp, delay_ms: int, stopping: Stopping | None = None) -> None:
-        self.app = app
-        self.seconds = delay_ms / 1000
-        self.sleep = stopping.sleep if stopping is not None else asyncio.sleep
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self.sleep(self.seconds)
-        await self.app(scope, receive, send)
-
-
 def build_origin(
     name: str,
     config: Origin,
@@ -175,7 +117,7 @@ def build_origin(
     host: str | None = None,
     stopping: Stopping | None = None,
 ) -> OriginApp:
-    """Assemble the middleware stack; the order matters and is explained inline.
+    """Assemble the origin: the layers that answer, inside the layers every request passes.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
     ``report`` hears about a resource file that became invalid (None once it is valid again).
@@ -183,90 +125,18 @@ def build_origin(
     pages served from it count as local for ``cors = "on"``. With ``stopping``, requests
     still in flight when devserve stops get a 503 in time.
     """
-    # The layers, first to answer wins: routes, resources, mock folder, OpenAPI spec, static
-    # files, proxy (README "Mocks"); each passes on what it does not answer. Built from the last.
-    limits = Limits.of(settings)
-    fallback: ASGIApp = not_found(config.routes)
-    if config.static is not None:
-        fallback = StaticFiles(
-            config.static,
-            spa=config.spa,
-            transform=inject_html if hub is not None else None,
-            max_cached_bytes=config.static_cache_bytes,
-            compress=config.compress,
-        )
-        if hub is not None:
-            fallback = InjectScript(fallback)  # static HTML only: never into mock responses
-    proxy = None
-    if config.proxy is not None:
-        from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
-
-        # The proxy takes what nothing else answered, a static 404 or 405 included.
-        proxy = ProxyApp(config, limits, offline=offline)
-        fallback = proxy if config.static is None else FallThrough(fallback, proxy)
-    spec = None
-    if config.openapi is not None:
-        from devserve.mocks.openapi.layers import OpenApiLayers  # only for origins with a spec
-
-        # After routes, resources and the mock folder; before static files and the proxy.
-        spec = OpenApiLayers(name, config, settings)
-        fallback = spec.answering(fallback)
-    folder = None
-    if config.mocks is not None:
-        fallback = folder = MockFolder(config.mocks, fallback, limits)
-    store = None
-    if config.resources is not None:
-        # Resources come before the mock folder: what no resource answers falls through.
-        v1 = config.dialect == "v1"
-        store = Store(
-            config.resources,
-            persist=config.persist,
-            report=report,
-            normalize=normalize if v1 else None,
-        )
-        fallback = ResourceApp(
-            store,
-            fallback=fallback,
-            prefix=config.resources_prefix,
-            read_only=config.read_only,
-            dialect=config.dialect,
-        )
-    if spec is not None:
-        fallback = spec.gate(fallback)  # openapi_resources: validated, then the resources answer
-    problems: list[str] = []
-    routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
-    if problems:  # load_config reports these first; a hand-built config can still get here
-        raise ConfigError(problems)
-    for warning in route_warnings(name, config):
-        errors.warning("warning: %s", warning)
-
-    def restart_sequences() -> None:
-        routes.reset()
-        for replayed in (folder, proxy.recordings if proxy is not None else None):
-            if replayed is not None:
-                replayed.reset()
-
-    # Inside the CORS layer, so a page can read the 413 and its reason.
-    hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
-    app: ASGIApp = routes if spec is None else spec.responses(routes)
-    app = BodyLimit(app, settings.max_body_bytes, hint=hint)
-    app = ErrorResponses(app, name)
-    if stopping is not None:  # inside CORS too: the page can read why it got no answer
-        app = AnswerWhenStopping(app, stopping)
+    answering = _answering(name, config, settings, hub=hub, report=report, offline=offline)
     local = LocalOrigins.for_server(
         bound_host=settings.host if host is None else host, allowed_hosts=settings.allowed_hosts
     )
     switch = CorsSwitch(resolve(config.cors, local=local), local=local)
-    # Inside the CORS layer, so a page the policy lets read can read why it was refused.
-    app = CrossSiteGuard(app, WriteGuard(name, switch, config.allow_writes_from))
-    app = CorsMiddleware(app, switch)
-    # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
+    app = _around(answering, name, config, settings, switch, stopping=stopping)
     app = VerdictReporter(
         app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
     )
     if config.delay_ms:
         app = Delay(app, config.delay_ms, stopping)
-    if proxy is None:  # the one layer that speaks WebSocket; without it, refuse at once
+    if answering.proxy is None:  # the one layer that speaks WebSocket; without it, refuse at once
         app = NoWebSockets(app, name)
     app = RequestLog(app, name, observer)
     if hub is not None:
@@ -278,7 +148,114 @@ def build_origin(
         config=config,
         switch=switch,
         app=app,
-        resources=store,
-        restart_sequences=restart_sequences,
-        proxy=proxy,
+        resources=answering.store,
+        restart_sequences=answering.restart_sequences,
+        proxy=answering.proxy,
     )
+
+
+@dataclass
+class _Answering:
+    """The layers that answer requests, and the parts of them the runner reaches into."""
+
+    app: ASGIApp
+    routes: MockRoutes
+    store: Store | None
+    folder: MockFolder | None
+    proxy: ProxyApp | None
+
+    def restart_sequences(self) -> None:
+        self.routes.reset()
+        for replayed in (self.folder, self.proxy.recordings if self.proxy else None):
+            if replayed is not None:
+                replayed.reset()
+
+
+def _answering(
+    name: str,
+    config: Origin,
+    settings: Settings,
+    *,
+    hub: ReloadHub | None,
+    report: Callable[[str | None], None] | None,
+    offline: bool,
+) -> _Answering:
+    """First to answer wins: routes, resources, mock folder, OpenAPI spec, static files, proxy
+    (README "Mocks"); each passes on what it does not answer. Built from the last one."""
+    limits = Limits.of(settings)
+    fallback, proxy = _files_and_proxy(config, limits, hub=hub, offline=offline)
+    spec = None
+    if config.openapi is not None:
+        from devserve.mocks.openapi.layers import OpenApiLayers  # only for origins with a spec
+
+        spec = OpenApiLayers(name, config, settings)
+        fallback = spec.answering(fallback)
+    folder = None
+    if config.mocks is not None:
+        fallback = folder = MockFolder(config.mocks, fallback, limits)
+    store = None
+    if config.resources is not None:
+        normalized = normalize if config.dialect == "v1" else None
+        store = Store(config.resources, persist=config.persist, report=report, normalize=normalized)
+        fallback = ResourceApp(
+            store,
+            fallback=fallback,
+            prefix=config.resources_prefix,
+            read_only=config.read_only,
+            dialect=config.dialect,
+        )
+    if spec is not None:
+        fallback = spec.gate(fallback)  # openapi_resources: validated, then the resources answer
+    problems: list[str] = []
+    routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
+    if problems:  # load_project reports these first; a hand-built config can still get here
+        raise ConfigError(problems)
+    for warning in route_warnings(name, config):
+        errors.warning("warning: %s", warning)
+    app: ASGIApp = routes if spec is None else spec.responses(routes)
+    return _Answering(app=app, routes=routes, store=store, folder=folder, proxy=proxy)
+
+
+def _files_and_proxy(
+    config: Origin, limits: Limits, *, hub: ReloadHub | None, offline: bool
+) -> tuple[ASGIApp, ProxyApp | None]:
+    """The last layers: static files, then the proxy, which takes what nothing else answered
+    (a static 404 or 405 included)."""
+    fallback: ASGIApp = not_found(config.routes)
+    if config.static is not None:
+        fallback = StaticFiles(
+            config.static,
+            spa=config.spa,
+            transform=inject_html if hub is not None else None,
+            max_cached_bytes=config.static_cache_bytes,
+            compress=config.compress,
+        )
+        if hub is not None:
+            fallback = InjectScript(fallback)  # static HTML only: never into mock responses
+    if config.proxy is None:
+        return fallback, None
+    from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
+
+    proxy = ProxyApp(config, limits, offline=offline)
+    return (proxy if config.static is None else FallThrough(fallback, proxy)), proxy
+
+
+def _around(
+    answering: _Answering,
+    name: str,
+    config: Origin,
+    settings: Settings,
+    switch: CorsSwitch,
+    *,
+    stopping: Stopping | None,
+) -> ASGIApp:
+    """The layers inside CORS, so a page can read their answers (a 413 and its reason, a
+    crash's 500, the 503 of a stop, the guard's 403), then CORS itself."""
+    hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
+    app: ASGIApp = BodyLimit(answering.app, settings.max_body_bytes, hint=hint)
+    app = ErrorResponses(app, name)
+    if stopping is not None:
+        app = AnswerWhenStopping(app, stopping)
+    app = CrossSiteGuard(app, WriteGuard(name, switch, config.allow_writes_from))
+    # The verdict (outside, in build_origin) judges exactly the headers the browser gets.
+    return CorsMiddleware(app, switch)

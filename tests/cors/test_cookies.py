@@ -6,13 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from devserve.cors.cookies import (
-    default_path,
-    judge_cookie,
-    parse_cookie_date,
-    parse_set_cookie,
-    path_matches,
-)
+from devserve.cors.cookies import default_path, judge_cookie, path_matches
+from devserve.setcookie import parse_cookie_date, parse_set_cookie
 from devserve.urls import Origin, registrable_domain, same_site, site
 
 LOCAL_PAGE = "http://localhost:8000"
