@@ -1,11 +1,11 @@
 """The names devserve's CA may sign for: its X.509 name constraints, as a value.
 
 A DNS constraint ``localhost`` covers ``localhost`` and every name under it (``app.localhost``):
-RFC 5280, section 4.2.1.10, matches a name that "can be constructed by simply adding zero or more labels
-to the left-hand side". So the CA is constrained to ``localhost`` (hence ``.localhost``), the
-names in ``allowed_hosts`` (each with the names under it), ``127.0.0.1/32`` and ``::1/128``. A
-verifier (OpenSSL, NSS, Chromium's) refuses any certificate from it for another name, so even a
-leaked CA key cannot impersonate a real site.
+RFC 5280 (section 4.2.1.10) matches a name that "can be constructed by simply adding zero or
+more labels to the left-hand side". So the CA is constrained to ``localhost`` (hence
+``.localhost``), the names in ``allowed_hosts`` (each with the names under it), ``127.0.0.1/32``
+and ``::1/128``. A verifier (OpenSSL, NSS, Chromium's) refuses any certificate from it for
+another name, so even a leaked CA key cannot impersonate a real site.
 """
 
 from __future__ import annotations
