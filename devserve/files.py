@@ -51,18 +51,21 @@ class EditedOnDisk(Exception):
     """The file is no longer the version devserve last read or wrote: someone edited it."""
 
 
-def write_atomic(path: Path, content: bytes, *, expected: Signature | None = None) -> Signature:
+def write_atomic(
+    path: Path, content: bytes, *, expected: Signature | None = None, mode: int | None = None
+) -> Signature:
     """Write ``content`` to ``path``: a temporary file in the same folder (its ``.tmp`` suffix is
     one the watcher ignores), flushed and synced, renamed over ``path``, the folder synced so
     the rename is durable too. The file keeps its mode (a new one gets 0644, not mkstemp's
     0600: it is an ordinary project file). With ``expected``, EditedOnDisk instead when the
     file on disk is no longer that version, checked as late as possible before the rename.
+    ``mode`` gives the file that mode whatever it had (a private key: 0600, from the first byte).
     Returns the new file's signature, remembered as devserve's own write."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), _mode_of(path))
+            os.fchmod(handle.fileno(), _mode_of(path) if mode is None else mode)
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())

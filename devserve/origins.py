@@ -32,6 +32,13 @@ def http_url(host: str, port: int) -> str:
     return f"http://{reachable_host(host)}:{port}"
 
 
+def site_url(bind_host: str, port: int, *, name: str | None = None, https: bool = False) -> str:
+    """An origin's URL: its own name (``host = "app.localhost"``) when it has one, else the bind
+    address; ``https`` when it serves TLS. Every URL devserve shows for an origin comes here."""
+    scheme = "https" if https else "http"
+    return f"{scheme}://{name or reachable_host(bind_host)}:{port}"
+
+
 def foreign_request(scope: Scope) -> str | None:
     """Why a request does not come from the origin it is sent to, or None when it does.
 

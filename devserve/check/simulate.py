@@ -23,9 +23,11 @@ from devserve.cors.lna import (
     page_space,
     target_space,
 )
+from devserve.cors.mixed import mixed_content_problem
 from devserve.cors.request import RequestShape, classify_request
 from devserve.cors.verdict import Verdict
 from devserve.errors import DevserveError
+from devserve.localnet import LocalTransport
 from devserve.urls import serialize_origin
 
 # parse_header is re-exported: the CLI parses -H with it before calling run_check.
@@ -49,9 +51,9 @@ def run_check(
     """Fetch ``url`` as a page on ``origin`` would, and judge every step as ``engine`` does.
 
     ``address_spaces`` overrides the address space of ``host`` or ``host:port`` (the page's or
-    the target's), as Chromium's --ip-address-space-overrides does. A request Local Network
-    Access stops is not sent at all, as in the browser. Raises DevserveError for a request
-    fetch() itself would refuse and for network errors.
+    the target's), as Chromium's --ip-address-space-overrides does. A request mixed content
+    or Local Network Access stops is not sent at all, as in the browser. Raises DevserveError
+    for a request fetch() itself would refuse and for network errors.
     """
     page = _page_origin(origin)
     target = serialize_origin(url)
@@ -73,11 +75,9 @@ def run_check(
         mode=mode,
         preflight_only=preflight_only,
     )
-    lna = report.local_network
-    if lna is not None and not lna.allowed:
-        # Not sent at all, as in the browser.
-        verdict = Verdict(allowed=False, reasons=lna.reasons, engine_notes=lna.engine_notes)
-        return replace(report, verdict=verdict)
+    stopped = _stopped(page, url, report.local_network)
+    if stopped is not None:
+        return replace(report, verdict=stopped)  # not sent at all, as in the browser
     return _fetched(report, request_headers, body, timeout)
 
 
@@ -87,7 +87,7 @@ def _fetched(
     """``report`` with what the browser's fetch loop found: its steps, verdict and cookies."""
     # The client only builds requests (default headers); Flow sends them through the
     # transport itself, see Flow._send. The client closes the transport.
-    transport = httpx.HTTPTransport()
+    transport = LocalTransport()  # *.localhost reaches loopback; devserve's CA is trusted
     deadline = time.monotonic() + timeout
     with httpx.Client(follow_redirects=False, transport=transport) as client:
         flow = Flow(
@@ -114,6 +114,20 @@ def _page_origin(origin: str) -> str:
             f"--origin {origin!r} is not an origin: give the page's origin, "
             "e.g. http://localhost:8000"
         ) from None
+
+
+def _stopped(page: str, url: str, local_network: LnaVerdict | None) -> Verdict | None:
+    """What the browser refuses before sending anything: mixed content, Local Network Access."""
+    mixed = mixed_content_problem(page, url)
+    if mixed is not None:
+        return Verdict(allowed=False, reasons=[mixed])
+    if local_network is not None and not local_network.allowed:
+        return Verdict(
+            allowed=False,
+            reasons=local_network.reasons,
+            engine_notes=local_network.engine_notes,
+        )
+    return None
 
 
 def _local_network(

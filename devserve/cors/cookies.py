@@ -3,7 +3,8 @@
 For each ``Set-Cookie`` of a response to a credentialed ``fetch`` from a page, the judge says
 whether the browser stores the cookie and whether it sends it with the page's next credentialed
 request to the same URL, and why not, naming the fix. The rules, each measured in Chromium 156
-and Firefox 153 ESR by tests/browser/test_cookie_oracle.py:
+and Firefox 153 ESR by tests/browser/test_cookie_oracle.py (http, ``localhost`` and
+``127.0.0.1``) and tests/browser/test_sites_oracle.py (``*.localhost`` sites, https):
 
 - Without credentials (``credentials: 'omit'``, or the default for a cross-origin URL), the
   browser ignores ``Set-Cookie``.
@@ -14,7 +15,8 @@ and Firefox 153 ESR by tests/browser/test_cookie_oracle.py:
   passes in Firefox, and in Chromium on an IP address).
 - ``Domain`` must cover the URL's host and stay within its site; on an IP address it must be
   that address.
-- A response from another site than the page's (see ``devserve.urls``): ``SameSite=Lax``
+- A response from another site than the page's (see ``devserve.urls``; Firefox leaves the
+  scheme out, so ``http://localhost`` and ``https://localhost`` are one site there): ``Lax``
   or ``Strict`` cookies are rejected; without ``SameSite`` Chromium rejects it too (Lax by
   default), Firefox does not. A third-party ``SameSite=None; Secure`` cookie is blocked by
   Chromium's defaults unless ``Partitioned``; Firefox keeps it partitioned (Total Cookie
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from devserve.cors.engines import ENGINE_NAMES, ENGINES, Engine
+from devserve.cors.engines import ENGINE_NAMES, ENGINES, SCHEMELESS_COOKIE_SITES, Engine
 from devserve.setcookie import SetCookie, parse_set_cookie
 from devserve.urls import (
     DEFAULT_PORTS,
@@ -161,7 +163,7 @@ def _judge(
     problem = _storage_problem(cookie, page, url, engine, now)
     if problem:
         return CookieVerdict(name, stored=False, sent=False, reasons=[problem])
-    cross = not same_site(page, url)
+    cross = not _same_site(page, url, engine)
     partition = site(page) if cookie.partitioned or (cross and engine == "firefox") else None
     notes = []
     if partition and cross:
@@ -216,7 +218,7 @@ def _storage_problem(
         domain_problem = _domain_problem(cookie.domain, host)
         if domain_problem:
             return domain_problem
-    if same_site(page, url):
+    if _same_site(page, url, engine):
         return None
     return _cross_site_problem(cookie, page, url, engine)
 
@@ -257,7 +259,10 @@ def _cross_site_problem(cookie: SetCookie, page: str, url: str, engine: Engine) 
     fix = f"open the page from the API's host, e.g. {_same_host_page(page, url)}"
     if cookie.same_site in ("lax", "strict"):
         label = cookie.same_site.capitalize()
-        return f"SameSite={label} cookie from a cross-site response ({sites}): {fix}"
+        return (
+            f"SameSite={label} cookie from a cross-site response ({sites}): {fix}, or set "
+            "SameSite=None; Secure; Partitioned"
+        )
     if cookie.same_site is None and engine != "firefox":
         return (
             "no SameSite attribute, so Chromium treats it as SameSite=Lax, and it comes from a "
@@ -269,6 +274,15 @@ def _cross_site_problem(cookie: SetCookie, page: str, url: str, engine: Engine) 
             "or add Partitioned so it is kept for this page's site"
         )
     return None
+
+
+def _same_site(page: str, url: str, engine: Engine) -> bool:
+    """Schemeful same-site; Firefox leaves the scheme out for cookies (measured)."""
+    if SCHEMELESS_COOKIE_SITES.applies(engine):
+        a, b = Origin.of_url(page), Origin.of_url(url)
+        if a is not None and b is not None and page.strip() != "null":
+            return registrable_domain(a.host) == registrable_domain(b.host)
+    return same_site(page, url)
 
 
 def _origin(url: str) -> str:
