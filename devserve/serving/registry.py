@@ -166,4 +166,4 @@ class Registry:
         page = next((n for n, s in self.served.items() if s.listener.port == port), None)
         if page is None or record.origin not in self.served:
             return None
-        return page, self.origin_url(record.origin) + record.path
+        return page, record.url or self.origin_url(record.origin) + record.path
