@@ -182,7 +182,21 @@ def _answering(
     """First to answer wins: routes, resources, mock folder, OpenAPI spec, static files, proxy
     (README "Mocks"); each passes on what it does not answer. Built from the last one."""
     limits = Limits.of(settings)
-    fallback, proxy = _files_and_proxy(config, limits, hub=hub, offline=offline)
+
+    def answers() -> dict[str, Any]:
+        """What else the origin answers, for its 404 (read at request time: the collections
+        are those of the resource file now)."""
+        found: dict[str, Any] = {}
+        if store is not None:
+            prefix = config.resources_prefix
+            found["resources"] = [f"{prefix}/{name}" for name in store.data]
+        if folder is not None:
+            found["mocks"] = f"files under {config.mocks} (users.json answers GET /users)"
+        if config.openapi is not None:
+            found["openapi"] = f"the operations of {config.openapi.name}"
+        return found
+
+    fallback, proxy = _files_and_proxy(config, limits, hub=hub, offline=offline, answers=answers)
     spec = None
     if config.openapi is not None:
         from devserve.mocks.openapi.layers import OpenApiLayers  # only for origins with a spec
@@ -216,11 +230,16 @@ def _answering(
 
 
 def _files_and_proxy(
-    config: Origin, limits: Limits, *, hub: ReloadHub | None, offline: bool
+    config: Origin,
+    limits: Limits,
+    *,
+    hub: ReloadHub | None,
+    offline: bool,
+    answers: Callable[[], dict[str, Any]],
 ) -> tuple[ASGIApp, ProxyApp | None]:
     """The last layers: static files, then the proxy, which takes what nothing else answered
     (a static 404 or 405 included)."""
-    fallback: ASGIApp = not_found(config.routes)
+    fallback: ASGIApp = not_found(config.routes, answers)
     if config.static is not None:
         fallback = StaticFiles(
             config.static,
