@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,7 +160,10 @@ def test_dashboard_port_taken_still_starts_origins(start_devserve: StartDevserve
 def test_cli_status_and_cors(instance: Instance, tmp_path: Path) -> None:
     status = run_command("status", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
-    assert f"api  http://127.0.0.1:{instance.api}  1 route  | CORS on" in status.stdout
+    api_line = next(line for line in status.stdout.splitlines() if line.startswith("  api "))
+    assert re.fullmatch(
+        rf"  api +http://127\.0\.0\.1:{instance.api} +1 route +\| CORS on .*", api_line
+    )
     as_json = json.loads(run_command("status", "--json", cwd=tmp_path).stdout)
     assert as_json["instance"]["config"] == str(instance.config)
     assert [o["name"] for o in as_json["origins"]] == ["page", "api", "other"]
