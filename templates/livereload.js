@@ -223,4 +223,12 @@
     else hideOverlay();
   });
   events.addEventListener("cors-blocked", (event) => whenBody(() => showBlocked(event.data)));
+  // Every origin's CORS state, now and whenever it changes: for the page's own scripts.
+  events.addEventListener("origins", (event) => {
+    let origins = null;
+    try {
+      origins = JSON.parse(event.data);
+    } catch {}
+    if (origins) dispatchEvent(new CustomEvent("devserve:origins", { detail: origins }));
+  });
 })();

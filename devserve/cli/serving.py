@@ -215,11 +215,12 @@ def demo(
         "Stop whatever is using it, or use --port to move the demo's ports, "
         f"e.g. `devserve demo --port {base + 100}`."
     )
+    # Watched like any project: its pages get the live-reload script, and with it the in-page
+    # notice of each blocked request and each API's CORS state as it is switched.
     _serve(
         config,
         options,
         config_path=demo_path(),
-        watch=False,
         port_advice=advice,
         json_log=json_log,
     )

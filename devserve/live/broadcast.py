@@ -55,6 +55,9 @@ class Broadcast:
 
     def origins_changed(self, states: Sequence[OriginState]) -> None:
         self.dashboard.publish(DASHBOARD_CHANNEL, _origins_event(states))
+        # Pages hear names, URLs and CORS states only: not the folders an origin serves.
+        cors = [{"name": s.name, "url": s.url, "cors": s.as_json()["cors"]} for s in states]
+        self.pages.report_origins(json_event(ORIGINS, cors))
 
     def dashboard_greeting(self, states: Sequence[OriginState]) -> list[Event]:
         """What a dashboard that connects now must hear first."""

@@ -38,7 +38,7 @@ CONFIG = "config"  # {"error": text or null}: the config file's state, for pages
 CORS_BLOCKED = "cors-blocked"
 REQUEST = "request"  # dashboard: one request record
 ORIGINS = "origins"  # dashboard: every origin's state
-PAGE_EVENTS = frozenset({RELOAD, CSS, CONFIG, CORS_BLOCKED})
+PAGE_EVENTS = frozenset({RELOAD, CSS, CONFIG, CORS_BLOCKED, ORIGINS})
 DASHBOARD_EVENTS = frozenset({RELOAD, CONFIG, REQUEST, ORIGINS})
 
 # The dashboard's channel: not a valid origin name, so it can never clash with an origin's.

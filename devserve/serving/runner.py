@@ -112,6 +112,7 @@ class Runner:
         for name, sock in sockets.items():
             await self.registry.start(self.registry.build(name, self.config), sock)
         await self.dashboard.start(self.config.devserve, self.registry.host)
+        self.broadcast.origins_changed(self.registry.origins_state())
         self._announce()
         if self.registry.tls is not None and self.live_reload:  # pages to tell: is the CA trusted?
             states = self.registry.origins_state()

@@ -113,6 +113,43 @@ const SHOWN_HEADERS = ['X-Devserve-Cors', 'X-Demo'];
 
 const pageOrigin = isHttp ? location.origin : `${protocol}//${hostname}:${PAGE_PORT}`;
 
+// Each API's CORS state now, as devserve tells this page (its live-reload script relays it as
+// the "devserve:origins" event): a switch flipped at runtime, on the dashboard or with
+// `devserve cors NAME on|off`, relabels the API and runs the questions again.
+const runtime = {};
+
+function switched(api) {
+  const cors = runtime[api.name];
+  if (!cors) return null;
+  const configuredOn = cors.configured !== 'off';
+  if (cors.enabled === configuredOn) return null;
+  return cors;
+}
+
+function label(api) {
+  const cors = switched(api);
+  if (!cors) return api.mode;
+  return `CORS switched ${cors.enabled ? 'on' : 'off'} at runtime: ${cors.describe}`;
+}
+
+function expectation(api) {
+  const cors = switched(api);
+  if (!cors) return api.expect(pageOrigin);
+  const why = cors.enabled
+    ? `CORS of ${api.name} was switched on at runtime (${cors.describe}).`
+    : `CORS of ${api.name} was switched off at runtime: no Access-Control-Allow-Origin header.`;
+  const allowed = cors.enabled && cors.mode === 'on';
+  return { allowed, why: { get: why, post: why, credentials: why } };
+}
+
+// What the table on the page was built with: a state that changes that asks again.
+let builtWith = null;
+
+addEventListener('devserve:origins', (event) => {
+  for (const origin of event.detail) runtime[origin.name] = origin.cors;
+  if (builtWith !== null && builtWith !== JSON.stringify(APIS.map(switched))) runAll();
+});
+
 function apiBase(api) {
   return `${protocol}//${SITES ? api.name + '.localhost' : hostname}:${api.port}`;
 }
@@ -141,6 +178,7 @@ function prettyBody(text) {
 
 // Build the table: one <tbody> per API origin, one row per case.
 function buildTable() {
+  builtWith = JSON.stringify(APIS.map(switched));
   const table = document.getElementById('results');
   for (const old of table.querySelectorAll('tbody')) old.remove();
   const cells = [];
@@ -151,20 +189,20 @@ function buildTable() {
       el('th', { className: 'origin-head', colSpan: 2, scope: 'rowgroup' },
         el('span', { text: api.name + ' ' }),
         el('a', { href: base + '/', text: base }),
-        el('span', { className: 'mode', text: api.mode }))));
-    const expectation = api.expect(pageOrigin);
+        el('span', { className: 'mode', text: label(api) }))));
+    const expected = expectation(api);
     for (const c of CASES) {
       const cell = el('td', {
         className: 'result',
         'data-case': `${api.name}:${c.id}`,
-        'data-expected': expectation.allowed ? 'allowed' : 'blocked',
+        'data-expected': expected.allowed ? 'allowed' : 'blocked',
       }, el('span', { className: 'badge pending-text', text: 'running…' }));
       tbody.append(el('tr', {},
         el('td', { className: 'request' },
           el('code', { text: c.label }),
           el('small', { text: c.note })),
         cell));
-      cells.push({ api, c, cell, base, expectation });
+      cells.push({ api, c, cell, base, expectation: expected });
     }
     table.append(tbody);
   }
