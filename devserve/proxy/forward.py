@@ -92,17 +92,7 @@ async def forward(
     target = await _target(scope, receive, send, upstream, note)
     if target is None:
         return
-    content: bytes | AsyncIterator[bytes] | None = body
-    if content is None and _has_body(Headers(scope=scope)):
-        content = _request_body(receive, seen)
-    elif body and seen is not None:
-        seen(body)
-    request = upstream.client.build_request(
-        scope["method"],
-        target,
-        headers=request_headers(list(scope["headers"]), upstream.headers),
-        content=content,
-    )
+    request = _upstream_request(scope, receive, upstream, target, body, seen)
     started = time.perf_counter()
     try:
         response = await asyncio.wait_for(
@@ -130,6 +120,29 @@ async def forward(
         await _stream(response, receive, send, tap, note, passed)
     finally:
         await response.aclose()
+
+
+def _upstream_request(
+    scope: Scope,
+    receive: Receive,
+    upstream: Upstream,
+    target: httpx.URL,
+    body: bytes | None,
+    seen: Callable[[bytes], None] | None,
+) -> httpx.Request:
+    """The request the upstream gets: the browser's, with ``proxy_headers``, its body streamed
+    up as it arrives (or ``body``, when it was already read)."""
+    content: bytes | AsyncIterator[bytes] | None = body
+    if content is None and _has_body(Headers(scope=scope)):
+        content = _request_body(receive, seen)
+    elif body and seen is not None:
+        seen(body)
+    return upstream.client.build_request(
+        scope["method"],
+        target,
+        headers=request_headers(list(scope["headers"]), upstream.headers),
+        content=content,
+    )
 
 
 async def _target(
