@@ -26,7 +26,10 @@ from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inj
 from devserve.mocks.check import route_warnings
 from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
+from devserve.mocks.resources.keys import Keys
 from devserve.mocks.resources.router import ResourceApp
+from devserve.mocks.resources.routes_v1 import not_found_v1
+from devserve.mocks.resources.routesfile import RoutesFile
 from devserve.mocks.resources.store import Store
 from devserve.mocks.resources.writes_v1 import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
@@ -58,6 +61,20 @@ class OriginApp:
     resources: Store | None = None
     restart_sequences: Callable[[], None] = field(default=lambda: None)
     proxy: ProxyApp | None = None
+    resources_routes: RoutesFile | None = None
+
+    async def refresh_files(self) -> None:
+        """Read the resource file and the routes file again if they changed on disk (an edit
+        that breaks one is reported now, not at the next request)."""
+        if self.resources is not None:
+            await self.resources.refresh()
+        if self.resources_routes is not None:
+            await self.resources_routes.refresh()
+
+    def file_error(self, key: str) -> str | None:
+        """Why the file of ``key`` (``resources`` or ``resources_routes``) is not in use now."""
+        held = self.resources if key == "resources" else self.resources_routes
+        return held.error if held is not None else None
 
     async def reset(self) -> dict[str, Any]:
         """Restore mock state: response sequences restart, resources get their original data.
@@ -162,6 +179,51 @@ class Delay:
         await self.app(scope, receive, send)
 
 
+Report = Callable[[str, str | None], None]
+
+
+def _below(prefix: str) -> Callable[[Scope], bool]:
+    """Whether a request's path is under ``prefix`` (every path when there is none)."""
+
+    def test(scope: Scope) -> bool:
+        path: str = scope["path"]
+        return not prefix or path == prefix or path.startswith(prefix + "/")
+
+    return test
+
+
+def _resources(
+    config: Origin, fallback: ASGIApp, report: Report | None
+) -> tuple[ASGIApp, Store, RoutesFile | None]:
+    """The resources layer (answering before ``fallback``), its store and its routes file."""
+    assert config.resources is not None
+
+    def reporting(key: str) -> Callable[[str | None], None] | None:
+        return None if report is None else lambda error: report(key, error)
+
+    keys = Keys(id=config.id_field, suffix=config.foreign_key_suffix)
+    v1 = config.dialect == "v1"
+    store = Store(
+        config.resources,
+        persist=config.persist,
+        report=reporting("resources"),
+        normalize=(lambda data: normalize(data, keys.id)) if v1 else None,
+    )
+    routes = None
+    if config.resources_routes is not None:
+        routes = RoutesFile(config.resources_routes, report=reporting("resources_routes"))
+    app = ResourceApp(
+        store,
+        fallback=fallback,
+        prefix=config.resources_prefix,
+        read_only=config.read_only,
+        dialect=config.dialect,
+        keys=keys,
+        routes=routes,
+    )
+    return app, store, routes
+
+
 def build_origin(
     name: str,
     config: Origin,
@@ -169,7 +231,7 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
-    report: Callable[[str | None], None] | None = None,
+    report: Report | None = None,
     config_path: Path | None = None,
     offline: bool = False,
     host: str | None = None,
@@ -178,7 +240,8 @@ def build_origin(
     """Assemble the middleware stack; the order matters and is explained inline.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
-    ``report`` hears about a resource file that became invalid (None once it is valid again).
+    ``report`` hears about a resource or routes file that became invalid: its key
+    (``resources``, ``resources_routes``) and why (None once it is valid again).
     ``host`` is the address the origin is bound to (``--host``; default ``settings.host``):
     pages served from it count as local for ``cors = "on"``. With ``stopping``, requests
     still in flight when devserve stops get a 503 in time.
@@ -197,6 +260,9 @@ def build_origin(
         )
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
+    if config.resources is not None and config.dialect == "v1" and config.proxy is None:
+        # json-server 1.0 answers what nothing serves with a JSON 404 (and any OPTIONS with 204)
+        fallback = FallThrough(fallback, not_found_v1, only=_below(config.resources_prefix))
     proxy = None
     if config.proxy is not None:
         from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
@@ -214,23 +280,11 @@ def build_origin(
     folder = None
     if config.mocks is not None:
         fallback = folder = MockFolder(config.mocks, fallback, limits)
-    store = None
+    store: Store | None = None
+    routes_file: RoutesFile | None = None
     if config.resources is not None:
         # Resources come before the mock folder: what no resource answers falls through.
-        v1 = config.dialect == "v1"
-        store = Store(
-            config.resources,
-            persist=config.persist,
-            report=report,
-            normalize=normalize if v1 else None,
-        )
-        fallback = ResourceApp(
-            store,
-            fallback=fallback,
-            prefix=config.resources_prefix,
-            read_only=config.read_only,
-            dialect=config.dialect,
-        )
+        fallback, store, routes_file = _resources(config, fallback, report)
     if spec is not None:
         fallback = spec.gate(fallback)  # openapi_resources: validated, then the resources answer
     problems: list[str] = []
@@ -281,4 +335,5 @@ def build_origin(
         resources=store,
         restart_sequences=restart_sequences,
         proxy=proxy,
+        resources_routes=routes_file,
     )
