@@ -52,11 +52,15 @@ def side_by_side(
     options: list[str],
     origin: dict[str, Any],
     data: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Run json-server's ``cli`` (with ``options``) and devserve (origin ``api`` with
-    ``origin``'s keys) on ``data``; yield their base URLs (json-server's first)."""
-    (tmp_path / "js").mkdir()
-    (tmp_path / "ds").mkdir()
+    ``origin``'s keys) on ``data``, each folder also holding ``files`` (name: text); yield
+    their base URLs (json-server's first)."""
+    for side in ("js", "ds"):
+        (tmp_path / side).mkdir()
+        for name, text in (files or {}).items():
+            (tmp_path / side / name).write_text(text)
     write_db(tmp_path / "js", data)
     shutil.copy(tmp_path / "js" / "db.json", tmp_path / "ds" / "db.json")
     ds_port = free_ports(1)[0]
