@@ -115,6 +115,10 @@
   const isBlocked = (entry) => entry.blocked !== false;
 
   function noticeTitle(count) {
+    // A notice of devserve's own (e.g. "trust devserve's CA") brings its title.
+    if (noticeEntries.length === 1 && !noticeHidden && noticeEntries[0].title) {
+      return String(noticeEntries[0].title);
+    }
     const cookiesOnly = noticeEntries.every((entry) => !isBlocked(entry));
     const blockedOnly = noticeEntries.every(isBlocked);
     if (cookiesOnly) {

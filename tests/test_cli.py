@@ -215,7 +215,7 @@ def test_schema_is_json_schema_of_the_config() -> None:
     assert "origins" in schema["properties"]
 
 
-# ---- common options before or after the command (SPEC §1) -------------------------------------
+# ---- common options before or after the command (README "CLI reference") -------------------
 
 
 def test_run_takes_quiet_after_the_command(tmp_path: Path) -> None:

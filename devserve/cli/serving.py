@@ -12,7 +12,9 @@ from devserve.cli.options import (
     Common,
     ConfigOption,
     DashboardPortOption,
+    HostNameOption,
     HostOption,
+    HttpsOption,
     JsonLogOption,
     NoReloadOption,
     OpenOption,
@@ -129,6 +131,8 @@ def serve(
             "--compress", help="Send text files gzip/Brotli-encoded when the browser accepts it."
         ),
     ] = False,
+    host_name: HostNameOption = None,
+    https: HttpsOption = False,
     dashboard_port: DashboardPortOption = None,
     host: HostOption = None,
     no_reload: NoReloadOption = False,
@@ -154,6 +158,8 @@ def serve(
         spa=spa,
         compress=compress,
         dashboard_port=dashboard_port,
+        host_name=host_name,
+        https=https,
     )
     advice = "Stop whatever is using it, or pick another with -p/--port."
     _serve(config, options, port_advice=advice, json_log=json_log)
@@ -171,6 +177,14 @@ def demo(
             show_default=False,
         ),
     ] = None,
+    https: HttpsOption = False,
+    sites: Annotated[
+        bool,
+        typer.Option(
+            "--sites",
+            help="The page on app.localhost and each API on its own *.localhost site.",
+        ),
+    ] = False,
     dashboard_port: DashboardPortOption = None,
     host: HostOption = None,
     open_browser: OpenOption = False,
@@ -182,7 +196,7 @@ def demo(
     options = common(
         ctx, "demo", host=host, open_browser=open_browser, verbose=verbose, quiet=quiet
     )
-    config = demo_config(port=port, dashboard_port=dashboard_port)
+    config = demo_config(port=port, dashboard_port=dashboard_port, https=https, sites=sites)
     base = port or DEMO_BASE_PORT
     advice = (
         "Stop whatever is using it, or use --port to move the demo's ports, "

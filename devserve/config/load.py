@@ -19,6 +19,7 @@ from devserve.config.messages import (
 )
 from devserve.config.mocks import Route
 from devserve.config.model import Config, Settings
+from devserve.config.sites import site_problems
 from devserve.errors import ConfigError
 
 CONFIG_NAME = "devserve.toml"
@@ -216,7 +217,7 @@ def _cross_checks(data: dict[str, Any], base: Path) -> list[str]:
                     "does not exist; create it or fix the path (relative to the config file)"
                 )
         problems.extend(_proxy_checks(name, origin))
-    return problems
+    return problems + site_problems(data)
 
 
 # Keys that mean something only to resources.

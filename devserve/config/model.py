@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from devserve.config.cors import CorsSetting, OriginUrl
 from devserve.config.mocks import Route
 from devserve.config.proxy import ProxyUrl, RecordMatch, RecordMode, Redact
+from devserve.config.sites import SiteName
 from devserve.config.strict import ConfigPath, StrictModel
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -23,6 +24,14 @@ class Origin(StrictModel):
     """One origin: a port with what it serves and its CORS policy."""
 
     port: int = Field(ge=0, le=65535, description="0 picks a free port (see the banner).")
+    host: SiteName | None = Field(
+        default=None,
+        description="The origin's name, e.g. app.localhost (it still binds the [devserve] host): "
+        "a name under .localhost, or one listed in allowed_hosts.",
+    )
+    https: bool = Field(
+        default=False, description="Serve over https with a certificate from devserve's local CA."
+    )
     static: ConfigPath | None = Field(default=None, description="Directory served at /.")
     spa: bool = Field(
         default=False, description="Unknown extension-less paths fall back to index.html."

@@ -14,8 +14,8 @@ from devserve.control import answers
 from devserve.control.answers import Answer
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
-from devserve.origins import http_url
-from devserve.serving.binding import dashboard_bind_host
+from devserve.localnet import LocalTransport
+from devserve.origins import dashboard_bind_host, http_url
 from devserve.state import OriginState
 from devserve.terminal import printable
 
@@ -140,7 +140,11 @@ def _request(
 ) -> Answer:
     """Ask the control API; ``nothing`` is the error when nothing answers at all."""
     try:
-        with httpx.stream(method, url, json=json, timeout=TIMEOUT) as response:
+        # LocalTransport: `--url http://name.localhost:N` is reached as a browser would.
+        with (
+            httpx.Client(transport=LocalTransport(), timeout=TIMEOUT) as client,
+            client.stream(method, url, json=json) as response,
+        ):
             return answers.checked(response, shape, method)
     except (httpx.ConnectError, httpx.ConnectTimeout):
         raise nothing from None

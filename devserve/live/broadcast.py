@@ -48,6 +48,11 @@ class Broadcast:
         self.pages.report_config(error)
         self.dashboard.publish(DASHBOARD_CHANNEL, config_event(error))
 
+    def page_notices(self, notices: Sequence[dict[str, str]]) -> None:
+        """Notices every page shows in its corner as it connects (``title``, ``url``,
+        ``reason``), e.g. that the browser does not trust devserve's CA yet."""
+        self.pages.notices = [json_event(CORS_BLOCKED, notice) for notice in notices]
+
     def origins_changed(self, states: Sequence[OriginState]) -> None:
         self.dashboard.publish(DASHBOARD_CHANNEL, _origins_event(states))
 

@@ -35,10 +35,12 @@ class ReloadHub(Hub):
     def __init__(self) -> None:
         super().__init__()
         self.config_error: str | None = None
+        self.notices: list[Event] = []  # told to every page as it connects (e.g. trust the CA)
 
     def page_events(self) -> list[Event]:
         """What a page that connects now must hear first."""
-        return [config_event(self.config_error)] if self.config_error else []
+        error = [config_event(self.config_error)] if self.config_error else []
+        return [*error, *self.notices]
 
     def report_config(self, error: str | None) -> None:
         """Show (or clear) the config-error overlay in every open page."""

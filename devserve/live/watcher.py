@@ -11,8 +11,8 @@ from pathlib import Path
 from watchfiles import Change, DefaultFilter, awatch
 
 from devserve.config import Config
+from devserve.files import OWN_WRITES
 from devserve.live.events import CSS, RELOAD
-from devserve.live.ownwrites import OWN_WRITES
 
 
 class DevFilter(DefaultFilter):

@@ -14,8 +14,9 @@ from devserve.control.server import Controlled, build_control_app
 from devserve.errors import DevserveError
 from devserve.instance import dashboard_port_advice
 from devserve.live.broadcast import Broadcast
+from devserve.origins import dashboard_bind_host
 from devserve.serving.banner import dashboard_address, dashboard_warning
-from devserve.serving.binding import bind, dashboard_bind_host
+from devserve.serving.binding import bind
 from devserve.serving.listener import Listener
 
 log = logging.getLogger("devserve")

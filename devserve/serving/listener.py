@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -74,7 +75,10 @@ class Listener:
     task: asyncio.Task[None]
 
     @classmethod
-    async def start(cls, app: ASGIApp, sock: socket.socket, name: str) -> Listener:
+    async def start(
+        cls, app: ASGIApp, sock: socket.socket, name: str, tls: ssl.SSLContext | None = None
+    ) -> Listener:
+        """Serve ``app`` on ``sock``; over TLS with ``tls`` (an https origin's SNI context)."""
         config = uvicorn.Config(
             app,
             lifespan="off",
@@ -87,6 +91,7 @@ class Listener:
             # scheme. devserve is never behind a proxy of its own; it also saves a layer.
             proxy_headers=False,
             http=HTTP_PROTOCOL,  # the connection in the scope; the target host wins over Host
+            ssl_context_factory=None if tls is None else (lambda _config, _default: tls),
         )
         listen(name, sock, config.backlog)  # a port another process claimed meanwhile: exit 3
         server = _Server(config)
@@ -124,9 +129,11 @@ class Served:
     listener: Listener
 
     @classmethod
-    async def start(cls, origin: OriginApp, sock: socket.socket) -> Served:
+    async def start(
+        cls, origin: OriginApp, sock: socket.socket, tls: ssl.SSLContext | None = None
+    ) -> Served:
         entry = Swappable(origin.app)
-        listener = await Listener.start(entry, sock, origin.name)
+        listener = await Listener.start(entry, sock, origin.name, tls)
         return cls(origin=origin, entry=entry, listener=listener)
 
     def swap(self, origin: OriginApp) -> None:

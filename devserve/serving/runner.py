@@ -112,6 +112,9 @@ class Runner:
             await self.registry.start(self.registry.build(name, self.config), sock)
         await self.dashboard.start(self.config.devserve, self.registry.host)
         self._announce()
+        if self.registry.tls is not None and self.live_reload:  # pages to tell: is the CA trusted?
+            states = self.registry.origins_state()
+            self.broadcast.page_notices(self.registry.tls.page_notices(states))
         if self.open_browser:
             self._open_first_page()
         self._ready.set()
@@ -201,6 +204,7 @@ class Runner:
             watch=self.watch,
             live_reload=self.live_reload,
             dashboard_host=self.dashboard.host,
+            notes=self.registry.tls.notes() if self.registry.tls is not None else [],
         )
 
     def _announce(self) -> None:

@@ -1,5 +1,5 @@
 """The resources layer of an origin: json-server 0.17's routes (or, with ``dialect = "v1"``,
-1.0's from routes_v1) over a Store, as an ASGI app.
+1.0's from v1/routes.py) over a Store, as an ASGI app.
 
 Paths that do not name a resource fall through to the next layer (static files, the proxy).
 """
@@ -40,9 +40,9 @@ from devserve.mocks.resources.request import (
     encode,
 )
 from devserve.mocks.resources.rewrite import RuleTimeout
-from devserve.mocks.resources.routes_v1 import V1Routes
 from devserve.mocks.resources.routesfile import RoutesFile, rewritten_scope
 from devserve.mocks.resources.store import Store, WriteRefused
+from devserve.mocks.resources.v1.routes import V1Routes
 from devserve.mocks.resources.writes import Conflict, insert, remove, replace, update
 from devserve.records import NOTE_KEY
 

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 from starlette.types import Scope
 
 from devserve.errors import DevserveError
-from devserve.live.ownwrites import Signature, current
+from devserve.files import Signature, current
 from devserve.mocks.resources.data import reject_constant, type_name
 from devserve.mocks.resources.request import URL_KEY
 from devserve.mocks.resources.rewrite import Rule, RuleError, compile_rule, rewrite

@@ -21,8 +21,8 @@ from devserve.mocks.resources.jsvalue import UNDEFINED, parse_int, strict_equal,
 from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
 from devserve.mocks.resources.query import Params, QueryError
 from devserve.mocks.resources.relations import Children
-from devserve.mocks.resources.sort_v1 import sort_fields, sort_on
-from devserve.mocks.resources.where_v1 import matches, parse_where
+from devserve.mocks.resources.v1.sort import sort_fields, sort_on
+from devserve.mocks.resources.v1.where import matches, parse_where
 
 RESERVED = frozenset({"_sort", "_page", "_per_page", "_embed", "_where"})
 DEFAULT_PER_PAGE = 10

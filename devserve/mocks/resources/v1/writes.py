@@ -14,7 +14,7 @@ from typing import Any
 from devserve.mocks.resources.dotprop import prop
 from devserve.mocks.resources.jsvalue import UNDEFINED, is_number, number_string, strict_equal
 from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
-from devserve.mocks.resources.query_v1 import resource
+from devserve.mocks.resources.v1.query import resource
 
 
 def random_id() -> str:

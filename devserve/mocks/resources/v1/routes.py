@@ -15,10 +15,10 @@ from devserve.mocks.resources.body import parse_json, read_body
 from devserve.mocks.resources.data import SCHEMA_KEY
 from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
 from devserve.mocks.resources.query import INLINE_ITEMS
-from devserve.mocks.resources.query_v1 import find, find_by_id, list_query
 from devserve.mocks.resources.request import ALLOWED, Reply, Request, encode
 from devserve.mocks.resources.store import Store
-from devserve.mocks.resources.writes_v1 import change_item, change_singular, create, destroy
+from devserve.mocks.resources.v1.query import find, find_by_id, list_query
+from devserve.mocks.resources.v1.writes import change_item, change_singular, create, destroy
 
 NOT_FOUND: Reply = (404, {"error": "Not Found"}, {})
 NOT_AN_OBJECT: Reply = (400, {"error": "Body must be a JSON object"}, {})
