@@ -15,7 +15,7 @@ class FallThrough:
 
     ``first`` must not read the request body before declining (static files never do), so
     ``then`` still gets all of it. Other scopes (WebSocket) go straight to ``then``. With
-    ``only``, a request it says no to gets ``first``'s answer, whatever it is.
+    ``only``, a scope it says no to gets ``first``'s answer, whatever it is.
     """
 
     def __init__(
@@ -26,11 +26,11 @@ class FallThrough:
         self.only = only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.then(scope, receive, send)
-            return
         if self.only is not None and not self.only(scope):
             await self.first(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await self.then(scope, receive, send)
             return
         declined = False
 

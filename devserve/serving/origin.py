@@ -110,7 +110,8 @@ class OriginApp:
             config = self.config
             mode = ", read-only" if config.read_only else "" if config.persist else ", in memory"
             prefix = f" at {config.resources_prefix}" if config.resources_prefix else ""
-            parts.append(f"resources {config.resources}{prefix}{mode}")
+            routes = f", routes {config.resources_routes}" if config.resources_routes else ""
+            parts.append(f"resources {config.resources}{prefix}{mode}{routes}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
         if self.config.openapi is not None:
@@ -316,7 +317,9 @@ def _below(prefix: str) -> Callable[[Scope], bool]:
 
     def test(scope: Scope) -> bool:
         path: str = scope["path"]
-        return not prefix or path == prefix or path.startswith(prefix + "/")
+        return scope["type"] == "http" and (
+            not prefix or path == prefix or path.startswith(prefix + "/")
+        )
 
     return test
 
