@@ -16,7 +16,7 @@ import certifi
 import httpcore
 import httpx
 
-from devserve.tls.home import data_dir
+from devserve.home import data_dir
 from devserve.urls import is_localhost_name
 
 # Where a *.localhost name connects: IPv4 loopback first (devserve's default bind), then IPv6.

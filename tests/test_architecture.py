@@ -21,7 +21,7 @@ MAX_FUNCTION_LINES = 60
 FLOORS: list[set[str]] = [
     {
         "errors", "version", "urls", "records", "terminal", "denials", "state", "media",
-        "files", "setcookie", "memo", "_resources", "origins", "scaffold",
+        "files", "setcookie", "memo", "_resources", "origins", "scaffold", "home", "runnotes",
     },
     {"cors"},
     {"config"},

@@ -329,6 +329,38 @@ def test_init_names_the_folder_and_says_when_nothing_was_written(tmp_path: Path)
     assert "Next: run `devserve` here." in here.stdout
 
 
+@pytest.mark.xdist_group("default-dashboard-port")  # the starter's dashboard is on 8999
+def test_init_port_moves_the_page_the_api_and_every_file_that_names_them(
+    tmp_path: Path,
+) -> None:
+    page = free_port_block(2)
+    api = page + 1
+    assert run_command("init", "site", "--port", str(page), cwd=tmp_path).returncode == 0
+    site = tmp_path / "site"
+    texts = "".join(path.read_text() for path in site.rglob("*") if path.is_file())
+    assert "8000" not in texts and "8001" not in texts
+    assert f"localhost:{page}" in texts and f"hostname}}:{api}`" in texts
+    server = run_devserve([], cwd=site, wait_ports=[page, api])
+    try:
+        origin = {"Origin": f"http://localhost:{page}"}
+        answer = httpx.get(f"http://localhost:{api}/users", headers=origin, timeout=5)
+        assert answer.headers["access-control-allow-origin"] == origin["Origin"]
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["serve", "-p", "abc"], ["demo", "--port", "x"], ["init", "-p", "8o00"],
+     ["serve", "--dashboard-port", "one"]],
+)  # fmt: skip
+def test_a_port_that_is_not_a_number_is_one_clear_line(tmp_path: Path, args: list[str]) -> None:
+    result = run_command(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and "is not a port: give a number from 1 to 65535" in line
+
+
 def test_demo_base_port_may_not_be_zero(tmp_path: Path) -> None:
     result = run_command("demo", "--port", "0", cwd=tmp_path)
     assert result.returncode == 2

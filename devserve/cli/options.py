@@ -62,7 +62,7 @@ HttpsOption = Annotated[
     typer.Option("--https", help="Serve over https, with a certificate from devserve's local CA."),
 ]
 DashboardPortOption = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--dashboard-port",
         help="Port of the dashboard and control API (default 8999).",

@@ -48,6 +48,18 @@ def cors_setting(values: list[str]) -> Any:
     }
 
 
+def port_number(option: str, text: str | None) -> int | None:
+    """A port typed on the command line, read here (not by Click) so that ``-p abc`` gets the
+    same kind of message as every other mistake."""
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise DevserveError(
+            f"{option} {text!r} is not a port: give a number from 1 to 65535 (0: any free port)"
+        )
+    return int(text)
+
+
 def check_port(option: str, port: int, *, last: int = 65535, free: bool = True) -> None:
     """``port`` within 1-``last``, or 0 (any free port) where ``free`` allows it."""
     if port == 0 and not free:

@@ -16,6 +16,7 @@ from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
 from devserve.localnet import LocalTransport
 from devserve.origins import dashboard_bind_host, http_url
+from devserve.runnotes import find as find_note
 from devserve.state import OriginState
 from devserve.terminal import printable
 
@@ -51,6 +52,12 @@ def find_instance(*, config: Path | None = None, url: str | None = None) -> Inst
         if path is None:
             return _default_instance()
         path = path.resolve()
+        if (note := find_note(path)) is not None:
+            raise DevserveError(
+                f"devserve (pid {note.pid}) serves {path}, but without its dashboard: "
+                f"{printable(note.dashboard)}; `status` and `cors` talk to the dashboard, so "
+                "free that port or set another dashboard_port in [devserve], then restart it"
+            )
         settings = load_config(path).devserve
         if settings.dashboard_port is False:
             raise DevserveError(

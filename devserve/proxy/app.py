@@ -42,6 +42,8 @@ log = logging.getLogger("devserve.proxy")
 LARGEST_RECORDED = 10 * 1024 * 1024
 # What a request the recordings did not answer takes back to this layer (see _unanswered).
 _PENDING = "devserve.proxy.pending"
+# Set when recordings answer because the upstream could not be reached: a miss is then a miss.
+_FALLBACK = "devserve.proxy.fallback"
 
 
 class ProxyApp:
@@ -95,16 +97,7 @@ class ProxyApp:
             await _unmatchable("is nested too deeply", 400)(scope, receive, send)
             return
         if self._replays(key) and self.recordings is not None:
-            note.state = "replayed"
-            query = scope["query_string"]
-            scope[_PENDING] = (key, body, query)
-            # The reader sees the query as recordings match it: without ignore_query's.
-            matched = urlencode(matched_query(query.decode("latin-1"), self.match))
-            scope["query_string"] = matched.encode("latin-1")
-            try:
-                await self.recordings(scope, receive, send)
-            finally:
-                scope["query_string"] = query
+            await self._replay(key, scope, receive, send, note, body)
             return
         if self.mode == "replay":
             await self._missed(key, scope, receive, send, note, body)
@@ -126,6 +119,27 @@ class ProxyApp:
             return False
         await guard.refuse(scope, receive, send, refusal)
         return True
+
+    async def _replay(
+        self,
+        key: RequestKey,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        note: ProxyNote,
+        body: bytes | None,
+    ) -> None:
+        assert self.recordings is not None
+        note.state = "replayed"
+        query = scope["query_string"]
+        scope[_PENDING] = (key, body, query)
+        # The reader sees the query as recordings match it: without ignore_query's.
+        matched = urlencode(matched_query(query.decode("latin-1"), self.match))
+        scope["query_string"] = matched.encode("latin-1")
+        try:
+            await self.recordings(scope, receive, send)
+        finally:
+            scope["query_string"] = query
 
     def _replays(self, key: RequestKey) -> bool:
         """Whether a recording may answer: in replay mode always; in missing mode, unless this
@@ -154,7 +168,7 @@ class ProxyApp:
         """What no recording answered: a miss in replay mode, else the upstream's."""
         key, body, query = scope.pop(_PENDING)
         note: ProxyNote = scope[PROXY_KEY]
-        if self.mode == "replay":
+        if self.mode == "replay" or scope.get(_FALLBACK):
             await self._missed(key, scope, receive, send, note, body)
             return
         scope["query_string"] = query
@@ -196,6 +210,19 @@ class ProxyApp:
         async def passed() -> None:
             await self._keep(key, scope, tap, sent if copied else None, note, recording=recording)
 
+        async def unreachable(scope: Scope, receive: Receive, send: Send) -> None:
+            # record_mode "missing" forwards what this run recorded, to grow its sequence; with
+            # the upstream gone, what was recorded answers, as it would after a restart.
+            scope[_FALLBACK] = True
+            note.notes.append("upstream unreachable: replayed what this run recorded")
+            await self._replay(key, scope, receive, send, note, body)
+
+        recorded_here = (
+            self.mode == "missing"
+            and self.recorder is not None
+            and self.recorder.recorded_in_this_run(key)
+        )
+
         await forward(
             scope,
             receive,
@@ -206,6 +233,7 @@ class ProxyApp:
             tap=tap,
             passed=passed,
             seen=sent.feed if copied else None,
+            unreachable=unreachable if recorded_here else None,
         )
 
     async def _keep(

@@ -17,7 +17,7 @@ from typing import Protocol
 import anyio
 import httpx
 from starlette.datastructures import Headers
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.proxy.cookies import rewrite_set_cookie
 from devserve.proxy.failure import path_refused, upstream_failure
@@ -79,8 +79,11 @@ async def forward(
     tap: Tap | None = None,
     passed: Callable[[], Awaitable[None]] | None = None,
     seen: Callable[[bytes], None] | None = None,
+    unreachable: ASGIApp | None = None,
 ) -> None:
     """Answer ``scope`` from the upstream; ``body`` when it was already read.
+
+    ``unreachable`` answers instead of the 502 when the upstream cannot be connected to.
 
     ``passed`` runs once the whole body went by, before the response ends: what it notes
     (recorded, or why not) is in the request's log line, which is written as the response ends.
@@ -109,6 +112,9 @@ async def forward(
         note.state = "failed"
         return
     except (httpx.HTTPError, TimeoutError, OSError) as exc:
+        if unreachable is not None and isinstance(exc, httpx.ConnectError):
+            await unreachable(scope, receive, send)
+            return
         note.state = "failed"
         note.notes.append(f"upstream error: {type(exc).__name__}")
         failure = upstream_failure(upstream.url, exc, timeout=upstream.timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from devserve.origins import http_url
-from devserve.state import OriginState
+from devserve.state import OriginState, aligned
 from devserve.urls import Origin, is_loopback_host
 from devserve.version import __version__
 
@@ -25,8 +25,7 @@ def banner(
     ``dashboard_host`` is where the dashboard listens (None: it does not).
     """
     lines = [f"devserve {__version__}: {len(origins)} origin(s)"]
-    width = max((len(origin.name) for origin in origins), default=0)
-    lines += [origin.banner_line(width) for origin in origins]
+    lines += [f"  {line}" for line in aligned(origins, runtime=False)]
     lines.append(f"  dashboard: {dashboard}")
     if watch:
         lines.append(f"  watching for changes (live reload {'on' if live_reload else 'off'})")

@@ -24,6 +24,7 @@ from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
 from devserve.mocks.pool import POOL
 from devserve.project import load_project
+from devserve.runnotes import clear as clear_note
 from devserve.serving.banner import banner
 from devserve.serving.dashboard import Dashboard
 from devserve.serving.executor import PlanExecutor, bind_all
@@ -134,6 +135,8 @@ class Runner:
         self.requests_stopping.begin()
         self._ready.set()  # a change seen during start-up is waiting for it: let it see the stop
         POOL.stop()  # a render in progress answers now, and no runaway one delays the exit
+        if self.config_path is not None:
+            clear_note(self.config_path)
         self.broadcast.close()
         if self._watcher is not None:
             await self._watcher

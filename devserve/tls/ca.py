@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from devserve.errors import DevserveError
 from devserve.files import write_atomic
-from devserve.tls.home import data_dir, private_dir
+from devserve.home import data_dir, private_dir
 from devserve.tls.names import Constraints
 
 CA_CERT = "ca.pem"

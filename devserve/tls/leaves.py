@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from devserve.errors import DevserveError
+from devserve.home import private_dir
 from devserve.tls.ca import LocalCA
-from devserve.tls.home import private_dir
 from devserve.urls import dns_name, ip_literal
 
 LEAF_DAYS = 7

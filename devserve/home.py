@@ -1,4 +1,5 @@
-"""Where devserve keeps what belongs to the user rather than to a project: its local CA."""
+"""Where devserve keeps what belongs to the user rather than to a project: its local CA, and
+notes on the instances running now."""
 
 from __future__ import annotations
 
