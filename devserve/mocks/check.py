@@ -19,23 +19,33 @@ from devserve.mocks.limits import Limits
 from devserve.mocks.openapi.check import openapi_problems
 from devserve.mocks.resources.data import ResourceDataError
 from devserve.mocks.resources.data import read as read_resources
+from devserve.mocks.resources.routesfile import RoutesFileError, read_routes
 from devserve.mocks.routes import compile_routes, label
 
 
 def resource_file_problems(data: dict[str, Any], config: Config | None, base: Path) -> list[str]:
-    """Each resource file must be a valid database now: a broken one is a config error. Read
-    from the raw data, so a typo elsewhere in the config does not hide it."""
+    """Each resource file must be a valid database now, and each routes file valid rules: a
+    broken one is a config error. Read from the raw data, so a typo elsewhere in the config
+    does not hide it."""
     problems: list[str] = []
     origins = data.get("origins")
     for name, origin in (origins if isinstance(origins, dict) else {}).items():
-        resources = origin.get("resources") if isinstance(origin, dict) else None
-        if not isinstance(resources, str) or "\x00" in resources:
-            continue  # absent, or the schema's message says what to write
-        try:
-            read_resources((base / resources).resolve())
-        except ResourceDataError as exc:
-            problems.append(f"origins.{name}.resources: {exc.message}")
+        if not isinstance(origin, dict):
+            continue
+        # Absent, or not a path (the schema's message says what to write): nothing to read.
+        resources, routes = origin.get("resources"), origin.get("resources_routes")
+        if isinstance(resources, str) and "\x00" not in resources:
+            try:
+                read_resources((base / resources).resolve())
+            except ResourceDataError as exc:
+                problems.append(f"origins.{name}.resources: {exc.message}")
+        if isinstance(routes, str) and "\x00" not in routes:
+            try:
+                read_routes((base / routes).resolve())
+            except RoutesFileError as exc:
+                problems.append(f"origins.{name}.resources_routes: {exc.message}")
     return problems
+
 
 
 def mock_problems(data: dict[str, Any], config: Config | None, base: Path) -> list[str]:

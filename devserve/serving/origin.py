@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
 from devserve.config import Origin, Settings
 from devserve.cors.annotate import VerdictReporter
@@ -21,8 +21,11 @@ from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inj
 from devserve.mocks.check import route_warnings
 from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
+from devserve.mocks.resources.keys import Keys
 from devserve.mocks.resources.router import ResourceApp
+from devserve.mocks.resources.routesfile import RoutesFile
 from devserve.mocks.resources.store import Store
+from devserve.mocks.resources.v1.routes import not_found_v1
 from devserve.mocks.resources.v1.writes import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
 from devserve.records import Observer
@@ -53,6 +56,20 @@ class OriginApp:
     resources: Store | None = None
     restart_sequences: Callable[[], None] = field(default=lambda: None)
     proxy: ProxyApp | None = None
+    resources_routes: RoutesFile | None = None
+
+    async def refresh_files(self) -> None:
+        """Read the resource file and the routes file again if they changed on disk (an edit
+        that breaks one is reported now, not at the next request)."""
+        if self.resources is not None:
+            await self.resources.refresh()
+        if self.resources_routes is not None:
+            await self.resources_routes.refresh()
+
+    def file_error(self, key: str) -> str | None:
+        """Why the file of ``key`` (``resources`` or ``resources_routes``) is not in use now."""
+        held = self.resources if key == "resources" else self.resources_routes
+        return held.error if held is not None else None
 
     async def reset(self) -> dict[str, Any]:
         """Restore mock state: response sequences restart, resources get their original data.
@@ -93,7 +110,8 @@ class OriginApp:
             config = self.config
             mode = ", read-only" if config.read_only else "" if config.persist else ", in memory"
             prefix = f" at {config.resources_prefix}" if config.resources_prefix else ""
-            parts.append(f"resources {config.resources}{prefix}{mode}")
+            routes = f", routes {config.resources_routes}" if config.resources_routes else ""
+            parts.append(f"resources {config.resources}{prefix}{mode}{routes}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
         if self.config.openapi is not None:
@@ -103,6 +121,11 @@ class OriginApp:
         return parts or ["nothing (404 for every path)"]
 
 
+# Told that a file of the origin (its key: "resources", "resources_routes") became invalid
+# (why) or valid again (None).
+Report = Callable[[str, str | None], None]
+
+
 def build_origin(
     name: str,
     config: Origin,
@@ -110,7 +133,7 @@ def build_origin(
     *,
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
-    report: Callable[[str | None], None] | None = None,
+    report: Report | None = None,
     switch_on: str | None = None,
     offline: bool = False,
     host: str | None = None,
@@ -119,7 +142,8 @@ def build_origin(
     """Assemble the origin: the layers that answer, inside the layers every request passes.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
-    ``report`` hears about a resource file that became invalid (None once it is valid again).
+    ``report`` hears about a resource or routes file that became invalid: its key
+    (``resources``, ``resources_routes``) and why (None once it is valid again).
     ``host`` is the address the origin is bound to (``--host``; default ``settings.host``):
     pages served from it count as local for ``cors = "on"``. With ``stopping``, requests
     still in flight when devserve stops get a 503 in time.
@@ -150,6 +174,7 @@ def build_origin(
         resources=answering.store,
         restart_sequences=answering.restart_sequences,
         proxy=answering.proxy,
+        resources_routes=answering.routes_file,
     )
 
 
@@ -160,6 +185,7 @@ class _Answering:
     app: ASGIApp
     routes: MockRoutes
     store: Store | None
+    routes_file: RoutesFile | None
     folder: MockFolder | None
     proxy: ProxyApp | None
 
@@ -176,7 +202,7 @@ def _answering(
     settings: Settings,
     *,
     hub: ReloadHub | None,
-    report: Callable[[str | None], None] | None,
+    report: Report | None,
     offline: bool,
 ) -> _Answering:
     """First to answer wins: routes, resources, mock folder, OpenAPI spec, static files, proxy
@@ -206,17 +232,9 @@ def _answering(
     folder = None
     if config.mocks is not None:
         fallback = folder = MockFolder(config.mocks, fallback, limits)
-    store = None
+    store = routes_file = None
     if config.resources is not None:
-        normalized = normalize if config.dialect == "v1" else None
-        store = Store(config.resources, persist=config.persist, report=report, normalize=normalized)
-        fallback = ResourceApp(
-            store,
-            fallback=fallback,
-            prefix=config.resources_prefix,
-            read_only=config.read_only,
-            dialect=config.dialect,
-        )
+        fallback, store, routes_file = _resources(config, fallback, report)
     if spec is not None:
         fallback = spec.gate(fallback)  # openapi_resources: validated, then the resources answer
     problems: list[str] = []
@@ -226,7 +244,40 @@ def _answering(
     for warning in route_warnings(name, config):
         errors.warning("warning: %s", warning)
     app: ASGIApp = routes if spec is None else spec.responses(routes)
-    return _Answering(app=app, routes=routes, store=store, folder=folder, proxy=proxy)
+    return _Answering(
+        app=app, routes=routes, store=store, routes_file=routes_file, folder=folder, proxy=proxy
+    )
+
+
+def _resources(
+    config: Origin, fallback: ASGIApp, report: Report | None
+) -> tuple[ASGIApp, Store, RoutesFile | None]:
+    """The resources layer (answering before ``fallback``), its store and its routes file."""
+    assert config.resources is not None
+
+    def reporting(key: str) -> Callable[[str | None], None] | None:
+        return None if report is None else lambda error: report(key, error)
+
+    keys = Keys(id=config.id_field, suffix=config.foreign_key_suffix)
+    store = Store(
+        config.resources,
+        persist=config.persist,
+        report=reporting("resources"),
+        normalize=(lambda data: normalize(data, keys.id)) if config.dialect == "v1" else None,
+    )
+    routes = None
+    if config.resources_routes is not None:
+        routes = RoutesFile(config.resources_routes, report=reporting("resources_routes"))
+    app = ResourceApp(
+        store,
+        fallback=fallback,
+        prefix=config.resources_prefix,
+        read_only=config.read_only,
+        dialect=config.dialect,
+        keys=keys,
+        routes=routes,
+    )
+    return app, store, routes
 
 
 def _files_and_proxy(
@@ -251,11 +302,26 @@ def _files_and_proxy(
         if hub is not None:
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
     if config.proxy is None:
+        if config.resources is not None and config.dialect == "v1":
+            # json-server 1.0 answers what nothing serves with a JSON 404 (any OPTIONS with 204)
+            fallback = FallThrough(fallback, not_found_v1, only=_below(config.resources_prefix))
         return fallback, None
     from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
 
     proxy = ProxyApp(config, limits, offline=offline)
     return (proxy if config.static is None else FallThrough(fallback, proxy)), proxy
+
+
+def _below(prefix: str) -> Callable[[Scope], bool]:
+    """Whether a request's path is under ``prefix`` (every path when there is none)."""
+
+    def test(scope: Scope) -> bool:
+        path: str = scope["path"]
+        return scope["type"] == "http" and (
+            not prefix or path == prefix or path.startswith(prefix + "/")
+        )
+
+    return test
 
 
 def _around(

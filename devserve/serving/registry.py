@@ -42,8 +42,9 @@ class Registry:
     embedded: bool = False  # started by devserve.serve / run_in_thread: advice for test code
     offline: bool = False  # proxies answer from their recordings only (run --offline)
     live_reload: bool = True
-    # Told when a resource file becomes invalid (a message) or valid again (None).
-    report_resources: Callable[[str, str | None], None] = lambda _name, _error: None
+    # Told when an origin's resource or routes file (origin name, key) becomes invalid (a
+    # message) or valid again (None).
+    report_resources: Callable[[str, str, str | None], None] = lambda _name, _key, _error: None
     # Called with every request record (the embedding API's ``running.requests``).
     observers: list[Callable[[RequestRecord], None]] = field(default_factory=list)
     served: dict[str, Served] = field(default_factory=dict)
@@ -66,7 +67,7 @@ class Registry:
             config.devserve,
             hub=self.broadcast.pages if self.live_reload else None,
             observer=self._observe,
-            report=lambda error: self.report_resources(name, error),
+            report=lambda key, error: self.report_resources(name, key, error),
             switch_on=switch_on_advice(
                 name, self.config_path, config.devserve, embedded=self.embedded
             ),

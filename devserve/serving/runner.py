@@ -168,8 +168,8 @@ class Runner:
             self.broadcast.pages_changed(name, kind)
         for name in changes.resources:
             served = self.registry.served.get(name)
-            if served is not None and served.origin.resources is not None:
-                await served.origin.resources.refresh()  # an edit that breaks it is reported now
+            if served is not None:
+                await served.origin.refresh_files()  # an edit that breaks one is reported now
         if changes.config_changed:
             await self.reload_config()
 
@@ -186,11 +186,7 @@ class Runner:
         for each in served.values():
             each.origin.restart_sequences()  # mock sequences start over with a new config
         self.problems.config_applied(
-            lambda name: (
-                name in served
-                and (store := served[name].origin.resources) is not None
-                and store.error is not None
-            )
+            lambda name, key: name in served and served[name].origin.file_error(key) is not None
         )
         self.broadcast.origins_changed(self.registry.origins_state())
 
