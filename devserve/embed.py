@@ -141,14 +141,42 @@ async def _started(runner: Runner) -> asyncio.Task[None]:
     return task
 
 
-def _runner(config: Config, host: str | None, on_banner: Callable[[str], None] | None) -> Runner:
-    """No file watching and no signal handlers: the caller owns the loop and the process."""
-    return Runner(config, host=host or config.devserve.host, watch=False, on_banner=on_banner)
+# What serve() and run_in_thread() take: a Config, or what the config_from_* functions read
+# (a dict shaped like the TOML file, a devserve.toml path, or TOML text).
+ConfigSource = Config | Mapping[str, Any] | str | Path
+
+
+def as_config(source: ConfigSource, *, base: str | Path | None = None) -> Config:
+    """``source`` as a Config; relative paths of a dict or TOML text resolve against ``base``."""
+    if isinstance(source, Config):
+        return source
+    if isinstance(source, Mapping):
+        return config_from_dict(source, base=base)
+    if isinstance(source, Path) or ("\n" not in source and source.endswith(".toml")):
+        return config_from_file(source)
+    return config_from_toml(source, base=base)
+
+
+def _runner(
+    source: ConfigSource, host: str | None, on_banner: Callable[[str], None] | None
+) -> Runner:
+    """No file watching and no signal handlers: the caller owns the loop and the process.
+
+    No dashboard either, unless the config sets ``dashboard_port`` itself: test suites start
+    many instances, often at once, and the default port 8999 can serve only one of them."""
+    config = as_config(source)
+    settings = config.devserve
+    if "dashboard_port" not in settings.model_fields_set:
+        quiet = settings.model_copy(update={"dashboard_port": False})
+        config = config.model_copy(update={"devserve": quiet})
+    runner = Runner(config, host=host or settings.host, watch=False, on_banner=on_banner)
+    runner.registry.embedded = True  # its advice names running.set_cors, not the CLI
+    return runner
 
 
 @asynccontextmanager
 async def serve(
-    config: Config, *, host: str | None = None, echo: Callable[[str], None] | None = None
+    config: ConfigSource, *, host: str | None = None, echo: Callable[[str], None] | None = None
 ) -> AsyncIterator[Running]:
     """Serve ``config`` in the running event loop until the block ends.
 
@@ -194,7 +222,9 @@ class RunningInThread(_Started):
 
 
 @contextmanager
-def run_in_thread(config: Config, *, host: str | None = None) -> Iterator[RunningInThread]:
+def run_in_thread(
+    config: ConfigSource, *, host: str | None = None
+) -> Iterator[RunningInThread]:
     """Serve ``config`` from a background thread (its own event loop) until the block ends."""
     started = threading.Event()
     holder: dict[str, Any] = {}

@@ -8,8 +8,7 @@ from typing import Literal
 
 from devserve.config import Settings
 from devserve.config.adhoc import demo_path
-from devserve.origins import http_url
-from devserve.serving.binding import dashboard_bind_host
+from devserve.origins import dashboard_bind_host, http_url
 
 Kind = Literal["config", "folder", "demo"]
 
@@ -31,8 +30,15 @@ def describe_instance(kind: str, config: str | None) -> str:
     return config
 
 
-def switch_on_advice(name: str, config_path: Path | None, settings: Settings) -> str:
+def switch_on_advice(
+    name: str, config_path: Path | None, settings: Settings, *, embedded: bool = False
+) -> str:
     """How to turn CORS on for origin ``name``: the commands this kind of instance has."""
+    if embedded:
+        return (
+            f"turn it on with running.set_cors({name!r}, enabled=True), or drop the "
+            f"devserve_cors_off marker that names it"
+        )
     kind = instance_kind(config_path)
     command = f"devserve cors {name} on"
     dashboard = settings.dashboard_port

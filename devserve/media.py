@@ -1,4 +1,5 @@
-"""The Content-Type of a file by its name: one table for static files and mock files alike."""
+"""Media types: the Content-Type of a file by its name (one table for static files and mock files
+alike), and the essence of a Content-Type header (the one parser for ``type/subtype``)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,9 @@ def media_type(path: str) -> str:
     if found.startswith("text/") or found in _CHARSET_TYPES:
         found += "; charset=utf-8"
     return found
+
+
+def essence(content_type: str | None) -> str:
+    """``application/json`` from ``Application/JSON; charset=utf-8`` (``""`` for none). The
+    lenient reading servers use; the CORS rules' strict one is ``cors.standard.mime_essence``."""
+    return (content_type or "").split(";", 1)[0].strip().lower()

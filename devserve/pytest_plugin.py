@@ -15,18 +15,15 @@ its verdict.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from devserve.config import Config
-from devserve.embed import RunningInThread, config_from_dict, config_from_file, config_from_toml
+from devserve.embed import ConfigSource, RunningInThread, as_config
 from devserve.embed import run_in_thread as _run_in_thread
 
 MARKER = "devserve_cors_off"
-ConfigSource = Config | Mapping[str, Any] | str | Path
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,16 +31,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(*names): run the test with these devserve origins' CORS switched off",
     )
-
-
-def _as_config(source: ConfigSource, base: Path | None) -> Config:
-    if isinstance(source, Config):
-        return source
-    if isinstance(source, Mapping):
-        return config_from_dict(source, base=base)
-    if isinstance(source, Path) or ("\n" not in source and source.endswith(".toml")):
-        return config_from_file(source)
-    return config_from_toml(source, base=base)
 
 
 class DevserveFactory:
@@ -59,7 +46,7 @@ class DevserveFactory:
         self, source: ConfigSource, *, base: Path | None = None, host: str | None = None
     ) -> RunningInThread:
         """Start ``source`` (a Config, a dict, TOML text or a path); stopped with the fixture."""
-        config = _as_config(source, base or self._base)
+        config = as_config(source, base=base or self._base)
         running = self._stack.enter_context(_run_in_thread(config, host=host))
         self.instances.append(running)
         for name in self._cors_off:

@@ -82,6 +82,14 @@ class RequestRecord:
     at: float  # when it was answered: seconds since the epoch (time.time())
     note: str | None = None
     proxy: ProxyNote | None = None
+    # Where the request was sent, as the page wrote it (``localhost:8001`` or
+    # ``127.0.0.1:8001``): the page notice names the URL the page fetched.
+    host: str | None = None
+    scheme: str = "http"
+
+    @property
+    def url(self) -> str | None:
+        return f"{self.scheme}://{self.host}{self.path}" if self.host else None
 
     @property
     def time(self) -> str:
@@ -115,7 +123,8 @@ class RequestRecord:
         return self.line()
 
     def line(self) -> str:
-        """The terminal line; every part that came from the request is escaped (SPEC §6)."""
+        """The terminal line; every part that came from the request is escaped (README,
+        "Security model")."""
         source = f"  from {self.source}" if self.source else ""
         verdict = ""
         if self.cors is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +18,14 @@ class Scaffold:
     skipped: list[Path] = field(default_factory=list)
 
 
-def write_starter(directory: Path) -> Scaffold:
-    """Write the starter devserve.toml, page and mock API into ``directory``.
+# The starter's page and API ports as the templates write them; ``init --port`` moves both.
+_PAGE, _API = 8000, 8001
+_PORTS = re.compile(rb"\b(8000|8001)\b")
+
+
+def write_starter(directory: Path, *, port: int = _PAGE) -> Scaffold:
+    """Write the starter devserve.toml, page and mock API into ``directory``; the page on
+    ``port``, the API on the next one (every file that names them says so).
 
     Raises DevserveError (naming the folder and the reason) when it cannot be written.
     """
@@ -39,7 +45,7 @@ def write_starter(directory: Path) -> Scaffold:
                 done.skipped.append(target)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(item, target)
+            target.write_bytes(_moved(item.read_bytes(), port))
             done.written.append(target)
     except OSError as exc:
         where = f"'{exc.filename}'" if exc.filename else f"'{directory}'"
@@ -48,3 +54,10 @@ def write_starter(directory: Path) -> Scaffold:
             "pick a folder you can write to"
         ) from None
     return done
+
+
+def _moved(content: bytes, port: int) -> bytes:
+    if port == _PAGE:
+        return content
+    ports = {b"8000": str(port).encode(), b"8001": str(port + 1).encode()}
+    return _PORTS.sub(lambda match: ports[match.group(1)], content)

@@ -3,6 +3,7 @@ dashboard (which reads the control API's JSON)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,13 +74,23 @@ class OriginState:
         )
 
     def status_line(self) -> str:
-        """`devserve status` / `devserve cors`: name, URL, what it serves, CORS state."""
-        serves = ", ".join(self.serves)
-        return f"{self.name}  {self.url}  {serves}  | CORS {self.cors.with_runtime_note()}"
+        """`devserve cors NAME`: name, URL, what it serves, CORS state (with runtime notes)."""
+        return aligned([self], runtime=True)[0]
 
-    def banner_line(self, name_width: int) -> str:
-        """The start-up banner's line, names padded to ``name_width``."""
-        return (
-            f"  {self.name:<{name_width}}  {self.url:<24}  "
-            f"{', '.join(self.serves)}  | CORS {self.cors.describe}"
-        )
+
+# What an aligned line may pad "serves" to: a longer one (a deep static path) is not padded.
+_SERVES_WIDTH = 48
+
+
+def aligned(states: Sequence[OriginState], *, runtime: bool) -> list[str]:
+    """One line per origin, in columns (name, URL, what it serves, CORS), for the banner and
+    `devserve status`; ``runtime`` adds whether a switch differs from the config."""
+    serves = [", ".join(state.serves) for state in states]
+    name = max((len(state.name) for state in states), default=0)
+    url = max((len(state.url) for state in states), default=0)
+    width = min(max((len(text) for text in serves), default=0), _SERVES_WIDTH)
+    return [
+        f"{state.name:<{name}}  {state.url:<{url}}  {text:<{width}}  | CORS "
+        + (state.cors.with_runtime_note() if runtime else state.cors.describe)
+        for state, text in zip(states, serves, strict=True)
+    ]

@@ -69,6 +69,16 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DNS_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
+def dns_name(host: str) -> str | None:
+    """``host`` as a DNS name (lower case, no trailing dot), or None if it is not one."""
+    name = host.strip().lower().rstrip(".")
+    return name if len(name) <= 253 and _DNS_NAME.fullmatch(name) else None
+
+
 def registrable_domain(host: str) -> str:
     """The host's registrable domain by the rule in this module's docstring."""
     host = host.rstrip(".").lower()

@@ -115,6 +115,10 @@
   const isBlocked = (entry) => entry.blocked !== false;
 
   function noticeTitle(count) {
+    // A notice of devserve's own (e.g. "trust devserve's CA") brings its title.
+    if (noticeEntries.length === 1 && !noticeHidden && noticeEntries[0].title) {
+      return String(noticeEntries[0].title);
+    }
     const cookiesOnly = noticeEntries.every((entry) => !isBlocked(entry));
     const blockedOnly = noticeEntries.every(isBlocked);
     if (cookiesOnly) {
@@ -219,4 +223,12 @@
     else hideOverlay();
   });
   events.addEventListener("cors-blocked", (event) => whenBody(() => showBlocked(event.data)));
+  // Every origin's CORS state, now and whenever it changes: for the page's own scripts.
+  events.addEventListener("origins", (event) => {
+    let origins = null;
+    try {
+      origins = JSON.parse(event.data);
+    } catch {}
+    if (origins) dispatchEvent(new CustomEvent("devserve:origins", { detail: origins }));
+  });
 })();

@@ -4,6 +4,7 @@ holds the helpers; they are re-exported here for the tests that import them from
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +44,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _drives_a_browser(item: pytest.Item) -> bool:
     fixtures = getattr(item, "fixturenames", ())
     return "tests/browser/" in item.nodeid or "browser" in fixtures
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """devserve's CA lives in the user's data folder: the suite (and every devserve it starts)
+    uses a throwaway one, never the real ``~/.local/share/devserve``."""
+    folder = tmp_path_factory.mktemp("devserve-data")
+    saved = os.environ.get("DEVSERVE_DATA_DIR")
+    os.environ["DEVSERVE_DATA_DIR"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("DEVSERVE_DATA_DIR", None)
+    else:
+        os.environ["DEVSERVE_DATA_DIR"] = saved
 
 
 @pytest.fixture(autouse=True)

@@ -139,3 +139,40 @@ def test_reset_restores_resources(tmp_path: Path) -> None:
             assert len((await client.get(running.url("api") + "/posts")).json()) == 1
 
     anyio.run(main)
+
+
+def test_a_dict_a_toml_text_or_a_path_is_accepted_as_the_config(tmp_path: Path) -> None:
+    (tmp_path / "devserve.toml").write_text('[origins.api]\nport = 0\ncors = "on"\n')
+    sources: list[object] = [
+        {"origins": {"api": {"port": 0}}},
+        '[origins.api]\nport = 0\ncors = "on"\n',
+        tmp_path / "devserve.toml",
+    ]
+    for source in sources:
+        with devserve.run_in_thread(source) as running:  # type: ignore[arg-type]
+            assert httpx.get(running.url("api") + "/nothing").status_code == 404
+
+
+def test_an_embedded_instance_opens_no_dashboard_unless_its_config_asks(tmp_path: Path) -> None:
+    logged: list[str] = []
+
+    async def main() -> None:
+        async with devserve.serve({"origins": {"api": {"port": 0}}}, echo=logged.append):
+            pass
+        asked = {"devserve": {"dashboard_port": 0}, "origins": {"api": {"port": 0}}}
+        async with devserve.serve(asked, echo=logged.append):
+            pass
+
+    anyio.run(main)
+    assert "dashboard: off (dashboard_port = false)" in logged[0]
+    assert "dashboard: http://127.0.0.1:" in logged[1]
+
+
+def test_blocked_requests_advise_what_a_test_can_do(tmp_path: Path) -> None:
+    config = {"origins": {"api": {"port": 0, "cors": "off"}}}
+    with devserve.run_in_thread(config) as running:
+        httpx.get(running.url("api") + "/x", headers={"Origin": "http://localhost:3000"})
+        with pytest.raises(AssertionError) as blocked:
+            running.assert_no_blocked_requests()
+    assert "running.set_cors('api', enabled=True)" in str(blocked.value)
+    assert "devserve cors" not in str(blocked.value)

@@ -16,7 +16,7 @@ from devserve.check.redirects import (
     redirected,
     resolve,
 )
-from devserve.check.report import Step
+from devserve.check.report import Mode, Step
 from devserve.cors.cookies import CookieVerdict, judge_cookies
 from devserve.cors.engines import (
     EMPTY_LOCATION_NOT_FOLLOWED,
@@ -30,9 +30,6 @@ from devserve.cors.standard import UNEXPOSABLE_RESPONSE_HEADERS, normalize_heade
 from devserve.cors.verdict import Verdict, check_preflight, check_response
 from devserve.errors import DevserveError
 from devserve.urls import serialize_origin
-
-# fetch()'s request mode: "cors" (the default) or "no-cors" (an opaque response).
-Mode = Literal["cors", "no-cors"]
 
 
 class Flow:

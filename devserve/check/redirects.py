@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
+from devserve.cors.mixed import mixed_content_problem
 from devserve.errors import DevserveError
 from devserve.urls import serialize_origin
 
@@ -31,6 +32,9 @@ def redirect_problem(target: str, *, page: str, cors: bool) -> str | None:
             f"the response redirects to {target!r}, which is not a valid http(s) URL: "
             "fix its Location header"
         )
+    mixed = mixed_content_problem(page, target)
+    if mixed is not None:
+        return f"the response redirects to {target}: {mixed}"
     parts = urlsplit(target)
     # https://fetch.spec.whatwg.org/#http-redirect-fetch: in CORS mode, or when the hop leaves
     # the page's origin, a Location with user:password@ is a network error.

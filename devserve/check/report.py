@@ -26,6 +26,10 @@ class Step:
     verdict: Verdict | None
 
 
+# fetch()'s request mode: "cors" (the default) or "no-cors" (an opaque response).
+Mode = Literal["cors", "no-cors"]
+
+
 @dataclass(frozen=True)
 class CheckReport:
     """Everything `devserve check` found: the steps, the final verdict and what is readable."""
@@ -41,7 +45,7 @@ class CheckReport:
     notes: list[str] = field(default_factory=list)
     cookies: list[CookieVerdict] = field(default_factory=list)  # each Set-Cookie, in order
     local_network: LnaVerdict | None = None  # None: the target's address space is unknown
-    mode: str = "cors"  # fetch()'s mode: "cors" or "no-cors"
+    mode: Mode = "cors"
     preflight_only: bool = False  # --preflight-only: the request itself was not sent
 
     @property

@@ -12,8 +12,8 @@ from dataclasses import replace
 import httpx
 
 from devserve.check.deadline import before
-from devserve.check.flow import Flow, Mode
-from devserve.check.report import CheckReport
+from devserve.check.flow import Flow
+from devserve.check.report import CheckReport, Mode
 from devserve.check.request import checked_request, parse_header
 from devserve.cors.engines import Engine
 from devserve.cors.lna import (
@@ -23,9 +23,11 @@ from devserve.cors.lna import (
     page_space,
     target_space,
 )
+from devserve.cors.mixed import mixed_content_problem
 from devserve.cors.request import RequestShape, classify_request
 from devserve.cors.verdict import Verdict
 from devserve.errors import DevserveError
+from devserve.localnet import LocalTransport
 from devserve.urls import serialize_origin
 
 # parse_header is re-exported: the CLI parses -H with it before calling run_check.
@@ -49,9 +51,9 @@ def run_check(
     """Fetch ``url`` as a page on ``origin`` would, and judge every step as ``engine`` does.
 
     ``address_spaces`` overrides the address space of ``host`` or ``host:port`` (the page's or
-    the target's), as Chromium's --ip-address-space-overrides does. A request Local Network
-    Access stops is not sent at all, as in the browser. Raises DevserveError for a request
-    fetch() itself would refuse and for network errors.
+    the target's), as Chromium's --ip-address-space-overrides does. A request mixed content
+    or Local Network Access stops is not sent at all, as in the browser. Raises DevserveError
+    for a request fetch() itself would refuse and for network errors.
     """
     page = _page_origin(origin)
     target = serialize_origin(url)
@@ -73,30 +75,35 @@ def run_check(
         mode=mode,
         preflight_only=preflight_only,
     )
-    lna = report.local_network
-    if lna is not None and not lna.allowed:
-        # Not sent at all, as in the browser.
-        verdict = Verdict(allowed=False, reasons=lna.reasons, engine_notes=lna.engine_notes)
-        return replace(report, verdict=verdict)
+    stopped = _stopped(page, url, report.local_network)
+    if stopped is not None:
+        return replace(report, verdict=stopped)  # not sent at all, as in the browser
+    return _fetched(report, request_headers, body, timeout)
+
+
+def _fetched(
+    report: CheckReport, headers: list[tuple[str, str]], body: str | None, timeout: float
+) -> CheckReport:
+    """``report`` with what the browser's fetch loop found: its steps, verdict and cookies."""
     # The client only builds requests (default headers); Flow sends them through the
     # transport itself, see Flow._send. The client closes the transport.
-    transport = httpx.HTTPTransport()
+    transport = LocalTransport()  # *.localhost reaches loopback; devserve's CA is trusted
     deadline = time.monotonic() + timeout
     with httpx.Client(follow_redirects=False, transport=transport) as client:
         flow = Flow(
             client,
             transport,
-            page=page,
-            credentials=credentials,
-            engine=engine,
+            page=report.origin,
+            credentials=report.credentials,
+            engine=report.browser,
             deadline=deadline,
-            mode=mode,
-            preflight_only=preflight_only,
+            mode=report.mode,
+            preflight_only=report.preflight_only,
         )
-        verdict = before(deadline, lambda: flow.run(url, method, request_headers, body), url)
-    return replace(
-        report, steps=flow.steps, verdict=verdict, notes=notes + verdict.notes, cookies=flow.cookies
-    )
+        url = report.url
+        verdict = before(deadline, lambda: flow.run(url, report.method, headers, body), url)
+    notes = report.notes + verdict.notes
+    return replace(report, steps=flow.steps, verdict=verdict, notes=notes, cookies=flow.cookies)
 
 
 def _page_origin(origin: str) -> str:
@@ -107,6 +114,20 @@ def _page_origin(origin: str) -> str:
             f"--origin {origin!r} is not an origin: give the page's origin, "
             "e.g. http://localhost:8000"
         ) from None
+
+
+def _stopped(page: str, url: str, local_network: LnaVerdict | None) -> Verdict | None:
+    """What the browser refuses before sending anything: mixed content, Local Network Access."""
+    mixed = mixed_content_problem(page, url)
+    if mixed is not None:
+        return Verdict(allowed=False, reasons=[mixed])
+    if local_network is not None and not local_network.allowed:
+        return Verdict(
+            allowed=False,
+            reasons=local_network.reasons,
+            engine_notes=local_network.engine_notes,
+        )
+    return None
 
 
 def _local_network(

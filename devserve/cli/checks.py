@@ -8,8 +8,8 @@ from typing import Annotated, cast
 
 import typer
 
-from devserve.check.flow import Mode
 from devserve.check.output import format_text, to_json
+from devserve.check.report import Mode
 from devserve.check.simulate import parse_header, run_check
 from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common
 from devserve.config import Config, find_config

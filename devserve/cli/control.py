@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from devserve.cli.options import Common, ConfigOption, QuietOption, VerboseOption, common
+from devserve.state import aligned
 from devserve.terminal import printable
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ def status(
         typer.echo(json.dumps({"instance": asdict(found), "origins": origins}, indent=2))
         return
     _say(f"devserve {found.version} (pid {found.pid}) serving {found.serving}")
-    for origin in listed:
-        _say(f"  {origin.status_line()}")
+    for line in aligned(listed, runtime=True):
+        _say(f"  {line}")
     _say(f"  dashboard: {found.url}")
 
 

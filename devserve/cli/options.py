@@ -48,8 +48,21 @@ OpenOption = Annotated[
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="More output.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")]
+HostNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--host-name",
+        help="The origin's name, e.g. app.localhost (it still binds --host).",
+        metavar="NAME",
+        show_default=False,
+    ),
+]
+HttpsOption = Annotated[
+    bool,
+    typer.Option("--https", help="Serve over https, with a certificate from devserve's local CA."),
+]
 DashboardPortOption = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--dashboard-port",
         help="Port of the dashboard and control API (default 8999).",
@@ -61,7 +74,7 @@ DashboardPortOption = Annotated[
 
 @dataclass(frozen=True)
 class Common:
-    """The options accepted before or after the command (SPEC §1); after it wins."""
+    """The options accepted before or after the command (README "CLI reference"); after it wins."""
 
     config: Path | None = None
     host: str | None = None

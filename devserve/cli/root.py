@@ -20,6 +20,7 @@ from devserve.cli.options import (
     setup_logging,
 )
 from devserve.cli.serving import demo, init, run, serve
+from devserve.cli.trust import trust
 from devserve.version import __version__
 
 app = typer.Typer(
@@ -74,6 +75,7 @@ app.command()(handled(cors))
 app.command()(handled(reset))
 app.command()(handled(send))
 app.command("check")(handled(check))
+app.command()(handled(trust))
 app.command()(handled(schema))
 
 

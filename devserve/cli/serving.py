@@ -12,7 +12,9 @@ from devserve.cli.options import (
     Common,
     ConfigOption,
     DashboardPortOption,
+    HostNameOption,
     HostOption,
+    HttpsOption,
     JsonLogOption,
     NoReloadOption,
     OpenOption,
@@ -22,7 +24,14 @@ from devserve.cli.options import (
     use_json_log,
 )
 from devserve.config import Config, default_config, find_config
-from devserve.config.adhoc import DEMO_BASE_PORT, demo_config, demo_path, serve_config
+from devserve.config.adhoc import (
+    DEMO_BASE_PORT,
+    check_port,
+    demo_config,
+    demo_path,
+    port_number,
+    serve_config,
+)
 from devserve.errors import PortInUseError
 from devserve.scaffold import write_starter
 
@@ -110,7 +119,7 @@ def serve(
     directory: Annotated[
         Path, typer.Argument(help="Folder to serve.", metavar="DIR", show_default=False)
     ] = Path("."),
-    port: Annotated[int, typer.Option("--port", "-p", help="Port.", metavar="PORT")] = 8000,
+    port: Annotated[str, typer.Option("--port", "-p", help="Port.", metavar="PORT")] = "8000",
     cors: Annotated[
         list[str] | None,
         typer.Option(
@@ -129,6 +138,8 @@ def serve(
             "--compress", help="Send text files gzip/Brotli-encoded when the browser accepts it."
         ),
     ] = False,
+    host_name: HostNameOption = None,
+    https: HttpsOption = False,
     dashboard_port: DashboardPortOption = None,
     host: HostOption = None,
     no_reload: NoReloadOption = False,
@@ -149,11 +160,13 @@ def serve(
     )
     config = serve_config(
         directory,
-        port=port,
+        port=port_number("-p/--port", port) or 0,
         cors=cors or [],
         spa=spa,
         compress=compress,
-        dashboard_port=dashboard_port,
+        dashboard_port=port_number("--dashboard-port", dashboard_port),
+        host_name=host_name,
+        https=https,
     )
     advice = "Stop whatever is using it, or pick another with -p/--port."
     _serve(config, options, port_advice=advice, json_log=json_log)
@@ -162,7 +175,7 @@ def serve(
 def demo(
     ctx: typer.Context,
     port: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--port",
             "-p",
@@ -171,6 +184,14 @@ def demo(
             show_default=False,
         ),
     ] = None,
+    https: HttpsOption = False,
+    sites: Annotated[
+        bool,
+        typer.Option(
+            "--sites",
+            help="The page on app.localhost and each API on its own *.localhost site.",
+        ),
+    ] = False,
     dashboard_port: DashboardPortOption = None,
     host: HostOption = None,
     open_browser: OpenOption = False,
@@ -182,17 +203,24 @@ def demo(
     options = common(
         ctx, "demo", host=host, open_browser=open_browser, verbose=verbose, quiet=quiet
     )
-    config = demo_config(port=port, dashboard_port=dashboard_port)
-    base = port or DEMO_BASE_PORT
+    base_port = port_number("-p/--port", port)
+    config = demo_config(
+        port=base_port,
+        dashboard_port=port_number("--dashboard-port", dashboard_port),
+        https=https,
+        sites=sites,
+    )
+    base = base_port or DEMO_BASE_PORT
     advice = (
         "Stop whatever is using it, or use --port to move the demo's ports, "
         f"e.g. `devserve demo --port {base + 100}`."
     )
+    # Watched like any project: its pages get the live-reload script, and with it the in-page
+    # notice of each blocked request and each API's CORS state as it is switched.
     _serve(
         config,
         options,
         config_path=demo_path(),
-        watch=False,
         port_advice=advice,
         json_log=json_log,
     )
@@ -208,10 +236,21 @@ def init(
             show_default=False,
         ),
     ] = Path("."),
+    port: Annotated[
+        str,
+        typer.Option(
+            "--port",
+            "-p",
+            help="The page's port; the mock API gets the next one (default 8000 and 8001).",
+            metavar="BASE",
+        ),
+    ] = "8000",
 ) -> None:
     """Write a starter devserve.toml, page and mock API; never overwrite a file."""
     common(ctx, "init")
-    done = write_starter(directory)
+    base = port_number("-p/--port", port) or 0
+    check_port("-p/--port", base, last=65534, free=False)
+    done = write_starter(directory, port=base)
     for path in done.written:
         typer.echo(f"wrote   {path}")
     for path in done.skipped:

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from devserve._resources import templates_dir
 from devserve.config.load import CONFIG_NAME, parse_config
 from devserve.config.model import Config, Settings
-from devserve.errors import DevserveError
-from devserve.urls import origin_url_problem
+from devserve.errors import ConfigError, DevserveError
+from devserve.urls import is_localhost_name, origin_url_problem
 
 CORS_MODES = ("off", "on", "*")
 # The demo's page origin is on the base port, its three APIs on the next three.
@@ -48,6 +48,18 @@ def cors_setting(values: list[str]) -> Any:
     }
 
 
+def port_number(option: str, text: str | None) -> int | None:
+    """A port typed on the command line, read here (not by Click) so that ``-p abc`` gets the
+    same kind of message as every other mistake."""
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise DevserveError(
+            f"{option} {text!r} is not a port: give a number from 1 to 65535 (0: any free port)"
+        )
+    return int(text)
+
+
 def check_port(option: str, port: int, *, last: int = 65535, free: bool = True) -> None:
     """``port`` within 1-``last``, or 0 (any free port) where ``free`` allows it."""
     if port == 0 and not free:
@@ -65,8 +77,13 @@ def serve_config(
     spa: bool,
     dashboard_port: int | None,
     compress: bool = False,
+    host_name: str | None = None,
+    https: bool = False,
 ) -> Config:
-    """The config of `devserve serve DIR`: one static origin named ``site``."""
+    """The config of `devserve serve DIR`: one static origin named ``site``.
+
+    A ``--host-name`` outside ``.localhost`` is the user's own name: it goes into
+    ``allowed_hosts`` (the banner says to make it resolve)."""
     if not directory.exists():
         raise DevserveError(
             f"DIR {str(directory)!r} does not exist; give the folder to serve, "
@@ -93,16 +110,29 @@ def serve_config(
         "spa": spa,
         "compress": compress,
     }
+    if host_name is not None:
+        origin["host"] = host_name
+        if not is_localhost_name(host_name):
+            settings["allowed_hosts"] = [host_name]
+    if https:
+        origin["https"] = True
     data = {"devserve": settings, "origins": {"site": origin}}
-    return parse_config(data, path=directory.resolve() / CONFIG_NAME, label="command line")
+    try:
+        return parse_config(data, path=directory.resolve() / CONFIG_NAME, label="command line")
+    except ConfigError as exc:  # the only key a user can get wrong here is the name
+        raise DevserveError(exc.message.replace("origins.site.host", "--host-name")) from None
 
 
 def demo_path() -> Path:
     return (templates_dir() / "demo" / "devserve.toml").resolve()
 
 
-def demo_config(*, port: int | None, dashboard_port: int | None) -> Config:
-    """The bundled demo, its four origins moved to ``port``..``port + 3`` when given."""
+def demo_config(
+    *, port: int | None, dashboard_port: int | None, https: bool = False, sites: bool = False
+) -> Config:
+    """The bundled demo, its four origins moved to ``port``..``port + 3`` when given; with
+    ``https``, every origin serves https; with ``sites``, the page is on ``app.localhost`` and
+    each API on ``NAME.localhost`` (four sites instead of one)."""
     path = demo_path()
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     base = DEMO_BASE_PORT if port is None else port
@@ -119,6 +149,8 @@ def demo_config(*, port: int | None, dashboard_port: int | None) -> Config:
     if dashboard_port is not None:
         check_port("--dashboard-port", dashboard_port)
         data["devserve"]["dashboard_port"] = dashboard_port
+    if https or sites:
+        _as_sites(data, https=https, sites=sites)
     dashboard = data["devserve"].get(
         "dashboard_port", Settings.model_fields["dashboard_port"].default
     )
@@ -128,6 +160,20 @@ def demo_config(*, port: int | None, dashboard_port: int | None) -> Config:
             f"{dashboard}; move the demo with --port or the dashboard with --dashboard-port"
         )
     return parse_config(data, path=path, label=str(path))
+
+
+def _as_sites(data: dict[str, Any], *, https: bool, sites: bool) -> None:
+    """`demo --https` / `--sites`: schemes and names, and the allow-list to match them."""
+    scheme = "https" if https else "http"
+    for name, origin in data["origins"].items():
+        origin["https"] = https
+        if sites:
+            origin["host"] = "app.localhost" if name == "page" else f"{name}.localhost"
+        cors = origin.get("cors")
+        if isinstance(cors, dict):
+            page = data["origins"]["page"]["port"]
+            hosts = ["app.localhost"] if sites else ["localhost", "127.0.0.1"]
+            cors["allow_origins"] = [f"{scheme}://{host}:{page}" for host in hosts]
 
 
 def _moved(origin: str, shift: dict[int, int]) -> str:

@@ -19,6 +19,7 @@ from devserve.config.messages import (
 )
 from devserve.config.mocks import Route
 from devserve.config.model import Config, Settings
+from devserve.config.sites import site_problems
 from devserve.errors import ConfigError
 
 CONFIG_NAME = "devserve.toml"
@@ -159,6 +160,7 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             "static": _resolve(base, origin.static),
             "mocks": _resolve(base, origin.mocks),
             "resources": _resolve(base, origin.resources),
+            "resources_routes": _resolve(base, origin.resources_routes),
             "record": _resolve(base, origin.record),
             "openapi": _resolve(base, origin.openapi),
             "routes": [_resolve_route(route, base) for route in origin.routes],
@@ -203,7 +205,7 @@ def _cross_checks(data: dict[str, Any], base: Path) -> list[str]:
             problems.extend(
                 f'origins.{name}.{key}: only applies to resources; add resources = "db.json" '
                 "or remove it"
-                for key in ("resources_prefix", "read_only", "persist", "dialect")
+                for key in _RESOURCES_ONLY
                 if key in origin
             )
         routes = origin.get("routes")
@@ -215,9 +217,19 @@ def _cross_checks(data: dict[str, Any], base: Path) -> list[str]:
                     "does not exist; create it or fix the path (relative to the config file)"
                 )
         problems.extend(_proxy_checks(name, origin))
-    return problems
+    return problems + site_problems(data)
 
 
+# Keys that mean something only to resources.
+_RESOURCES_ONLY = (
+    "resources_prefix",
+    "resources_routes",
+    "id_field",
+    "foreign_key_suffix",
+    "read_only",
+    "persist",
+    "dialect",
+)
 # Keys that mean something only to a proxy, with their defaults (a non-default needs `proxy`).
 _PROXY_ONLY = ("proxy_headers", "proxy_timeout", "record", "record_mode", "record_match", "redact")
 

@@ -11,6 +11,7 @@ from devserve.config.cors import CorsSetting, OriginUrl
 from devserve.config.live import Socket, check_sockets
 from devserve.config.mocks import Route
 from devserve.config.proxy import ProxyUrl, RecordMatch, RecordMode, Redact
+from devserve.config.sites import SiteName
 from devserve.config.strict import ConfigPath, StrictModel
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -26,6 +27,14 @@ class Origin(StrictModel):
     """One origin: a port with what it serves and its CORS policy."""
 
     port: int = Field(ge=0, le=65535, description="0 picks a free port (see the banner).")
+    host: SiteName | None = Field(
+        default=None,
+        description="The origin's name, e.g. app.localhost (it still binds the [devserve] host): "
+        "a name under .localhost, or one listed in allowed_hosts.",
+    )
+    https: bool = Field(
+        default=False, description="Serve over https with a certificate from devserve's local CA."
+    )
     static: ConfigPath | None = Field(default=None, description="Directory served at /.")
     spa: bool = Field(
         default=False, description="Unknown extension-less paths fall back to index.html."
@@ -87,6 +96,19 @@ class Origin(StrictModel):
         default="0.17",
         description='Resource query syntax: "0.17" (json-server 0.17.4) or "v1" (json-server 1.0).',
     )
+    resources_routes: ConfigPath | None = Field(
+        default=None,
+        description='json-server\'s routes file (--routes): {"/api/*": "/$1"} rewrites request '
+        "URLs before the resources answer them.",
+    )
+    id_field: str = Field(
+        default="id", description="The field holding an item's id (json-server --id), e.g. _id."
+    )
+    foreign_key_suffix: str = Field(
+        default="Id",
+        description="How a foreign key ends (json-server --foreignKeySuffix): postId, or post_id "
+        'with "_id".',
+    )
     read_only: bool = Field(default=False, description="Resource writes answer 405.")
     persist: bool = Field(
         default=True, description="Write resource changes to the file; false keeps them in memory."
@@ -127,6 +149,15 @@ class Origin(StrictModel):
                 f"a path like '/api': starts with '/', no trailing '/' (e.g. {fixed!r})"
             )
         return prefix
+
+    @field_validator("id_field", "foreign_key_suffix")
+    @classmethod
+    def _a_field_name(cls, name: str) -> str:
+        if not name or len(name) > 100 or any(c in name for c in ".[]") or not name.isprintable():
+            raise ValueError(
+                f"a field name like '_id' (not empty, no '.', '[' or ']'; got {name!r})"
+            )
+        return name
 
     @field_validator("openapi_resources")
     @classmethod

@@ -12,6 +12,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 from devserve.errors import DevserveError
+from devserve.media import essence
 from devserve.terminal import printable
 
 # A control API answer is a few KiB; more is not one, and is not read into memory.
@@ -97,7 +98,7 @@ def checked(response: httpx.Response, shape: TypeAdapter[Answer], method: str) -
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        media = response.headers.get("content-type", "no content type").split(";")[0]
+        media = essence(response.headers.get("content-type")) or "no content type"
         raise not_devserve(
             str(response.url), f"{request} answered {response.status_code} {media}, not JSON"
         ) from None

@@ -14,8 +14,9 @@ from devserve.control import answers
 from devserve.control.answers import Answer
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import DEFAULT_DASHBOARD_PORT, describe_instance
-from devserve.origins import http_url
-from devserve.serving.binding import dashboard_bind_host
+from devserve.localnet import LocalTransport
+from devserve.origins import dashboard_bind_host, http_url
+from devserve.runnotes import find as find_note
 from devserve.state import OriginState
 from devserve.terminal import printable
 
@@ -51,6 +52,12 @@ def find_instance(*, config: Path | None = None, url: str | None = None) -> Inst
         if path is None:
             return _default_instance()
         path = path.resolve()
+        if (note := find_note(path)) is not None:
+            raise DevserveError(
+                f"devserve (pid {note.pid}) serves {path}, but without its dashboard: "
+                f"{printable(note.dashboard)}; `status` and `cors` talk to the dashboard, so "
+                "free that port or set another dashboard_port in [devserve], then restart it"
+            )
         settings = load_config(path).devserve
         if settings.dashboard_port is False:
             raise DevserveError(
@@ -151,7 +158,11 @@ def _request(
 ) -> Answer:
     """Ask the control API; ``nothing`` is the error when nothing answers at all."""
     try:
-        with httpx.stream(method, url, json=json, timeout=TIMEOUT) as response:
+        # LocalTransport: `--url http://name.localhost:N` is reached as a browser would.
+        with (
+            httpx.Client(transport=LocalTransport(), timeout=TIMEOUT) as client,
+            client.stream(method, url, json=json) as response,
+        ):
             return answers.checked(response, shape, method)
     except (httpx.ConnectError, httpx.ConnectTimeout):
         raise nothing from None

@@ -182,6 +182,10 @@ def _quoted(text: str, limit: int = 600) -> str:
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Pages remembered per origin for the credentials note; past this, every line says it again.
+_MAX_TOLD = 256
+
+
 class VerdictReporter:
     """Wraps an origin's CORS layer, so it sees the exact headers the browser will see."""
 
@@ -195,6 +199,8 @@ class VerdictReporter:
         self.switch_on = switch_on or (
             f'turn it on with `devserve cors {name} on` or set cors = "on" for it in devserve.toml'
         )
+        # Pages already told that credentials would be blocked: the log says it once per page.
+        self._told: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -228,10 +234,22 @@ class VerdictReporter:
                         *((name, v) for name, v in raw if name.lower() != _HEADER_BYTES),
                         (_HEADER_BYTES, value),
                     ]
+                    if verdict.credentials_note is not None:
+                        logged = self._once(logged, verdict, request.get("origin", ""))
                     scope[VERDICT_KEY] = logged
             await send(message)
 
         await self.app(scope, receive, reporting_send)
+
+    def _once(self, logged: LoggedVerdict, verdict: Verdict, page: str) -> LoggedVerdict:
+        """"Blocked with credentials" in the log the first time a page hears it, not on every
+        line after (a page that never sends credentials needs it once); the response header
+        keeps it on every response."""
+        if page not in self._told:
+            if len(self._told) < _MAX_TOLD:
+                self._told.add(page)
+            return logged
+        return replace(logged, note="; ".join(verdict.engine_notes) or None)
 
     def _explain(self, verdict: Verdict, scope: Scope, request: Headers) -> Verdict:
         """Put devserve's own knowledge first: which origin, which config key, which command."""

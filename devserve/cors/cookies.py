@@ -3,7 +3,8 @@
 For each ``Set-Cookie`` of a response to a credentialed ``fetch`` from a page, the judge says
 whether the browser stores the cookie and whether it sends it with the page's next credentialed
 request to the same URL, and why not, naming the fix. The rules, each measured in Chromium 156
-and Firefox 153 ESR by tests/browser/test_cookie_oracle.py:
+and Firefox 153 ESR by tests/browser/test_cookie_oracle.py (http, ``localhost`` and
+``127.0.0.1``) and tests/browser/test_sites_oracle.py (``*.localhost`` sites, https):
 
 - Without credentials (``credentials: 'omit'``, or the default for a cross-origin URL), the
   browser ignores ``Set-Cookie``.
@@ -14,7 +15,8 @@ and Firefox 153 ESR by tests/browser/test_cookie_oracle.py:
   passes in Firefox, and in Chromium on an IP address).
 - ``Domain`` must cover the URL's host and stay within its site; on an IP address it must be
   that address.
-- A response from another site than the page's (see ``devserve.urls``): ``SameSite=Lax``
+- A response from another site than the page's (see ``devserve.urls``; Firefox leaves the
+  scheme out, so ``http://localhost`` and ``https://localhost`` are one site there): ``Lax``
   or ``Strict`` cookies are rejected; without ``SameSite`` Chromium rejects it too (Lax by
   default), Firefox does not. A third-party ``SameSite=None; Secure`` cookie is blocked by
   Chromium's defaults unless ``Partitioned``; Firefox keeps it partitioned (Total Cookie
@@ -26,12 +28,12 @@ and Firefox 153 ESR by tests/browser/test_cookie_oracle.py:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from devserve.cors.engines import ENGINE_NAMES, ENGINES, Engine
+from devserve.cors.engines import ENGINE_NAMES, ENGINES, SCHEMELESS_COOKIE_SITES, Engine
+from devserve.setcookie import SetCookie, parse_set_cookie
 from devserve.urls import (
     DEFAULT_PORTS,
     Origin,
@@ -43,21 +45,6 @@ from devserve.urls import (
 )
 
 MAX_NAME_VALUE_BYTES = 4096  # RFC 6265bis: browsers ignore a larger name + value
-
-
-@dataclass(frozen=True)
-class SetCookie:
-    """One parsed ``Set-Cookie`` (RFC 6265bis §5.6); the last of a repeated attribute wins."""
-
-    name: str
-    value: str
-    domain: str | None = None
-    path: str | None = None  # only if it starts with "/"
-    secure: bool = False
-    same_site: str | None = None  # "strict", "lax", "none"; None when absent or unknown
-    max_age: int | None = None
-    expires: datetime | None = None
-    partitioned: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,60 +77,6 @@ class CookieVerdict:
     @property
     def lost(self) -> bool:
         return not (self.stored and self.sent)
-
-
-def parse_set_cookie(line: str) -> SetCookie | None:
-    """Parse one Set-Cookie value; None when the browser ignores it (no name and no value)."""
-    pair, _, rest = line.partition(";")
-    name, equals, value = pair.partition("=")
-    name, value = (name.strip(), value.strip()) if equals else ("", name.strip())
-    if not name and not value:
-        return None
-    found: dict[str, str] = {}
-    for item in rest.split(";"):
-        key, _, attribute = item.partition("=")
-        found[key.strip().lower()] = attribute.strip()
-    same = found.get("samesite", "").lower()
-    age = found.get("max-age")
-    path = found.get("path")
-    return SetCookie(
-        name=name,
-        value=value,
-        domain=found.get("domain", "").lstrip(".").lower() or None,
-        path=path if path and path.startswith("/") else None,
-        secure="secure" in found,
-        same_site=same if same in ("strict", "lax", "none") else None,
-        max_age=int(age) if age and re.fullmatch(r"-?[0-9]+", age) else None,
-        expires=parse_cookie_date(found["expires"]) if "expires" in found else None,
-        partitioned="partitioned" in found,
-    )
-
-
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
-def parse_cookie_date(text: str) -> datetime | None:
-    """RFC 6265 §5.1.1, the lenient cookie date: ``Thu, 01-Jan-2000 00:00:00 GMT`` and friends."""
-    time: tuple[int, int, int] | None = None
-    day = month = year = None
-    for token in re.split(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+", text[:200]):
-        clock = re.match(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})", token)
-        if time is None and clock:
-            hour, minute, second = (int(part) for part in clock.groups())
-            time = (hour, minute, second)
-        elif day is None and re.fullmatch(r"[0-9]{1,2}", token):
-            day = int(token)
-        elif month is None and token[:3].lower() in _MONTHS:
-            month = _MONTHS.index(token[:3].lower()) + 1
-        elif year is None and re.fullmatch(r"[0-9]{2,4}", token):
-            year = int(token)
-            year += 1900 if 70 <= year <= 99 else 2000 if year <= 69 else 0
-    if time is None or day is None or month is None or year is None or year < 1601:
-        return None
-    try:
-        return datetime(year, month, day, time[0], time[1], time[2], tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def judge_cookies(
@@ -230,7 +163,7 @@ def _judge(
     problem = _storage_problem(cookie, page, url, engine, now)
     if problem:
         return CookieVerdict(name, stored=False, sent=False, reasons=[problem])
-    cross = not same_site(page, url)
+    cross = not _same_site(page, url, engine)
     partition = site(page) if cookie.partitioned or (cross and engine == "firefox") else None
     notes = []
     if partition and cross:
@@ -285,7 +218,7 @@ def _storage_problem(
         domain_problem = _domain_problem(cookie.domain, host)
         if domain_problem:
             return domain_problem
-    if same_site(page, url):
+    if _same_site(page, url, engine):
         return None
     return _cross_site_problem(cookie, page, url, engine)
 
@@ -326,7 +259,10 @@ def _cross_site_problem(cookie: SetCookie, page: str, url: str, engine: Engine) 
     fix = f"open the page from the API's host, e.g. {_same_host_page(page, url)}"
     if cookie.same_site in ("lax", "strict"):
         label = cookie.same_site.capitalize()
-        return f"SameSite={label} cookie from a cross-site response ({sites}): {fix}"
+        return (
+            f"SameSite={label} cookie from a cross-site response ({sites}): {fix}, or set "
+            "SameSite=None; Secure; Partitioned"
+        )
     if cookie.same_site is None and engine != "firefox":
         return (
             "no SameSite attribute, so Chromium treats it as SameSite=Lax, and it comes from a "
@@ -338,6 +274,15 @@ def _cross_site_problem(cookie: SetCookie, page: str, url: str, engine: Engine) 
             "or add Partitioned so it is kept for this page's site"
         )
     return None
+
+
+def _same_site(page: str, url: str, engine: Engine) -> bool:
+    """Schemeful same-site; Firefox leaves the scheme out for cookies (measured)."""
+    if SCHEMELESS_COOKIE_SITES.applies(engine):
+        a, b = Origin.of_url(page), Origin.of_url(url)
+        if a is not None and b is not None and page.strip() != "null":
+            return registrable_domain(a.host) == registrable_domain(b.host)
+    return same_site(page, url)
 
 
 def _origin(url: str) -> str:

@@ -75,6 +75,13 @@ NON_ASCII_NOT_SAFELISTED = Deviation(
     "Chromium allow those bytes",
     source=f"Firefox 153 ESR and Chromium 156 checked in {_ORACLE} (latin1-*)",
 )
+SCHEMELESS_COOKIE_SITES = Deviation(
+    engines=("firefox",),
+    summary="in Firefox, http and https on one host name are one site for cookies (SameSite and "
+    "the partitions of Total Cookie Protection); Chromium counts the scheme",
+    source="RFC 6265bis 'same-site' (schemeful); Chromium 156 and Firefox 153 ESR checked in "
+    "tests/browser/test_sites_oracle.py (up-lax, up-plain, down-lax)",
+)
 # On the header rules most deviations make an engine allow more than the standard; Firefox's
 # non-ASCII rule makes it stricter. The preflight origin after a redirect only changes which
 # origin must match.

@@ -16,18 +16,21 @@ address is gated (a local page may fetch loopback, anything may fetch a public a
 The way out: serve the page locally too (from ``localhost`` or the same LAN address), or from a
 secure context (https), where the browser can ask the user for permission.
 
-The page is never contacted: its address space comes from its origin alone. An IP literal is
-classified by range, ``localhost`` names are loopback, and any other name counts as public
-unless an override says otherwise (``devserve check --address-space``). The target's address is
-the one the connection would use.
+The page is never contacted: its address space comes from its origin. An IP literal is
+classified by range, ``localhost`` names are loopback, a name the hosts file maps by its
+address there (an ``allowed_hosts`` name mapped to 127.0.0.1 in /etc/hosts is loopback, as for
+the browser here), and any other name counts as public, unless an override says otherwise
+(``devserve check --address-space``). The target's address is the one the connection would use.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from devserve.cors.engines import Engine
@@ -35,6 +38,11 @@ from devserve.errors import DevserveError
 from devserve.urls import Origin, url_host
 
 AddressSpace = Literal["public", "local", "loopback"]
+HOSTS_FILE = (
+    Path(os.environ.get("SYSTEMROOT", r"C:\Windows"), "System32", "drivers", "etc", "hosts")
+    if os.name == "nt"
+    else Path("/etc/hosts")
+)
 ADDRESS_SPACES: tuple[AddressSpace, ...] = ("public", "local", "loopback")  # least private first
 _LOCAL_NETWORKS = tuple(
     ipaddress.ip_network(net)
@@ -94,7 +102,12 @@ def page_space(page: str, overrides: Mapping[str, AddressSpace] | None = None) -
         return found
     if origin.ip is not None:
         return space_of_address(origin.host)
-    return "loopback" if origin.is_localhost_name else "public"
+    if origin.is_localhost_name:
+        return "loopback"
+    # A name the hosts file maps (an allowed_hosts name the user pointed at 127.0.0.1) is where
+    # the browser here loads the page from; any other name is a public site. Never a DNS query
+    # for the page: it could be slow, and the page is never contacted.
+    return hosts_file_space(origin.host) or "public"
 
 
 def target_space(
@@ -112,6 +125,27 @@ def target_space(
         return space_of_address(host)
     if origin.is_localhost_name:
         return "loopback"  # browsers resolve these names to loopback themselves
+    return _resolved_space(host)
+
+
+def hosts_file_space(host: str) -> AddressSpace | None:
+    """The address space of ``host`` as the hosts file maps it; None if it is not there."""
+    try:
+        text = HOSTS_FILE.read_text(encoding="utf-8", errors="replace")[:1_000_000]
+    except OSError:
+        return None
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and host in (name.lower().rstrip(".") for name in fields[1:]):
+            try:
+                return space_of_address(fields[0])
+            except ValueError:
+                continue
+    return None
+
+
+def _resolved_space(host: str) -> AddressSpace | None:
+    """The address space of the first address ``host`` resolves to; None if it does not."""
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):

@@ -49,8 +49,16 @@ class Broadcast:
         self.pages.report_config(error)
         self.dashboard.publish(DASHBOARD_CHANNEL, config_event(error))
 
+    def page_notices(self, notices: Sequence[dict[str, str]]) -> None:
+        """Notices every page shows in its corner as it connects (``title``, ``url``,
+        ``reason``), e.g. that the browser does not trust devserve's CA yet."""
+        self.pages.notices = [json_event(CORS_BLOCKED, notice) for notice in notices]
+
     def origins_changed(self, states: Sequence[OriginState]) -> None:
         self.dashboard.publish(DASHBOARD_CHANNEL, _origins_event(states))
+        # Pages hear names, URLs and CORS states only: not the folders an origin serves.
+        cors = [{"name": s.name, "url": s.url, "cors": s.as_json()["cors"]} for s in states]
+        self.pages.report_origins(json_event(ORIGINS, cors))
 
     def dashboard_greeting(self, states: Sequence[OriginState]) -> list[Event]:
         """What a dashboard that connects now must hear first."""

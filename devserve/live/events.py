@@ -39,7 +39,7 @@ CORS_BLOCKED = "cors-blocked"
 REQUEST = "request"  # dashboard: one request record
 ORIGINS = "origins"  # dashboard: every origin's state
 SOCKET = "socket"  # dashboard: a mock socket opened, a frame in or out, a close
-PAGE_EVENTS = frozenset({RELOAD, CSS, CONFIG, CORS_BLOCKED})
+PAGE_EVENTS = frozenset({RELOAD, CSS, CONFIG, CORS_BLOCKED, ORIGINS})
 DASHBOARD_EVENTS = frozenset({RELOAD, CONFIG, REQUEST, ORIGINS, SOCKET})
 
 # The dashboard's channel: not a valid origin name, so it can never clash with an origin's.

@@ -35,10 +35,20 @@ class ReloadHub(Hub):
     def __init__(self) -> None:
         super().__init__()
         self.config_error: str | None = None
+        self.notices: list[Event] = []  # told to every page as it connects (e.g. trust the CA)
+        self.origins: Event | None = None  # every origin's CORS state now, for page scripts
 
     def page_events(self) -> list[Event]:
         """What a page that connects now must hear first."""
-        return [config_event(self.config_error)] if self.config_error else []
+        error = [config_event(self.config_error)] if self.config_error else []
+        origins = [self.origins] if self.origins is not None else []
+        return [*origins, *error, *self.notices]
+
+    def report_origins(self, event: Event) -> None:
+        """Every origin's CORS state changed (a runtime switch, a config change): pages hear it,
+        and a page's own scripts can follow it (the demo labels its APIs by it)."""
+        self.origins = event
+        self.publish_all(event)
 
     def report_config(self, error: str | None) -> None:
         """Show (or clear) the config-error overlay in every open page."""

@@ -11,8 +11,8 @@ from pathlib import Path
 from watchfiles import Change, DefaultFilter, awatch
 
 from devserve.config import Config
+from devserve.files import OWN_WRITES
 from devserve.live.events import CSS, RELOAD
-from devserve.live.ownwrites import OWN_WRITES
 
 
 class DevFilter(DefaultFilter):
@@ -36,7 +36,7 @@ class Plan:
     config_changed: bool = False
     # origin name -> CSS when only stylesheets changed, else RELOAD (the event the pages get)
     pages: dict[str, str] = field(default_factory=dict)
-    # origins whose resource file someone else edited
+    # origins whose resource file or routes file someone else edited
     resources: set[str] = field(default_factory=set)
 
 
@@ -51,8 +51,9 @@ def watch_roots(config: Config, config_path: Path | None) -> list[Path]:
         for route in origin.routes:
             if route.file is not None:
                 wanted.add(route.file.parent)
-        if origin.resources is not None:
-            wanted.add(origin.resources.parent)
+        for file in (origin.resources, origin.resources_routes):
+            if file is not None:
+                wanted.add(file.parent)
     existing = sorted(path.resolve() for path in wanted if path.is_dir())
     return [p for p in existing if not any(p != q and p.is_relative_to(q) for q in existing)]
 
@@ -74,7 +75,7 @@ def plan(changes: set[tuple[Change, str]], config: Config, config_path: Path | N
         if any(path.is_relative_to(folder) for folder in recordings):
             continue
         for name, origin in config.origins.items():
-            if origin.resources == path:
+            if path in (origin.resources, origin.resources_routes):
                 result.resources.add(name)
             if origin.static is not None and path.is_relative_to(origin.static):
                 changed_by_origin.setdefault(name, []).append(path)

@@ -8,31 +8,44 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.routing import compile_path
 
-from devserve.config.model import Config, Origin
+from devserve.config.mocks import Route
+from devserve.config.model import Config, Origin, Settings
+from devserve.mocks.behaviour import compile_behaviour
 from devserve.mocks.folders import folder_problems
 from devserve.mocks.limits import Limits
 from devserve.mocks.openapi.check import openapi_problems
 from devserve.mocks.resources.data import ResourceDataError
 from devserve.mocks.resources.data import read as read_resources
+from devserve.mocks.resources.routesfile import RoutesFileError, read_routes
 from devserve.mocks.routes import compile_routes, label
 
 
 def resource_file_problems(data: dict[str, Any], config: Config | None, base: Path) -> list[str]:
-    """Each resource file must be a valid database now: a broken one is a config error. Read
-    from the raw data, so a typo elsewhere in the config does not hide it."""
+    """Each resource file must be a valid database now, and each routes file valid rules: a
+    broken one is a config error. Read from the raw data, so a typo elsewhere in the config
+    does not hide it."""
     problems: list[str] = []
     origins = data.get("origins")
     for name, origin in (origins if isinstance(origins, dict) else {}).items():
-        resources = origin.get("resources") if isinstance(origin, dict) else None
-        if not isinstance(resources, str) or "\x00" in resources:
-            continue  # absent, or the schema's message says what to write
-        try:
-            read_resources((base / resources).resolve())
-        except ResourceDataError as exc:
-            problems.append(f"origins.{name}.resources: {exc.message}")
+        if not isinstance(origin, dict):
+            continue
+        # Absent, or not a path (the schema's message says what to write): nothing to read.
+        resources, routes = origin.get("resources"), origin.get("resources_routes")
+        if isinstance(resources, str) and "\x00" not in resources:
+            try:
+                read_resources((base / resources).resolve())
+            except ResourceDataError as exc:
+                problems.append(f"origins.{name}.resources: {exc.message}")
+        if isinstance(routes, str) and "\x00" not in routes:
+            try:
+                read_routes((base / routes).resolve())
+            except RoutesFileError as exc:
+                problems.append(f"origins.{name}.resources_routes: {exc.message}")
     return problems
+
 
 
 def mock_problems(data: dict[str, Any], config: Config | None, base: Path) -> list[str]:
@@ -94,5 +107,31 @@ def route_warnings(name: str, origin: Origin) -> list[str]:
     return warnings
 
 
+def template_problems_anyway(
+    data: dict[str, Any], config: Config | None, base: Path
+) -> list[str]:
+    """When the config as a whole is invalid, every route that is valid on its own still gets
+    its templates and regexes compiled: one run names every error, not the schema's first."""
+    if config is not None:
+        return []  # mock_problems compiles them all
+    problems: list[str] = []
+    limits = Limits.of(Settings())
+    origins = data.get("origins")
+    for name, origin in (origins if isinstance(origins, dict) else {}).items():
+        routes = origin.get("routes") if isinstance(origin, dict) else None
+        for index, raw in enumerate(routes if isinstance(routes, list) else []):
+            try:
+                route = Route.model_validate(raw)
+            except ValidationError:
+                continue  # the schema's message says what is wrong with it
+            if route.file is not None or any(r.file for r in route.responses or []):
+                continue  # its file is checked with the rest, once the config is valid
+            where = f"origins.{name}.routes[{index}]"
+            compile_behaviour(
+                route, label=label(route), where=where, limits=limits, problems=problems
+            )
+    return problems
+
+
 # What the mocks check of a config beyond its model, in the order the messages come.
-MOCK_CHECKS = (resource_file_problems, mock_problems)
+MOCK_CHECKS = (resource_file_problems, mock_problems, template_problems_anyway)

@@ -15,10 +15,12 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import cookie_parser
 from starlette.types import Message, Receive, Scope
 
+from devserve.media import essence
 from devserve.mocks.matching import RAW_BODY
 from devserve.mocks.templates import CaseInsensitive
 
-# SPEC §6: 10 MiB; a larger body is refused with 413 before anything parses it.
+# max_body_bytes, 10 MiB by default (README "Security model"): a larger body is refused
+# with 413 before anything parses it.
 BODY_LIMIT = 10 * 1024 * 1024
 # Names of the request data that need the body.
 BODY_NAMES = frozenset({"json", "form", "body"})
@@ -89,7 +91,7 @@ def _json(body: bytes) -> Any:
 
 
 async def _form(headers: Headers, body: bytes) -> dict[str, Any]:
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    media = essence(headers.get("content-type"))
     if media == "application/x-www-form-urlencoded":
         try:
             pairs = parse_qsl(

@@ -8,6 +8,7 @@ in a worker thread when a regex or a file is involved, and templates in a render
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,8 +166,11 @@ def _method_not_allowed(scope: Scope, allowed: set[str]) -> Response:
     return JSONResponse({"error": error, "allow": methods}, 405, headers={"Allow": methods})
 
 
-def not_found(routes: list[Route]) -> ASGIApp:
-    """The last layer of an origin with no static files: a 404 a front end can read."""
+def not_found(
+    routes: list[Route], answers: Callable[[], dict[str, Any]] = dict
+) -> ASGIApp:
+    """The last layer of an origin with no static files: a 404 a front end can read, listing
+    what the origin does answer (its routes, and what ``answers`` says of its other layers)."""
     listed = [label(route) for route in routes]
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -175,6 +179,7 @@ def not_found(routes: list[Route]) -> ASGIApp:
             return
         body: dict[str, Any] = {"error": f"no route for {scope['method']} {scope['path']}"}
         body["routes"] = listed
+        body.update(answers())
         if scope.get(MISSES_KEY):
             body["not_matched"] = scope[MISSES_KEY]
         await JSONResponse(body, 404)(scope, receive, send)

@@ -110,6 +110,15 @@ class _Guard(NodeTransformer):
         return nodes.Filter(items, _CONCAT, [], [], None, None, lineno=node.lineno)
 
 
+def _defaulting_undefined(convert: Callable[..., Any], zero: Any) -> Callable[..., Any]:
+    def filtered(value: Any, default: Any = zero, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, Undefined):
+            return default
+        return convert(value, default, *args, **kwargs)
+
+    return filtered
+
+
 class GuardedEnvironment(SandboxedEnvironment):
     """Jinja2's sandbox plus size and time guards; unsafe attribute access is an error."""
 
@@ -125,6 +134,10 @@ class GuardedEnvironment(SandboxedEnvironment):
             finalize=self._finalize,
         )
         self.max_bytes = max_bytes
+        # Jinja's int and float give their default for what is not a number; an absent value
+        # (`query.page` with no ?page=) is not one either, not an error: 0, as the README shows.
+        for name, zero in (("int", 0), ("float", 0.0)):
+            self.filters[name] = _defaulting_undefined(self.filters[name], zero)
         self.filters = {name: self._guarded(name, f) for name, f in self.filters.items()}
         self.filters[_LOOP] = self._loop
         self.filters[_CONCAT] = self._concat

@@ -26,8 +26,8 @@ from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
 from devserve.proxy.captures import LARGEST_KEPT, Captures
 from devserve.proxy.forward import forward
-from devserve.proxy.liverecord import save_stream
-from devserve.proxy.livetaps import EventLog, StreamTap
+from devserve.proxy.liverecord import StreamRecordings
+from devserve.proxy.livetaps import StreamTap
 from devserve.proxy.matching import RequestKey, matched_query, request_key
 from devserve.proxy.record import Recorder
 from devserve.proxy.redact import Redactor
@@ -45,6 +45,8 @@ log = logging.getLogger("devserve.proxy")
 LARGEST_RECORDED = 10 * 1024 * 1024
 # What a request the recordings did not answer takes back to this layer (see _unanswered).
 _PENDING = "devserve.proxy.pending"
+# Set when recordings answer because the upstream could not be reached: a miss is then a miss.
+_FALLBACK = "devserve.proxy.fallback"
 
 
 class ProxyApp:
@@ -75,7 +77,11 @@ class ProxyApp:
             place=None if place is None else compressed(place, config),
         )
         self.captures = Captures()
-        self._streams: set[tuple[str, str, str]] = set()  # event streams recorded this run
+        self.streams = (
+            StreamRecordings(self.root, self.recorder, self.redactor)
+            if self.root is not None and self.recorder is not None
+            else None
+        )
 
     def describe(self) -> str:
         """For the banner and ``devserve status``: where requests go, and what is recorded."""
@@ -110,16 +116,7 @@ class ProxyApp:
             await _unmatchable("is nested too deeply", 400)(scope, receive, send)
             return
         if self._replays(key) and self.recordings is not None:
-            note.state = "replayed"
-            query = scope["query_string"]
-            scope[_PENDING] = (key, body, query)
-            # The reader sees the query as recordings match it: without ignore_query's.
-            matched = urlencode(matched_query(query.decode("latin-1"), self.match))
-            scope["query_string"] = matched.encode("latin-1")
-            try:
-                await self.recordings(scope, receive, send)
-            finally:
-                scope["query_string"] = query
+            await self._replay(key, scope, receive, send, note, body)
             return
         if self.mode == "replay":
             await self._missed(key, scope, receive, send, note, body)
@@ -141,6 +138,27 @@ class ProxyApp:
             return False
         await guard.refuse(scope, receive, send, refusal)
         return True
+
+    async def _replay(
+        self,
+        key: RequestKey,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        note: ProxyNote,
+        body: bytes | None,
+    ) -> None:
+        assert self.recordings is not None
+        note.state = "replayed"
+        query = scope["query_string"]
+        scope[_PENDING] = (key, body, query)
+        # The reader sees the query as recordings match it: without ignore_query's.
+        matched = urlencode(matched_query(query.decode("latin-1"), self.match))
+        scope["query_string"] = matched.encode("latin-1")
+        try:
+            await self.recordings(scope, receive, send)
+        finally:
+            scope["query_string"] = query
 
     def _replays(self, key: RequestKey) -> bool:
         """Whether a recording may answer: in replay mode always; in missing mode, unless this
@@ -169,7 +187,7 @@ class ProxyApp:
         """What no recording answered: a miss in replay mode, else the upstream's."""
         key, body, query = scope.pop(_PENDING)
         note: ProxyNote = scope[PROXY_KEY]
-        if self.mode == "replay":
+        if self.mode == "replay" or scope.get(_FALLBACK):
             await self._missed(key, scope, receive, send, note, body)
             return
         scope["query_string"] = query
@@ -210,10 +228,10 @@ class ProxyApp:
 
         async def passed() -> None:
             if tap.events is not None:  # an event stream: recorded as its events
-                if recording:
-                    await self._keep_stream(key, scope, tap.events, note)
+                if recording and self.streams is not None:
+                    await self.streams.keep(key, scope, tap.events, note)
                 return
-            if key.identity in self._streams:  # the 204 of a finished stream, say
+            if self.streams is not None and self.streams.has(key):  # a finished one's 204
                 note.notes.append("not recorded: the event stream recorded for it answers")
                 return
             body = tap.body
@@ -221,8 +239,21 @@ class ProxyApp:
 
         async def left() -> None:
             # An event stream rarely ends: what the page saw until it left is the recording.
-            if tap.events is not None and recording:
-                await self._keep_stream(key, scope, tap.events, note)
+            if tap.events is not None and recording and self.streams is not None:
+                await self.streams.keep(key, scope, tap.events, note)
+
+        async def unreachable(scope: Scope, receive: Receive, send: Send) -> None:
+            # record_mode "missing" forwards what this run recorded, to grow its sequence; with
+            # the upstream gone, what was recorded answers, as it would after a restart.
+            scope[_FALLBACK] = True
+            note.notes.append("upstream unreachable: replayed what this run recorded")
+            await self._replay(key, scope, receive, send, note, body)
+
+        recorded_here = (
+            self.mode == "missing"
+            and self.recorder is not None
+            and self.recorder.recorded_in_this_run(key)
+        )
 
         await forward(
             scope,
@@ -235,36 +266,8 @@ class ProxyApp:
             passed=passed,
             left=left,
             seen=sent.feed if copied else None,
+            unreachable=unreachable if recorded_here else None,
         )
-
-    async def _keep_stream(
-        self, key: RequestKey, scope: Scope, events: EventLog, note: ProxyNote
-    ) -> None:
-        """Record an event stream as its events and their gaps (a stream envelope)."""
-        if not events.events:
-            note.notes.append("not recorded: no event came")
-            return
-        assert self.root is not None and self.recorder is not None
-        root, recorder = self.root, self.recorder
-        extend = recorder.recorded_in_this_run(key)
-        redactor = self.redactor.for_exchange(
-            request=list(Headers(scope=scope).items()),
-            query=scope["query_string"].decode("latin-1"),
-            body=None,
-            response=events.headers,
-        )
-        try:
-            await anyio.to_thread.run_sync(
-                lambda: save_stream(root, key, events, redactor, extend=extend)
-            )
-        except (DevserveError, OSError) as exc:
-            note.notes.append(f"not recorded: {exc}")
-            return
-        recorder.remember(key)
-        self._streams.add(key.identity)
-        note.state = "recorded"
-        if events.problem:
-            note.notes.append(events.problem)
 
     async def _keep(
         self,

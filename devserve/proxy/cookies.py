@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from devserve.setcookie import Attribute, SetCookieLine
+
 
 @dataclass(frozen=True)
 class Rewritten:
@@ -36,35 +38,28 @@ def rewrite_set_cookie(value: str, *, secure_origin: bool, base_path: str = "") 
     local origins are all one site, so ``Lax`` still travels between them). A ``Path`` under
     the upstream's base path is moved to the matching local path.
     """
-    first, *attributes = value.split(";")
-    name = first.split("=", 1)[0].strip()
-    keeps_secure = secure_origin or name.startswith(("__Secure-", "__Host-"))
-    kept: list[str] = []
+    cookie = SetCookieLine.parse(value)
+    keeps_secure = secure_origin or cookie.name.startswith(("__Secure-", "__Host-"))
+    # Secure may come after SameSite: whether it goes is known before the loop.
+    drops_secure = cookie.has("secure") and not keeps_secure
+    kept: list[Attribute] = []
     changes: list[str] = []
-    dropped_secure = False
-    for attribute in attributes:
-        key, _, setting = attribute.strip().partition("=")
-        lowered = key.strip().lower()
-        if lowered == "domain":
-            changes.append(f"Domain={setting.strip()} removed")
+    for attribute in cookie.attributes:
+        if attribute.name == "domain":
+            changes.append(f"Domain={attribute.value} removed")
             continue
-        if lowered == "secure" and not keeps_secure:
+        if attribute.name == "secure" and drops_secure:
             changes.append("Secure removed")
-            dropped_secure = True
             continue
-        if lowered == "path" and base_path and setting.strip().startswith(base_path):
-            local = setting.strip()[len(base_path) :] or "/"
-            if not local.startswith("/"):
-                kept.append(attribute)
-                continue
-            changes.append(f"Path={setting.strip()} became {local}")
-            kept.append(f" Path={local}")
-            continue
+        if attribute.name == "path" and base_path and attribute.value.startswith(base_path):
+            local = attribute.value[len(base_path) :] or "/"
+            if local.startswith("/"):
+                changes.append(f"Path={attribute.value} became {local}")
+                attribute = Attribute(attribute.key, local)
+        if drops_secure and attribute.name == "samesite" and attribute.value.lower() == "none":
+            changes.append("SameSite=None became Lax (None needs Secure)")
+            attribute = Attribute(attribute.key, "Lax")
         kept.append(attribute)
-    if dropped_secure:
-        for index, attribute in enumerate(kept):
-            key, _, setting = attribute.strip().partition("=")
-            if key.strip().lower() == "samesite" and setting.strip().lower() == "none":
-                kept[index] = " SameSite=Lax"
-                changes.append("SameSite=None became Lax (None needs Secure)")
-    return Rewritten(value=";".join([first, *kept]), changes=tuple(changes))
+    if not changes:
+        return Rewritten(value=value, changes=())
+    return Rewritten(value=cookie.with_attributes(kept), changes=tuple(changes))

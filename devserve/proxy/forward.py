@@ -17,7 +17,7 @@ from typing import Protocol
 import anyio
 import httpx
 from starlette.datastructures import Headers
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.proxy.cookies import rewrite_set_cookie
 from devserve.proxy.failure import path_refused, upstream_failure
@@ -80,8 +80,11 @@ async def forward(
     passed: Callable[[], Awaitable[None]] | None = None,
     left: Callable[[], Awaitable[None]] | None = None,
     seen: Callable[[bytes], None] | None = None,
+    unreachable: ASGIApp | None = None,
 ) -> None:
     """Answer ``scope`` from the upstream; ``body`` when it was already read.
+
+    ``unreachable`` answers instead of the 502 when the upstream cannot be connected to.
 
     ``passed`` runs once the whole body went by, before the response ends: what it notes
     (recorded, or why not) is in the request's log line, which is written as the response ends.
@@ -91,17 +94,7 @@ async def forward(
     target = await _target(scope, receive, send, upstream, note)
     if target is None:
         return
-    content: bytes | AsyncIterator[bytes] | None = body
-    if content is None and _has_body(Headers(scope=scope)):
-        content = _request_body(receive, seen)
-    elif body and seen is not None:
-        seen(body)
-    request = upstream.client.build_request(
-        scope["method"],
-        target,
-        headers=request_headers(list(scope["headers"]), upstream.headers),
-        content=content,
-    )
+    request = _upstream_request(scope, receive, upstream, target, body, seen)
     started = time.perf_counter()
     try:
         response = await asyncio.wait_for(
@@ -111,6 +104,9 @@ async def forward(
         note.state = "failed"
         return
     except (httpx.HTTPError, TimeoutError, OSError) as exc:
+        if unreachable is not None and isinstance(exc, httpx.ConnectError):
+            await unreachable(scope, receive, send)
+            return
         note.state = "failed"
         note.notes.append(f"upstream error: {type(exc).__name__}")
         failure = upstream_failure(upstream.url, exc, timeout=upstream.timeout)
@@ -126,6 +122,29 @@ async def forward(
         await _stream(response, receive, send, tap, note, passed, left)
     finally:
         await response.aclose()
+
+
+def _upstream_request(
+    scope: Scope,
+    receive: Receive,
+    upstream: Upstream,
+    target: httpx.URL,
+    body: bytes | None,
+    seen: Callable[[bytes], None] | None,
+) -> httpx.Request:
+    """The request the upstream gets: the browser's, with ``proxy_headers``, its body streamed
+    up as it arrives (or ``body``, when it was already read)."""
+    content: bytes | AsyncIterator[bytes] | None = body
+    if content is None and _has_body(Headers(scope=scope)):
+        content = _request_body(receive, seen)
+    elif body and seen is not None:
+        seen(body)
+    return upstream.client.build_request(
+        scope["method"],
+        target,
+        headers=request_headers(list(scope["headers"]), upstream.headers),
+        content=content,
+    )
 
 
 async def _target(

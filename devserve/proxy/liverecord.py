@@ -13,12 +13,18 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
+from starlette.datastructures import Headers
+from starlette.types import Scope
+
+from devserve.errors import DevserveError
 from devserve.mocks.names import SOCKET_METHOD
 from devserve.proxy.livetaps import Conversation, EventLog, readable
 from devserve.proxy.matching import RequestKey
-from devserve.proxy.record import add_header, envelope_of, without_wire_headers
+from devserve.proxy.record import Recorder, add_header, envelope_of, without_wire_headers
 from devserve.proxy.redact import Redactor
 from devserve.proxy.store import endpoint, write_envelope
+from devserve.records import ProxyNote
 
 
 def redacted_text(redactor: Redactor, text: str) -> str:
@@ -94,3 +100,42 @@ def save_stream(
     data["stream"] = events
     write_envelope(path, data)
     return path
+
+
+class StreamRecordings:
+    """The event streams an origin records, and which requests got one in this run (a later
+    answer to the same request that is no stream, the 204 of a finished one, is not kept)."""
+
+    def __init__(self, root: Path, recorder: Recorder, redactor: Redactor) -> None:
+        self.root = root
+        self.recorder = recorder
+        self.redactor = redactor
+        self._recorded: set[tuple[str, str, str]] = set()
+
+    def has(self, key: RequestKey) -> bool:
+        return key.identity in self._recorded
+
+    async def keep(self, key: RequestKey, scope: Scope, events: EventLog, note: ProxyNote) -> None:
+        """Record an event stream as its events and their gaps (a stream envelope)."""
+        if not events.events:
+            note.notes.append("not recorded: no event came")
+            return
+        root, extend = self.root, self.recorder.recorded_in_this_run(key)
+        redactor = self.redactor.for_exchange(
+            request=list(Headers(scope=scope).items()),
+            query=scope["query_string"].decode("latin-1"),
+            body=None,
+            response=events.headers,
+        )
+        try:
+            await anyio.to_thread.run_sync(
+                lambda: save_stream(root, key, events, redactor, extend=extend)
+            )
+        except (DevserveError, OSError) as exc:
+            note.notes.append(f"not recorded: {exc}")
+            return
+        self.recorder.remember(key)
+        self._recorded.add(key.identity)
+        note.state = "recorded"
+        if events.problem:
+            note.notes.append(events.problem)

@@ -18,6 +18,7 @@ from typing import Any
 
 import anyio.to_thread
 
+from devserve.files import write_atomic
 from devserve.proxy.matching import RequestKey, canonical
 from devserve.proxy.redact import Redactor
 from devserve.proxy.store import (
@@ -26,7 +27,6 @@ from devserve.proxy.store import (
     body_extension,
     endpoint,
     read_envelope,
-    write_atomic,
     write_envelope,
 )
 

@@ -9,18 +9,16 @@ sees half a file, and never trigger a live reload.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import mimetypes
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devserve.errors import DevserveError
-from devserve.live.ownwrites import OWN_WRITES, signature
+from devserve.files import write_atomic
+from devserve.media import essence
 from devserve.mocks.names import ENVELOPE, parse_name, path_names
 
 # Raw bodies of binary responses: a dot-folder, so never served as mocks of their own.
@@ -60,7 +58,7 @@ def endpoint(root: Path, path: str, method: str) -> Endpoint:
 
 def body_extension(media_type: str) -> str:
     """A raw body file's extension, from its Content-Type (``.bin`` when nothing fits)."""
-    bare = media_type.split(";")[0].strip().lower()
+    bare = essence(media_type)
     return (mimetypes.guess_extension(bare) if bare else None) or ".bin"
 
 
@@ -79,34 +77,6 @@ def _unreadable(path: Path, exc: Exception) -> DevserveError:
     return DevserveError(
         f"recording {path} cannot be read ({type(exc).__name__}: {exc}); fix or delete it"
     )
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write ``content`` so that a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The `.tmp` suffix is one the file watcher ignores, and the renamed file is remembered as
-    # devserve's own write, which never reloads a page (live/watcher.py).
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            # mkstemp makes the file private (0600); a recording is an ordinary project file.
-            os.fchmod(handle.fileno(), _mode_of(path))
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        OWN_WRITES.remember(path, signature(path.stat()))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _mode_of(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return 0o644
 
 
 def write_envelope(path: Path, data: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ import httpx
 
 from devserve.config import Origin
 from devserve.config.envvars import fill_env
+from devserve.localnet import AsyncLocalTransport
 from devserve.proxy.paths import resolved_path
 
 
@@ -71,6 +72,7 @@ class Upstream:
                 timeout=httpx.Timeout(None, connect=self.timeout),
                 follow_redirects=False,
                 trust_env=False,  # a corporate HTTP_PROXY must not see localhost traffic
+                transport=AsyncLocalTransport(),  # *.localhost upstreams, devserve's CA
                 cookies=CookieJar(policy=_NoCookies()),
             )
         return self._client

@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from devserve.localnet import websocket_options
 from devserve.proxy.headers import request_headers
 from devserve.proxy.livetaps import Conversation
 from devserve.proxy.paths import PathEscape
@@ -72,6 +73,7 @@ async def pass_websocket(
             max_size=LARGEST_MESSAGE,
             proxy=None,
             user_agent_header=None,
+            **websocket_options(url),  # *.localhost upstreams, devserve's CA
         )
     except Exception as exc:  # whatever stopped the handshake, the browser gets a refusal
         log.warning("proxy: WebSocket to %s failed: %s", upstream.url, printable(str(exc)))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from devserve.origins import http_url
-from devserve.state import OriginState
-from devserve.urls import is_loopback_host
+from devserve.state import OriginState, aligned
+from devserve.urls import Origin, is_loopback_host
 from devserve.version import __version__
 
 
@@ -18,14 +18,14 @@ def banner(
     watch: bool,
     live_reload: bool,
     dashboard_host: str | None = None,
+    notes: Iterable[str] = (),
 ) -> str:
     """The text printed at start-up and whenever a config change opens a port.
 
     ``dashboard_host`` is where the dashboard listens (None: it does not).
     """
     lines = [f"devserve {__version__}: {len(origins)} origin(s)"]
-    width = max((len(origin.name) for origin in origins), default=0)
-    lines += [origin.banner_line(width) for origin in origins]
+    lines += [f"  {line}" for line in aligned(origins, runtime=False)]
     lines.append(f"  dashboard: {dashboard}")
     if watch:
         lines.append(f"  watching for changes (live reload {'on' if live_reload else 'off'})")
@@ -36,8 +36,23 @@ def banner(
         )
     if dashboard_host is not None and (warning := dashboard_warning(dashboard_host)):
         lines.append(f"  {warning}")
+    lines += [f"  {note}" for note in [*_own_names(origins), *notes]]
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
+
+
+def _own_names(origins: Sequence[OriginState]) -> list[str]:
+    """A note per host name browsers do not resolve by themselves (not ``*.localhost``)."""
+    names = []
+    for state in origins:
+        origin = Origin.of_url(state.url)
+        if origin is not None and origin.ip is None and not origin.is_localhost_name:
+            names.append(origin.host)
+    return [
+        f"{name}: make it resolve to 127.0.0.1 yourself (e.g. in /etc/hosts); browsers resolve "
+        "only *.localhost names to this machine by themselves"
+        for name in dict.fromkeys(names)
+    ]
 
 
 def dashboard_address(host: str, port: int) -> str:

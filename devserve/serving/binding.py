@@ -6,15 +6,6 @@ import errno
 import socket
 
 from devserve.errors import DevserveError, PortInUseError
-from devserve.urls import is_loopback_host
-
-
-def dashboard_bind_host(dashboard_host: str | None, host: str) -> str:
-    """The dashboard and control API have no authentication: they stay on loopback, even when
-    the origins are bound to another interface, unless ``dashboard_host`` says otherwise."""
-    if dashboard_host is not None:
-        return dashboard_host
-    return host if is_loopback_host(host) else "127.0.0.1"
 
 
 def bind(name: str, host: str, port: int) -> socket.socket:

@@ -12,6 +12,8 @@ import gzip
 
 import brotli
 
+from devserve.media import essence
+
 # Worth compressing: text and the formats that are text underneath. Images, fonts (woff2 is
 # already Brotli inside), audio and video are compressed by their format.
 _TEXT_TYPES = frozenset(
@@ -30,7 +32,7 @@ ENCODINGS = ("br", "gzip")
 
 
 def compressible(media_type: str) -> bool:
-    kind = media_type.split(";", 1)[0].strip().lower()
+    kind = essence(media_type)
     return kind.startswith("text/") or kind in _TEXT_TYPES or kind.endswith("+json")
 
 

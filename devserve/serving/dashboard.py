@@ -14,8 +14,11 @@ from devserve.control.server import Controlled, build_control_app
 from devserve.errors import DevserveError
 from devserve.instance import dashboard_port_advice
 from devserve.live.broadcast import Broadcast
+from devserve.origins import dashboard_bind_host
+from devserve.runnotes import clear as clear_note
+from devserve.runnotes import leave as leave_note
 from devserve.serving.banner import dashboard_address, dashboard_warning
-from devserve.serving.binding import bind, dashboard_bind_host
+from devserve.serving.binding import bind
 from devserve.serving.listener import Listener
 
 log = logging.getLogger("devserve")
@@ -50,11 +53,17 @@ class Dashboard:
                 f"{advice}"
             )
             log.warning("dashboard: %s", self.note)
+            if self.config_path is not None:
+                leave_note(self.config_path, self.note)
             return
         self.note = dashboard_address(host, self.listener.port)
         self.host = host
+        if self.config_path is not None:
+            clear_note(self.config_path)
 
     async def stop(self) -> None:
+        if self.config_path is not None:
+            clear_note(self.config_path)
         if self.listener is not None:
             self.broadcast.end_dashboard()  # its streams would hold the server open
             await self.listener.stop()

@@ -47,6 +47,10 @@ class PlanExecutor:
         plan = reconfigure.plan(old, new, running=list(registry.served))
         if plan.host_changed:
             log.warning("host changed in the config: restart devserve to bind the new host")
+        for name in plan.tls_changed:
+            log.warning(
+                "origin '%s': https or its name changed: restart devserve to apply it", name
+            )
         # Bind the new ports before changing anything, so a taken port changes nothing.
         sockets = bind_all(list(plan.bind), new, registry.host)
         self.adopt(new)

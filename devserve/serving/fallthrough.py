@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # "Nothing here" from a layer that only knows its own files: the next layer may have it.
@@ -12,14 +14,21 @@ class FallThrough:
     """Ask ``first``; when it answers 404 or 405, drop that answer and ask ``then``.
 
     ``first`` must not read the request body before declining (static files never do), so
-    ``then`` still gets all of it. Other scopes (WebSocket) go straight to ``then``.
+    ``then`` still gets all of it. Other scopes (WebSocket) go straight to ``then``. With
+    ``only``, a scope it says no to gets ``first``'s answer, whatever it is.
     """
 
-    def __init__(self, first: ASGIApp, then: ASGIApp) -> None:
+    def __init__(
+        self, first: ASGIApp, then: ASGIApp, only: Callable[[Scope], bool] | None = None
+    ) -> None:
         self.first = first
         self.then = then
+        self.only = only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.only is not None and not self.only(scope):
+            await self.first(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.then(scope, receive, send)
             return

@@ -105,13 +105,6 @@ class FileCache:
             _, dropped = self._files.popitem(last=False)
             self._total -= dropped.size
 
-    def forget(self, path: str | None = None) -> None:
-        """Drop one path (a watcher event) or everything."""
-        if path is None:
-            self._files.clear()
-            self._total = 0
-        elif (old := self._files.pop(path, None)) is not None:
-            self._total -= old.size
 
 
 def _entry(

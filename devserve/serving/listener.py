@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -75,8 +76,16 @@ class Listener:
 
     @classmethod
     async def start(
-        cls, app: ASGIApp, sock: socket.socket, name: str, *, ws_max_size: int = 16 * 1024 * 1024
+        cls,
+        app: ASGIApp,
+        sock: socket.socket,
+        name: str,
+        tls: ssl.SSLContext | None = None,
+        *,
+        ws_max_size: int = 16 * 1024 * 1024,
     ) -> Listener:
+        """Serve ``app`` on ``sock``; over TLS with ``tls`` (an https origin's SNI context).
+        ``ws_max_size``: a larger WebSocket message is refused (1009) before it is held whole."""
         config = uvicorn.Config(
             app,
             lifespan="off",
@@ -90,8 +99,8 @@ class Listener:
             proxy_headers=False,
             http=HTTP_PROTOCOL,  # the connection in the scope; the target host wins over Host
             ws=WS_PROTOCOL,  # the connection in a socket's scope; 1001 when devserve stops
-            # A larger WebSocket message is refused (1009) before it is held whole.
             ws_max_size=ws_max_size,
+            ssl_context_factory=None if tls is None else (lambda _config, _default: tls),
         )
         listen(name, sock, config.backlog)  # a port another process claimed meanwhile: exit 3
         server = _Server(config)
@@ -129,10 +138,12 @@ class Served:
     listener: Listener
 
     @classmethod
-    async def start(cls, origin: OriginApp, sock: socket.socket) -> Served:
+    async def start(
+        cls, origin: OriginApp, sock: socket.socket, tls: ssl.SSLContext | None = None
+    ) -> Served:
         entry = Swappable(origin.app)
         listener = await Listener.start(
-            entry, sock, origin.name, ws_max_size=origin.largest_message
+            entry, sock, origin.name, tls, ws_max_size=origin.largest_message
         )
         return cls(origin=origin, entry=entry, listener=listener)
 

@@ -2,55 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import ClientDisconnect
-from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from devserve.config import Origin, Settings
 from devserve.config.live import DEFAULT_MESSAGE_BYTES, LARGEST_MESSAGE_BYTES
-from devserve.connections import Connections, Tracked
+from devserve.connections import Connections
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.guard import CrossSiteGuard, WriteGuard
 from devserve.cors.middleware import CorsMiddleware
 from devserve.cors.origins import LocalOrigins
 from devserve.cors.policy import CorsSwitch, resolve
-from devserve.denials import refuse_websocket
-from devserve.errors import ConfigError
 from devserve.instance import switch_on_advice
-from devserve.live.reload import InjectScript, ReloadHub, ReservedEndpoints, inject_html
-from devserve.mocks.check import route_warnings
-from devserve.mocks.folders import MockFolder
+from devserve.live.reload import ReloadHub, ReservedEndpoints
 from devserve.mocks.limits import Limits
-from devserve.mocks.resources.router import ResourceApp
+from devserve.mocks.resources.routesfile import RoutesFile
 from devserve.mocks.resources.store import Store
-from devserve.mocks.resources.writes_v1 import normalize
-from devserve.mocks.routes import MockRoutes, compile_routes, not_found
 from devserve.records import Observer, SocketObserver
+from devserve.serving.answering import Answering, Report, answering
 from devserve.serving.bodylimit import BodyLimit
-from devserve.serving.fallthrough import FallThrough
 from devserve.serving.hosts import HostGuard
+from devserve.serving.layers import Delay, ErrorResponses
 from devserve.serving.requestlog import RequestLog
-from devserve.serving.static import StaticFiles
 from devserve.serving.stopping import AnswerWhenStopping, Stopping
 from devserve.serving.upgrade import NoWebSockets
-from devserve.sockets.files import SocketFiles
-from devserve.sockets.layer import MockSockets, compile_sockets
+from devserve.sockets.layer import MockSockets
 from devserve.sockets.session import Place
 from devserve.state import CorsState, OriginState
-from devserve.terminal import printable
 
 if TYPE_CHECKING:
     from devserve.proxy.app import ProxyApp
-
-errors = logging.getLogger("devserve.errors")
-
 
 @dataclass
 class OriginApp:
@@ -63,9 +47,23 @@ class OriginApp:
     resources: Store | None = None
     restart_sequences: Callable[[], None] = field(default=lambda: None)
     proxy: ProxyApp | None = None
+    resources_routes: RoutesFile | None = None
     # Its open event streams and sockets: ended when it stops or a config change rebuilds it.
     connections: Connections = field(default_factory=Connections)
     sockets: MockSockets | None = None
+
+    async def refresh_files(self) -> None:
+        """Read the resource file and the routes file again if they changed on disk (an edit
+        that breaks one is reported now, not at the next request)."""
+        if self.resources is not None:
+            await self.resources.refresh()
+        if self.resources_routes is not None:
+            await self.resources_routes.refresh()
+
+    def file_error(self, key: str) -> str | None:
+        """Why the file of ``key`` (``resources`` or ``resources_routes``) is not in use now."""
+        held = self.resources if key == "resources" else self.resources_routes
+        return held.error if held is not None else None
 
     async def reset(self) -> dict[str, Any]:
         """Restore mock state: response sequences restart, resources get their original data.
@@ -114,7 +112,8 @@ class OriginApp:
             config = self.config
             mode = ", read-only" if config.read_only else "" if config.persist else ", in memory"
             prefix = f" at {config.resources_prefix}" if config.resources_prefix else ""
-            parts.append(f"resources {config.resources}{prefix}{mode}")
+            routes = f", routes {config.resources_routes}" if config.resources_routes else ""
+            parts.append(f"resources {config.resources}{prefix}{mode}{routes}")
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
         if self.config.openapi is not None:
@@ -122,60 +121,6 @@ class OriginApp:
         if self.proxy is not None:
             parts.append(self.proxy.describe())
         return parts or ["nothing (404 for every path)"]
-
-
-# The first message that answers a request: after it, an error can no longer become a 500.
-_ANSWERED = frozenset(
-    {"http.response.start", "websocket.accept", "websocket.close", "websocket.http.response.start"}
-)
-
-
-class ErrorResponses:
-    """Turn a crash into a 500 *inside* the CORS layer, so the browser can still read the error."""
-
-    def __init__(self, app: ASGIApp, name: str) -> None:
-        self.app = app
-        self.name = name
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] in _ANSWERED
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except ClientDisconnect:
-            # The client left before its body arrived: nobody to answer, nothing went wrong here.
-            return
-        except Exception:
-            path = printable(str(scope.get("path")))
-            errors.exception("origin '%s': error while answering %s", self.name, path)
-            if started or scope["type"] not in ("http", "websocket"):
-                raise
-            if scope["type"] == "websocket":
-                reason = "internal error (see the devserve terminal)"
-                await refuse_websocket(scope, send, 500, reason)
-                return
-            response = PlainTextResponse("Internal Server Error (see the devserve terminal)\n", 500)
-            await response(scope, receive, send)
-
-
-class Delay:
-    """Hold every response of the origin back by a fixed time (``delay_ms``); when devserve
-    stops, the wait ends early, so the request is answered in time."""
-
-    def __init__(self, app: ASGIApp, delay_ms: int, stopping: Stopping | None = None) -> None:
-        self.app = app
-        self.seconds = delay_ms / 1000
-        self.sleep = stopping.sleep if stopping is not None else asyncio.sleep
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self.sleep(self.seconds)
-        await self.app(scope, receive, send)
 
 
 def build_origin(
@@ -186,113 +131,40 @@ def build_origin(
     hub: ReloadHub | None = None,
     observer: Observer | None = None,
     socket_observer: SocketObserver | None = None,
-    report: Callable[[str | None], None] | None = None,
-    config_path: Path | None = None,
+    report: Report | None = None,
+    switch_on: str | None = None,
     offline: bool = False,
     host: str | None = None,
     stopping: Stopping | None = None,
 ) -> OriginApp:
-    """Assemble the middleware stack; the order matters and is explained inline.
+    """Assemble the origin: the layers that answer, inside the layers every request passes.
 
     With a ``hub``, pages get the live-reload script and the origin answers ``/__devserve/``.
-    ``report`` hears about a resource file that became invalid (None once it is valid again).
+    ``report`` hears about a resource or routes file that became invalid: its key
+    (``resources``, ``resources_routes``) and why (None once it is valid again).
     ``socket_observer`` hears every frame and close of the origin's mock sockets.
     ``host`` is the address the origin is bound to (``--host``; default ``settings.host``):
     pages served from it count as local for ``cors = "on"``. With ``stopping``, requests
     still in flight when devserve stops get a 503 in time.
     """
-    # The layers, first to answer wins: routes, resources, mock folder, OpenAPI spec, static
-    # files, proxy (README "Mocks"); each passes on what it does not answer. Built from the last.
-    limits = Limits.of(settings)
     connections = Connections()  # its open streams and sockets, mocked, replayed or proxied
-    # Where its mock sockets (socket files, replayed recordings) are counted and reported.
-    place = Place(name, "", "", connections, socket_observer, limits)
-    fallback: ASGIApp = not_found(config.routes)
-    if config.static is not None:
-        fallback = StaticFiles(
-            config.static,
-            spa=config.spa,
-            transform=inject_html if hub is not None else None,
-            max_cached_bytes=config.static_cache_bytes,
-            compress=config.compress,
-        )
-        if hub is not None:
-            fallback = InjectScript(fallback)  # static HTML only: never into mock responses
-    proxy = None
-    if config.proxy is not None:
-        from devserve.proxy.app import ProxyApp  # httpx and the codecs, only when proxying
-
-        # The proxy takes what nothing else answered, a static 404 or 405 included.
-        proxy = ProxyApp(config, limits, offline=offline, place=place)
-        fallback = proxy if config.static is None else FallThrough(fallback, proxy)
-    spec = None
-    if config.openapi is not None:
-        from devserve.mocks.openapi.layers import OpenApiLayers  # only for origins with a spec
-
-        # After routes, resources and the mock folder; before static files and the proxy.
-        spec = OpenApiLayers(name, config, settings)
-        fallback = spec.answering(fallback)
-    folder = None
-    if config.mocks is not None:
-        fallback = folder = MockFolder(config.mocks, fallback, limits)
-        fallback = SocketFiles(config.mocks, fallback, place)  # NAME.WS.mock.json
-    store = None
-    if config.resources is not None:
-        # Resources come before the mock folder: what no resource answers falls through.
-        v1 = config.dialect == "v1"
-        store = Store(
-            config.resources,
-            persist=config.persist,
-            report=report,
-            normalize=normalize if v1 else None,
-        )
-        fallback = ResourceApp(
-            store,
-            fallback=fallback,
-            prefix=config.resources_prefix,
-            read_only=config.read_only,
-            dialect=config.dialect,
-        )
-    if spec is not None:
-        fallback = spec.gate(fallback)  # openapi_resources: validated, then the resources answer
-    problems: list[str] = []
-    routes = MockRoutes(compile_routes(name, config.routes, limits, problems), fallback, limits)
-    app: ASGIApp = routes if spec is None else spec.responses(routes)
-    app, sockets = _live(app, name, config, limits, problems, connections, socket_observer)
-    if problems:  # load_config reports these first; a hand-built config can still get here
-        raise ConfigError(problems)
-    for warning in route_warnings(name, config):
-        errors.warning("warning: %s", warning)
-
-    def restart_sequences() -> None:
-        routes.reset()
-        for replayed in (folder, proxy.recordings if proxy is not None else None):
-            if replayed is not None:
-                replayed.reset()
-
-    # Inside the CORS layer, so a page can read the 413 and its reason.
-    hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
-    app = BodyLimit(app, settings.max_body_bytes, hint=hint)
-    app = ErrorResponses(app, name)
-    if stopping is not None:  # inside CORS too: the page can read why it got no answer
-        app = AnswerWhenStopping(app, stopping)
+    # Where its mock sockets (configured, socket files, replayed recordings) are reported.
+    place = Place(name, "", "", connections, socket_observer, Limits.of(settings))
+    answers = answering(
+        name, config, settings, hub=hub, report=report, offline=offline, place=place
+    )
     local = LocalOrigins.for_server(
         bound_host=settings.host if host is None else host, allowed_hosts=settings.allowed_hosts
     )
     switch = CorsSwitch(resolve(config.cors, local=local), local=local)
-    # Inside the CORS layer, so a page the policy lets read can read why it was refused.
-    # One decision per request: for a mock socket's path, the socket's own allow_origins.
-    doors = sockets.door if sockets is not None else None
-    app = CrossSiteGuard(app, WriteGuard(name, switch, config.allow_writes_from, doors))
-    app = CorsMiddleware(app, switch)
-    # Outside the CORS layer: the verdict judges exactly the headers the browser will get.
+    app = _around(answers, name, config, settings, switch, stopping=stopping)
     app = VerdictReporter(
-        app, name, switch, switch_on=switch_on_advice(name, config_path, settings)
+        app, name, switch, switch_on=switch_on or switch_on_advice(name, None, settings)
     )
     if config.delay_ms:
         app = Delay(app, config.delay_ms, stopping)
-    if proxy is None and sockets is None and folder is None:  # nothing speaks WebSocket here
-        app = NoWebSockets(app, name)
+    if answers.proxy is None and answers.sockets is None and answers.folder is None:
+        app = NoWebSockets(app, name)  # nothing here speaks WebSocket: refuse at once
     app = RequestLog(app, name, observer)
     if hub is not None:
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
@@ -303,30 +175,33 @@ def build_origin(
         config=config,
         switch=switch,
         app=app,
-        resources=store,
-        restart_sequences=restart_sequences,
-        proxy=proxy,
+        resources=answers.store,
+        restart_sequences=answers.restart_sequences,
+        proxy=answers.proxy,
+        resources_routes=answers.routes_file,
         connections=connections,
-        sockets=sockets,
+        sockets=answers.sockets,
     )
 
 
-def _live(
-    app: ASGIApp,
+def _around(
+    answers: Answering,
     name: str,
     config: Origin,
-    limits: Limits,
-    problems: list[str],
-    connections: Connections,
-    observer: SocketObserver | None,
-) -> tuple[ASGIApp, MockSockets | None]:
-    """The origin's mock sockets before its routes (a handshake to a socket's path is the
-    socket's), and its open streams and sockets tracked; template and regex errors of the
-    sockets go to ``problems``."""
-    sockets = None
-    compiled = compile_sockets(name, config.sockets, limits, problems)
-    if compiled:
-        app = sockets = MockSockets(
-            app, name, compiled, limits=limits, connections=connections, observer=observer
-        )
-    return Tracked(app, connections), sockets
+    settings: Settings,
+    switch: CorsSwitch,
+    *,
+    stopping: Stopping | None,
+) -> ASGIApp:
+    """The layers inside CORS, so a page can read their answers (a 413 and its reason, a
+    crash's 500, the 503 of a stop, the guard's 403), then CORS itself."""
+    hint = "raise max_body_bytes in [devserve] of devserve.toml if it is meant to work"
+    app: ASGIApp = BodyLimit(answers.app, settings.max_body_bytes, hint=hint)
+    app = ErrorResponses(app, name)
+    if stopping is not None:
+        app = AnswerWhenStopping(app, stopping)
+    # One decision per request: for a mock socket's path, the socket's own allow_origins.
+    doors = answers.sockets.door if answers.sockets is not None else None
+    app = CrossSiteGuard(app, WriteGuard(name, switch, config.allow_writes_from, doors))
+    # The verdict (outside, in build_origin) judges exactly the headers the browser gets.
+    return CorsMiddleware(app, switch)

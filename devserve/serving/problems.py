@@ -1,5 +1,5 @@
-"""What is wrong now: the config's last error and each origin's broken resource file, shown
-together (terminal, dashboard, page overlay) while the last good version keeps serving."""
+"""What is wrong now: the config's last error and each origin's broken resource or routes
+file, shown together (terminal, dashboard, page overlay) while the last good version serves."""
 
 from __future__ import annotations
 
@@ -13,27 +13,31 @@ class Problems:
 
     show: Callable[[str | None], None]
     config_error: str | None = None
-    resource_errors: dict[str, str] = field(default_factory=dict)
+    # (origin name, key of the file: "resources" or "resources_routes") -> the message
+    resource_errors: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def config_failed(self, message: str) -> None:
         self.config_error = message
         self._show()
 
-    def config_applied(self, still_broken: Callable[[str], bool]) -> None:
+    def config_applied(self, still_broken: Callable[[str, str], bool]) -> None:
         """A config applied: its error is gone, and rebuilt origins read their resource files
-        afresh, so only the resource errors ``still_broken`` confirms stay."""
+        afresh, so only the file errors ``still_broken(name, key)`` confirms stay."""
         self.config_error = None
         self.resource_errors = {
-            name: error for name, error in self.resource_errors.items() if still_broken(name)
+            where: error
+            for where, error in self.resource_errors.items()
+            if still_broken(*where)
         }
         self._show()
 
-    def resources(self, name: str, error: str | None) -> None:
-        """A resource file became invalid (its last good data keeps serving) or valid again."""
+    def resources(self, name: str, key: str, error: str | None) -> None:
+        """A resource or routes file became invalid (its last good version keeps serving) or
+        valid again."""
         if error is None:
-            self.resource_errors.pop(name, None)
+            self.resource_errors.pop((name, key), None)
         else:
-            self.resource_errors[name] = f"origins.{name}.resources: {error}"
+            self.resource_errors[name, key] = f"origins.{name}.{key}: {error}"
         self._show()
 
     def _show(self) -> None:

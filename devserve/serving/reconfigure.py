@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from devserve.config import Config
+from devserve.config import Config, Origin
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Plan:
     keep_switch: frozenset[str] = field(default_factory=frozenset)
     dashboard_moved: bool = False  # dashboard_port or dashboard_host changed
     host_changed: bool = False  # needs a restart of devserve: only a warning
+    tls_changed: tuple[str, ...] = ()  # https, or an https origin's name: only a warning
 
     @property
     def bind(self) -> tuple[str, ...]:
@@ -75,4 +76,14 @@ def plan(old: Config, new: Config, running: Collection[str]) -> Plan:
         keep_switch=frozenset(keep),
         dashboard_moved=new_dashboard != old_dashboard,
         host_changed=new.devserve.host != old.devserve.host,
+        tls_changed=tuple(
+            name
+            for name, after in new.origins.items()
+            if name in running and name in old.origins and _tls(after) != _tls(old.origins[name])
+        ),
     )
+
+
+def _tls(origin: Origin) -> tuple[bool, str | None]:
+    """What an origin's listening socket was made with: TLS, and the name of its certificate."""
+    return origin.https, origin.host if origin.https else None

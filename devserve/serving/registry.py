@@ -5,23 +5,29 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devserve.config import Config
 from devserve.errors import DevserveError, UnknownOriginError
+from devserve.instance import switch_on_advice
 from devserve.live.broadcast import Broadcast
 from devserve.live.events import SOCKET, Event
-from devserve.origins import http_url
+from devserve.origins import site_url
 from devserve.records import RequestRecord, SocketRecord
+from devserve.serving.hosts import is_allowed_host
 from devserve.serving.listener import Listener, Served
 from devserve.serving.origin import OriginApp, build_origin
 from devserve.serving.stopping import Stopping
 from devserve.state import OriginState
 from devserve.terminal import printable
 from devserve.urls import Origin
+
+if TYPE_CHECKING:
+    from devserve.tls.serving import SiteTLS
 
 log = logging.getLogger("devserve")
 
@@ -34,15 +40,19 @@ class Registry:
     broadcast: Broadcast
     stopping: Stopping
     config_path: Path | None = None
+    embedded: bool = False  # started by devserve.serve / run_in_thread: advice for test code
     offline: bool = False  # proxies answer from their recordings only (run --offline)
     live_reload: bool = True
-    # Told when a resource file becomes invalid (a message) or valid again (None).
-    report_resources: Callable[[str, str | None], None] = lambda _name, _error: None
+    # Told when an origin's resource or routes file (origin name, key) becomes invalid (a
+    # message) or valid again (None).
+    report_resources: Callable[[str, str, str | None], None] = lambda _name, _key, _error: None
     # Called with every request record (the embedding API's ``running.requests``).
     observers: list[Callable[[RequestRecord], None]] = field(default_factory=list)
     # Called with every mock socket record: opened, a frame, closed (``running.socket_events``).
     socket_observers: list[Callable[[SocketRecord], None]] = field(default_factory=list)
     served: dict[str, Served] = field(default_factory=dict)
+    tls: SiteTLS | None = None  # made when the first https origin starts (devserve.tls)
+    _config: Config | None = field(default=None, repr=False)  # the last one built from
 
     def get(self, name: str) -> Served:
         """The origin named ``name``; UnknownOriginError (listing the others) if none is."""
@@ -53,6 +63,7 @@ class Registry:
     # ---- lifecycle ------------------------------------------------------------------------
 
     def build(self, name: str, config: Config) -> OriginApp:
+        self._config = config
         return build_origin(
             name,
             config.origins[name],
@@ -60,15 +71,31 @@ class Registry:
             hub=self.broadcast.pages if self.live_reload else None,
             observer=self._observe,
             socket_observer=self._socket_event,
-            report=lambda error: self.report_resources(name, error),
-            config_path=self.config_path,
+            report=lambda key, error: self.report_resources(name, key, error),
+            switch_on=switch_on_advice(
+                name, self.config_path, config.devserve, embedded=self.embedded
+            ),
             offline=self.offline,
             host=self.host,
             stopping=self.stopping,
         )
 
     async def start(self, origin: OriginApp, sock: socket.socket) -> None:
-        self.served[origin.name] = await Served.start(origin, sock)
+        self.served[origin.name] = await Served.start(origin, sock, self._tls(origin))
+
+    def _tls(self, origin: OriginApp) -> ssl.SSLContext | None:
+        """An https origin's TLS context (SNI certificates from devserve's CA); None for http."""
+        if not origin.config.https:
+            return None
+        assert self._config is not None  # built before it starts
+        if self.tls is None:
+            from devserve.tls.serving import SiteTLS  # cryptography: only for https origins
+
+            self.tls = SiteTLS()
+        allowed = frozenset(h.lower().rstrip(".") for h in self._config.devserve.allowed_hosts)
+        return self.tls.context(
+            origin.config, self._config, answers=lambda name: is_allowed_host(name, allowed)
+        )
 
     async def stop(self, name: str) -> None:
         # Its pages' streams end first: the server would otherwise wait for them to hang up.
@@ -95,19 +122,21 @@ class Registry:
 
     # ---- what the control plane and the embedding API ask ----------------------------------
 
-    def url(self, port: int) -> str:
-        return http_url(self.host, port)
+    def url(self, origin: OriginApp, port: int) -> str:
+        """An origin's URL: its name and scheme from its config, the port it really got."""
+        return site_url(self.host, port, name=origin.config.host, https=origin.config.https)
 
     def origin_url(self, name: str) -> str:
         """The URL of a running origin, with the port it really got (for ``port = 0``)."""
-        return self.url(self.get(name).listener.port)
+        served = self.get(name)
+        return self.url(served.origin, served.listener.port)
 
     def origins_state(self) -> list[OriginState]:
         return [self._state(served) for served in self.served.values()]
 
     def _state(self, served: Served) -> OriginState:
         port = served.listener.port
-        return served.origin.state(self.url(port), port)
+        return served.origin.state(self.url(served.origin, port), port)
 
     def set_cors(self, name: str, enabled: bool) -> OriginState:
         """Switch one origin's CORS; its very next response follows."""
@@ -203,4 +232,4 @@ class Registry:
         page = next((n for n, s in self.served.items() if s.listener.port == port), None)
         if page is None or record.origin not in self.served:
             return None
-        return page, self.origin_url(record.origin) + record.path
+        return page, record.url or self.origin_url(record.origin) + record.path

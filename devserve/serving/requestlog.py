@@ -89,17 +89,20 @@ class RequestLog:
                 report()
 
     def _report(self, scope: Scope, method: str, status: int, start: float) -> None:
+        headers = Headers(scope=scope)
         record = RequestRecord(
             origin=self.name,
             method=method,
             path=scope["path"],
             status=status,
             ms=(time.perf_counter() - start) * 1000,
-            source=Headers(scope=scope).get("origin"),
+            source=headers.get("origin"),
             cors=scope.get(VERDICT_KEY),
             at=time.time(),
             note=scope.get(NOTE_KEY),
             proxy=scope.get(PROXY_KEY),
+            host=headers.get("host"),
+            scheme="https" if scope.get("scheme") in ("https", "wss") else "http",
         )
         # Formatted only if a handler wants it (nothing under -q); --json-log reads ``request``.
         log.info("%s", record, extra={"request": record})

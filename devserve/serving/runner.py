@@ -24,6 +24,7 @@ from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
 from devserve.mocks.pool import POOL
 from devserve.project import load_project
+from devserve.runnotes import clear as clear_note
 from devserve.serving.banner import banner
 from devserve.serving.dashboard import Dashboard
 from devserve.serving.executor import PlanExecutor, bind_all
@@ -111,7 +112,11 @@ class Runner:
         for name, sock in sockets.items():
             await self.registry.start(self.registry.build(name, self.config), sock)
         await self.dashboard.start(self.config.devserve, self.registry.host)
+        self.broadcast.origins_changed(self.registry.origins_state())
         self._announce()
+        if self.registry.tls is not None and self.live_reload:  # pages to tell: is the CA trusted?
+            states = self.registry.origins_state()
+            self.broadcast.page_notices(self.registry.tls.page_notices(states))
         if self.open_browser:
             self._open_first_page()
         self._ready.set()
@@ -131,6 +136,8 @@ class Runner:
         self.requests_stopping.begin()
         self._ready.set()  # a change seen during start-up is waiting for it: let it see the stop
         POOL.stop()  # a render in progress answers now, and no runaway one delays the exit
+        if self.config_path is not None:
+            clear_note(self.config_path)
         self.broadcast.close()
         self.registry.end_connections()  # mock streams end, mock sockets close with 1001
         if self._watcher is not None:
@@ -165,8 +172,8 @@ class Runner:
             self.broadcast.pages_changed(name, kind)
         for name in changes.resources:
             served = self.registry.served.get(name)
-            if served is not None and served.origin.resources is not None:
-                await served.origin.resources.refresh()  # an edit that breaks it is reported now
+            if served is not None:
+                await served.origin.refresh_files()  # an edit that breaks one is reported now
         if changes.config_changed:
             await self.reload_config()
 
@@ -183,9 +190,7 @@ class Runner:
         for each in served.values():
             each.origin.restart_sequences()  # mock sequences start over with a new config
         self.problems.config_applied(
-            lambda name: name in served
-            and (store := served[name].origin.resources) is not None
-            and store.error is not None
+            lambda name, key: name in served and served[name].origin.file_error(key) is not None
         )
         self.broadcast.origins_changed(self.registry.origins_state())
 
@@ -207,6 +212,7 @@ class Runner:
             watch=self.watch,
             live_reload=self.live_reload,
             dashboard_host=self.dashboard.host,
+            notes=self.registry.tls.notes() if self.registry.tls is not None else [],
         )
 
     def _announce(self) -> None:

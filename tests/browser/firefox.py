@@ -22,6 +22,7 @@ from typing import Any
 from tests.browser.pagefetch import FETCH_JS, FETCH_TIMEOUT_MS, Headers, fetch_init
 from tests.support.ci import in_ci, need
 from tests.support.peers import node, peer
+from tests.support.tlspair import trust_in_nss_db
 
 FIREFOX = "/usr/bin/firefox-esr"
 SCRIPT = Path(__file__).with_name("firefox_fetch.mjs")
@@ -68,10 +69,16 @@ def run_in_firefox(
     *,
     prefs: dict[str, Any] | None = None,
     list_cookies: bool = False,
+    trust: Path | None = None,
 ) -> FirefoxRun:
-    """Run ``fetches`` in one Firefox, in order; list the cookie jar afterwards if asked."""
+    """Run ``fetches`` in one Firefox, in order; list the cookie jar afterwards if asked.
+
+    ``trust``: a CA certificate to trust in the (throwaway) profile's cert9.db, as `devserve
+    trust` would."""
     firefox_available()
     with tempfile.TemporaryDirectory(prefix="devserve-firefox-") as profile:
+        if trust is not None:
+            trust_in_nss_db(Path(profile), trust)
         job = {
             "executable": FIREFOX,
             "profile": profile,

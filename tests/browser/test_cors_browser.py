@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from tests.browser.pagefetch import browser_fetch, open_page
@@ -249,3 +250,37 @@ def test_demo_page_results_match_expectations(context: BrowserContext, tmp_path:
     for case, result in results.items():
         api = case.split(":")[0]
         assert result == ("blocked" if api == "api-off" else "allowed"), case
+
+
+def test_the_demo_follows_a_runtime_switch_and_shows_its_notices(
+    context: BrowserContext, tmp_path: Path
+) -> None:
+    base, dashboard = free_port_block(4), free_port()
+    server = run_devserve(
+        ["demo", "--port", str(base), "--dashboard-port", str(dashboard)],
+        cwd=tmp_path,
+        wait_ports=[base, base + 1, base + 2, base + 3, dashboard],
+    )
+    try:
+        page = open_page(context, f"http://127.0.0.1:{base}/")
+        page.wait_for_function('document.body.dataset.done === "true"')
+        # The first thing people see shows devserve's best feature: why it was blocked.
+        page.locator("#devserve-cors-notice").wait_for()
+        notice = page.locator("#devserve-cors-notice .box").inner_text()
+        assert "CORS is off for origin 'api-off'" in notice
+        switched = httpx.put(
+            f"http://127.0.0.1:{dashboard}/api/origins/api-off/cors", json={"enabled": True}
+        )
+        assert switched.status_code == 200
+        page.wait_for_function(
+            """() => document.querySelector('tbody[data-origin="api-off"] .mode')
+                .textContent.startsWith('CORS switched on at runtime')"""
+        )
+        page.wait_for_function('document.body.dataset.done === "true"')
+        cells = page.eval_on_selector_all(
+            'tbody[data-origin="api-off"] td.result',
+            "cells => cells.map(c => [c.dataset.result, c.dataset.expected])",
+        )
+    finally:
+        server.stop()
+    assert cells == [["allowed", "allowed"]] * 3

@@ -192,6 +192,19 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     assert any('origins.a.cors: expected "off", "on", "*"' in line for line in found)
 
 
+def test_template_and_regex_errors_come_with_the_schema_errors(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        "[origins.api]\nprot = 8001\n"
+        '[[origins.api.routes]]\npath = "/x"\nbody = "{{ oops"\n'
+        '[[origins.api.routes]]\npath = "/y"\nbody = "y"\nmatch = { query = { q = "~(x" } }\n',
+    )
+    assert any("origins.api.prot: unknown key; did you mean 'port'?" in line for line in found)
+    assert any("origins.api.routes[0].body: template syntax error" in line for line in found)
+    regex = "origins.api.routes[1].match.query.q: '~(x' is not a valid"
+    assert any(regex in line for line in found)
+
+
 def test_invalid_toml(tmp_path: Path) -> None:
     (found,) = problems(tmp_path, "[origins.a\nport = 1\n")
     assert "invalid TOML" in found and "line 1" in found

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,13 +155,27 @@ def test_dashboard_port_taken_still_starts_origins(start_devserve: StartDevserve
         blocker.listen()
         server = start_devserve(config_text(page, api, other, dashboard), ports=[page, api, other])
         wait_until(lambda: "dashboard: not started: port" in server.output(), "the warning")
-    assert httpx.get(f"http://127.0.0.1:{api}/data").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{api}/data").status_code == 200
+        # The port's holder never answers: status says at once why there is no dashboard,
+        # not, after a wait, that no devserve runs.
+        started = time.monotonic()
+        status = run_command("status", cwd=server.log_path.parent)
+        assert time.monotonic() - started < 2.5  # starting Python included, no HTTP timeout
+    assert status.returncode == 2
+    assert f"devserve (pid {server.process.pid}) serves" in status.stderr
+    assert f"without its dashboard: not started: port {dashboard} is taken" in status.stderr
+    server.stop()
+    after = run_command("status", cwd=server.log_path.parent)
+    assert "without its dashboard" not in after.stderr  # the note went with the process
 
 
 def test_cli_status_and_cors(instance: Instance, tmp_path: Path) -> None:
     status = run_command("status", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
-    assert f"api  http://127.0.0.1:{instance.api}  1 route  | CORS on" in status.stdout
+    api_line = next(line for line in status.stdout.splitlines() if line.startswith("  api "))
+    assert re.fullmatch(
+        rf"  api +http://127\.0\.0\.1:{instance.api} +1 route +\| CORS on .*", api_line
+    )
     as_json = json.loads(run_command("status", "--json", cwd=tmp_path).stdout)
     assert as_json["instance"]["config"] == str(instance.config)
     assert [o["name"] for o in as_json["origins"]] == ["page", "api", "other"]

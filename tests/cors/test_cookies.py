@@ -6,13 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from devserve.cors.cookies import (
-    default_path,
-    judge_cookie,
-    parse_cookie_date,
-    parse_set_cookie,
-    path_matches,
-)
+from devserve.cors.cookies import default_path, judge_cookie, path_matches
+from devserve.setcookie import parse_cookie_date, parse_set_cookie
 from devserve.urls import Origin, registrable_domain, same_site, site
 
 LOCAL_PAGE = "http://localhost:8000"
@@ -36,10 +31,10 @@ def test_same_site(a: str, b: str, same: bool) -> None:
     assert same_site(a, b) is same
 
 
-
 def is_trustworthy(url: str) -> bool:
     origin = Origin.of_url(url)
     return origin is not None and origin.is_trustworthy
+
 
 def test_sites_and_trustworthy_urls() -> None:
     assert site("HTTP://API.Example.COM:8080/x") == "http://example.com"
@@ -155,3 +150,20 @@ def test_https_page_and_http_api_are_cross_site() -> None:
 def test_null_origin_page_is_cross_site() -> None:
     verdict = judge_cookie("a=1; SameSite=None; Secure", page="null", url=API)
     assert not verdict.stored and "open the page from the API's host" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("page", "url"),
+    [
+        ("http://localhost:8000", "https://localhost:8443/login"),
+        ("https://localhost:8443", "http://localhost:8001/login"),
+    ],
+)
+def test_http_and_https_on_one_name_are_two_sites_for_chromium_one_for_firefox(
+    page: str, url: str
+) -> None:
+    chromium = judge_cookie("sid=1; SameSite=Lax", page=page, url=url, engine="chromium")
+    firefox = judge_cookie("sid=1; SameSite=Lax", page=page, url=url, engine="firefox")
+    assert not chromium.stored and "cross-site" in chromium.reasons[0]
+    assert firefox.stored and firefox.sent and firefox.partition is None
+    assert chromium.engine_notes == ["Firefox would store it and send it back"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from devserve.cors import lna
 from devserve.cors.lna import (
     judge_local_network,
     page_space,
@@ -96,3 +99,16 @@ def test_parse_address_spaces() -> None:
     for bad in ("127.0.0.1", "=local", "x=private"):
         with pytest.raises(DevserveError, match="HOST\\[:PORT\\]=public\\|local\\|loopback"):
             parse_address_spaces([bad])
+
+
+def test_a_page_name_the_hosts_file_maps_takes_that_address_space(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n127.0.0.1\tdev.test  # mine\n10.0.0.5 nas.test\n")
+    monkeypatch.setattr(lna, "HOSTS_FILE", hosts)
+    assert page_space("http://dev.test:8000") == "loopback"  # as the browser here loads it
+    assert page_space("http://nas.test") == "local"
+    assert page_space("http://other.test") == "public"
+    monkeypatch.setattr(lna, "HOSTS_FILE", tmp_path / "missing")
+    assert page_space("http://dev.test:8000") == "public"

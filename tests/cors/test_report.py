@@ -163,3 +163,19 @@ def test_the_verdict_header_is_sent_once_per_response_even_when_the_app_sent_one
     assert values == [["allowed"]] * 3
     blocked = client.get("/x", headers={"Origin": "https://evil.example"}).headers
     assert len(blocked.get_list(HEADER)) == 1 and blocked[HEADER].startswith("blocked;")
+
+
+def test_the_log_says_blocked_with_credentials_once_per_page(tmp_path: Path) -> None:
+    make_site(tmp_path)
+    table = {"allow_origins": [PAGE, OTHER]}  # no credentials allowed
+    api = {"port": 8001, "cors": table, "routes": [{"path": "/d", "body": "x"}]}
+    config = build_config(tmp_path, {"api": api})
+    records: list[RequestRecord] = []
+    origin = build_origin("api", config.origins["api"], config.devserve, observer=records.append)
+    client = TestClient(origin.app, base_url="http://127.0.0.1:8001")
+    headers = [client.get("/d", headers={"Origin": page}).headers[HEADER] for page in
+               (PAGE, PAGE, OTHER)]  # fmt: skip
+    notes = [record.cors.note if record.cors else None for record in records]
+    said = "blocked with credentials"
+    assert said in (notes[0] or "") and notes[1] is None and said in (notes[2] or "")
+    assert all(said in header for header in headers)  # each response still says it

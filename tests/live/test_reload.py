@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from devserve.live.events import CONFIG, CORS_BLOCKED, CSS, RELOAD
+from devserve.live.events import CONFIG, CORS_BLOCKED, CSS, ORIGINS, RELOAD
 from devserve.live.reload import SCRIPT_TAG, ReloadHub, inject
 from devserve.serving.origin import build_origin
 from tests.support.configs import build_config, config_toml
@@ -149,13 +149,13 @@ def test_static_edits_send_reload_or_css(running: tuple[Devserve, int, int], pro
     events.wait_for(CSS)
     (project / "web" / "index.html").write_text("<p>new</p>")
     events.wait_for(RELOAD)
-    assert events.kinds == [CSS, RELOAD]
+    assert events.kinds == [ORIGINS, CSS, RELOAD]  # the origins' state first, as it connects
     # An ignored file changes nothing: the next stylesheet edit is the next event, and a CSS
     # swap (not a reload, which an edit of any other file in the same batch would make).
     (project / "web" / ".hidden.swp").write_text("x")
     (project / "web" / "style.css").write_text("body { color: blue }")
     events.wait_for(CSS, 2)
-    assert events.kinds == [CSS, RELOAD, CSS]
+    assert events.kinds == [ORIGINS, CSS, RELOAD, CSS]
 
 
 def test_mock_file_change_is_served_on_the_next_request(
@@ -188,6 +188,12 @@ def test_cors_change_applies_in_place_without_dropping_connections(
     assert server.process.poll() is None
     assert not events.ended  # the unchanged origin's open stream was not dropped
     assert "config reloaded" in server.output()
+    # The page heard each origin's CORS state: first as it connected, then the new one.
+    events.wait_for(ORIGINS, 2)
+    first_state, now = events.data(ORIGINS)[0], events.data(ORIGINS)[-1]
+    assert {o["name"]: o["cors"]["enabled"] for o in first_state} == {"app": False, "api": False}
+    assert {o["name"]: o["cors"]["mode"] for o in now}["api"] == "on"
+    assert all(set(o) == {"name", "url", "cors"} for o in now)  # no folders told to pages
 
 
 def test_invalid_config_keeps_the_last_good_one_and_reports(
@@ -287,7 +293,7 @@ def test_a_blocked_request_is_told_to_the_page_it_came_from(
     httpx.get(f"http://127.0.0.1:{api}/again", headers=from_page)
     events.wait_for(CORS_BLOCKED, 2)
     assert [n["url"].rsplit("/", 1)[1] for n in events.data(CORS_BLOCKED)] == ["data", "again"]
-    assert events.kinds == [CORS_BLOCKED, CORS_BLOCKED]
+    assert events.kinds == [ORIGINS, CORS_BLOCKED, CORS_BLOCKED]
 
 
 def test_moving_ports_under_open_streams_neither_stalls_nor_loses_a_switch(

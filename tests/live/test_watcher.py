@@ -62,6 +62,19 @@ def test_roots_are_the_fewest_existing_folders(tmp_path: Path, config: Config) -
     assert without_config == sorted((tmp_path / f).resolve() for f in ("docs", "mocks", "web"))
 
 
+def test_a_routes_file_elsewhere_is_watched_and_refreshes_its_origin(tmp_path: Path) -> None:
+    for folder in ("data", "rules"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "data" / "db.json").write_text("{}")
+    (tmp_path / "rules" / "routes.json").write_text("{}")
+    origin = {"port": 8000, "resources": "data/db.json", "resources_routes": "rules/routes.json"}
+    config = build_config(tmp_path, {"api": origin})
+    roots = watch_roots(config, None)
+    assert roots == [(tmp_path / "data").resolve(), (tmp_path / "rules").resolve()]
+    routes = (tmp_path / "rules" / "routes.json").resolve()
+    assert plan(changed(routes), config, None) == Plan(resources={"api"})
+
+
 @pytest.mark.parametrize(
     ("name", "ignored"),
     [

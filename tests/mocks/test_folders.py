@@ -117,7 +117,7 @@ def test_check_config_validates_the_folder(tmp_path: Path, mocks: Path) -> None:
 
 
 def test_layers_follow_the_spec_routes_resources_mocks_static(tmp_path: Path, mocks: Path) -> None:
-    """SPEC §2: routes win over resources, resources over mocks, mocks over static."""
+    """README "Mocks": routes win over resources, resources over mocks, mocks over static."""
     write(tmp_path / "web", "users", "static users")
     write(tmp_path / "web", "page.html", "static page")
     write(tmp_path / "web", "teapot", "static teapot")

@@ -162,3 +162,20 @@ def test_a_number_in_match_says_to_quote_it(tmp_path: Path) -> None:
         'origins.api.routes[0].match.query.page: expected text ("2", "~regex") or true/false '
         'for present/absent (got 2); write numbers in quotes: page = "2"'
     ]
+
+
+def test_the_404_lists_what_every_layer_answers(tmp_path: Path) -> None:
+    (tmp_path / "mocks").mkdir()
+    (tmp_path / "db.json").write_text('{"posts": [], "profile": {}}')
+    origin = {
+        "routes": [{"path": "/health", "body": "ok"}],
+        "resources": "db.json",
+        "resources_prefix": "/api",
+        "mocks": "mocks",
+    }
+    response = mock_client(tmp_path, origin).get("/nothing")
+    assert response.status_code == 404
+    listed = response.json()
+    assert listed["routes"] == ["GET /health"]
+    assert listed["resources"] == ["/api/posts", "/api/profile"]
+    assert "users.json answers GET /users" in listed["mocks"]

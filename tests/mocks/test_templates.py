@@ -53,6 +53,9 @@ def test_a_lone_expression_keeps_its_json_type(tmp_path: Path) -> None:
         "text": '#2: ["bug", "ui"] false',  # mixed text stays text; data prints as JSON
         "padded": " 2",
     }
+    # No ?page=: an absent value filtered to int is 0, as Jinja's int default intends.
+    first_page = api.post("/issues/2", json=body)
+    assert first_page.status_code == 200 and first_page.json()["next_page"] == 1
 
 
 def test_request_data_in_scope(tmp_path: Path) -> None:

@@ -172,3 +172,13 @@ def test_static_files_first_then_the_proxy(
     assert api.json()["path"] == "/echo"
     assert posted.json()["body"] == "data"  # static's 405 for POST falls through too
     wait_until(lambda: upstream.api.hits.get("/echo") == 2, "two requests at the upstream")
+
+
+def test_samesite_none_before_secure_still_becomes_lax_on_http() -> None:
+    from devserve.proxy.cookies import rewrite_set_cookie
+
+    rewritten = rewrite_set_cookie("sid=1; SameSite=None; Path=/; Secure", secure_origin=False)
+    assert rewritten.value == "sid=1; SameSite=Lax; Path=/"
+    assert rewritten.changes == ("SameSite=None became Lax (None needs Secure)", "Secure removed")
+    kept = rewrite_set_cookie("theme=dark;Path=/", secure_origin=False)
+    assert kept.value == "theme=dark;Path=/" and kept.changes == ()

@@ -4,6 +4,7 @@ serves as a mock folder with no proxy at all."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from tests.mocks.conftest import mock_client
 from tests.proxy.conftest import ProxyFactory, Running
 from tests.support.configs import build_config
 from tests.support.process import free_port
+from tests.support.served import served
+from tests.support.upstream import Upstream
 from tests.support.waiting import wait_until
 
 
@@ -302,3 +305,21 @@ def test_hostile_paths_are_recorded_inside_the_folder_and_replayed(
     with proxy_origin(proxy=upstream.url, record="rec", record_mode="replay") as proxied:
         replayed = [proxied.client.get(path).status_code for path in paths]
     assert replayed == live
+
+
+def test_missing_replays_what_this_run_recorded_once_the_upstream_is_gone(
+    proxy_origin: ProxyFactory,
+) -> None:
+    api = Upstream()
+    with contextlib.ExitStack() as upstream_running:
+        url = upstream_running.enter_context(served(api.app))
+        with proxy_origin(proxy=url, record="rec") as proxied:
+            first = proxied.client.get("/users?page=2")
+            wait_until(lambda: _states(proxied.records) == ["recorded"], "the recording")
+            upstream_running.close()  # the upstream stops; this run goes on
+            again = proxied.client.get("/users?page=2")
+            assert again.status_code == 200 and again.json() == first.json()
+            assert _states(proxied.records)[-1] == "replayed"
+            assert "upstream unreachable" in " ".join(proxied.records[-1].proxy.notes)  # type: ignore[union-attr]
+            never = proxied.client.get("/users?page=9")  # nothing recorded: the 502 stays
+            assert never.status_code == 502

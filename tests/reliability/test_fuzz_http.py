@@ -110,7 +110,7 @@ requests = st.tuples(
 
 JSON = ("Content-Type", "application/json")
 HOSTILE_ORIGIN = ("Origin", "http://" + "a." * 27 + "x")
-# The inputs of issue #12, always tried first, then hypothesis explores around them.
+# Inputs that once broke devserve, always tried first, then hypothesis explores around them.
 KNOWN_HOSTILE: list[tuple[str, str, list[tuple[str, str]], bytes]] = [
     ("POST", "/echo/x", [JSON], b"[" * 100_000),
     ("PUT", "/api/origins/api/cors", [JSON], b"[" * 100_000),

@@ -1,5 +1,5 @@
 """Shutdown and port moves under load: many open event streams and requests in flight, no
-traceback, every request answered, nothing left hanging (issue #12, items 1 and 7)."""
+traceback, every request answered, nothing left hanging."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ordinary bad input gets an answer or one `error:` line, never a traceback (issue #12, item 6)."""
+"""Ordinary bad input gets an answer or one `error:` line, never a traceback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""No request can write terminal escapes or forge a line in devserve's log (SPEC §6)."""
+"""No request can write terminal escapes or forge a line in devserve's log (README, "Security
+model")."""
 
 from __future__ import annotations
 

@@ -83,3 +83,16 @@ def test_what_is_running_decides_starts_and_stops(tmp_path: Path, old: Config) -
     # "api" is in the old config but not running (it could not start): the new config starts it.
     result = plan(old, new(tmp_path, page=PAGE, api=API), ["page", "gone"])
     assert result.start == ("api",) and result.stop == ("gone",)
+
+
+def test_https_or_an_https_name_changed_asks_for_a_restart(tmp_path: Path, old: Config) -> None:
+    secure = {**API, "https": True}
+    result = plan(old, new(tmp_path, page=PAGE, api=secure), ["page", "api"])
+    assert result.tls_changed == ("api",) and result.swap == ("api",)
+    renamed = {**secure, "host": "api.localhost"}
+    assert plan(
+        new(tmp_path, page=PAGE, api=secure), new(tmp_path, page=PAGE, api=renamed), ["page", "api"]
+    ).tls_changed == ("api",)
+    # A plain http origin's name is only in its URLs: swapped, no restart needed.
+    named = {**API, "host": "api.localhost"}
+    assert plan(old, new(tmp_path, page=PAGE, api=named), ["page", "api"]).tls_changed == ()

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient, WebSocketDenialResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.records import RequestRecord
-from devserve.serving.origin import ErrorResponses
+from devserve.serving.layers import ErrorResponses
 from devserve.serving.requestlog import RequestLog
 from devserve.serving.upgrade import NoWebSockets
 

@@ -57,9 +57,23 @@ def _unavailable(reason: str) -> NoReturn:
     need("a browser", reason)
 
 
+def trusting_home(folder: Path) -> dict[str, str]:
+    """The environment for a Chromium that trusts devserve's CA (the suite's throwaway one, in
+    DEVSERVE_DATA_DIR): HOME is ``folder``, whose .pki/nssdb holds the CA, as `devserve trust`
+    would do for a user. Never the machine's own store. Without certutil, nothing is trusted."""
+    from devserve.tls.ca import local_ca
+    from tests.support.tlspair import trust_in_nss_db
+
+    if shutil.which("certutil") is None:
+        return {}
+    trust_in_nss_db(folder / ".pki" / "nssdb", local_ca().cert_path)
+    return {"HOME": str(folder)}
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole session (starting it costs about a second)."""
+def browser(_own_data_dir: Path) -> Iterator[Browser]:
+    """One headless Chromium for the whole session (starting it costs about a second). It trusts
+    devserve's CA, so https origins load (see ``trusting_home``)."""
     executable = chromium_path()
     if executable is None:
         _unavailable(
@@ -70,10 +84,12 @@ def browser() -> Iterator[Browser]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
+    home = _own_data_dir / "chromium-home"
+    environment: dict[str, str | float | bool] = {**os.environ, **trusting_home(home)}
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, timeout=30_000
+            executable_path=executable, args=CHROMIUM_ARGS, env=environment, timeout=30_000
         )
         yield browser
         browser.close()

@@ -15,7 +15,7 @@ import pytest
 from tests.support.process import Devserve, free_ports, run_devserve
 
 SECRET = "TOP-SECRET-CONTENT"
-# The hostile pattern of issue #12: exponential in a backtracking engine.
+# A hostile pattern: exponential in a backtracking engine.
 HOSTILE_REGEX = r"https?://(.*\.)*example\.com"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 
@@ -24,20 +25,27 @@ class _Server(uvicorn.Server):
 
 
 @contextlib.contextmanager
-def served(app: ASGIApp) -> Iterator[str]:
-    """Serve ``app`` on a free port until the block ends; yields its base URL."""
+def served(app: ASGIApp, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve ``app`` on a free port until the block ends; yields its base URL (https with
+    ``tls``, a server context)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = _Server(
-        uvicorn.Config(app, lifespan="off", log_level="warning", timeout_graceful_shutdown=1)
+        uvicorn.Config(
+            app,
+            lifespan="off",
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+            ssl_context_factory=None if tls is None else (lambda _config, _default: tls),
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
         wait_until(lambda: server.started or not thread.is_alive(), "the test server to start")
         assert server.started, "the test server did not start"
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -15,13 +15,14 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from devserve.media import essence
 from devserve.mocks.context import BodyTooLarge, read_body, replaying
 from devserve.mocks.openapi.examples import NoSuchAnswer, choose, parse_prefer
 from devserve.mocks.openapi.operations import Operation, router_of
 from devserve.mocks.openapi.schemas import Failure, validators_of
 from devserve.mocks.openapi.source import SpecSource
 from devserve.mocks.openapi.spec import Spec
-from devserve.mocks.openapi.validate import RequestData, check_request, is_json, media_type
+from devserve.mocks.openapi.validate import RequestData, check_request, is_json
 from devserve.records import NOTE_KEY
 
 Mode = Literal["on", "warn", "off"]
@@ -173,9 +174,9 @@ def _respond(spec: Spec, operation: Operation, scope: Scope) -> Response:
         )
     if answer.note:
         add_note(scope, answer.note)
-    if answer.media is None or (answer.body is None and not is_json(media_type(answer.media))):
+    if answer.media is None or (answer.body is None and not is_json(essence(answer.media))):
         response = Response(None, answer.status)
-    elif is_json(media_type(answer.media)):
+    elif is_json(essence(answer.media)):
         text = json.dumps(answer.body, ensure_ascii=False)
         response = Response(text, answer.status, media_type=answer.media)
     else:

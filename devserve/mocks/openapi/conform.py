@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from devserve.media import essence
 from devserve.mocks.openapi.examples import status_key
 from devserve.mocks.openapi.operations import Operation
 from devserve.mocks.openapi.refs import Documents, Located
 from devserve.mocks.openapi.schemas import Failure, Validators, shown
-from devserve.mocks.openapi.validate import is_json, media_type, pick_media
+from devserve.mocks.openapi.validate import is_json, pick_media
 
 # A body not read as JSON: text, or bytes devserve does not look into.
 NOT_JSON = object()
@@ -36,7 +37,7 @@ def check_response(
     content = response.node.get("content") if isinstance(response.node, dict) else None
     if not isinstance(content, dict) or not content or body is None:
         return []
-    media = media_type(content_type)
+    media = essence(content_type)
     key = pick_media(content, media)
     if key is None:
         wanted = "one of " + ", ".join(content)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from devserve.media import essence
 from devserve.mocks.openapi.generate import generate
 from devserve.mocks.openapi.operations import Operation
 from devserve.mocks.openapi.refs import Documents, Located
 from devserve.mocks.openapi.schemas import Validators
-from devserve.mocks.openapi.validate import is_json, media_type, pick_media
+from devserve.mocks.openapi.validate import is_json, pick_media
 
 
 class NoSuchAnswer(Exception):
@@ -95,14 +96,14 @@ def choose(
 
 def _negotiate(content: dict[str, Any], accept: str) -> str:
     for part in accept.split(","):
-        asked = media_type(part)
+        asked = essence(part)
         if asked and asked != "*/*":
             key = pick_media(content, asked) if "*" not in asked else None
             if key is None and asked.endswith("/*"):
                 key = next((k for k in content if k.lower().startswith(asked[:-1])), None)
             if key is not None:
                 return key
-    return next((k for k in content if is_json(media_type(k))), next(iter(content)))
+    return next((k for k in content if is_json(essence(k))), next(iter(content)))
 
 
 def _body(

@@ -9,13 +9,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devserve.config.model import Origin, Settings
 from devserve.errors import ConfigError
+from devserve.media import essence
 from devserve.mocks.openapi.app import Checks, OpenApiApp, add_note
 from devserve.mocks.openapi.conform import NOT_JSON, check_response, parse_json
 from devserve.mocks.openapi.operations import Operation, router_of
 from devserve.mocks.openapi.schemas import validators_of
 from devserve.mocks.openapi.source import SpecSource
 from devserve.mocks.openapi.spec import SpecError
-from devserve.mocks.openapi.validate import is_json, media_type
+from devserve.mocks.openapi.validate import is_json
 
 _CHECKED_BYTES = 1024 * 1024  # larger answers are not checked (and the log says so)
 
@@ -108,7 +109,7 @@ class ResponseCheck:
         encoded = headers.get("content-encoding", "identity").lower() not in ("identity", "")
         body: object = None
         failures = []
-        if raw and is_json(media_type(content_type)) and not encoded:
+        if raw and is_json(essence(content_type)) and not encoded:
             body, failure = parse_json(raw)
             if failure is not None:
                 failures.append(failure)

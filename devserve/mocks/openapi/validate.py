@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from devserve.media import essence
 from devserve.mocks.openapi.operations import Operation, Parameter
 from devserve.mocks.openapi.refs import Documents, Located, escape
 from devserve.mocks.openapi.schemas import Failure, Validators, shown
@@ -123,18 +124,13 @@ def _type(schema: dict[str, Any]) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def media_type(content_type: str | None) -> str:
-    """``application/json`` from ``Application/JSON; charset=utf-8``."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
 def is_json(media: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
 def pick_media(content: dict[str, Any], media: str) -> str | None:
     """The key of ``content`` that describes ``media`` (exact, ``type/*``, ``*/*``)."""
-    lowered = {key.split(";", 1)[0].strip().lower(): key for key in content}
+    lowered = {essence(key): key for key in content}
     for candidate in (media, media.split("/", 1)[0] + "/*", "*/*"):
         if candidate in lowered:
             return lowered[candidate]
@@ -154,7 +150,7 @@ def _body(
         return [Failure("/body", "a request body (required)", "nothing")] if required else []
     if not isinstance(content, dict) or not content:
         return []
-    media = media_type(request.content_type)
+    media = essence(request.content_type)
     key = pick_media(content, media)
     if key is None:
         wanted = "one of " + ", ".join(content)

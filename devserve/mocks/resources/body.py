@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers
 from starlette.types import Receive
 
+from devserve.media import essence
 from devserve.mocks.resources.data import js_int, reject_constant, type_name
 from devserve.mocks.resources.jsvalue import is_number, js_double, number_string
 
@@ -51,7 +52,7 @@ async def read_body(headers: Headers, receive: Receive, limit: int = MAX_BODY_BY
 
 def parse_body(headers: Headers, body: bytes) -> dict[str, Any]:
     """A JSON object (application/json) or a form (as strings); an empty body is ``{}``."""
-    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    media = essence(headers.get("content-type"))
     if not body.strip():
         return {}
     if media == "application/x-www-form-urlencoded":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cmp_to_key
 from typing import Any
 
-from devserve.mocks.resources.inflect import plural, singular
+from devserve.mocks.resources.inflect import plural
 from devserve.mocks.resources.jsvalue import (
     UNDEFINED,
     compare_ascending,
@@ -26,11 +26,11 @@ from devserve.mocks.resources.jsvalue import (
     parse_int,
     truthy,
 )
+from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
 from devserve.mocks.resources.likeregex import PatternError, compile_like
 from devserve.mocks.resources.relations import Children
 
 Params = dict[str, list[str]]
-FOREIGN_KEY_SUFFIX = "Id"
 # Parameters json-server takes out of the query before filtering (plural.js `list`).
 RESERVED = ("q", "_start", "_end", "_sort", "_order", "_limit", "_embed", "_expand", "_delay")
 _OPERATORS = ("_lte", "_gte", "_ne", "_like")
@@ -268,7 +268,9 @@ def may_take_long(items: list[Any], params: Params) -> bool:
     return len(items) > INLINE_ITEMS or any(key.endswith("_like") for key in params)
 
 
-def list_collection(data: dict[str, Any], name: str, params: Params, url: str) -> Listing:
+def list_collection(
+    data: dict[str, Any], name: str, params: Params, url: str, keys: Keys = DEFAULT_KEYS
+) -> Listing:
     """GET /name with every 0.17 query feature, in json-server's order."""
     items = filter_items(data[name], params)
     items = sort_items(items, params)
@@ -276,18 +278,20 @@ def list_collection(data: dict[str, Any], name: str, params: Params, url: str) -
     embed, expand = params.get("_embed", []), params.get("_expand", [])
     if embed or expand:
         indexes: dict[str, Children] = {}  # each child collection grouped once, not per item
-        listing.items = [relate(item, data, name, embed, expand, indexes) for item in listing.items]
+        listing.items = [
+            relate(item, data, name, embed, expand, indexes, keys) for item in listing.items
+        ]
     return listing
 
 
-def find_by_id(collection: Any, wanted: Any) -> Any:
+def find_by_id(collection: Any, wanted: Any, id_field: str = "id") -> Any:
     """lodash-id ``getById``: ids compare as strings, so ``/posts/1`` finds ``"id": 1``."""
     if wanted is None or wanted is UNDEFINED:
         return UNDEFINED
     text = js_string(wanted)
     items = collection.values() if isinstance(collection, dict) else collection
     for item in items:
-        if isinstance(item, dict) and "id" in item and js_string(item["id"]) == text:
+        if isinstance(item, dict) and id_field in item and js_string(item[id_field]) == text:
             return item
     return UNDEFINED
 
@@ -299,6 +303,7 @@ def relate(
     embed: list[str],
     expand: list[str],
     indexes: dict[str, Children] | None = None,
+    keys: Keys = DEFAULT_KEYS,
 ) -> Any:
     """A copy of ``item`` with ``_embed`` children and ``_expand`` parents added.
 
@@ -307,14 +312,14 @@ def relate(
     if not isinstance(item, dict):
         return item
     item = dict(item)  # only top-level keys are added; the answer is serialized at once
-    key = singular(name) + FOREIGN_KEY_SUFFIX
+    key = keys.of(name)
     indexes = {} if indexes is None else indexes
     for child in embed:
         if child not in indexes:
             collection = data.get(child, [])
             rows = collection.values() if isinstance(collection, dict) else collection
             indexes[child] = Children(rows, lambda row: _foreign_key(row, key))
-        own_id = item.get("id", UNDEFINED)
+        own_id = item.get(keys.id, UNDEFINED)
         found = [] if own_id is UNDEFINED else indexes[child].equal_to(own_id)
         if found is None:  # an object or array id: lodash `_.filter` compares it deeply
             rows = indexes[child].rows
@@ -324,7 +329,7 @@ def relate(
         table = data.get(plural(parent))
         if not isinstance(table, list | dict):
             continue
-        found = find_by_id(table, item.get(parent + FOREIGN_KEY_SUFFIX, UNDEFINED))
+        found = find_by_id(table, item.get(parent + keys.suffix, UNDEFINED), keys.id)
         if found is UNDEFINED:
             item.pop(parent, None)  # `resource[inner] = undefined` drops the key from the JSON
         else:

@@ -13,6 +13,10 @@ from devserve.mocks.resources.body import parse_body, read_body
 from devserve.mocks.resources.query import Params, QueryError
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ALLOWED = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"  # what a plain OPTIONS is told
+# The request target a routes file rewrote the request to: json-server builds its Link and
+# Location headers from it (express-urlrewrite sets `req.originalUrl`).
+URL_KEY = "devserve.resources.url"
 Reply = tuple[int, Any, dict[str, str]]
 NOT_FOUND: Reply = (404, {}, {})
 
@@ -54,13 +58,15 @@ def check_relations(params: Params) -> None:
 
 
 def full_url(scope: Scope, headers: Headers) -> str:
-    """json-server's ``getFullURL``: scheme, the Host header, and the request target as sent."""
+    """json-server's ``getFullURL``: scheme, the Host header, and the request target as sent
+    (or as the routes file rewrote it)."""
+    root = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+    if URL_KEY in scope:
+        return root + str(scope[URL_KEY])
     raw = scope.get("raw_path")
     target = raw.decode("latin-1") if raw else quote(scope["path"])
     query = scope.get("query_string", b"").decode("latin-1")
-    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}{target}" + (
-        f"?{query}" if query else ""
-    )
+    return root + target + (f"?{query}" if query else "")
 
 
 class Request:

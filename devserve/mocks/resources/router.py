@@ -1,5 +1,5 @@
 """The resources layer of an origin: json-server 0.17's routes (or, with ``dialect = "v1"``,
-1.0's from routes_v1) over a Store, as an ASGI app.
+1.0's from v1/routes.py) over a Store, as an ASGI app.
 
 Paths that do not name a resource fall through to the next layer (static files, the proxy).
 """
@@ -18,10 +18,9 @@ from devserve.config.model import Dialect
 from devserve.cors.middleware import EXPOSE_KEY
 from devserve.mocks.resources.body import BodyError
 from devserve.mocks.resources.data import SCHEMA_KEY
-from devserve.mocks.resources.inflect import singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, js_string
+from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
 from devserve.mocks.resources.query import (
-    FOREIGN_KEY_SUFFIX,
     Params,
     QueryError,
     find_by_id,
@@ -31,15 +30,19 @@ from devserve.mocks.resources.query import (
     relate,
 )
 from devserve.mocks.resources.request import (
+    ALLOWED,
     NOT_FOUND,
+    URL_KEY,
     WRITES,
     Reply,
     Request,
     check_relations,
     encode,
 )
-from devserve.mocks.resources.routes_v1 import V1Routes
+from devserve.mocks.resources.rewrite import RuleTimeout
+from devserve.mocks.resources.routesfile import RoutesFile, rewritten_scope
 from devserve.mocks.resources.store import Store, WriteRefused
+from devserve.mocks.resources.v1.routes import V1Routes
 from devserve.mocks.resources.writes import Conflict, insert, remove, replace, update
 from devserve.records import NOTE_KEY
 
@@ -61,20 +64,28 @@ class ResourceApp:
         prefix: str = "",
         read_only: bool = False,
         dialect: Dialect = "0.17",
+        keys: Keys = DEFAULT_KEYS,
+        routes: RoutesFile | None = None,
     ) -> None:
         self.store = store
         self.fallback = fallback
         self.prefix = prefix.rstrip("/")
         self.read_only = read_only
+        self.keys = keys
+        self.routes = routes  # json-server's --routes rules, rewriting URLs below the prefix
         # dialect = "v1": json-server 1.0's routes; the prefix, read-only and errors stay here.
-        self.v1 = V1Routes(store) if dialect == "v1" else None
+        self.v1 = V1Routes(store, keys) if dialect == "v1" else None
+
+    def _below_prefix(self, path: str) -> str | None:
+        if not self.prefix:
+            return path
+        if path != self.prefix and not path.startswith(self.prefix + "/"):
+            return None
+        return path[len(self.prefix) :]
 
     def _parts(self, path: str) -> list[str] | None:
-        if self.prefix:
-            if path != self.prefix and not path.startswith(self.prefix + "/"):
-                return None
-            path = path[len(self.prefix) :]
-        trimmed = path.strip("/")
+        below = self._below_prefix(path)
+        trimmed = below.strip("/") if below is not None else ""
         return trimmed.split("/") if trimmed else None
 
     def _owns(self, parts: list[str]) -> bool:
@@ -90,46 +101,81 @@ class ResourceApp:
         return len(parts) == 3 and resource(parts[2])  # /{anything}/{id}/{nested}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        parts = self._parts(scope["path"]) if scope["type"] == "http" else None
-        if parts is None:
+        below = self._below_prefix(scope["path"]) if scope["type"] == "http" else None
+        if below is None:
             await self.fallback(scope, receive, send)
             return
-        await self.store.refresh()
-        if not self._owns(parts):
+        answering = scope
+        if self.routes is not None:
+            await self.routes.refresh()
+            if scope["method"] in ("GET", "HEAD") and below.rstrip("/").lower() == "/__rules":
+                await self._send(scope, receive, send, (200, self.routes.written, {}))
+                return
+            try:
+                answering = rewritten_scope(scope, self.prefix, self.routes.rules) or scope
+            except RuleTimeout as exc:
+                message = f"resources_routes: the rule {exc.source!r} took too long on this URL"
+                reply: Reply = (500, {"error": f"{message}; simplify its pattern"}, {})
+                await self._send(scope, receive, send, reply)
+                return
+        parts = self._parts(answering["path"])
+        if parts is not None:
+            await self.store.refresh()
+        if parts is None or not self._owns(parts):
             await self.fallback(scope, receive, send)
             return
-        request = Request(scope, receive, parts)
+        if answering is not scope:  # the log and the verdict name the URL the client sent
+            scope[NOTE_KEY] = f"rewritten to {answering.get(URL_KEY, answering['path'])}"
+        await self._send(scope, receive, send, await self._reply(answering, receive, parts, scope))
+
+    async def _reply(
+        self, answering: Scope, receive: Receive, parts: list[str], scope: Scope
+    ) -> Reply:
+        """The answer to ``answering`` (the request, rewritten or not); notes go to ``scope``."""
+        request = Request(answering, receive, parts)
         try:
-            status, body, headers = await self._answer(request)
+            return await self._answer(request)
         except BodyError as exc:
-            status, body, headers = exc.status, {"error": exc.message}, {}
+            return exc.status, {"error": exc.message}, {}
         except Conflict as exc:
-            status, body, headers = 409, {"error": str(exc)}, {}
+            return 409, {"error": str(exc)}, {}
         except QueryError as exc:
-            status, body, headers = 400, {"error": str(exc)}, {}
+            return 400, {"error": str(exc)}, {}
         except WriteRefused as exc:
-            status, body, headers = 503, {"error": exc.message}, {}
             scope[NOTE_KEY] = f"write refused: {exc.message}"
+            return 503, {"error": exc.message}, {}
         except OSError as exc:
-            status, headers = 500, {}
             reason = exc.strerror or type(exc).__name__  # not the path: this may reach any page
-            body = {"error": f"devserve could not save {self.store.path.name}: {reason}"}
+            return 500, {"error": f"devserve could not save {self.store.path.name}: {reason}"}, {}
+
+    async def _send(self, scope: Scope, receive: Receive, send: Send, reply: Reply) -> None:
+        status, body, headers = reply
         exposed = [name for name in ("X-Total-Count", "Link", "Location") if name in headers]
         if exposed:
             scope[EXPOSE_KEY] = exposed
-        content = body if isinstance(body, bytes) else encode(body)
-        response = Response(
-            content,
-            status_code=status,
-            headers={"Cache-Control": "no-cache", **headers},
-            media_type="application/json; charset=utf-8",
-        )
+        # json-server 0.17 tells every cache not to keep an answer (IE's included); 1.0 does not.
+        no_cache = {"Cache-Control": "no-cache"}
+        if self.v1 is None:
+            no_cache.update({"Pragma": "no-cache", "Expires": "-1"})
+        if status == 204:
+            response = Response(status_code=204, headers={**no_cache, **headers})
+        else:
+            content = body if isinstance(body, bytes) else encode(body)
+            response = Response(
+                content,
+                status_code=status,
+                headers={**no_cache, **headers},
+                media_type="application/json; charset=utf-8",
+            )
         if scope["method"] == "HEAD":
             response.body = b""  # Content-Length stays that of the GET
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Reply:
         parts, method = request.parts, request.method
+        if method == "OPTIONS":  # json-server's CORS layer answers every OPTIONS itself
+            allowed = "GET, HEAD, OPTIONS" if self.read_only else ALLOWED
+            return 204, b"", {"Allow": allowed}
         check_relations(request.params)
         if parts == ["db"] and method in ("GET", "HEAD") and self.v1 is None:
             return 200, encode(self.store.data), {}
@@ -154,7 +200,7 @@ class ResourceApp:
     async def _nested(self, request: Request) -> Reply:
         """``/posts/1/comments``: the comments whose ``postId`` is 1 (GET), or a new one (POST)."""
         parent, parent_id, name = request.parts
-        key = singular(parent) + FOREIGN_KEY_SUFFIX
+        key = self.keys.of(parent)
         collection = isinstance(self.store.data[name], list)
         if request.method in ("GET", "HEAD"):
             request.params[key] = [parent_id]
@@ -171,7 +217,7 @@ class ResourceApp:
         if request.method in ("GET", "HEAD"):
 
             def answer(data: dict[str, Any]) -> Reply:
-                listing = list_collection(data, name, request.params, request.url)
+                listing = list_collection(data, name, request.params, request.url, self.keys)
                 return 200, encode(listing.items), listing.headers
 
             slow = may_take_long(self.store.data[name], request.params)
@@ -181,9 +227,10 @@ class ResourceApp:
         item = await request.body() if body is None else body
 
         def create(data: dict[str, Any]) -> tuple[Reply, bool]:
-            created = insert(data[name], item)
+            created = insert(data[name], item, self.keys.id)
             # errors: a lone surrogate ("\ud800") has no UTF-8; no URL could name it anyway
-            segment = quote(js_string(created["id"]), safe=_SEGMENT_SAFE, errors="replace")
+            own_id = js_string(created[self.keys.id])
+            segment = quote(own_id, safe=_SEGMENT_SAFE, errors="replace")
             location = f"{request.url.split('?')[0]}/{segment}"
             return (201, encode(created), {"Location": location}), True
 
@@ -192,23 +239,24 @@ class ResourceApp:
     async def _item(self, request: Request, name: str, wanted: str) -> Reply:
         method = request.method
         if method in ("GET", "HEAD"):
-            found = find_by_id(self.store.data[name], wanted)
+            found = find_by_id(self.store.data[name], wanted, self.keys.id)
             if found is UNDEFINED:
                 return NOT_FOUND
             embed, expand = request.params.get("_embed", []), request.params.get("_expand", [])
-            return 200, encode(relate(found, self.store.data, name, embed, expand)), {}
+            related = relate(found, self.store.data, name, embed, expand, keys=self.keys)
+            return 200, encode(related), {}
         if method not in ("PUT", "PATCH", "DELETE"):
             return NOT_FOUND
         body = await request.body() if method != "DELETE" else {}
 
         def change(data: dict[str, Any]) -> tuple[Reply, bool]:
             if method == "DELETE":
-                found, changed = remove(data, name, wanted)
+                found, changed = remove(data, name, wanted, self.keys)
                 return ((200, {}, {}) if found else NOT_FOUND), changed
-            found = find_by_id(data[name], wanted)
+            found = find_by_id(data[name], wanted, self.keys.id)
             if found is UNDEFINED:
                 return NOT_FOUND, False
-            (replace if method == "PUT" else update)(found, body)
+            (replace if method == "PUT" else update)(found, body, self.keys.id)
             return (200, encode(found), {}), True
 
         return await self.store.change(change)

@@ -13,16 +13,13 @@ is still the version devserve last read or wrote, so an edit not yet noticed is 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from devserve.errors import DevserveError
-from devserve.live.ownwrites import OWN_WRITES, Signature, current, signature
+from devserve.files import EditedOnDisk, Signature, current, write_atomic
 from devserve.mocks.resources.data import ResourceDataError, dump, parse, read
 from devserve.mocks.resources.readers import Readers
 
@@ -35,10 +32,6 @@ Normalize = Callable[[dict[str, Any]], None]
 class WriteRefused(DevserveError):
     """A change devserve will not write, since the file on disk holds an edit it could not
     read (a 503: the client may retry once the file is fixed)."""
-
-
-class _EditedOnDisk(Exception):
-    """The file changed on disk after devserve last read it, before a write could land."""
 
 
 class Store:
@@ -173,7 +166,7 @@ class Store:
                 upto = self._changed
                 try:
                     await self._write_locked(self.data)
-                except _EditedOnDisk:
+                except EditedOnDisk:
                     self._lost = self._saved = upto
                     await self._reload_locked()  # the edit wins: it is what is served now
                     raise self._edited_meanwhile() from None
@@ -193,31 +186,9 @@ class Store:
             self._writing = False
 
     def _write(self, data: dict[str, Any] | bytes, expected: Signature | None) -> Signature:
-        """Atomically: temp file in the same folder, flush, fsync, rename, fsync the folder;
-        _EditedOnDisk instead, if the file is no longer the ``expected`` version."""
+        """Atomically; EditedOnDisk instead if the file is no longer the ``expected`` version."""
         payload = data if isinstance(data, bytes) else dump(data)
-        folder = self.path.parent
-        # The `.tmp` suffix keeps the watcher's filter from seeing the temp file at all.
-        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(payload)
-                file.flush()
-                os.fsync(file.fileno())
-            with contextlib.suppress(OSError):  # deleted meanwhile: keep mkstemp's private mode
-                os.chmod(temp, self.path.stat().st_mode & 0o7777)
-            on_disk = current(self.path)  # as late as possible: an edit the watcher has not seen
-            if on_disk is not None and on_disk != expected:
-                raise _EditedOnDisk
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        _fsync_folder(folder)
-        written = signature(self.path.stat())
-        OWN_WRITES.remember(self.path, written)
-        return written
+        return write_atomic(self.path, payload, expected=expected)
 
     async def reset(self) -> dict[str, Any]:
         """Restore the original data (as at start-up, or as last edited outside devserve)."""
@@ -228,7 +199,7 @@ class Store:
             if self.persist:
                 try:
                     await self._write_locked(self._original)
-                except _EditedOnDisk:
+                except EditedOnDisk:
                     await self._reload_locked()
                     raise WriteRefused(
                         f"{self.path.name} was edited on disk during the reset; the edit is kept"
@@ -243,14 +214,3 @@ class Store:
 def summary(data: dict[str, Any]) -> dict[str, Any]:
     """Item counts per collection, for the control API."""
     return {key: len(value) if isinstance(value, list) else "object" for key, value in data.items()}
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; not every platform lets a folder be opened.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    with contextlib.suppress(OSError):
-        os.fsync(fd)
-    os.close(fd)

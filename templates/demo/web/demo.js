@@ -16,7 +16,12 @@ const hostname = location.hostname || 'localhost';
 // (`devserve demo --port BASE` moves them all; the default base is 8000).
 const DEFAULT_PORT = location.protocol === 'https:' ? 443 : 80;
 const PAGE_PORT = isHttp ? Number(location.port) || DEFAULT_PORT : 8000;
-const LISTED_ORIGINS = [`http://localhost:${PAGE_PORT}`, `http://127.0.0.1:${PAGE_PORT}`];
+// `devserve demo --sites`: this page on app.localhost, each API on NAME.localhost, so every
+// API is another *site* too (cookies, SameSite); otherwise every origin shares this host name.
+const SITES = hostname === 'app.localhost';
+const LISTED_ORIGINS = SITES
+  ? [`${protocol}//app.localhost:${PAGE_PORT}`]
+  : [`${protocol}//localhost:${PAGE_PORT}`, `${protocol}//127.0.0.1:${PAGE_PORT}`];
 const TIMEOUT_MS = 10000;
 
 // The three API origins of templates/demo/devserve.toml.
@@ -108,8 +113,45 @@ const SHOWN_HEADERS = ['X-Devserve-Cors', 'X-Demo'];
 
 const pageOrigin = isHttp ? location.origin : `${protocol}//${hostname}:${PAGE_PORT}`;
 
-function apiBase(port) {
-  return protocol + '//' + hostname + ':' + port;
+// Each API's CORS state now, as devserve tells this page (its live-reload script relays it as
+// the "devserve:origins" event): a switch flipped at runtime, on the dashboard or with
+// `devserve cors NAME on|off`, relabels the API and runs the questions again.
+const runtime = {};
+
+function switched(api) {
+  const cors = runtime[api.name];
+  if (!cors) return null;
+  const configuredOn = cors.configured !== 'off';
+  if (cors.enabled === configuredOn) return null;
+  return cors;
+}
+
+function label(api) {
+  const cors = switched(api);
+  if (!cors) return api.mode;
+  return `CORS switched ${cors.enabled ? 'on' : 'off'} at runtime: ${cors.describe}`;
+}
+
+function expectation(api) {
+  const cors = switched(api);
+  if (!cors) return api.expect(pageOrigin);
+  const why = cors.enabled
+    ? `CORS of ${api.name} was switched on at runtime (${cors.describe}).`
+    : `CORS of ${api.name} was switched off at runtime: no Access-Control-Allow-Origin header.`;
+  const allowed = cors.enabled && cors.mode === 'on';
+  return { allowed, why: { get: why, post: why, credentials: why } };
+}
+
+// What the table on the page was built with: a state that changes that asks again.
+let builtWith = null;
+
+addEventListener('devserve:origins', (event) => {
+  for (const origin of event.detail) runtime[origin.name] = origin.cors;
+  if (builtWith !== null && builtWith !== JSON.stringify(APIS.map(switched))) runAll();
+});
+
+function apiBase(api) {
+  return `${protocol}//${SITES ? api.name + '.localhost' : hostname}:${api.port}`;
 }
 
 function el(tag, props = {}, ...children) {
@@ -136,30 +178,31 @@ function prettyBody(text) {
 
 // Build the table: one <tbody> per API origin, one row per case.
 function buildTable() {
+  builtWith = JSON.stringify(APIS.map(switched));
   const table = document.getElementById('results');
   for (const old of table.querySelectorAll('tbody')) old.remove();
   const cells = [];
   for (const api of APIS) {
-    const base = apiBase(api.port);
+    const base = apiBase(api);
     const tbody = el('tbody', { 'data-origin': api.name });
     tbody.append(el('tr', {},
       el('th', { className: 'origin-head', colSpan: 2, scope: 'rowgroup' },
         el('span', { text: api.name + ' ' }),
         el('a', { href: base + '/', text: base }),
-        el('span', { className: 'mode', text: api.mode }))));
-    const expectation = api.expect(pageOrigin);
+        el('span', { className: 'mode', text: label(api) }))));
+    const expected = expectation(api);
     for (const c of CASES) {
       const cell = el('td', {
         className: 'result',
         'data-case': `${api.name}:${c.id}`,
-        'data-expected': expectation.allowed ? 'allowed' : 'blocked',
+        'data-expected': expected.allowed ? 'allowed' : 'blocked',
       }, el('span', { className: 'badge pending-text', text: 'running…' }));
       tbody.append(el('tr', {},
         el('td', { className: 'request' },
           el('code', { text: c.label }),
           el('small', { text: c.note })),
         cell));
-      cells.push({ api, c, cell, base, expectation });
+      cells.push({ api, c, cell, base, expectation: expected });
     }
     table.append(tbody);
   }
@@ -245,14 +288,53 @@ async function runAll() {
   document.body.dataset.done = 'true';
 }
 
+// The login demo: the same API (api-list) reached by this page's host name (same-site) and by
+// another name (cross-site). Contract for tests: each row's cell is
+// <td class="login-result" data-login="same-site|cross-site" data-result="kept|dropped">, and
+// document.body.dataset.loginDone === "true" once both have finished.
+function loginHosts() {
+  const other = SITES ? 'api-list.localhost' : hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1';
+  return [['same-site', hostname], ['cross-site', other]];
+}
+
+async function tryLogin(kind, host) {
+  const base = `${protocol}//${host}:${APIS[2].port}`;
+  const row = el('tr', {}, el('td', {}, el('code', { text: base }), el('small', { text: kind })));
+  const cell = el('td', { className: 'login-result', 'data-login': kind }, 'logging in…');
+  row.append(cell);
+  document.querySelector('#login tbody').append(row);
+  let kept = false;
+  let verdict = '';
+  try {
+    const login = await fetch(`${base}/login`, { method: 'POST', credentials: 'include' });
+    verdict = login.headers.get('X-Devserve-Cors') || '';
+    const me = await (await fetch(`${base}/me`, { credentials: 'include' })).json();
+    kept = me.session === 'signed-in';
+  } catch (error) {
+    verdict = `the request failed (${error}): is api-list running on port ${APIS[2].port}?`;
+  }
+  const cookie = /cookies="([^"]*)"/.exec(verdict);
+  cell.replaceChildren(
+    el('span', { className: `badge ${kept ? 'allowed' : 'blocked'}-text`,
+      text: kept ? 'signed in: the cookie stuck' : 'not signed in: the cookie was dropped' }),
+    el('p', { className: 'hint', text: cookie ? `devserve: cookie ${cookie[1]}` : verdict }));
+  cell.setAttribute('data-result', kept ? 'kept' : 'dropped');
+}
+
+async function runLogins() {
+  await Promise.allSettled(loginHosts().map(([kind, host]) => tryLogin(kind, host)));
+  document.body.dataset.loginDone = 'true';
+}
+
 function init() {
   document.getElementById('page-origin').textContent = pageOrigin;
   const other = hostname === 'localhost' ? '127.0.0.1' : 'localhost';
   const link = document.getElementById('other-host');
   link.href = `${protocol}//${other}:${PAGE_PORT}/`;
   link.textContent = `${other}:${PAGE_PORT}`;
+  if (SITES) link.closest('li').remove(); // api-list trusts only app.localhost here
   document.getElementById('check-command').textContent =
-    `devserve check http://localhost:${PAGE_PORT + 2}/hello --origin http://localhost:${PAGE_PORT}`;
+    `devserve check ${apiBase(APIS[1])}/hello --origin ${pageOrigin}`;
   if (!isHttp) {
     document.querySelector('.intro').append(el('p', {
       className: 'unexpected',
@@ -260,7 +342,7 @@ function init() {
     }));
   }
   document.getElementById('run-again').addEventListener('click', () => { runAll(); });
-  runAll();
+  runAll().then(runLogins);
 }
 
 init();

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,35 @@ from typing import Any
 from tests.mocks.resources.helpers import write_db
 from tests.support.configs import config_toml
 from tests.support.peers import node
-from tests.support.process import free_ports, port_open, run_devserve
+from tests.support.process import Devserve, free_ports, port_open, run_devserve
 from tests.support.waiting import wait_until
+
+
+@contextmanager
+def json_server(
+    folder: Path, cli: Path, options: list[str], *, meanwhile: Callable[[], object] = lambda: None
+) -> Iterator[str]:
+    """Run json-server's ``cli`` (with ``options``) on ``folder/db.json``; yield its base URL.
+    ``meanwhile`` runs while Node starts (devserve starts then, rather than after)."""
+    port = free_ports(1)[0]
+    command = [node(), str(cli), "--port", str(port), "--host", "127.0.0.1", *options]
+    log_file = folder.parent / f"{folder.name}-json-server.log"
+    with log_file.open("w") as log:
+        process = subprocess.Popen(
+            [*command, "db.json"], cwd=folder, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        meanwhile()
+
+        def listening() -> bool:
+            assert process.poll() is None, f"json-server exited:\n{log_file.read_text()}"
+            return port_open(port)
+
+        wait_until(listening, "json-server to listen", timeout=20, output=log_file.read_text)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @contextmanager
@@ -25,37 +52,31 @@ def side_by_side(
     options: list[str],
     origin: dict[str, Any],
     data: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Run json-server's ``cli`` (with ``options``) and devserve (origin ``api`` with
-    ``origin``'s keys) on ``data``; yield their base URLs (json-server's first)."""
-    node_path = node()
-    (tmp_path / "js").mkdir()
-    (tmp_path / "ds").mkdir()
+    ``origin``'s keys) on ``data``, each folder also holding ``files`` (name: text); yield
+    their base URLs (json-server's first)."""
+    for side in ("js", "ds"):
+        (tmp_path / side).mkdir()
+        for name, text in (files or {}).items():
+            (tmp_path / side / name).write_text(text)
     write_db(tmp_path / "js", data)
     shutil.copy(tmp_path / "js" / "db.json", tmp_path / "ds" / "db.json")
-    js_port, ds_port = free_ports(2)
-    command = [node_path, str(cli), "--port", str(js_port), "--host", "127.0.0.1", *options]
-    log = (tmp_path / "json-server.log").open("w")
-    json_server = subprocess.Popen(
-        [*command, "db.json"], cwd=tmp_path / "js", stdout=log, stderr=subprocess.STDOUT
-    )
+    ds_port = free_ports(1)[0]
     api = {"port": ds_port, "resources": "db.json", **origin}
     (tmp_path / "ds" / "devserve.toml").write_text(
         config_toml({"api": api}, {"dashboard_port": False})
     )
-    devserve = run_devserve(
-        ["--no-reload", "run", "-c", "devserve.toml"], cwd=tmp_path / "ds", wait_ports=[ds_port]
-    )
+    started: list[Devserve] = []
+
+    def start_devserve() -> None:
+        command = ["--no-reload", "run", "-c", "devserve.toml"]
+        started.append(run_devserve(command, cwd=tmp_path / "ds", wait_ports=[ds_port]))
+
     try:
-        log_text = (tmp_path / "json-server.log").read_text
-
-        def listening() -> bool:
-            assert json_server.poll() is None, f"json-server exited:\n{log_text()}"
-            return port_open(js_port)
-
-        wait_until(listening, "json-server to listen", timeout=20, output=log_text)
-        yield f"http://127.0.0.1:{js_port}", f"http://127.0.0.1:{ds_port}"
+        with json_server(tmp_path / "js", cli, options, meanwhile=start_devserve) as js_base:
+            yield js_base, f"http://127.0.0.1:{ds_port}"
     finally:
-        json_server.terminate()
-        json_server.wait(timeout=10)
-        devserve.stop()
+        for devserve in started:
+            devserve.stop()

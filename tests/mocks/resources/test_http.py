@@ -137,6 +137,17 @@ def test_prefix_and_fall_through_to_static(tmp_path: Path) -> None:
     assert api.get("/apiposts").status_code == 404
 
 
+def test_a_plain_options_answers_204_as_json_servers_cors_layer_does(tmp_path: Path) -> None:
+    api = client(tmp_path)
+    for path in ("/posts", "/posts/1", "/profile", "/posts/1/comments", "/db"):
+        response = api.options(path)
+        assert response.status_code == 204 and response.content == b"", path
+        assert response.headers["allow"] == "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+    assert client(tmp_path, read_only=True).options("/posts").headers["allow"] == (
+        "GET, HEAD, OPTIONS"
+    )
+
+
 def test_read_only_refuses_writes_with_405(tmp_path: Path) -> None:
     api = client(tmp_path, read_only=True)
     for method, path in (("POST", "/posts"), ("PUT", "/posts/1"), ("PATCH", "/profile"),

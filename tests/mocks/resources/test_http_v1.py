@@ -166,3 +166,40 @@ def test_a_sort_field_named_again_changes_nothing_and_33_fields_are_a_400(api: T
     response = api.get("/posts?_sort=" + ",".join(f"f{n}" for n in range(33)))
     assert response.status_code == 400
     assert response.json() == {"error": "_sort names 33 fields; at most 32"}
+
+
+def test_what_nothing_serves_answers_1_0s_json_404(tmp_path: Path) -> None:
+    """With static files too: a path with no file (any method), or a write to a file."""
+    write_db(tmp_path, DATA)
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "page.html").write_text("<p>page</p>")
+    api = client(tmp_path, dialect="v1", static="web")
+    assert api.get("/page.html").text == "<p>page</p>"
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        for path in ("/not-found", "/page.html", "/a/b/c"):
+            if method in ("GET", "HEAD") and path == "/page.html":
+                continue
+            response = api.request(method, path)
+            assert response.status_code == 404, (method, path, response.status_code)
+            if method != "HEAD":
+                assert response.json() == {"error": "Not Found"}, (method, path)
+    assert client(tmp_path, dialect="v1").get("/not-found").json() == {"error": "Not Found"}
+
+
+def test_a_plain_options_answers_204_anywhere(tmp_path: Path) -> None:
+    write_db(tmp_path, DATA)
+    api = client(tmp_path, dialect="v1")
+    for path in ("/posts", "/posts/1", "/profile", "/not-found", "/"):
+        response = api.options(path)
+        assert response.status_code == 204 and response.content == b"", path
+        assert "OPTIONS" in response.headers["allow"]
+
+
+def test_the_json_404_stays_below_the_prefix_and_a_proxy_keeps_the_rest(tmp_path: Path) -> None:
+    write_db(tmp_path, DATA)
+    api = client(tmp_path, dialect="v1", resources_prefix="/api")
+    assert api.get("/api/nothing").json() == {"error": "Not Found"}
+    outside = api.get("/nothing")
+    assert outside.status_code == 404 and "no route for GET /nothing" in outside.json()["error"]
+    proxied = client(tmp_path, dialect="v1", proxy="http://127.0.0.1:9")  # nothing listens
+    assert proxied.get("/nothing").status_code == 502  # the proxy answered, not the JSON 404

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from devserve.mocks.resources.jsvalue import UNDEFINED, strict_equal
 from devserve.mocks.resources.query import relate
-from devserve.mocks.resources.query_v1 import children_index, embed, related_index
-from devserve.mocks.resources.where_v1 import matches
+from devserve.mocks.resources.v1.query import children_index, embed, related_index
+from devserve.mocks.resources.v1.where import matches
 from tests.mocks.resources.helpers import client, write_db
 
 # Ids that are equal, nearly equal, or equal only in JavaScript's loose sense.

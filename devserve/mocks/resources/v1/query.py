@@ -18,10 +18,11 @@ from devserve.mocks.resources.data import SCHEMA_KEY, deeper_than, reject_consta
 from devserve.mocks.resources.dotprop import prop
 from devserve.mocks.resources.inflect import plural, singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, parse_int, strict_equal, truthy
-from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX, Params, QueryError
+from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
+from devserve.mocks.resources.query import Params, QueryError
 from devserve.mocks.resources.relations import Children
-from devserve.mocks.resources.sort_v1 import sort_fields, sort_on
-from devserve.mocks.resources.where_v1 import matches, parse_where
+from devserve.mocks.resources.v1.sort import sort_fields, sort_on
+from devserve.mocks.resources.v1.where import matches, parse_where
 
 RESERVED = frozenset({"_sort", "_page", "_per_page", "_embed", "_where"})
 DEFAULT_PER_PAGE = 10
@@ -90,7 +91,12 @@ def resource(data: dict[str, Any], name: str) -> Any:
 
 
 def embed(
-    data: dict[str, Any], name: str, item: Any, related: str, index: Children | None = None
+    data: dict[str, Any],
+    name: str,
+    item: Any,
+    related: str,
+    index: Children | None = None,
+    keys: Keys = DEFAULT_KEYS,
 ) -> Any:
     """service.js ``embed``: a singular name is the parent (``post`` via ``postId``), a plural
     one the children (``comments`` whose ``postId`` is this id). Ids compare with ``===``.
@@ -103,8 +109,8 @@ def embed(
         parents = resource(data, plural(related))
         if not truthy(parents) or not isinstance(parents, list):
             return item
-        own = prop(item, related + FOREIGN_KEY_SUFFIX)
-        by_id = index or Children(parents, lambda parent: prop(parent, "id"))
+        own = prop(item, related + keys.suffix)
+        by_id = index or Children(parents, lambda parent: prop(parent, keys.id))
         found = by_id.first_equal_to(own)
         copy = dict(item)
         if found is UNDEFINED:
@@ -115,37 +121,37 @@ def embed(
     children = resource(data, related)
     if not truthy(children) or not isinstance(children, list):
         return item
-    own = prop(item, "id")
-    index = index or children_index(data, name, related)
+    own = prop(item, keys.id)
+    index = index or children_index(data, name, related, keys)
     found = index.equal_to(own)
     if found is None:  # an object id: `===` is identity, which no stored child shares
-        found = [c for c in index.rows if strict_equal(prop(c, _child_key(name)), own)]
+        found = [c for c in index.rows if strict_equal(prop(c, keys.of(name)), own)]
     return {**item, related: found}
 
 
-def _child_key(name: str) -> str:
-    return singular(name) + FOREIGN_KEY_SUFFIX
-
-
-def related_index(data: dict[str, Any], name: str, related: str) -> Children | None:
+def related_index(
+    data: dict[str, Any], name: str, related: str, keys: Keys = DEFAULT_KEYS
+) -> Children | None:
     """What ``embed`` looks ``related`` up in, built once per request: the parents by id (a
     singular name) or the children by foreign key; None when there is nothing to embed."""
     if singular(related) == related:
         parents = resource(data, plural(related))
         if not truthy(parents) or not isinstance(parents, list):
             return None
-        return Children(parents, lambda parent: prop(parent, "id"))
+        return Children(parents, lambda parent: prop(parent, keys.id))
     children = resource(data, related)
     if not truthy(children) or not isinstance(children, list):
         return None
-    return children_index(data, name, related)
+    return children_index(data, name, related, keys)
 
 
-def children_index(data: dict[str, Any], name: str, related: str) -> Children:
+def children_index(
+    data: dict[str, Any], name: str, related: str, keys: Keys = DEFAULT_KEYS
+) -> Children:
     """The children ``related`` of collection ``name``, grouped by their foreign key."""
     children = resource(data, related)
     rows = children if isinstance(children, list) else []
-    key = _child_key(name)
+    key = keys.of(name)
     return Children(rows, lambda child: prop(child, key))
 
 
@@ -166,14 +172,14 @@ def paginate(items: list[Any], page: int, per_page: int) -> dict[str, Any]:
     }
 
 
-def find(data: dict[str, Any], name: str, query: ListQuery) -> Any:
+def find(data: dict[str, Any], name: str, query: ListQuery, keys: Keys = DEFAULT_KEYS) -> Any:
     """service.js ``find``: a singular resource comes back as it is, whatever the query."""
     items = resource(data, name)
     if not isinstance(items, list):
         return items
     for related in query.embed:
-        index = related_index(data, name, related)
-        items = [embed(data, name, item, related, index) for item in items]
+        index = related_index(data, name, related, keys)
+        items = [embed(data, name, item, related, index, keys) for item in items]
     items = [item for item in items if matches(item, query.where)]
     if query.sort:
         items = sort_on(items, query.sort)
@@ -183,14 +189,17 @@ def find(data: dict[str, Any], name: str, query: ListQuery) -> Any:
     return items
 
 
-def find_by_id(data: dict[str, Any], name: str, wanted: str, params: Params) -> Any:
+def find_by_id(
+    data: dict[str, Any], name: str, wanted: str, params: Params, keys: Keys = DEFAULT_KEYS
+) -> Any:
     """service.js ``findById``: ``===`` on the id, so only a string id is ever found."""
     items = resource(data, name)
     if not isinstance(items, list):
         return UNDEFINED
     found = next(
-        (i for i in items if isinstance(i, dict) and strict_equal(i.get("id"), wanted)), UNDEFINED
+        (i for i in items if isinstance(i, dict) and strict_equal(i.get(keys.id), wanted)),
+        UNDEFINED,
     )
     for related in params.get("_embed", []) if found is not UNDEFINED else []:
-        found = embed(data, name, found, related)
+        found = embed(data, name, found, related, keys=keys)
     return found

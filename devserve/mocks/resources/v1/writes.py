@@ -12,10 +12,9 @@ import secrets
 from typing import Any
 
 from devserve.mocks.resources.dotprop import prop
-from devserve.mocks.resources.inflect import singular
 from devserve.mocks.resources.jsvalue import UNDEFINED, is_number, number_string, strict_equal
-from devserve.mocks.resources.query import FOREIGN_KEY_SUFFIX
-from devserve.mocks.resources.query_v1 import resource
+from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
+from devserve.mocks.resources.v1.query import resource
 
 
 def random_id() -> str:
@@ -23,7 +22,7 @@ def random_id() -> str:
     return secrets.token_urlsafe(8)
 
 
-def normalize(data: dict[str, Any]) -> None:
+def normalize(data: dict[str, Any], id_field: str = "id") -> None:
     """normalized-adapter.js ``read``: every item of a collection gets a string id."""
     for value in data.values():
         if not isinstance(value, list):
@@ -31,18 +30,20 @@ def normalize(data: dict[str, Any]) -> None:
         for item in value:
             if not isinstance(item, dict):
                 continue
-            if is_number(item.get("id")):
-                item["id"] = number_string(item["id"])
-            elif "id" not in item:
-                item["id"] = random_id()
+            if is_number(item.get(id_field)):
+                item[id_field] = number_string(item[id_field])
+            elif id_field not in item:
+                item[id_field] = random_id()
 
 
-def create(data: dict[str, Any], name: str, body: dict[str, Any]) -> dict[str, Any] | None:
+def create(
+    data: dict[str, Any], name: str, body: dict[str, Any], id_field: str = "id"
+) -> dict[str, Any] | None:
     """POST /name: None when ``name`` is not a collection."""
     items = resource(data, name)
     if not isinstance(items, list):
         return None
-    item = {**body, "id": random_id()}
+    item = {**body, id_field: random_id()}
     items.append(item)
     return item
 
@@ -58,36 +59,46 @@ def change_singular(
     return data[name]  # type: ignore[no-any-return]
 
 
-def _index(items: list[Any], wanted: str) -> int | None:
+def _index(items: list[Any], wanted: str, id_field: str) -> int | None:
     for index, item in enumerate(items):
-        if isinstance(item, dict) and strict_equal(item.get("id", UNDEFINED), wanted):
+        if isinstance(item, dict) and strict_equal(item.get(id_field, UNDEFINED), wanted):
             return index
     return None
 
 
 def change_item(
-    data: dict[str, Any], name: str, wanted: str, body: dict[str, Any], *, patch: bool
+    data: dict[str, Any],
+    name: str,
+    wanted: str,
+    body: dict[str, Any],
+    *,
+    patch: bool,
+    id_field: str = "id",
 ) -> dict[str, Any] | None:
     """PUT or PATCH /name/id: the id stays that of the URL; None when there is no such item."""
     items = resource(data, name)
-    index = _index(items, wanted) if isinstance(items, list) else None
+    index = _index(items, wanted, id_field) if isinstance(items, list) else None
     if index is None:
         return None
-    item = {**items[index], **body, "id": wanted} if patch else {**body, "id": wanted}
+    item = {**items[index], **body, id_field: wanted} if patch else {**body, id_field: wanted}
     items[index] = item
     return item
 
 
 def destroy(
-    data: dict[str, Any], name: str, wanted: str, dependents: list[str]
+    data: dict[str, Any],
+    name: str,
+    wanted: str,
+    dependents: list[str],
+    keys: Keys = DEFAULT_KEYS,
 ) -> dict[str, Any] | None:
     """DELETE /name/id: the removed item, or None when there is no such item."""
     items = resource(data, name)
-    index = _index(items, wanted) if isinstance(items, list) else None
+    index = _index(items, wanted, keys.id) if isinstance(items, list) else None
     if index is None:
         return None
     removed: dict[str, Any] = items.pop(index)
-    key = singular(name) + FOREIGN_KEY_SUFFIX
+    key = keys.of(name)
     for other, rows in data.items():
         if other != name and isinstance(rows, list):
             for row in rows:

@@ -8,16 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
 from devserve.mocks.resources.body import parse_json, read_body
 from devserve.mocks.resources.data import SCHEMA_KEY
+from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
 from devserve.mocks.resources.query import INLINE_ITEMS
-from devserve.mocks.resources.query_v1 import find, find_by_id, list_query
-from devserve.mocks.resources.request import Reply, Request, encode
+from devserve.mocks.resources.request import ALLOWED, Reply, Request, encode
 from devserve.mocks.resources.store import Store
-from devserve.mocks.resources.writes_v1 import change_item, change_singular, create, destroy
+from devserve.mocks.resources.v1.query import find, find_by_id, list_query
+from devserve.mocks.resources.v1.writes import change_item, change_singular, create, destroy
 
 NOT_FOUND: Reply = (404, {"error": "Not Found"}, {})
 NOT_AN_OBJECT: Reply = (400, {"error": "Body must be a JSON object"}, {})
+
+
+async def not_found_v1(scope: Scope, receive: Receive, send: Send) -> None:
+    """What json-server 1.0 answers where nothing else does: 204 to any OPTIONS (its CORS
+    layer answers them all), else 404 ``{"error": "Not Found"}``."""
+    headers = {"Cache-Control": "no-cache"}
+    if scope["method"] == "OPTIONS":
+        response = Response(status_code=204, headers={**headers, "Allow": ALLOWED})
+    else:
+        body = encode(NOT_FOUND[1])
+        response = Response(body, 404, headers, media_type="application/json; charset=utf-8")
+    await response(scope, receive, send)
 
 
 def _found(status: int, value: Any) -> Reply:
@@ -27,8 +43,9 @@ def _found(status: int, value: Any) -> Reply:
 class V1Routes:
     """Answers the requests ResourceApp hands over for a ``dialect = "v1"`` origin."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, keys: Keys = DEFAULT_KEYS) -> None:
         self.store = store
+        self.keys = keys
 
     def owns(self, parts: list[str]) -> bool:
         """Paths whose first segment names a resource (deeper ones get 1.0's 404)."""
@@ -50,10 +67,10 @@ class V1Routes:
     def _read(self, data: dict[str, Any], request: Request) -> Reply:
         parts = request.parts
         if len(parts) == 2:
-            found = find_by_id(data, parts[0], parts[1], request.params)
+            found = find_by_id(data, parts[0], parts[1], request.params, self.keys)
             return (200, encode(found), {}) if isinstance(found, dict) else NOT_FOUND
         query = list_query(request.scope.get("query_string", b"").decode("latin-1"), request.params)
-        return 200, encode(find(data, parts[0], query)), {}
+        return 200, encode(find(data, parts[0], query, self.keys)), {}
 
     async def _body(self, request: Request) -> dict[str, Any] | None:
         """1.0 reads any body as JSON whatever its Content-Type; an empty body is ``{}``."""
@@ -69,7 +86,7 @@ class V1Routes:
 
         def apply(data: dict[str, Any]) -> tuple[Reply, bool]:
             if method == "POST":
-                changed = create(data, name, body)
+                changed = create(data, name, body, self.keys.id)
             else:
                 changed = change_singular(data, name, body, patch=method == "PATCH")
             return _found(201 if method == "POST" else 200, changed), changed is not None
@@ -85,9 +102,10 @@ class V1Routes:
 
         def apply(data: dict[str, Any]) -> tuple[Reply, bool]:
             if method == "DELETE":
-                changed = destroy(data, name, wanted, dependents)
+                changed = destroy(data, name, wanted, dependents, self.keys)
             else:
-                changed = change_item(data, name, wanted, body, patch=method == "PATCH")
+                patch = method == "PATCH"
+                changed = change_item(data, name, wanted, body, patch=patch, id_field=self.keys.id)
             return _found(200, changed), changed is not None
 
         return await self.store.change(apply)
