@@ -105,7 +105,8 @@ async def _scripted(
             conn.received = count
             conn.log.frame("in", payload, note=rule.label if rule is not None else None)
             if rule is not None:
-                data = {**base, "message": text, "json": _json(text), "count": count}
+                parsed = _json(text) if "json" in script.needs else None
+                data = {**base, "message": text, "json": parsed, "count": count}
                 await _answer(rule, conn, data, place)
             elif script.echo:
                 conn.offer(payload)

@@ -217,3 +217,16 @@ def test_binary_messages_are_echoed_as_binary(running: RunningInThread) -> None:
     with opened(running, "/rooms/bin") as socket:
         socket.send(b"\x00\xff")
         assert socket.recv(timeout=5) == b"\x00\xff"
+
+
+def test_a_message_cannot_write_terminal_escapes_into_the_log(running: RunningInThread) -> None:
+    with opened(running, "/rooms/esc") as socket:
+        socket.send("\x1b]0;pwned\x07\x1b[2J\nforged line")
+        assert received(socket).startswith("\x1b]0;")  # echoed as sent: only the log escapes
+    def logged() -> bool:
+        return any(r.path == "/rooms/esc" and r.event == "in" for r in running.socket_events)
+
+    wait_until(logged, "the message's log line")
+    for record in running.socket_events:
+        line = record.line()
+        assert "\x1b" not in line and "\x07" not in line and "\n" not in line
