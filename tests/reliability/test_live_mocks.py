@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.support.configs import config_toml
@@ -164,11 +164,15 @@ def test_hostile_sockets_leave_other_origins_answering(shared: Live) -> None:
     live = shared
     before = ping_ms(live.other)
     with contextlib.ExitStack() as stack:
-        # A thousand handshakes at once: 50 sockets open (max_connections), the rest get 503.
+        # A thousand handshakes at once: 50 sockets open (max_connections), the rest get 503;
+        # the other origin is asked while devserve answers them.
         raw = [stack.enter_context(handshake(live.api, "/ws")) for _ in range(1000)]
+        during = ping_ms(live.other)
         statuses = [status_of(sock) for sock in raw]
         assert (statuses.count(101), statuses.count(503)) == (50, 950)
-        during = ping_ms(live.other)
+        with pytest.raises(InvalidStatus) as full:  # a 51st: refused before the upgrade
+            connect(live.ws("/ws"), open_timeout=5)
+        assert full.value.response.status_code == 503
     wait_until(lambda: live.send("/ws", "anyone?") == 0, "the raw sockets to be gone")
     with connect(live.ws("/ws"), open_timeout=5) as victim:
         victim.send(b"\x00" * (2 * 1024 * 1024))  # over the 1 MiB limit: closed with 1009
