@@ -19,12 +19,17 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from typer.testing import CliRunner
 
+from devserve.cli.root import app
 from tests.browser.drivers import Chromium, Driver
 from tests.support.configs import config_toml
-from tests.support.process import Devserve, free_ports, run_command, run_devserve
+from tests.support.process import Devserve, free_ports, run_devserve
 from tests.support.served import served
 from tests.support.waiting import wait_until
+
+# One worker runs them all: one Firefox, one devserve of each kind, however the suite is split.
+pytestmark = pytest.mark.xdist_group("live-browser")
 
 PAGE_JS = Path(__file__).with_name("live_page.js").read_text()
 EVENTS = [
@@ -171,9 +176,10 @@ def test_sockets_answer_broadcast_to_two_tabs_and_close_with_a_code(
         assert state["messages"] == ['{"type":"hello"}', "welcome"]
     driver.eval("one", js("socketSend", "s", '{"type": "ping", "n": 41}'))
     assert driver.eval("one", js("socketState", "s", 3))["messages"][2] == '{"type":"pong","n":42}'
+    # `devserve send`, run in this process (the same command, without a Python start-up).
     dashboard = f"http://127.0.0.1:{live.ports['dashboard']}"
-    sent = run_command("send", "api", "/ws", '{"type":"news"}', "--url", dashboard, cwd=live.root)
-    assert sent.returncode == 0 and sent.stdout.startswith("sent to "), sent.stderr
+    sent = CliRunner().invoke(app, ["send", "api", "/ws", '{"type":"news"}', "--url", dashboard])
+    assert (sent.exit_code, sent.output) == (0, "sent to 2 pages on /ws of 'api'\n")
     for tab, count in (("one", 4), ("two", 3)):
         assert driver.eval(tab, js("socketState", "s", count))["messages"][-1] == '{"type":"news"}'
     driver.eval("two", js("socketSend", "s", "bye"))
