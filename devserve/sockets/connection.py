@@ -11,20 +11,17 @@ from dataclasses import dataclass
 from starlette.types import Scope, Send
 
 from devserve.mocks.faults import TRANSPORT_KEY
-from devserve.sockets.report import SocketLog
+from devserve.sockets.report import Payload, SocketLog
 
 # A close devserve sent must be done within this long, else the connection is cut (a page that
 # does not read never takes the close frame either).
 CLOSE_SECONDS = 1.0
-
-Payload = str | bytes
 
 
 @dataclass(frozen=True)
 class _Close:
     code: int
     reason: str
-
 
 
 class Connection:
@@ -47,7 +44,6 @@ class Connection:
         self.log = log
         self.closing: _Close | None = None  # devserve is closing it (sent, or queued)
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.sent = self.received = 0
 
     # ---- what others ask ----------------------------------------------------------------------
 
@@ -123,7 +119,6 @@ class Connection:
                     await self._send({"type": "websocket.send", "text": item})
                 else:
                     await self._send({"type": "websocket.send", "bytes": item})
-                self.sent += 1
                 self.log.frame("out", item)
         except Exception:  # the connection is gone (uvicorn's ClientDisconnected, OSError)
             return

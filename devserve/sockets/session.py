@@ -102,7 +102,6 @@ async def _scripted(
             count += 1
             text = payload if isinstance(payload, str) else None
             rule = await _rule(script, text, place.limits)
-            conn.received = count
             conn.log.frame("in", payload, note=rule.label if rule is not None else None)
             if rule is not None:
                 parsed = _json(text) if "json" in script.needs else None
