@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from devserve.config.live import ConversationFrame
-from devserve.sockets.connection import Connection, Payload
+from devserve.sockets.connection import Connection
 from devserve.sockets.inbox import Inbox, next_message, payload_of, too_big
+from devserve.sockets.report import Payload
 
 
 def frame_payload(frame: ConversationFrame) -> Payload:

@@ -9,7 +9,8 @@ from typing import Any
 
 from starlette.types import Message, Receive
 
-from devserve.sockets.connection import Connection, Payload
+from devserve.sockets.connection import Connection
+from devserve.sockets.report import Payload
 
 # Client messages read ahead of the script: few, so a fast page is held back by TCP, not memory.
 READ_AHEAD = 16
