@@ -113,8 +113,11 @@ class CompiledStream:
                 event = self.events[index]
                 if not await watch.sleep(event.delay_ms * self.timing / 1000, send):
                     break
-                value = values[index]["data"]
-                text = sse.data_text(value, written_as_text=self.as_text[index])
+                try:
+                    text = sse.data_text(values[index]["data"], written_as_text=self.as_text[index])
+                except (ValueError, TypeError) as exc:  # NaN in a file: the status is gone
+                    scope[NOTE_KEY] = f"stream[{index}].data cannot be sent ({exc})"
+                    break
                 chunk = sse.encode(
                     text, event=event.event, id=self.ids.of(index, lap), retry=event.retry
                 )

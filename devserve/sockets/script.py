@@ -13,7 +13,7 @@ from devserve.config.live import ConversationFrame, SocketBehaviour, SocketClose
 from devserve.config.mocks import Match
 from devserve.mocks.limits import Limits
 from devserve.mocks.matching import Matcher, Pattern, compile_match, compile_pattern
-from devserve.mocks.templates import as_text
+from devserve.mocks.templates import RenderError, as_text
 from devserve.mocks.values import Value
 
 
@@ -28,9 +28,12 @@ class Outgoing:
     async def text(self, data: dict[str, Any]) -> str:
         """The message for this moment; RenderError says where and why it could not be made."""
         value = await self.value.render(data)
-        if self.as_json:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        return as_text(value)
+        try:
+            if self.as_json:
+                return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            return as_text(value)
+        except (ValueError, TypeError) as exc:  # NaN in a file, a number too long to print
+            raise RenderError(f"{self.value.where}: the value cannot be sent ({exc})") from None
 
 
 @dataclass(frozen=True)

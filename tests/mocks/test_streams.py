@@ -177,3 +177,13 @@ def test_a_credentialed_stream_works_with_an_allow_list_and_not_with_a_star(
     assert star.headers["access-control-allow-origin"] == "*"
     verdict = star.headers["x-devserve-cors"]
     assert verdict.startswith("blocked") and "'*'" in verdict and "credentials" in verdict
+
+
+def test_data_that_cannot_be_sent_ends_the_stream_saying_why(tmp_path: Path) -> None:
+    (tmp_path / "mocks").mkdir()
+    envelope = '{"stream": [{"data": "ok", "id": "1"}, {"data": {"n": NaN}, "id": "2"}]}'
+    (tmp_path / "mocks" / "feed.mock.json").write_text(envelope)  # Python's JSON reads NaN
+    api = client(tmp_path, {"mocks": "mocks"})
+    answer = api.get("/feed")
+    assert answer.status_code == 200
+    assert [e.get("id") for e in events(answer.text)] == ["1"]

@@ -78,3 +78,17 @@ def test_check_config_names_a_broken_socket_file(tmp_path: Path) -> None:
                for p in problems), problems
     assert any(p.startswith("origins.api.mocks: feed.WS.mock.json: echo: expected true or false")
                for p in problems), problems
+
+
+def test_a_socket_file_value_that_cannot_be_sent_closes_with_1011(tmp_path: Path) -> None:
+    (tmp_path / "mocks").mkdir()
+    (tmp_path / "mocks" / "feed.WS.mock.json").write_text('{"on_connect": [{"json": NaN}]}')
+    config = build_config(tmp_path, {"api": {"port": 8001, "mocks": "mocks"}})
+    app = build_origin("api", config.origins["api"], config.devserve).app
+    client = TestClient(app, base_url="http://127.0.0.1:8001")
+    with (
+        client.websocket_connect(f"{WS}/feed") as socket,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        socket.receive_text()
+    assert closed.value.code == 1011
