@@ -105,6 +105,7 @@ def running() -> Iterator[RunningInThread]:
     ticker = {"event": "tick", "data": "{{ now() }}", "delay_ms": 5}
     config = devserve.config_from_dict(
         {
+            "devserve": {"dashboard_port": False},  # 8999 is the default-port tests' own
             "origins": {
                 "api": {
                     "port": 0,

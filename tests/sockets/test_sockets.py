@@ -41,6 +41,7 @@ FOREIGN = "http://evil.test"
 def running() -> Iterator[RunningInThread]:
     config = devserve.config_from_dict(
         {
+            "devserve": {"dashboard_port": False},  # 8999 is the default-port tests' own
             "origins": {
                 "api": {
                     "port": 0,
