@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.errors import DevserveError
 from devserve.serving.binding import listen
+from devserve.serving.fastpath import FastPath, Key
 from devserve.serving.origin import OriginApp
 from devserve.serving.protocol import HTTP_PROTOCOL, WS_PROTOCOL
 
@@ -41,6 +42,12 @@ class Swappable:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+    def answer(self, key: Key) -> tuple[int, bytes, bytes] | None:
+        """The origin's answer to this request without running its layers, if it has one
+        (serving/fastpath.py); asked by the protocol before it starts the request."""
+        app = self.app
+        return app.answer(key) if isinstance(app, FastPath) else None
 
 
 class QuietCancellation(logging.Filter):
