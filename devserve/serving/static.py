@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from devserve.denials import refuse_websocket
 from devserve.errors import DevserveError
 from devserve.media import media_type
+from devserve.records import REPLAY_KEY
 from devserve.serving.cachedresponse import CachedResponse
 from devserve.serving.conditional import not_modified, plain_range
 from devserve.serving.filecache import DEFAULT_MAX_FILE_BYTES, CachedFile, FileCache
@@ -67,7 +68,10 @@ class StaticFiles:
         # A body from memory has the length its headers say; one read from disk may not.
         guarded = send if isinstance(response, CachedResponse) else _length_guard(scope, send)
         try:
-            await response(_plain_range(scope), receive, guarded)
+            ranged = _plain_range(scope)
+            await response(ranged, receive, guarded)
+            if ranged is not scope and REPLAY_KEY in ranged:
+                scope[REPLAY_KEY] = ranged[REPLAY_KEY]  # where the fast path looks for it
         except (_FileChanged, RuntimeError, OSError) as exc:
             # Starlette raises RuntimeError on a multi-range read past the end of the file, and
             # OSError when the file is gone by the time it opens it (after the headers went).
