@@ -91,10 +91,11 @@ class FastPath:
             await self.app(scope, receive, send)
             return
         policy = self.switch.active
-        sent: list[Message] = []
+        sent: list[Message | None] = []  # the first two messages; None for "and more"
 
         async def keeping(message: Message) -> None:
-            sent.append(message)
+            if len(sent) < 3:  # a streamed body is not held here, only counted
+                sent.append(message if len(sent) < 2 else None)
             await send(message)
 
         await self.app(scope, receive, keeping)
@@ -119,7 +120,9 @@ class FastPath:
     def _stopping(self) -> bool:
         return self.stopping is not None and self.stopping.begun
 
-    def _learnt(self, scope: Scope, sent: list[Message], policy: Policy | None) -> Replay | None:
+    def _learnt(
+        self, scope: Scope, sent: list[Message | None], policy: Policy | None
+    ) -> Replay | None:
         """The replay of what was just sent, if it may be one: exactly the two messages the
         answering layer left as replayable, sent under the policy in force now."""
         marker, record = scope.get(REPLAY_KEY), scope.get(RECORD_KEY)
