@@ -7,12 +7,18 @@ are found where ``.ci/run`` installs them (``$DEVSERVE_PEERS``, default
 Chromium at /usr/bin/chromium. Only 127.0.0.1 is ever contacted.
 
 Lines (each server in its own process, uvicorn with uvloop + httptools where Python):
-  static 10 KiB       devserve (cors = "on", Origin sent)  vs Starlette StaticFiles vs http-server
-  mock JSON route     devserve route                      vs a bare Starlette route, CORSMiddleware
+  static 10 KiB       devserve (cors = "on", Origin sent)  vs the raw ASGI ceiling, Starlette
+                      StaticFiles, http-server 14, Vite 7's dev server
+  mock JSON route     devserve route                      vs the raw ASGI ceiling, a bare
+                                                             Starlette route + CORSMiddleware
+  (the raw ASGI ceiling, benchmarks/ceiling.py: the same bytes and a CORS header, nothing else)
   resources           devserve resources                   vs json-server 0.17.4 (list, filtered)
   300-module page     time to `load` in headless Chromium: devserve vs http-server
   start-up            command -> four origins answering; RSS of that process
   1,000 connections   for 10 s against devserve static: errors must be 0
+  scaling             the same request on a small and a large project, side by side: 1 and 20
+                      origins, 5 and 2,000 routes, 10 and 20,000 mock-folder files; start-up
+                      with 20 origins; idle CPU watching 50,000 files (benchmarks/scaling.py)
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import scaling  # noqa: E402  (this folder, beside this file)
+
 PEERS = Path(os.environ.get("DEVSERVE_PEERS", Path.home() / ".cache" / "devserve-peers"))
 PAGE_ORIGIN = "http://localhost:8000"
 FILTER = "/posts?author=a3&_sort=views&_order=desc"
@@ -250,7 +259,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs; best kept")
     parser.add_argument("--page-loads", type=int, default=9)
+    parser.add_argument(
+        "--no-scaling", dest="scaling", action="store_false", help="skip the scaling lines"
+    )
     args = parser.parse_args()
+    load = os.getloadavg()
+    extra: dict[str, float] = {}
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     node = shutil.which("node") or "node"
@@ -323,6 +337,12 @@ def main() -> int:
             notes.append(
                 f"json-server: not installed (npm install --prefix {PEERS} json-server@0.17.4)"
             )
+        start_ceiling_and_vite(root, servers, targets, notes)
+        pairs: list[scaling.Pair] = []
+        if args.scaling:
+            pairs, extra["startup 20 origins"] = scaling.start(root / "scaling", servers)
+            for pair in pairs:
+                targets[f"{pair.what} small"], targets[f"{pair.what} large"] = pair.urls
         results: dict[str, Load | None] = dict(
             best_of(args.rounds, targets, seconds=args.seconds, connections=args.connections)
         )
@@ -334,8 +354,65 @@ def main() -> int:
         results["devserve 1000 conns"] = wrk(
             url(ports["web"]) + "/file.txt", seconds=10, connections=1000, timeout=10
         )
+        if args.scaling:
+            extra["idle watch cpu"] = scaling.idle_watch_cpu(root / "scaling")
     report(args, results, devserve_page, peer_page, startup, memory, notes)
+    report_scaling(results, pairs, extra, load)
     return 0
+
+
+def start_ceiling_and_vite(
+    root: Path, servers: contextlib.ExitStack, targets: dict[str, str], notes: list[str]
+) -> None:
+    """The raw ASGI ceiling (same bytes, a CORS header, nothing else) and Vite's dev server."""
+    url = "http://127.0.0.1:{}".format
+    port = free_port()
+    ceiling = [sys.executable, str(ROOT / "benchmarks" / "ceiling.py"), str(port)]
+    servers.enter_context(process([*ceiling, str(root / "web" / "file.txt")], [port], root))
+    targets["raw static"] = url(port) + "/file.txt"
+    targets["raw route"] = url(port) + "/data"
+    vite = PEERS / "node_modules" / "vite" / "bin" / "vite.js"
+    node = shutil.which("node")
+    if not vite.is_file() or node is None:
+        notes.append(f"Vite: not installed (npm install --prefix {PEERS} vite@7)")
+        return
+    port = free_port()
+    command = [node, str(vite), str(root / "web"), "--port", str(port), "--host", "127.0.0.1"]
+    command += ["--strictPort", "--logLevel", "silent", "--clearScreen", "false"]
+    servers.enter_context(process(command, [port], root))
+    targets["vite static"] = url(port) + "/file.txt"
+
+
+def report_scaling(
+    results: dict[str, Load | None],
+    pairs: list[scaling.Pair],
+    extra: dict[str, float],
+    load: tuple[float, ...],
+) -> None:
+    """The costs that must stay flat, and the machine's load before and after the run."""
+    if pairs:
+        print()
+        print("| request cost as the project grows | small req/s | large req/s | large/small |")
+        print("|---|---|---|---|")
+        for pair in pairs:
+            small, large = results.get(f"{pair.what} small"), results.get(f"{pair.what} large")
+            if small is None or large is None:
+                continue
+            print(
+                f"| {pair.what}: {pair.small:,} -> {pair.large:,} | {small.rps:,.0f} | "
+                f"{large.rps:,.0f} | {large.rps / small.rps:.2f} (target >= 0.90) |"
+            )
+        print()
+        print(f"start-up, command to 20 origins answering: {extra['startup 20 origins']:.2f} s")
+        print(
+            f"idle CPU watching {scaling.WATCHED:,} files: {extra['idle watch cpu']:.2f} % of a "
+            "core (target < 1 %)"
+        )
+    after = os.getloadavg()
+    print(
+        f"load average before: {' '.join(f'{n:.2f}' for n in load)}; "
+        f"after: {' '.join(f'{n:.2f}' for n in after)}"
+    )
 
 
 def report(
@@ -355,23 +432,30 @@ def report(
     print()
     print("| what | req/s | p50 ms | p99 ms | ratio |")
     print("|---|---|---|---|---|")
+    static = r("devserve static")
     print(
         row(
             "devserve static 10 KiB (cors on, Origin sent)",
-            r("devserve static"),
-            f"{ratio(r('devserve static'), r('http-server static'))} http-server, "
-            f"{ratio(r('devserve static'), r('starlette static'))} StaticFiles",
+            static,
+            f"{ratio(static, r('raw static'))} raw ASGI (>= 0.80), "
+            f"{ratio(static, r('http-server static'))} http-server (>= 2.5), "
+            f"{ratio(static, r('vite static'))} Vite (>= 3), "
+            f"{ratio(static, r('starlette static'))} StaticFiles (>= 8)",
         )
     )
+    print(row("raw ASGI app, the same 10 KiB + a CORS header", r("raw static")))
     print(row("Starlette StaticFiles 10 KiB", r("starlette static")))
     print(row("http-server 14 --cors, 10 KiB", r("http-server static")))
+    print(row("Vite 7 dev server, 10 KiB", r("vite static")))
     print(
         row(
             "devserve mock route (JSON)",
             r("devserve route"),
+            f"{ratio(r('devserve route'), r('raw route'))} raw ASGI (>= 0.85), "
             f"{ratio(r('devserve route'), r('starlette route'))} the bare route",
         )
     )
+    print(row("raw ASGI app, the same JSON + a CORS header", r("raw route")))
     print(row("bare Starlette route + CORSMiddleware", r("starlette route")))
     print(
         row(
