@@ -223,12 +223,12 @@ def page_load_ms(urls: list[str], runs: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
-    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.support.browsers import CHROMIUM_ARGS, chromium_path
 
     times: dict[str, list[float]] = {url: [] for url in urls}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            executable_path=chromium_path(), args=CHROMIUM_ARGS
         )
         for _ in range(runs + 1):  # the first round warms the servers' caches, not counted
             for url in urls:
