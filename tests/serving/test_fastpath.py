@@ -20,9 +20,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import devserve
 from devserve.embed import RunningInThread
+from devserve.live.reload import SCRIPT_TAG
 from devserve.records import RequestRecord
 from devserve.serving.fastpath import FastPath
+from tests.support.process import StartDevserve, free_ports
 from tests.support.rawhttp import KeptAlive
+from tests.support.waiting import wait_until
 
 CONFIG = """
 [origins.web]
@@ -301,3 +304,51 @@ def test_a_runtime_cors_switch_applies_to_the_next_replay(sides: tuple[Side, Sid
     finally:
         a.running.set_cors("web", enabled=True)
     assert b"access-control-allow-origin: http://localhost:3000" in a.send("web", data)
+
+
+def test_live_reload_pages_and_config_changes(
+    start_devserve: StartDevserve, tmp_path: Path
+) -> None:
+    """The CLI with live reload: a page replayed carries the script once, as the layers put
+    it; an edited page and a changed config are answered anew at once."""
+    site(tmp_path)
+    web, api, dashboard = free_ports(3)
+    config = f"""
+[devserve]
+dashboard_port = {dashboard}
+
+[origins.web]
+port = {web}
+static = "web"
+
+[origins.api]
+port = {api}
+cors = "on"
+[[origins.api.routes]]
+path = "/data"
+json = {{ version = 1 }}
+"""
+    server = start_devserve(config, ports=[web, api])
+    pages, data = KeptAlive(web), KeptAlive(api)
+    page = request("GET", "/", [])
+    first, again = undated(pages.exchange(page)), undated(pages.exchange(page))
+    assert first == again and first.count(SCRIPT_TAG) == 1
+    (tmp_path / "web" / "index.html").write_text("<html><head></head><body>new</body></html>")
+    fresh = pages.exchange(page)
+    assert b"new" in fresh and fresh.count(SCRIPT_TAG) == 1
+    ask = request("GET", "/data", [("Origin", "http://localhost:3000")])
+    assert data.exchange(ask).endswith(b'{"version": 1}')
+    assert data.exchange(ask).endswith(b'{"version": 1}')  # replayed
+    (tmp_path / "devserve.toml").write_text(config.replace("version = 1", "version = 2"))
+
+    def changed() -> bool:
+        answer = KeptAlive(api)
+        try:
+            return answer.exchange(ask).endswith(b'{"version": 2}')
+        finally:
+            answer.close()
+
+    wait_until(changed, "the new config's answer", output=server.output)
+    assert data.exchange(ask).endswith(b'{"version": 2}')  # the connection open before, too
+    pages.close()
+    data.close()
