@@ -341,10 +341,11 @@ def main() -> int:
         pairs: list[scaling.Pair] = []
         if args.scaling:
             pairs, extra["startup 20 origins"] = scaling.start(root / "scaling", servers)
-            for pair in pairs:
-                targets[f"{pair.what} small"], targets[f"{pair.what} large"] = pair.urls
         results: dict[str, Load | None] = dict(
             best_of(args.rounds, targets, seconds=args.seconds, connections=args.connections)
+        )
+        scaling.measure(
+            pairs, rounds=args.rounds, seconds=args.seconds, connections=args.connections
         )
         pages = [url(ports["web"]) + "/", *([peer_page_url] if peer_page_url else [])]
         loads = page_load_ms(pages, args.page_loads)
@@ -357,7 +358,7 @@ def main() -> int:
         if args.scaling:
             extra["idle watch cpu"] = scaling.idle_watch_cpu(root / "scaling")
     report(args, results, devserve_page, peer_page, startup, memory, notes)
-    report_scaling(results, pairs, extra, load)
+    report_scaling(pairs, extra, load)
     return 0
 
 
@@ -384,7 +385,6 @@ def start_ceiling_and_vite(
 
 
 def report_scaling(
-    results: dict[str, Load | None],
     pairs: list[scaling.Pair],
     extra: dict[str, float],
     load: tuple[float, ...],
@@ -392,15 +392,17 @@ def report_scaling(
     """The costs that must stay flat, and the machine's load before and after the run."""
     if pairs:
         print()
-        print("| request cost as the project grows | small req/s | large req/s | large/small |")
+        print(
+            "| request cost as the project grows | small: req/s, CPU µs/request | "
+            "large: req/s, CPU µs/request | large/small CPU |"
+        )
         print("|---|---|---|---|")
         for pair in pairs:
-            small, large = results.get(f"{pair.what} small"), results.get(f"{pair.what} large")
-            if small is None or large is None:
-                continue
+            (small_rps, large_rps), (small_us, large_us) = pair.rps, pair.cpu_us
             print(
-                f"| {pair.what}: {pair.small:,} -> {pair.large:,} | {small.rps:,.0f} | "
-                f"{large.rps:,.0f} | {large.rps / small.rps:.2f} (target >= 0.90) |"
+                f"| {pair.what}: {pair.small:,} -> {pair.large:,} | {small_rps:,.0f}, "
+                f"{small_us:.0f} | {large_rps:,.0f}, {large_us:.0f} | {pair.ratio:.2f} "
+                "(target <= 1.10) |"
             )
         print()
         print(f"start-up, command to 20 origins answering: {extra['startup 20 origins']:.2f} s")

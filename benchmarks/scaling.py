@@ -9,28 +9,39 @@ from __future__ import annotations
 
 import contextlib
 import os
+import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import free_port, process, wait_port
+from compare import free_port, process, wait_port, wrk
 
 ORIGINS = (1, 20)
 ROUTES = (5, 2000)
 FILES = (10, 20_000)
 WATCHED = 50_000  # files in the watched tree, 100 a folder
+STARTS = 3  # start-up with 20 origins: the median of this many
 
 
 @dataclass
 class Pair:
-    """One cost measured on a small and a large project: the URLs wrk loads."""
+    """One cost measured on a small and a large project: the URLs wrk loads, the processes
+    that answer them, and what was measured (best of the rounds: req/s, CPU µs a request)."""
 
     what: str
     small: int
     large: int
     urls: tuple[str, str]
+    pids: tuple[int, int]
+    rps: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    cpu_us: list[float] = field(default_factory=lambda: [float("inf"), float("inf")])
+
+    @property
+    def ratio(self) -> float:
+        """The large project's cost of a request over the small one's (CPU time)."""
+        return self.cpu_us[1] / self.cpu_us[0]
 
 
 def _devserve(config: Path, *, watch: bool = False) -> list[str]:
@@ -83,29 +94,54 @@ def _folder(root: Path, files: int) -> tuple[Path, int]:
 
 def start(root: Path, servers: contextlib.ExitStack) -> tuple[list[Pair], float]:
     """Start every small and large project; the pairs to measure, and how long the one with
-    20 origins took from the command to all of them answering."""
+    20 origins takes from the command to all of them answering (the median of STARTS)."""
     url = "http://127.0.0.1:{}{}".format
     config, ports = _origins(root / "origins-large", ORIGINS[1])
+    times = []
+    for _ in range(STARTS - 1):  # started, timed and stopped; the last start stays
+        with contextlib.ExitStack() as once:
+            began = time.perf_counter()
+            once.enter_context(process(_devserve(config), ports, root))
+            times.append(time.perf_counter() - began)
     began = time.perf_counter()
-    servers.enter_context(process(_devserve(config), ports, root))
-    startup = time.perf_counter() - began
-    small, small_ports = _origins(root / "origins-small", ORIGINS[0])
-    servers.enter_context(process(_devserve(small), small_ports, root))
+    large = servers.enter_context(process(_devserve(config), ports, root))
+    startup = statistics.median([*times, time.perf_counter() - began])
+    config, small_ports = _origins(root / "origins-small", ORIGINS[0])
+    small = servers.enter_context(process(_devserve(config), small_ports, root))
     urls = (url(small_ports[0], "/file.txt"), url(ports[-1], "/file.txt"))
-    pairs = [Pair("origins", *ORIGINS, urls)]
+    pairs = [Pair("origins", *ORIGINS, urls, (small.pid, large.pid))]
     made = []
     for count in ROUTES:
         config, port = _routes(root / f"routes-{count}", count)
-        servers.enter_context(process(_devserve(config), [port], root))
-        made.append(url(port, "/last?a=1"))
-    pairs.append(Pair("routes", *ROUTES, (made[0], made[1])))
+        made.append((servers.enter_context(process(_devserve(config), [port], root)), port))
+    urls = (url(made[0][1], "/last?a=1"), url(made[1][1], "/last?a=1"))
+    pairs.append(Pair("routes", *ROUTES, urls, (made[0][0].pid, made[1][0].pid)))
     made = []
     for files in FILES:
         config, port = _folder(root / f"folder-{files}", files)
-        servers.enter_context(process(_devserve(config), [port], root))
-        made.append(url(port, "/item5"))
-    pairs.append(Pair("mock-folder files", *FILES, (made[0], made[1])))
+        made.append((servers.enter_context(process(_devserve(config), [port], root)), port))
+    urls = (url(made[0][1], "/item5"), url(made[1][1], "/item5"))
+    pairs.append(Pair("mock-folder files", *FILES, urls, (made[0][0].pid, made[1][0].pid)))
     return pairs, startup
+
+
+def measure(pairs: list[Pair], *, rounds: int, seconds: float, connections: int) -> None:
+    """wrk on each side of each pair in turn (small, large, small, large...), ``rounds``
+    times; each keeps its best req/s and its least CPU time a request (the server's own, read
+    from /proc: what a busy machine disturbs least)."""
+    for pair in pairs:
+        for url in pair.urls:  # warm: files read, listings kept
+            wrk(url, seconds=1, connections=connections)
+    for _ in range(rounds):
+        for pair in pairs:
+            for side in (0, 1):
+                before = _cpu_seconds(pair.pids[side])
+                load = wrk(pair.urls[side], seconds=seconds, connections=connections)
+                used = _cpu_seconds(pair.pids[side]) - before
+                pair.rps[side] = max(pair.rps[side], load.rps)
+                requests = load.rps * seconds
+                if requests:
+                    pair.cpu_us[side] = min(pair.cpu_us[side], 1e6 * used / requests)
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -11,6 +11,7 @@ themselves are still read on every request (and checked to exist, be files, stay
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 # A folder changed more recently than this is listed again on every request.
@@ -26,6 +27,8 @@ class Listings:
 
     def __init__(self) -> None:
         self._kept: dict[str, tuple[Version, dict[str, list[str]]]] = {}
+        # Requests come in worker threads: when many ask at once, one reads the folder.
+        self._reading = threading.Lock()
 
     def named(self, folder: str, name: str) -> list[str]:
         """The names in ``folder`` that start with ``name`` and a dot (``users.json``,
@@ -35,11 +38,15 @@ class Listings:
         kept = self._kept.get(folder)
         if kept is not None and kept[0] == version:
             return kept[1].get(name, [])
-        by_name = _by_name(folder)
-        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > SETTLED_NS:
-            if len(self._kept) >= MAX_FOLDERS:
-                self._kept.clear()
-            self._kept[folder] = (version, by_name)
+        with self._reading:
+            kept = self._kept.get(folder)  # read meanwhile by another request
+            if kept is not None and kept[0] == version:
+                return kept[1].get(name, [])
+            by_name = _by_name(folder)
+            if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > SETTLED_NS:
+                if len(self._kept) >= MAX_FOLDERS:
+                    self._kept.clear()
+                self._kept[folder] = (version, by_name)
         return by_name.get(name, [])
 
 

@@ -4,6 +4,7 @@ unchanged and settled, read again the moment a file comes or goes."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,19 @@ def test_a_mock_file_added_to_a_big_folder_answers_at_once(tmp_path: Path) -> No
     assert api.get("/fresh").json() == {"fresh": True}
     (root / "item5.json").unlink()
     assert api.get("/item5").status_code == 404
+
+
+def test_requests_at_once_read_a_folder_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests run in worker threads: twenty at once on a big folder read it once, not each
+    on its own (each reading 20,000 names, a page of requests took seconds)."""
+    for index in range(200):
+        (tmp_path / f"item{index}.json").write_text("{}")
+    monkeypatch.setattr(listings, "SETTLED_NS", 0)
+    reads = counted(monkeypatch)
+    found = Listings()
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda _: found.named(str(tmp_path), "item7"), range(20)))
+    assert answers == [["item7.json"]] * 20
+    assert len(reads) == 1
