@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cmp_to_key
 from typing import Any
 
+from devserve.mocks.resources.byid import SLOW, ids_of, index_by_text
 from devserve.mocks.resources.inflect import plural
 from devserve.mocks.resources.jsvalue import (
     UNDEFINED,
@@ -286,14 +287,33 @@ def list_collection(
 
 def find_by_id(collection: Any, wanted: Any, id_field: str = "id") -> Any:
     """lodash-id ``getById``: ids compare as strings, so ``/posts/1`` finds ``"id": 1``."""
+    if isinstance(collection, list):
+        index = index_by_id(collection, wanted, id_field)
+        return UNDEFINED if index is None else collection[index]
     if wanted is None or wanted is UNDEFINED:
         return UNDEFINED
     text = js_string(wanted)
-    items = collection.values() if isinstance(collection, dict) else collection
-    for item in items:
+    for item in collection.values():
         if isinstance(item, dict) and id_field in item and js_string(item[id_field]) == text:
             return item
     return UNDEFINED
+
+
+def index_by_id(
+    collection: list[Any], wanted: Any, id_field: str = "id", ids: list[Any] | None = None
+) -> int | None:
+    """Where ``find_by_id`` finds its item in a collection, or None. ``ids``: the
+    collection's ``ids_of``, when the caller has them already."""
+    if wanted is None or wanted is UNDEFINED:
+        return None
+    text = js_string(wanted)
+    ids = ids_of(collection, id_field) if ids is None else ids
+    if ids is not None and (found := index_by_text(ids, text)) != SLOW:
+        return found
+    for index, item in enumerate(collection):
+        if isinstance(item, dict) and id_field in item and js_string(item[id_field]) == text:
+            return index
+    return None
 
 
 def relate(

@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 
 from devserve.errors import DevserveError
 from devserve.files import EditedOnDisk, Signature, current, write_atomic
-from devserve.mocks.resources.data import ResourceDataError, dump, parse, read
+from devserve.mocks.resources.data import ResourceDataError, parse, read
+from devserve.mocks.resources.filetext import FileText
+from devserve.mocks.resources.query import INLINE_ITEMS
 from devserve.mocks.resources.readers import Readers
 
 log = logging.getLogger("devserve")
@@ -57,6 +59,9 @@ class Store:
         self._unreadable: str | None = None  # why the file on disk cannot be read, if it cannot
         self.error: str | None = None
         self._readers = Readers()
+        self._text = FileText()  # the bytes of the last write, reused for what did not change
+        self._settled = asyncio.Event()  # set while no change runs in a worker thread
+        self._settled.set()
         self._lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
         self._changed = 0  # changes made in memory
@@ -75,6 +80,11 @@ class Store:
             return None
         return now
 
+    @property
+    def big(self) -> bool:
+        """Whether a collection is big enough that walking it would hold the event loop."""
+        return any(isinstance(v, list) and len(v) > INLINE_ITEMS for v in self.data.values())
+
     async def refresh(self) -> None:
         """Pick up an external edit: one stat per request, a parse only when the file changed."""
         if self._edited() is None:
@@ -84,8 +94,13 @@ class Store:
 
     async def read(self, answer: Callable[[dict[str, Any]], T], *, slow: bool = False) -> T:
         """``answer(data)``: at once, or, when it may be ``slow``, in a worker thread (off the
-        event loop) that no change interrupts. ``answer`` must not change the data."""
+        event loop) that no change interrupts. ``answer`` must not change the data.
+
+        Whatever reads more than the top-level object reads through here: a change to a big
+        file runs in a worker thread, and a read waits until it is done."""
         if not slow:
+            while not self._settled.is_set():
+                await self._settled.wait()
             return answer(self.data)
         async with self._lock:  # a change in progress finishes first; none starts meanwhile
             future = self._readers.start(answer, self.data)
@@ -107,6 +122,7 @@ class Store:
             self._set_error(f"{exc.message}; still serving the last good data{refused}")
             return
         self._normalized(data)
+        self._text.forget()
         self.data, self._original, self._known = data, text, edited
         self._rejected = self._unreadable = None
         log.info("resources: %s changed on disk, reloaded", self.path)
@@ -133,13 +149,27 @@ class Store:
 
         ``apply`` returns ``(result, changed)``; it must finish its work on the data (e.g.
         serialize its answer) before returning, since the next change may follow at once.
-        WriteRefused, and nothing changed, while the file on disk cannot be read.
+        It must put a changed item in place as a new object, never change one in place
+        (filetext.py). WriteRefused, and nothing changed, while the file on disk cannot be
+        read. A change, once begun, goes on to the disk even if its request is given up.
         """
+        task = asyncio.ensure_future(self._change(apply))
+        task.add_done_callback(_retrieved)
+        return await asyncio.shield(task)
+
+    async def _change(self, apply: Callable[[dict[str, Any]], tuple[T, bool]]) -> T:
         async with self._lock:
             await self._reload_locked()  # a change applies to the file's latest content
             self._refuse_unreadable()
             await self._readers.idle()  # no read in a worker thread sees the data change
-            result, changed = apply(self.data)
+            if self.big:  # off the event loop: a write walks a collection (ids, references)
+                self._settled.clear()
+                try:
+                    result, changed = await asyncio.to_thread(apply, self.data)
+                finally:
+                    self._settled.set()
+            else:
+                result, changed = apply(self.data)
             if changed:
                 self._changed += 1
             wanted = self._changed
@@ -187,7 +217,7 @@ class Store:
 
     def _write(self, data: dict[str, Any] | bytes, expected: Signature | None) -> Signature:
         """Atomically; EditedOnDisk instead if the file is no longer the ``expected`` version."""
-        payload = data if isinstance(data, bytes) else dump(data)
+        payload = data if isinstance(data, bytes) else self._text.render(data)
         return write_atomic(self.path, payload, expected=expected)
 
     async def reset(self) -> dict[str, Any]:
@@ -204,11 +234,18 @@ class Store:
                     raise WriteRefused(
                         f"{self.path.name} was edited on disk during the reset; the edit is kept"
                     ) from None
+            self._text.forget()
             self.data = data  # replaced, not changed: a read in a worker thread keeps the old
             self._changed += 1
             if self.persist:
                 self._saved = self._changed
         return summary(self.data)
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    # A change whose request was given up: its outcome has no one to go to.
+    if not task.cancelled():
+        task.exception()
 
 
 def summary(data: dict[str, Any]) -> dict[str, Any]:
