@@ -12,7 +12,7 @@ a linear search, so with references spread over all 100,000 posts one DELETE tak
 Lines (each server on its own copy of the file, requests taking turns A B A B ...):
   writes   POST, PATCH, DELETE, one at a time: p50 and p99 (the slowest of few, in effect)
   reads    ?q=, a filter, a sort, _embed (with _limit=20): p50
-  blocking while four clients write without pause, one GET every 5 ms on *another* origin of
+  blocking idle, then while four clients write without pause, one GET every 5 ms on *another* origin of
            the same devserve (wrk, its own process): p50, p99 and max; json-server has one
            origin, so the GET goes to it (a reference: Node answers nothing while it writes)
   memory   RSS after the reads, and the peak (VmHWM) after the writes
@@ -239,12 +239,13 @@ def run(rounds: int = 8) -> list[str]:
         reads = measure_reads(clients, rounds)
         rss = {name: memory(pid)[0] for name, (pid, _, _) in found.items()}
         writes = measure_writes(clients, rounds)
-        blocked = {}
+        blocked, idle = {}, {}
         for name, (_, port, probe) in found.items():
-            path = "/ping" if name == "devserve" else "/profile"
-            blocked[name] = blocking(port, f"http://127.0.0.1:{probe}{path}", script)
+            url = f"http://127.0.0.1:{probe}" + ("/ping" if name == "devserve" else "/profile")
+            idle[name] = paced_gets(url, 2, script)
+            blocked[name] = blocking(port, url, script)
         peak = {name: memory(pid)[1] for name, (pid, _, _) in found.items()}
-    return report(size, load, reads, writes, blocked, rss, peak, rounds)
+    return report(size, load, reads, writes, (idle, blocked), rss, peak, rounds)
 
 
 def report(
@@ -252,7 +253,7 @@ def report(
     load: float,
     reads: dict[str, dict[str, list[float]]],
     writes: dict[str, dict[str, list[float]]],
-    blocked: dict[str, tuple[dict[str, float], int]],
+    probes: tuple[dict[str, dict[str, float]], dict[str, tuple[dict[str, float], int]]],
     rss: dict[str, float],
     peak: dict[str, float],
     rounds: int,
@@ -273,6 +274,9 @@ def report(
     for query, path in READS.items():
         cells = [f"{p(reads[n][query], 0.5):.1f}" for n in names]
         lines.append(f"| `{path}` p50 ms | " + " | ".join(cells) + " |")
+    idle, blocked = probes
+    cells = [f"{idle[n]['p50']:.1f} / {idle[n]['p99']:.1f} / {idle[n]['max']:.1f}" for n in names]
+    lines.append("| GET, no writes, p50 / p99 / max ms | " + " | ".join(cells) + " |")
     cells = []
     for n in names:
         gets, done = blocked[n]

@@ -16,6 +16,7 @@ from typing import Any
 from devserve.mocks.resources.byid import SLOW, ids_of, index_by_text
 from devserve.mocks.resources.inflect import plural
 from devserve.mocks.resources.jsvalue import (
+    MAX_SAFE_INTEGER,
     UNDEFINED,
     compare_ascending,
     get_path,
@@ -26,6 +27,7 @@ from devserve.mocks.resources.jsvalue import (
     js_string,
     parse_int,
     truthy,
+    utf16,
 )
 from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
 from devserve.mocks.resources.likeregex import PatternError, compile_like
@@ -134,6 +136,22 @@ def _deep_query(value: Any, needle: str) -> bool:
     return False
 
 
+def _full_text(element: Any, needle: str) -> bool:
+    """``q``: whether a field of ``element`` holds ``needle`` (``_deep_query`` on each field),
+    the common field types tested here at once, as they are in nearly every item."""
+    for value in element.values() if type(element) is dict else _fields(element):
+        kind = type(value)
+        if kind is str:
+            if needle in value.lower():
+                return True
+        elif kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            if value and needle in str(value):  # 0 is falsy: never searched, as in JavaScript
+                return True
+        elif value is not None and _deep_query(value, needle):
+            return True
+    return False
+
+
 def _fields(element: Any) -> list[Any]:
     # `for (const key in obj)`: an object's values, an array's items, a string's characters.
     if isinstance(element, dict):
@@ -157,7 +175,7 @@ def filter_items(items: list[Any], params: Params) -> list[Any]:
     q = first(params, "q")
     if q:
         needle = q.lower()
-        items = [e for e in items if any(_deep_query(v, needle) for v in _fields(e))]
+        items = [e for e in items if _full_text(e, needle)]
     if filters:
         like = _Like()
         tests = [_matcher(key, values, like) for key, values in filters]
@@ -170,14 +188,27 @@ def filter_items(items: list[Any], params: Params) -> list[Any]:
 
 
 def _sort_key(values: list[Any]) -> Callable[[int], Any]:
-    """A key for one field: plain values when they are all numbers or all ASCII strings (the
-    common case, and fast), else lodash's comparison (undefined and null last, mixed types)."""
-    if all(is_number(v) and v == v for v in values) or all(
-        isinstance(v, str) and v.isascii() for v in values
-    ):
-        return values.__getitem__
-    keyed = cmp_to_key(compare_ascending)
-    return lambda index: keyed(values[index])
+    """A key for one field: plain values when they are all numbers or all strings, with
+    null and then undefined after them (the common cases, and fast), else lodash's comparison
+    (``compareAscending``: mixed types)."""
+    present = [v for v in values if v is not None and v is not UNDEFINED]
+    if all(is_number(v) and v == v for v in present):
+        plain: list[Any] = present
+    elif all(isinstance(v, str) for v in present):
+        # JavaScript compares strings by UTF-16 code unit: big-endian UTF-16 bytes sort alike.
+        ascii_only = all(v.isascii() for v in present)
+        plain = present if ascii_only else [utf16(v) for v in present]
+    else:
+        keyed = cmp_to_key(compare_ascending)
+        return lambda index: keyed(values[index])
+    if len(plain) == len(values):
+        return plain.__getitem__
+    ranked = iter(plain)
+    keys = [(0, next(ranked)) if v is not None and v is not UNDEFINED else _LAST[v] for v in values]
+    return keys.__getitem__
+
+
+_LAST: dict[Any, tuple[int, int]] = {None: (1, 0), UNDEFINED: (2, 0)}  # lodash: null, undefined
 
 
 def _anyone_has(items: list[Any], key: str) -> bool:
@@ -337,8 +368,9 @@ def relate(
     for child in embed:
         if child not in indexes:
             collection = data.get(child, [])
-            rows = collection.values() if isinstance(collection, dict) else collection
-            indexes[child] = Children(rows, lambda row: _foreign_key(row, key))
+            rows = list(collection.values() if isinstance(collection, dict) else collection)
+            values = [row.get(key, UNDEFINED) if type(row) is dict else _NOT_A_ROW for row in rows]
+            indexes[child] = Children(rows, lambda row: _foreign_key(row, key), values)
         own_id = item.get(keys.id, UNDEFINED)
         found = [] if own_id is UNDEFINED else indexes[child].equal_to(own_id)
         if found is None:  # an object or array id: lodash `_.filter` compares it deeply
