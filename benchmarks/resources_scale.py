@@ -12,9 +12,10 @@ a linear search, so with references spread over all 100,000 posts one DELETE tak
 Lines (each server on its own copy of the file, requests taking turns A B A B ...):
   writes   POST, PATCH, DELETE, one at a time: p50 and p99 (the slowest of few, in effect)
   reads    ?q=, a filter, a sort, _embed (with _limit=20): p50
-  blocking idle, then while four clients write without pause, one GET every 5 ms on *another* origin of
-           the same devserve (wrk, its own process): p50, p99 and max; json-server has one
-           origin, so the GET goes to it (a reference: Node answers nothing while it writes)
+  blocking one GET every 5 ms on *another* origin of the same devserve (wrk, its own process),
+           first alone, then while four clients write without pause: p50, p99 and max;
+           json-server has one origin, so the GET goes to it (Node answers nothing while it
+           writes)
   memory   RSS after the reads, and the peak (VmHWM) after the writes
 """
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ SCHEMA_KEY = "$schema"  # json-server ignores it as a resource, so does devserve
 # Objects and arrays in the file: an answer is serialized with the event loop's stack already
 # a hundred frames deep, so data nested near Python's limit (1,000) could be read but never sent.
 MAX_FILE_DEPTH = 512
+_INDEX = re.compile(r"0|[1-9][0-9]{0,9}")
 
 
 class ResourceDataError(DevserveError):
@@ -157,6 +159,21 @@ def dump(data: dict[str, Any]) -> bytes:
     return dump_value(data) + b"\n"
 
 
+def is_index(key: str) -> bool:
+    """Whether JavaScript takes ``key`` for an array index ("0", "42"; not "01", "-1")."""
+    return _INDEX.fullmatch(key) is not None and int(key) < 2**32 - 1
+
+
+def javascript_order(value: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    """The object's entries in JavaScript's order: array-index keys first, ascending, then
+    the others as they came (JSON.parse makes ``{"b": 1, "2": 1, "1": 1}`` list 1, 2, b)."""
+    indexes = [key for key in value if is_index(key)]
+    if not indexes:
+        return value.items()
+    keys = [*sorted(indexes, key=int), *(key for key in value if not is_index(key))]
+    return [(key, value[key]) for key in keys]
+
+
 def encode_key(key: str) -> bytes:
     """A string as JSON.stringify writes it (a lone surrogate, which has no UTF-8: its escape)."""
     return json.dumps(key, ensure_ascii=False).encode("utf-8", "backslashreplace")
@@ -196,7 +213,9 @@ class _Open:
 
     def __init__(self, value: dict[str, Any] | list[Any], indent: str) -> None:
         self.is_object = isinstance(value, dict)
-        self.entries: Iterator[Any] = iter(value.items() if isinstance(value, dict) else value)
+        self.entries: Iterator[Any] = iter(
+            javascript_order(value) if isinstance(value, dict) else value
+        )
         self.indent, self.inner, self.count = indent, indent + "  ", 0
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from devserve.mocks.resources.data import dump_value, encode_key
+from devserve.mocks.resources.data import dump_value, encode_key, javascript_order
 from devserve.mocks.resources.jsvalue import number_string
 
 CHUNK_ITEMS = 500  # ~0.2 ms of orjson for typical items: the GIL is never held long
@@ -30,6 +30,10 @@ _INDENT = orjson.OPT_INDENT_2
 # (a line break inside a string is escaped), so these patterns find numbers only.
 _ODD_FLOATS = (re.compile(rb"\.0,?\n"), re.compile(rb"e-?[0-9]+,?\n"))
 _NUMBER = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?")
+# A key JavaScript may take for an array index, which it lists before the others; orjson
+# keeps the dict's order, so such an object goes data.dump's way. (An escaped quote inside a
+# key may match too: that costs the slow way, never a wrong byte.)
+_INDEX_KEY = re.compile(rb'"[0-9]+": ')
 
 
 def javascript_numbers(text: bytes) -> bytes:
@@ -53,23 +57,30 @@ def javascript_numbers(text: bytes) -> bytes:
     return b"".join(parts)
 
 
-def _items_text(items: list[Any]) -> bytes:
-    """``items`` as they sit in a collection of the file: four spaces in, ``,\\n`` between."""
+def _orjson(value: Any) -> bytes | None:
+    """orjson's indented bytes for ``value``, or None where they would not be data.dump's."""
     try:
-        text = orjson.dumps([items], option=_INDENT)
+        text = orjson.dumps(value, option=_INDENT)
     except TypeError:  # orjson's JSONEncodeError: a surrogate, a big integer, deep nesting
-        inner = [b"    " + dump_value(item, "    ") for item in items]
-        return b",\n".join(inner)
-    return javascript_numbers(text)[6:-6]  # without "[\n  [\n" and "\n  ]\n]"
+        return None
+    return None if _INDEX_KEY.search(text) else javascript_numbers(text)
+
+
+def _items_text(items: list[Any]) -> bytes:
+    """``items`` as they sit in a collection of the file: four spaces in, a comma and a line
+    break between them."""
+    text = _orjson([items])
+    if text is None:
+        return b",\n".join([b"    " + dump_value(item, "    ") for item in items])
+    return text[6:-6]  # without "[\n  [\n" and "\n  ]\n]"
 
 
 def _member_text(key: str, value: Any) -> bytes:
     """``"key": value`` as a member of the file's top-level object, two spaces in."""
-    try:
-        text = orjson.dumps({key: value}, option=_INDENT)
-    except TypeError:  # orjson's JSONEncodeError: a surrogate, a big integer, deep nesting
+    text = _orjson({"": value})
+    if text is None:
         return b"  " + encode_key(key) + b": " + dump_value(value, "  ")
-    return javascript_numbers(text)[2:-2]  # without "{\n" and "\n}"
+    return b"  " + encode_key(key) + text[6:-2]  # without '{\n  ""' and "\n}"
 
 
 @dataclass
@@ -101,7 +112,7 @@ class FileText:
             return [b"{}\n"]
         parts = [b"{\n"]
         members: dict[str, _Member] = {}
-        for position, (key, value) in enumerate(data.items()):
+        for position, (key, value) in enumerate(javascript_order(data)):
             if position:
                 parts.append(b",\n")
             member = members[key] = self._member(key, value)

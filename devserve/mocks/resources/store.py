@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,7 +54,9 @@ class Store:
         self.normalize = normalize  # what a dialect does to the data each time it is read
         text, self.data = read(path)  # ResourceDataError at start-up: a config error
         self._normalized(self.data)
-        self._original = text  # what `reset` restores: the start-up data or the last edit
+        # What `reset` restores: the start-up data or the last edit (compressed: a big file
+        # would otherwise be held twice, as bytes and as data).
+        self._original = zlib.compress(text, 1)
         self._known = current(path)
         self._rejected: Signature | None = None
         self._unreadable: str | None = None  # why the file on disk cannot be read, if it cannot
@@ -112,7 +115,7 @@ class Store:
             return
         try:
             text = await asyncio.to_thread(self.path.read_bytes)
-            data = await asyncio.to_thread(parse, text, self.path)
+            data = await asyncio.to_thread(self._parsed, text)  # off the loop: may be big
         except OSError:
             return  # vanished mid-edit (editors save by rename): the next request looks again
         except ResourceDataError as exc:
@@ -121,12 +124,15 @@ class Store:
             refused = "; writes are refused until it is fixed" if self.persist else ""
             self._set_error(f"{exc.message}; still serving the last good data{refused}")
             return
-        self._normalized(data)
         self._text.forget()
-        self.data, self._original, self._known = data, text, edited
+        self._original = await asyncio.to_thread(zlib.compress, text, 1)
+        self.data, self._known = data, edited
         self._rejected = self._unreadable = None
         log.info("resources: %s changed on disk, reloaded", self.path)
         self._set_error(None)
+
+    def _parsed(self, text: bytes) -> dict[str, Any]:
+        return self._normalized(parse(text, self.path))
 
     def _normalized(self, data: dict[str, Any]) -> dict[str, Any]:
         if self.normalize is not None:
@@ -225,10 +231,11 @@ class Store:
         async with self._lock:
             await self._reload_locked()
             self._refuse_unreadable()
-            data = self._normalized(parse(self._original, self.path))
+            text = zlib.decompress(self._original)
+            data = await asyncio.to_thread(self._parsed, text)
             if self.persist:
                 try:
-                    await self._write_locked(self._original)
+                    await self._write_locked(text)
                 except EditedOnDisk:
                     await self._reload_locked()
                     raise WriteRefused(
