@@ -25,10 +25,10 @@ from devserve.mocks.resources.jsvalue import number_string
 CHUNK_ITEMS = 500  # ~0.2 ms of orjson for typical items: the GIL is never held long
 _INDENT = orjson.OPT_INDENT_2
 # orjson's floats that JavaScript prints otherwise: integral ones ("3.0": JavaScript "3") and
-# those with an exponent ("1e16", "1e21", "1e-6": JavaScript "10000000000000000", "1e+21",
+# those with an exponent ("1e16" or "1e+16" by version, "1e-6": JavaScript "10000000000000000",
 # "0.000001"). In indented output a number always ends its line, and a string never does
 # (a line break inside a string is escaped), so these patterns find numbers only.
-_ODD_FLOATS = (re.compile(rb"\.0,?\n"), re.compile(rb"e-?[0-9]+,?\n"))
+_ODD_FLOATS = (re.compile(rb"\.0,?\n"), re.compile(rb"e[-+]?[0-9]+,?\n"))
 _NUMBER = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?")
 # A key JavaScript may take for an array index, which it lists before the others; orjson
 # keeps the dict's order, so such an object goes data.dump's way. (An escaped quote inside a
