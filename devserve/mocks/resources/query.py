@@ -10,27 +10,23 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cmp_to_key
 from typing import Any
 
 from devserve.mocks.resources.byid import SLOW, ids_of, index_by_text
+from devserve.mocks.resources.fulltext import search
 from devserve.mocks.resources.inflect import plural
 from devserve.mocks.resources.jsvalue import (
-    MAX_SAFE_INTEGER,
     UNDEFINED,
-    compare_ascending,
     get_path,
     has_path,
-    is_number,
     js_less,
     js_number,
     js_string,
     parse_int,
-    truthy,
-    utf16,
 )
 from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
 from devserve.mocks.resources.likeregex import PatternError, compile_like
+from devserve.mocks.resources.ordering import sort_items
 from devserve.mocks.resources.relations import Children
 
 Params = dict[str, list[str]]
@@ -117,50 +113,6 @@ def _comparable(wanted: str, value: Any) -> bool:
     return not math.isnan(js_number(wanted)) and not math.isnan(js_number(value))
 
 
-def _deep_query(value: Any, needle: str) -> bool:
-    """mixins.js ``deepQuery``: a lower-cased substring anywhere in a truthy value. A stack,
-    not recursion: a hand-written file may nest hundreds of levels deep."""
-    if not needle:
-        return False
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if not truthy(current):
-            continue
-        if isinstance(current, list):
-            stack.extend(current)
-        elif isinstance(current, dict):
-            stack.extend(current.values())
-        elif needle in js_string(current).lower():
-            return True
-    return False
-
-
-def _full_text(element: Any, needle: str) -> bool:
-    """``q``: whether a field of ``element`` holds ``needle`` (``_deep_query`` on each field),
-    the common field types tested here at once, as they are in nearly every item."""
-    for value in element.values() if type(element) is dict else _fields(element):
-        kind = type(value)
-        if kind is str:
-            if needle in value.lower():
-                return True
-        elif kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            if value and needle in str(value):  # 0 is falsy: never searched, as in JavaScript
-                return True
-        elif value is not None and _deep_query(value, needle):
-            return True
-    return False
-
-
-def _fields(element: Any) -> list[Any]:
-    # `for (const key in obj)`: an object's values, an array's items, a string's characters.
-    if isinstance(element, dict):
-        return list(element.values())
-    if isinstance(element, list | str):
-        return list(element)
-    return []
-
-
 def filter_items(items: list[Any], params: Params) -> list[Any]:
     """Full text (``q``) then every field filter; unknown fields are ignored, as in 0.17."""
     # A field no item has is dropped before filtering (json-server: "automatically delete query
@@ -174,8 +126,7 @@ def filter_items(items: list[Any], params: Params) -> list[Any]:
     ]
     q = first(params, "q")
     if q:
-        needle = q.lower()
-        items = [e for e in items if _full_text(e, needle)]
+        items = search(items, q.lower())
     if filters:
         like = _Like()
         tests = [_matcher(key, values, like) for key, values in filters]
@@ -187,50 +138,10 @@ def filter_items(items: list[Any], params: Params) -> list[Any]:
     return items
 
 
-def _sort_key(values: list[Any]) -> Callable[[int], Any]:
-    """A key for one field: plain values when they are all numbers or all strings, with
-    null and then undefined after them (the common cases, and fast), else lodash's comparison
-    (``compareAscending``: mixed types)."""
-    present = [v for v in values if v is not None and v is not UNDEFINED]
-    if all(is_number(v) and v == v for v in present):
-        plain: list[Any] = present
-    elif all(isinstance(v, str) for v in present):
-        # JavaScript compares strings by UTF-16 code unit: big-endian UTF-16 bytes sort alike.
-        ascii_only = all(v.isascii() for v in present)
-        plain = present if ascii_only else [utf16(v) for v in present]
-    else:
-        keyed = cmp_to_key(compare_ascending)
-        return lambda index: keyed(values[index])
-    if len(plain) == len(values):
-        return plain.__getitem__
-    ranked = iter(plain)
-    keys = [(0, next(ranked)) if v is not None and v is not UNDEFINED else _LAST[v] for v in values]
-    return keys.__getitem__
-
-
-_LAST: dict[Any, tuple[int, int]] = {None: (1, 0), UNDEFINED: (2, 0)}  # lodash: null, undefined
-
-
 def _anyone_has(items: list[Any], key: str) -> bool:
     if any(isinstance(item, dict) and key in item for item in items):
         return True  # the common case, without walking paths
     return ("." in key or "[" in key) and any(has_path(item, key) for item in items)
-
-
-def sort_items(items: list[Any], params: Params) -> list[Any]:
-    """``_sort=a,b&_order=desc,asc`` with lodash ``orderBy`` (stable; missing values last)."""
-    sort = first(params, "_sort")
-    if not sort:
-        return items
-    fields = sort.split(",")
-    orders = [o.lower() for o in (first(params, "_order") or "").split(",")]
-    order = list(range(len(items)))
-    # One stable sort per field, the last field first, orders the same as one multi-key compare.
-    for index in reversed(range(len(fields))):
-        key = _sort_key([get_path(item, fields[index]) for item in items])
-        descending = index < len(orders) and orders[index] == "desc"
-        order.sort(key=key, reverse=descending)
-    return [items[i] for i in order]
 
 
 def _start_index(items: list[Any], start: int | None) -> int:
@@ -305,7 +216,7 @@ def list_collection(
 ) -> Listing:
     """GET /name with every 0.17 query feature, in json-server's order."""
     items = filter_items(data[name], params)
-    items = sort_items(items, params)
+    items = sort_items(items, first(params, "_sort"), first(params, "_order"))
     listing = paginate(items, params, url)
     embed, expand = params.get("_embed", []), params.get("_expand", [])
     if embed or expand:
