@@ -13,6 +13,9 @@ Lines (each server in its own process, uvicorn with uvloop + httptools where Pyt
   300-module page     time to `load` in headless Chromium: devserve vs http-server
   start-up            command -> four origins answering; RSS of that process
   1,000 connections   for 10 s against devserve static: errors must be 0
+  resources at scale  100,000 posts and 50,000 comments, devserve vs json-server 0.17.4
+                      (benchmarks/resources_scale.py: writes, reads, a GET on another origin
+                      during a write burst, RSS)
 """
 
 from __future__ import annotations
@@ -250,6 +253,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs; best kept")
     parser.add_argument("--page-loads", type=int, default=9)
+    parser.add_argument(
+        "--scale-rounds", type=int, default=8, help="resources at scale (0: skip that part)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -335,6 +341,12 @@ def main() -> int:
             url(ports["web"]) + "/file.txt", seconds=10, connections=1000, timeout=10
         )
     report(args, results, devserve_page, peer_page, startup, memory, notes)
+    if args.scale_rounds:
+        from resources_scale import run as resources_at_scale  # this folder, beside this file
+
+        print()
+        for line in resources_at_scale(args.scale_rounds):
+            print(line)
     return 0
 
 

@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -225,68 +226,85 @@ def servers(root: Path) -> Iterator[dict[str, tuple[int, int, int]]]:
         yield found
 
 
+@dataclass
+class Results:
+    size: int
+    load: float
+    reads: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    writes: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    idle: dict[str, dict[str, float]] = field(default_factory=dict)
+    blocked: dict[str, tuple[dict[str, float], int]] = field(default_factory=dict)
+    rss: dict[str, list[float]] = field(default_factory=dict)  # at start, after reads, at end
+    peak: dict[str, float] = field(default_factory=dict)
+
+
 def run(rounds: int = 8) -> list[str]:
-    """Measure; the report's lines (a Markdown table and notes)."""
+    """Measure; the report's lines (a Markdown table)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
-    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp, servers(Path(tmp)) as found:
         script = Path(tmp) / "paced.lua"
         script.write_text(PACED)
-        size = (Path(tmp) / "js" / "db.json").stat().st_size
+        results = Results((Path(tmp) / "js" / "db.json").stat().st_size, os.getloadavg()[0])
         clients = {name: Client(port) for name, (_, port, _) in found.items()}
-        for client in clients.values():
+        for name, client in clients.items():
             client.send("GET", "/posts/1")
-        reads = measure_reads(clients, rounds)
-        rss = {name: memory(pid)[0] for name, (pid, _, _) in found.items()}
-        writes = measure_writes(clients, rounds)
-        blocked, idle = {}, {}
+            results.rss[name] = [memory(found[name][0])[0]]
+        results.reads = measure_reads(clients, rounds)
+        for name, (pid, _, _) in found.items():
+            results.rss[name].append(memory(pid)[0])
+        results.writes = measure_writes(clients, rounds)
         for name, (_, port, probe) in found.items():
             url = f"http://127.0.0.1:{probe}" + ("/ping" if name == "devserve" else "/profile")
-            idle[name] = paced_gets(url, 2, script)
-            blocked[name] = blocking(port, url, script)
-        peak = {name: memory(pid)[1] for name, (pid, _, _) in found.items()}
-    return report(size, load, reads, writes, (idle, blocked), rss, peak, rounds)
+            results.idle[name] = paced_gets(url, 2, script)
+            results.blocked[name] = blocking(port, url, script)
+        for name, (pid, _, _) in found.items():
+            now, results.peak[name] = memory(pid)
+            results.rss[name].append(now)
+    return report(results, rounds)
 
 
-def report(
-    size: int,
-    load: float,
-    reads: dict[str, dict[str, list[float]]],
-    writes: dict[str, dict[str, list[float]]],
-    probes: tuple[dict[str, dict[str, float]], dict[str, tuple[dict[str, float], int]]],
-    rss: dict[str, float],
-    peak: dict[str, float],
-    rounds: int,
-) -> list[str]:
-    names = list(reads)
+def _met(ours: float, theirs: float | None) -> str:
+    return "" if theirs is None else ("yes" if ours <= theirs else "**no**")
+
+
+def _row(label: str, cells: list[str], met: str = "") -> str:
+    return f"| {label} | " + " | ".join(cells) + f" | {met} |"
+
+
+def report(r: Results, rounds: int) -> list[str]:
+    names = list(r.reads)
+    peer = "json-server" if "json-server" in names else None
     lines = [
-        f"Resources at scale: {POSTS:,} posts, {COMMENTS:,} comments, {size / 1e6:.1f} MB; "
-        f"{rounds} rounds taking turns; load average {load:.2f} at the start",
+        f"{POSTS:,} posts, {COMMENTS:,} comments ({r.size / 1e6:.1f} MB); {rounds} rounds "
+        f"taking turns; load average {r.load:.2f} at the start",
         "",
-        "| what | " + " | ".join(names) + " |",
-        "|---|" + "---|" * len(names),
+        _row("what", names, "target met"),
+        "|---|" + "---|" * (len(names) + 1),
     ]
     for method in ("POST", "PATCH", "DELETE"):
-        cells = [
-            f"{p(writes[n][method], 0.5):.0f} / {p(writes[n][method], 0.99):.0f}" for n in names
-        ]
-        lines.append(f"| {method} p50 / p99 ms | " + " | ".join(cells) + " |")
+        times = {n: (p(r.writes[n][method], 0.5), p(r.writes[n][method], 0.99)) for n in names}
+        met = _met(times["devserve"][0], times[peer][0] if peer else None)
+        cells = [f"{times[n][0]:.0f} / {times[n][1]:.0f}" for n in names]
+        lines.append(_row(f"{method} p50 / p99 ms", cells, met))
     for query, path in READS.items():
-        cells = [f"{p(reads[n][query], 0.5):.1f}" for n in names]
-        lines.append(f"| `{path}` p50 ms | " + " | ".join(cells) + " |")
-    idle, blocked = probes
-    cells = [f"{idle[n]['p50']:.1f} / {idle[n]['p99']:.1f} / {idle[n]['max']:.1f}" for n in names]
-    lines.append("| GET, no writes, p50 / p99 / max ms | " + " | ".join(cells) + " |")
-    cells = []
-    for n in names:
-        gets, done = blocked[n]
-        cells.append(f"{gets['p50']:.1f} / {gets['p99']:.1f} / {gets['max']:.1f} ({done} writes)")
-    lines.append(
-        f"| GET during {WRITERS} writers, p50 / p99 / max ms | " + " | ".join(cells) + " |"
-    )
-    lines.append("| RSS after reads MB | " + " | ".join(f"{rss[n]:.0f}" for n in names) + " |")
-    lines.append("| peak RSS MB | " + " | ".join(f"{peak[n]:.0f}" for n in names) + " |")
+        medians = {n: p(r.reads[n][query], 0.5) for n in names}
+        met = _met(medians["devserve"], medians[peer] if peer else None)
+        lines.append(_row(f"`{path}` p50 ms", [f"{medians[n]:.1f}" for n in names], met))
+    gets = {n: r.idle[n] for n in names}
+    cells = [f"{g['p50']:.1f} / {g['p99']:.1f} / {g['max']:.1f}" for g in gets.values()]
+    lines.append(_row("GET alone, p50 / p99 / max ms", cells))
+    cells = [
+        f"{g['p50']:.1f} / {g['p99']:.1f} / {g['max']:.1f} ({done} writes)"
+        for g, done in (r.blocked[n] for n in names)
+    ]
+    met = "yes" if r.blocked["devserve"][0]["p99"] <= 20 else "**no**"
+    lines.append(_row(f"GET during {WRITERS} writers, p50 / p99 / max ms", cells, met))
+    cells = [" / ".join(f"{mb:.0f}" for mb in r.rss[n]) for n in names]
+    met = _met(max(r.rss["devserve"]), max(r.rss[peer]) if peer else None)
+    lines.append(_row("RSS MB: start / after reads / end", cells, met))
+    met = _met(r.peak["devserve"], r.peak[peer] if peer else None)
+    lines.append(_row("peak RSS MB", [f"{r.peak[n]:.0f}" for n in names], met))
     return lines
 
 
