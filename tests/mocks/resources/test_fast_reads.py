@@ -1,15 +1,19 @@
 """The fast ways of reading a big collection give exactly what json-server's rules give:
-``_sort`` with plain keys (missing and null values included) against lodash's comparison,
-and ``q`` with the common field types tested at once against ``deepQuery`` field by field."""
+``_sort`` with plain keys (missing and null values included) and a slice at a time against
+lodash's comparison, ``q`` with the common field types tested at once against ``deepQuery``
+field by field, and a long answer encoded a slice at a time against one json.dumps."""
 
 from __future__ import annotations
 
+import json
 from functools import cmp_to_key
 from typing import Any
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devserve.mocks.resources import ordering, request
 from devserve.mocks.resources.fulltext import _fields, deep_query, holds
 from devserve.mocks.resources.jsvalue import UNDEFINED, compare_ascending
 from devserve.mocks.resources.ordering import sort_items
@@ -41,6 +45,8 @@ def test_sorting_with_plain_keys_is_lodash_order(values: list[Any], descending: 
     items = items_of(values)
     order = "desc" if descending else "asc"
     assert sort_items(items, "v", order) == lodash_order(items, descending)
+    with mock.patch.object(ordering, "SLICE", 3):  # sorted a slice at a time, then merged
+        assert sort_items(items, "v", order) == lodash_order(items, descending)
 
 
 FIELDS = st.one_of(
@@ -50,6 +56,15 @@ FIELDS = st.one_of(
     st.lists(st.sampled_from(["x", 0, 10, None, "Q"]), max_size=3),
     st.dictionaries(st.sampled_from(["a", "b"]), st.sampled_from([0, "Ab", 10]), max_size=2),
 )
+
+
+@settings(max_examples=200, deadline=None)
+@given(answer=st.lists(st.one_of(FIELDS, st.dictionaries(st.text(max_size=2), FIELDS)), max_size=9))
+def test_a_long_answer_is_encoded_a_slice_at_a_time_to_the_same_bytes(answer: list[Any]) -> None:
+    whole = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    with mock.patch.object(request, "ENCODE_SLICE", 2):
+        assert request.encode(answer) == whole
+        assert request.encode({"posts": answer, "n": 1}) == b'{"posts":' + whole + b',"n":1}'
 
 
 @settings(max_examples=500, deadline=None)
