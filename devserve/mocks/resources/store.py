@@ -231,7 +231,7 @@ class Store:
         async with self._lock:
             await self._reload_locked()
             self._refuse_unreadable()
-            text = zlib.decompress(self._original)
+            text = await asyncio.to_thread(zlib.decompress, self._original)
             data = await asyncio.to_thread(self._parsed, text)
             if self.persist:
                 try:
