@@ -63,7 +63,7 @@ class Store:
         self.error: str | None = None
         self._readers = Readers()
         self._text = FileText()  # the bytes of the last write, reused for what did not change
-        self._settled = asyncio.Event()  # set while no change runs in a worker thread
+        self._settled = asyncio.Event()  # set while no change is being applied
         self._settled.set()
         self._lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
@@ -100,13 +100,13 @@ class Store:
         event loop) that no change interrupts. ``answer`` must not change the data.
 
         Whatever reads more than the top-level object reads through here: a change to a big
-        file runs in a worker thread, and a read waits until it is done."""
+        file runs in a worker thread, and a read waits until it is done (a change that has
+        begun comes first, so reads never hold one up); a read does not wait for the disk."""
+        while not self._settled.is_set():
+            await self._settled.wait()
         if not slow:
-            while not self._settled.is_set():
-                await self._settled.wait()
             return answer(self.data)
-        async with self._lock:  # a change in progress finishes first; none starts meanwhile
-            future = self._readers.start(answer, self.data)
+        future = self._readers.start(answer, self.data)  # a change now waits for it to end
         return await asyncio.wrap_future(future)
 
     async def _reload_locked(self) -> None:
@@ -165,17 +165,17 @@ class Store:
 
     async def _change(self, apply: Callable[[dict[str, Any]], tuple[T, bool]]) -> T:
         async with self._lock:
-            await self._reload_locked()  # a change applies to the file's latest content
-            self._refuse_unreadable()
-            await self._readers.idle()  # no read in a worker thread sees the data change
-            if self.big:  # off the event loop: a write walks a collection (ids, references)
-                self._settled.clear()
-                try:
+            self._settled.clear()  # reads wait from here until the data has changed
+            try:
+                await self._reload_locked()  # a change applies to the file's latest content
+                self._refuse_unreadable()
+                await self._readers.idle()  # no read in a worker thread sees the data change
+                if self.big:  # off the event loop: a write walks a collection (ids, references)
                     result, changed = await asyncio.to_thread(apply, self.data)
-                finally:
-                    self._settled.set()
-            else:
-                result, changed = apply(self.data)
+                else:
+                    result, changed = apply(self.data)
+            finally:
+                self._settled.set()
             if changed:
                 self._changed += 1
             wanted = self._changed

@@ -1,6 +1,7 @@
 """A big resource file: every write reaches the file exactly as json-server writes it (only the
 changed part re-encoded, numbers and key order as JavaScript has them), a write runs off the
-event loop, and a read waits for a write under way rather than seeing half of it."""
+event loop, and a read waits for a write under way rather than seeing half of it, but not for
+the disk."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import anyio
 import httpx
 import pytest
 
+from devserve.mocks.resources import store as store_module
 from devserve.mocks.resources import writes
 from devserve.mocks.resources.data import dump
 from devserve.mocks.resources.query import INLINE_ITEMS
@@ -128,3 +130,42 @@ def test_a_read_waits_for_a_write_under_way_in_a_worker_thread(
     anyio.run(scenario)
     assert answers["delete"].status_code == 200
     assert not [c for c in answers["read"].json() if c["postId"] == 8]
+
+
+def test_a_read_does_not_wait_for_a_write_to_reach_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The change is made in memory first; a read meanwhile sees it, the disk or not."""
+    big(tmp_path)
+    writing, release = threading.Event(), threading.Event()
+    write = store_module.write_atomic
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        writing.set()
+        release.wait(timeout=30)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "write_atomic", held)
+    answers: dict[str, httpx.Response] = {}
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=build(tmp_path).app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8001") as api:
+
+            async def patch() -> None:
+                answers["patch"] = await api.patch("/posts/1500", json={"title": "new"})
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(patch)
+                await anyio.to_thread.run_sync(wait_until, writing.is_set, "the write")
+                try:
+                    with anyio.fail_after(10):
+                        answers["read"] = await api.get("/posts?title=new")
+                    answers["item"] = await api.get("/posts/1500")
+                finally:
+                    release.set()
+
+    anyio.run(scenario)
+    assert answers["patch"].status_code == 200
+    assert [post["id"] for post in answers["read"].json()] == [1500]
+    assert answers["item"].json()["title"] == "new"
