@@ -212,15 +212,21 @@ def may_take_long(items: list[Any], params: Params) -> bool:
 
 
 def list_collection(
-    data: dict[str, Any], name: str, params: Params, url: str, keys: Keys = DEFAULT_KEYS
+    data: dict[str, Any],
+    name: str,
+    params: Params,
+    url: str,
+    keys: Keys = DEFAULT_KEYS,
+    indexes: dict[str, Children] | None = None,
 ) -> Listing:
-    """GET /name with every 0.17 query feature, in json-server's order."""
+    """GET /name with every 0.17 query feature, in json-server's order. ``indexes``: the
+    child collections of ``name`` already grouped (Store.derived), filled as they are."""
     items = filter_items(data[name], params)
     items = sort_items(items, first(params, "_sort"), first(params, "_order"))
     listing = paginate(items, params, url)
     embed, expand = params.get("_embed", []), params.get("_expand", [])
     if embed or expand:
-        indexes: dict[str, Children] = {}  # each child collection grouped once, not per item
+        indexes = {} if indexes is None else indexes  # each child grouped once, not per item
         listing.items = [
             relate(item, data, name, embed, expand, indexes, keys) for item in listing.items
         ]

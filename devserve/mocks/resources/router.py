@@ -218,7 +218,9 @@ class ResourceApp:
         if request.method in ("GET", "HEAD"):
 
             def answer(data: dict[str, Any]) -> Reply:
-                listing = list_collection(data, name, request.params, request.url, self.keys)
+                indexes = self.store.derived(data).setdefault(("children of", name), {})
+                params, url = request.params, request.url
+                listing = list_collection(data, name, params, url, self.keys, indexes)
                 return 200, encode(listing.items), listing.headers
 
             slow = may_take_long(self.store.data[name], request.params)
@@ -246,7 +248,8 @@ class ResourceApp:
                 if found is UNDEFINED:
                     return NOT_FOUND
                 embed, expand = request.params.get("_embed", []), request.params.get("_expand", [])
-                related = relate(found, data, name, embed, expand, keys=self.keys)
+                indexes = self.store.derived(data).setdefault(("children of", name), {})
+                related = relate(found, data, name, embed, expand, indexes, self.keys)
                 return 200, encode(related), {}
 
             return await self.store.read(answer, slow=self.store.big)

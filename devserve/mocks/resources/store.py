@@ -64,6 +64,7 @@ class Store:
         self._readers = Readers()
         self._text = FileText()  # the bytes of the last write, reused for what did not change
         self._settled = asyncio.Event()  # set while no change is being applied
+        self._derived: tuple[Any, int, dict[Any, Any]] = (None, 0, {})
         self._settled.set()
         self._lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
@@ -82,6 +83,17 @@ class Store:
         if now is None or now == self._known or now == self._rejected:
             return None
         return now
+
+    def derived(self, data: dict[str, Any]) -> dict[Any, Any]:
+        """What reads work out from ``data`` and may share until it changes (grouped children
+        for ``_embed``): empty for data that is no longer the current version."""
+        held, version, found = self._derived
+        if held is data and version == self._changed:
+            return found
+        if data is self.data:
+            self._derived = (data, self._changed, {})
+            return self._derived[2]
+        return {}
 
     @property
     def big(self) -> bool:

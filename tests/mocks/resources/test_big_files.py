@@ -14,6 +14,7 @@ import anyio
 import httpx
 import pytest
 
+from devserve import files
 from devserve.mocks.resources import store as store_module
 from devserve.mocks.resources import writes
 from devserve.mocks.resources.data import dump
@@ -138,7 +139,7 @@ def test_a_read_does_not_wait_for_a_write_to_reach_the_disk(
     """The change is made in memory first; a read meanwhile sees it, the disk or not."""
     big(tmp_path)
     writing, release = threading.Event(), threading.Event()
-    write = store_module.write_atomic
+    write = files.write_atomic
 
     def held(*args: Any, **kwargs: Any) -> Any:
         writing.set()
@@ -169,3 +170,23 @@ def test_a_read_does_not_wait_for_a_write_to_reach_the_disk(
     assert answers["patch"].status_code == 200
     assert [post["id"] for post in answers["read"].json()] == [1500]
     assert answers["item"].json()["title"] == "new"
+
+
+def test_embedded_children_follow_every_write_and_edit(tmp_path: Path) -> None:
+    """Children grouped for _embed are shared by reads until the data changes, not after."""
+    data = big(tmp_path)
+    api = client(tmp_path)
+
+    def embedded(path: str) -> list[int]:
+        answer = api.get(path).json()
+        post = answer[0] if isinstance(answer, list) else answer
+        return [comment["id"] for comment in post["comments"]]
+
+    first = embedded("/posts?id=1&_embed=comments")
+    assert first == embedded("/posts/1?_embed=comments")
+    made = api.post("/comments", json={"postId": 1}).json()["id"]
+    assert embedded("/posts?id=1&_embed=comments") == [*first, made]
+    assert embedded("/posts/1?_embed=comments") == [*first, made]
+    data["comments"] = [{"id": 1, "postId": 1}]
+    write_db(tmp_path, data)  # an edit by hand, picked up on the next request
+    assert embedded("/posts?id=1&_embed=comments") == [1]
