@@ -16,12 +16,13 @@ _HTTP_ANSWER = "websocket.http.response"
 
 
 async def deny(
-    scope: Scope, send: Send, status: int, answer: dict[str, Any], *, note: str
+    scope: Scope, send: Send, status: int, answer: dict[str, Any], *, note: str | None
 ) -> None:
     """Answer ``status`` with ``answer`` as JSON, and note why for the log line. A WebSocket
     handshake gets it before the upgrade where the server can send one, else a close before
     accepting (which the server answers 403)."""
-    scope[NOTE_KEY] = note
+    if note is not None:
+        scope[NOTE_KEY] = note
     body = json.dumps(answer, indent=2).encode() + b"\n"
     headers = [
         (b"content-type", b"application/json"),

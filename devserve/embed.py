@@ -17,6 +17,7 @@ errors raise ``DevserveError`` with the messages the CLI prints.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import tomllib
 from collections import deque
@@ -28,7 +29,7 @@ from typing import Any, TypeVar
 from devserve.config import Config
 from devserve.errors import ConfigError, DevserveError
 from devserve.project import load_project, parse_project
-from devserve.records import RequestRecord
+from devserve.records import RequestRecord, SocketRecord
 from devserve.serving.runner import Runner, event_loop_factory
 
 T = TypeVar("T")
@@ -65,6 +66,8 @@ class _Started:
         self._runner = runner
         self._records: deque[RequestRecord] = deque(maxlen=MAX_RECORDS)
         runner.registry.observers.append(self._records.append)
+        self._socket_records: deque[SocketRecord] = deque(maxlen=MAX_RECORDS)
+        runner.registry.socket_observers.append(self._socket_records.append)
 
     def url(self, name: str) -> str:
         """``http://127.0.0.1:PORT`` of origin ``name`` (the port it really got, for port 0)."""
@@ -83,6 +86,17 @@ class _Started:
         """Every request answered so far (at most the last 10,000), with its CORS verdict."""
         return list(self._records)
 
+    @property
+    def socket_events(self) -> list[SocketRecord]:
+        """What happened on the mock sockets: opened, each frame in and out, each close."""
+        return list(self._socket_records)
+
+    def send(self, name: str, path: str, message: Any) -> int:
+        """Send ``message`` to every page connected to the mock socket at ``path`` of origin
+        ``name`` (``devserve send``): text as it is, anything else as JSON. Returns how many
+        pages got it; DevserveError when that origin has no socket there."""
+        return int(self._runner.registry.send(name, path, _frame(message))["sent"])
+
     def blocked(self) -> list[RequestRecord]:
         """The requests a browser would not let the page read."""
         return [r for r in self._records if r.cors is not None and r.cors.verdict == "blocked"]
@@ -97,6 +111,13 @@ class _Started:
     def clear(self) -> None:
         """Forget the requests seen so far (e.g. between two tests sharing an instance)."""
         self._records.clear()
+        self._socket_records.clear()
+
+
+def _frame(message: Any) -> str:
+    if isinstance(message, str):
+        return message
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class Running(_Started):
@@ -190,6 +211,14 @@ class RunningInThread(_Started):
     def reset(self) -> None:
         """Restore mock state: response sequences restart, resources get their original data."""
         self._call(self._runner.registry.reset())
+
+    def send(self, name: str, path: str, message: Any) -> int:
+        registry, text = self._runner.registry, _frame(message)
+
+        async def broadcast() -> int:
+            return int(registry.send(name, path, text)["sent"])
+
+        return self._call(broadcast())
 
 
 @contextmanager

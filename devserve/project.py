@@ -9,13 +9,17 @@ from typing import Any
 
 from devserve.config import Config, load_config, parse_config
 from devserve.mocks.check import MOCK_CHECKS
+from devserve.sockets.check import socket_problems
+
+# Every check beyond the config's model, in the order their messages come.
+CHECKS = (*MOCK_CHECKS, socket_problems)
 
 
 def load_project(path: Path) -> Config:
     """The config at ``path`` with every check; ConfigError lists every problem."""
-    return load_config(path, checks=MOCK_CHECKS)
+    return load_config(path, checks=CHECKS)
 
 
 def parse_project(data: dict[str, Any], *, path: Path, label: str) -> Config:
     """Already-parsed config data with every check; paths resolve against ``path``'s folder."""
-    return parse_config(data, path=path, label=label, checks=MOCK_CHECKS)
+    return parse_config(data, path=path, label=label, checks=CHECKS)

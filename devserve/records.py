@@ -143,3 +143,65 @@ class RequestRecord:
 
 
 Observer = Callable[[RequestRecord], None]
+
+
+# Longest message text a socket record keeps (the log line, the dashboard, the history).
+SHOWN_TEXT = 500
+
+
+@dataclass(frozen=True)
+class SocketRecord:
+    """Something that happened on an open mock socket: a frame in (``in``: from the page) or
+    out, or its close (``close``, with the code and who closed it)."""
+
+    origin: str
+    path: str
+    connection: int  # numbered per origin: "#3" in the log and on the dashboard
+    event: str  # "in", "out", "close"
+    at: float
+    text: str | None = None  # the message (cut to SHOWN_TEXT characters), or a binary summary
+    size: int = 0  # the message's size in bytes
+    code: int | None = None
+    reason: str | None = None
+    by: str | None = None  # who closed: "client" or "devserve"
+    note: str | None = None  # why (a dropped client, a message too big, a replay difference)
+    source: str | None = None  # on "open": the page's Origin
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "method": "WS",
+            "path": self.path,
+            "connection": self.connection,
+            "event": self.event,
+            "text": self.text,
+            "size": self.size,
+            "code": self.code,
+            "reason": self.reason,
+            "by": self.by,
+            "note": self.note,
+            "from": self.source,
+            "time": datetime.fromtimestamp(self.at, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+        }
+
+    def line(self) -> str:
+        """The terminal line; the message and the reason came from a page: escaped."""
+        arrow = {"in": "WS<", "out": "WS>"}.get(self.event, "WS")
+        head = f"{self.origin:<10} {arrow:<7} {self.path} #{self.connection}"
+        if self.event == "close":
+            reason = f" {self.reason!r}" if self.reason else ""
+            body = f"closed {self.code if self.code is not None else '-'}{reason} by {self.by}"
+        elif self.event == "open":
+            body = f"opened from {self.source}" if self.source else "opened"
+        else:
+            body = self.text or ""
+        note = f"  ({self.note})" if self.note else ""
+        return printable(f"{head} {body}{note}")
+
+    def __str__(self) -> str:
+        return self.line()
+
+
+SocketObserver = Callable[[SocketRecord], None]

@@ -114,6 +114,7 @@
   }
 
   function renderOriginFilter(names) {
+    if (window.devserveSockets) window.devserveSockets.origins(names);
     const select = els.filterOrigin;
     const chosen = select.value;
     const known = new Set([...select.options].map((opt) => opt.value));
@@ -389,6 +390,11 @@
   stream.addEventListener("request", (event) => {
     const record = parse(event);
     if (record) addRequest(record);
+  });
+  stream.addEventListener("socket", (event) => {
+    // Mock sockets: opened, a frame in or out, a close (dashboard-sockets.js shows them).
+    const record = parse(event);
+    if (record && window.devserveSockets) window.devserveSockets.add(record);
   });
   stream.addEventListener("reload", (event) => {
     const data = parse(event) || {};

@@ -22,6 +22,7 @@ FLOORS: list[set[str]] = [
     {
         "errors", "version", "urls", "records", "terminal", "denials", "state", "media",
         "files", "setcookie", "memo", "_resources", "origins", "scaffold", "home", "runnotes",
+        "connections",
     },
     {"cors"},
     {"config"},
@@ -30,6 +31,7 @@ FLOORS: list[set[str]] = [
     {"check"},
     {"live"},
     {"mocks"},
+    {"sockets"},
     {"proxy", "project"},
     {"serving"},
     {"control"},

@@ -94,7 +94,10 @@ def test_port_in_use_names_origin_and_port_and_starts_nothing(tmp_path: Path) ->
 def test_clean_shutdown_frees_every_port(start_devserve: StartDevserve, sig: int) -> None:
     ports = free_ports(2)
     server = start_devserve(
-        config_toml({"a": {"port": ports[0]}, "b": {"port": ports[1], "cors": "on"}}),
+        config_toml(
+            {"a": {"port": ports[0]}, "b": {"port": ports[1], "cors": "on"}},
+            {"dashboard_port": False},
+        ),
         ports=ports,
     )
     # A keep-alive connection held open must not block shutdown.
@@ -126,7 +129,8 @@ def test_banner_lists_every_origin(start_devserve: StartDevserve, tmp_path: Path
                     },
                     "routes": [{"path": "/users", "json": []}],
                 },
-            }
+            },
+            {"dashboard_port": False},
         ),
         ports=ports,
     )
@@ -146,7 +150,10 @@ def test_banner_lists_every_origin(start_devserve: StartDevserve, tmp_path: Path
 def test_host_header_allow_list_over_the_wire(start_devserve: StartDevserve) -> None:
     (port,) = free_ports(1)
     start_devserve(
-        config_toml({"a": {"port": port}}, {"allowed_hosts": ["dev.example.test"]}),
+        config_toml(
+            {"a": {"port": port}},
+            {"allowed_hosts": ["dev.example.test"], "dashboard_port": False},
+        ),
         ports=[port],
     )
     url = f"http://127.0.0.1:{port}/"
@@ -171,6 +178,7 @@ def test_serve_a_folder_with_cors(tmp_path: Path) -> None:
         ["serve", str(tmp_path), "-p", str(port), "--cors", "http://localhost:3000"],
         cwd=tmp_path,
         wait_ports=[port],
+        default_dashboard=True,
     )
     try:
         allowed = httpx.get(
@@ -223,7 +231,9 @@ def test_schema_is_json_schema_of_the_config() -> None:
 
 def test_run_takes_quiet_after_the_command(tmp_path: Path) -> None:
     (port,) = free_ports(1)
-    (tmp_path / "devserve.toml").write_text(f"[origins.a]\nport = {port}\n")
+    (tmp_path / "devserve.toml").write_text(
+        f"[devserve]\ndashboard_port = false\n[origins.a]\nport = {port}\n"
+    )
     server = run_devserve(["run", "-q"], cwd=tmp_path, wait_ports=[port])
     assert httpx.get(f"http://127.0.0.1:{port}/quiet-please").status_code == 404
     assert server.stop() == 0
@@ -343,7 +353,7 @@ def test_init_port_moves_the_page_the_api_and_every_file_that_names_them(
     texts = "".join(path.read_text() for path in site.rglob("*") if path.is_file())
     assert "8000" not in texts and "8001" not in texts
     assert f"localhost:{page}" in texts and f"hostname}}:{api}`" in texts
-    server = run_devserve([], cwd=site, wait_ports=[page, api])
+    server = run_devserve([], cwd=site, wait_ports=[page, api], default_dashboard=True)
     try:
         origin = {"Origin": f"http://localhost:{page}"}
         answer = httpx.get(f"http://localhost:{api}/users", headers=origin, timeout=5)

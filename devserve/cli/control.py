@@ -1,4 +1,4 @@
-"""The commands that talk to a running instance: status, cors, reset."""
+"""The commands that talk to a running instance: status, cors, reset, send."""
 
 from __future__ import annotations
 
@@ -110,3 +110,29 @@ def reset(
             for key, value in result["reset"].items()
         )
         _say(f"{name}: {result['resources']} restored ({counts or 'empty'})")
+
+
+def send(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The origin whose socket to send to.")],
+    path: Annotated[str, typer.Argument(help="The socket's path, e.g. /ws.")],
+    message: Annotated[
+        str, typer.Argument(help="The message, sent as one text frame exactly as given.")
+    ],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Send MESSAGE to every page connected to a mock socket of the running instance (a
+    JSON-looking MESSAGE is sent as it is: the page's JSON.parse reads it)."""
+    from devserve.control import client as control
+
+    options = common(ctx, "send", config=config, verbose=verbose, quiet=quiet)
+    found = _find_instance(options, url)
+    result = control.send(found, name, path, message)
+    sent = result["sent"]
+    if sent == 0:
+        _say(f"no page is connected to {path} of '{name}': nothing sent")
+        return
+    _say(f"sent to {sent} page{'s' if sent != 1 else ''} on {path} of '{name}'")

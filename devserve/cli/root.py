@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from devserve.cli.checks import check, check_config, check_contract, schema
-from devserve.cli.control import cors, reset, status
+from devserve.cli.control import cors, reset, send, status
 from devserve.cli.options import (
     Common,
     ConfigOption,
@@ -73,6 +73,7 @@ app.command("check-contract")(handled(check_contract))
 app.command()(handled(status))
 app.command()(handled(cors))
 app.command()(handled(reset))
+app.command()(handled(send))
 app.command("check")(handled(check))
 app.command()(handled(trust))
 app.command()(handled(schema))

@@ -8,6 +8,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from devserve.config.cors import CorsTable
+from devserve.config.live import (
+    ConversationFrame,
+    Socket,
+    SocketClose,
+    SocketMatch,
+    SocketMessage,
+    SocketRule,
+    StreamEvent,
+)
 from devserve.config.mocks import Match, MockResponse, Route
 from devserve.config.model import Origin, Settings
 from devserve.config.proxy import RecordMatch, Redact
@@ -25,7 +34,17 @@ def _keys(model: type[BaseModel], *extra: str) -> list[str]:
 
 
 # Discriminator tags pydantic puts in error locations; they are not keys the user wrote.
-_TAGS = {"<switch>", "<mode>", "<table>", "<method>", "<methods>", "<value>", "<values>"}
+_TAGS = {
+    "<switch>",
+    "<mode>",
+    "<table>",
+    "<method>",
+    "<methods>",
+    "<value>",
+    "<values>",
+    "<message>",
+    "<messages>",
+}
 
 
 def key_path(loc: tuple[str | int, ...]) -> str:
@@ -91,7 +110,28 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         return _keys(Match)
     if len(parent) == 6 and parent[2] == "routes" and parent[4] == "responses":
         return _keys(MockResponse)
+    if len(parent) == 6 and parent[2] == "routes" and parent[4] == "stream":
+        return _keys(StreamEvent)
+    if len(parent) >= 4 and parent[2] == "sockets":
+        return _socket_keys(parent[4:])
     return []
+
+
+def _socket_keys(inner: list[str | int]) -> list[str]:
+    """The keys of a table inside one ``[[origins.NAME.sockets]]`` entry."""
+    named = [part for part in inner if isinstance(part, str)]
+    if not named:
+        return _keys(Socket)
+    last = named[-1]
+    if last in ("on_connect", "reply"):
+        return _keys(SocketMessage)
+    if last == "match":
+        return _keys(SocketMatch)
+    if last == "close":
+        return _keys(SocketClose)
+    if last == "conversation":
+        return _keys(ConversationFrame)
+    return _keys(SocketRule) if last == "rules" else []
 
 
 def _unknown_key(loc: tuple[str | int, ...]) -> str:

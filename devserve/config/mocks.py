@@ -18,6 +18,7 @@ from pydantic import (
 )
 from starlette.routing import compile_path
 
+from devserve.config.live import SocketBehaviour, StreamEvent
 from devserve.config.strict import ConfigPath, MethodName, StrictModel
 from devserve.cors.standard import is_token
 
@@ -154,6 +155,8 @@ class MockResponse(StrictModel):
 
 # Keys that describe one response: with ``responses``, they go on each item instead.
 RESPONSE_KEYS = ("status", "json_body", "body", "file", "fault")
+# Keys that only mean something with ``stream``.
+STREAM_KEYS = ("stream_repeat", "stream_cut_after", "retry_ms")
 
 
 class Behaviour(MockResponse):
@@ -172,6 +175,20 @@ class Behaviour(MockResponse):
     order: Literal["cycle", "random", "once-then-last"] = Field(
         default="cycle", description="How the responses follow each other."
     )
+    stream: list[StreamEvent] | None = Field(
+        default=None,
+        min_length=1,
+        description="An event stream (text/event-stream): these server-sent events, in order.",
+    )
+    stream_repeat: bool = Field(
+        default=False, description="Loop the stream's events (their numeric ids continue)."
+    )
+    stream_cut_after: int = Field(
+        default=0, ge=0, description="Drop the connection after this many events (0: never)."
+    )
+    retry_ms: int | None = Field(
+        default=None, ge=0, description="Sent first as retry: (the reconnection time)."
+    )
 
     @model_validator(mode="after")
     def _responses_or_one(self) -> Behaviour:
@@ -183,6 +200,25 @@ class Behaviour(MockResponse):
                     f"with responses = [...], put {key} on each response, not on the route "
                     "(the route's headers, delay_ms and jitter_ms apply to all of them)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _stream_alone(self) -> Behaviour:
+        extras = [k for k in STREAM_KEYS if k in self.model_fields_set]
+        if self.stream is None:
+            if extras:
+                raise ValueError(f"{extras[0]} applies to a stream: add stream = [...]")
+            return self
+        body_keys = (*RESPONSE_KEYS[1:], "responses")  # status and headers go with the stream
+        given = [k for k in body_keys if k in self.model_fields_set]
+        if given:
+            key = "json" if given[0] == "json_body" else given[0]
+            raise ValueError(f"stream = [...] is the body: remove {key}")
+        if self.stream_repeat and not any(event.delay_ms for event in self.stream):
+            raise ValueError(
+                "stream_repeat = true needs a delay_ms on at least one event (else the loop "
+                "would flood the page)"
+            )
         return self
 
 
@@ -210,3 +246,13 @@ class Route(Behaviour):
         """The methods this route answers; None means any."""
         methods = [self.method] if isinstance(self.method, str) else self.method
         return None if "*" in methods else methods
+
+
+class SocketFile(SocketBehaviour):
+    """A mock folder's ``NAME.WS.mock.json``: a socket's keys (the file name gives its path),
+    and which handshakes it answers (``match``: query, headers, cookies). Recorded
+    conversations are written in this form."""
+
+    match: Match | None = Field(
+        default=None, description="Answer only handshakes that also match these conditions."
+    )

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from devserve.config.cors import CorsSetting, OriginUrl
+from devserve.config.live import Socket, check_sockets
 from devserve.config.mocks import Route
 from devserve.config.proxy import ProxyUrl, RecordMatch, RecordMode, Redact
 from devserve.config.sites import SiteName
@@ -18,6 +19,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 Dialect = Literal["0.17", "v1"]
 # What a request that breaks the OpenAPI spec gets: refused (422), a log line only, nothing.
 ValidateMode = Literal["on", "warn", "off"]
+# How recorded streams and sockets are played back: with their gaps, or as fast as possible.
+ReplayTiming = Literal["recorded", "compressed"]
 
 
 class Origin(StrictModel):
@@ -54,6 +57,9 @@ class Origin(StrictModel):
     )
     delay_ms: int = Field(default=0, ge=0, description="Added to every response of this origin.")
     routes: list[Route] = Field(default_factory=list)
+    sockets: list[Socket] = Field(
+        default_factory=list, description="WebSocket mocks: [[origins.NAME.sockets]]."
+    )
     mocks: ConfigPath | None = Field(
         default=None, description="A mock folder: users.json answers GET /users."
     )
@@ -74,6 +80,11 @@ class Origin(StrictModel):
         default="missing", description="record, missing (the default), replay or off."
     )
     record_match: RecordMatch = Field(default_factory=RecordMatch)
+    replay_timing: ReplayTiming = Field(
+        default="recorded",
+        description='Recorded event streams and sockets replay with their gaps ("recorded") '
+        'or without waiting ("compressed").',
+    )
     redact: Redact = Field(default_factory=Redact)
     resources: ConfigPath | None = Field(
         default=None, description="JSON file served as json-server 0.17-style REST (db.json)."
@@ -124,6 +135,8 @@ class Origin(StrictModel):
         default_factory=list,
         description='Path prefixes whose operations a resource collection answers (["/charges"]).',
     )
+
+    _sockets = field_validator("sockets")(check_sockets)
 
     @field_validator("resources_prefix")
     @classmethod

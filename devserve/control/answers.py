@@ -61,6 +61,15 @@ class ResetAnswer(TypedDict):
 
 
 @_strict
+class SendAnswer(TypedDict):
+    """``POST /api/origins/{name}/sockets/send``: how many pages got the message queued."""
+
+    origin: str
+    path: str
+    sent: int
+
+
+@_strict
 class _ErrorAnswer(TypedDict):
     error: str
 
@@ -69,6 +78,7 @@ ORIGINS: TypeAdapter[list[OriginAnswer]] = TypeAdapter(list[OriginAnswer])
 ORIGIN: TypeAdapter[OriginAnswer] = TypeAdapter(OriginAnswer)
 INSTANCE: TypeAdapter[InstanceAnswer] = TypeAdapter(InstanceAnswer)
 RESET: TypeAdapter[ResetAnswer] = TypeAdapter(ResetAnswer)
+SEND: TypeAdapter[SendAnswer] = TypeAdapter(SendAnswer)
 _ERROR: TypeAdapter[_ErrorAnswer] = TypeAdapter(_ErrorAnswer)
 
 Answer = TypeVar("Answer")

@@ -135,6 +135,17 @@ def reset(instance: Instance, name: str) -> answers.ResetAnswer:
     )
 
 
+def send(instance: Instance, name: str, path: str, text: str) -> answers.SendAnswer:
+    """Send ``text`` to every page connected to the mock socket at ``path`` of origin ``name``."""
+    return _request(
+        "POST",
+        f"{instance.url}/api/origins/{name}/sockets/send",
+        answers.SEND,
+        _nothing_at(instance.url, instance.url),
+        json={"path": path, "text": text},
+    )
+
+
 def _nothing_at(where: Path | str, url: str) -> DevserveError:
     return DevserveError(
         f"no devserve is running for {where} (nothing answers on {printable(url)}); "

@@ -55,6 +55,15 @@ class Controlled(Protocol):
 
     def control_events(self) -> list[Event]: ...
 
+    def send(self, name: str, path: str, message: str) -> dict[str, Any]:
+        """Broadcast to a mock socket's pages. Raises UnknownOriginError for an unknown name,
+        DevserveError when the origin has no socket there."""
+        ...
+
+    def sockets_state(self, name: str) -> list[dict[str, Any]]:
+        """Raises UnknownOriginError for a name it does not serve."""
+        ...
+
 
 class OwnOriginOnly:
     """No CORS, only its own Origin, and changes only as JSON, so no web page of another origin
@@ -103,11 +112,14 @@ def build_control_app(
         routes=[
             Route("/", api.dashboard),
             Route("/dashboard.js", api.asset),
+            Route("/dashboard-sockets.js", api.asset),
             Route("/dashboard.css", api.asset),
             Route("/api/origins", api.origins),
             Route("/api/origins/{name}/cors", api.set_cors, methods=["PUT"]),
             Route(save, api.save_mock, methods=["POST"]),
             Route("/api/origins/{name}/reset", api.reset, methods=["POST"]),
+            Route("/api/origins/{name}/sockets", api.sockets),
+            Route("/api/origins/{name}/sockets/send", api.send_socket, methods=["POST"]),
             Route("/api/instance", api.instance),
             Route("/api/events", _Asgi(api.events), methods=["GET"]),
         ],
@@ -144,7 +156,11 @@ class ControlApi:
 
     async def asset(self, request: Request) -> Response:
         name = request.url.path.lstrip("/")
-        media = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}[name]
+        media = {
+            "dashboard.js": "text/javascript",
+            "dashboard-sockets.js": "text/javascript",
+            "dashboard.css": "text/css",
+        }[name]
         path = templates_dir() / name
         if not path.is_file():
             raise HTTPException(404, f"{name} is missing from devserve's templates")
@@ -167,6 +183,19 @@ class ControlApi:
 
     async def reset(self, request: Request) -> Response:
         return JSONResponse(await self.runner.reset_origin(request.path_params["name"]))
+
+    async def send_socket(self, request: Request) -> Response:
+        body = await _json_body(request)
+        message, name = socket_message(body), request.path_params["name"]
+        try:
+            return JSONResponse(self.runner.send(name, body["path"], message))
+        except UnknownOriginError:
+            raise
+        except DevserveError as exc:  # no socket at that path
+            raise HTTPException(404, exc.message) from None
+
+    async def sockets(self, request: Request) -> Response:
+        return JSONResponse(self.runner.sockets_state(request.path_params["name"]))
 
     async def instance(self, request: Request) -> Response:
         return JSONResponse({**self.identity(), "pid": os.getpid(), "version": __version__})
@@ -194,6 +223,27 @@ async def _json_body(request: Request) -> Any:
         return json.loads(await request.body())
     except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
         raise HTTPException(400, "the body is not JSON") from None
+
+
+def socket_message(body: Any) -> str:
+    """The text frame a broadcast asks for: ``{"path", "text"}``, or ``{"path", "json"}``
+    (sent as compact JSON text); HTTPException 400 for anything else."""
+    shape = 'send {"path": "/ws", "text": "..."} or {"path": "/ws", "json": {...}}'
+    if not isinstance(body, dict) or not isinstance(body.get("path"), str):
+        raise HTTPException(400, shape)
+    if not body["path"].startswith("/"):
+        raise HTTPException(400, f"the path must start with '/' (got {body['path'][:80]!r})")
+    given = [key for key in ("text", "json") if key in body]
+    if len(given) != 1:
+        raise HTTPException(400, shape)
+    if given == ["text"]:
+        if not isinstance(body["text"], str):
+            raise HTTPException(400, f"text: {shape}")
+        return body["text"]
+    try:
+        return json.dumps(body["json"], ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # NaN or Infinity: Python reads them, JSON has no such values
+        raise HTTPException(400, "json: NaN and Infinity are not JSON") from None
 
 
 def _error(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:

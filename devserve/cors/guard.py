@@ -9,7 +9,7 @@ through the proxy with their ``proxy_headers`` token.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
@@ -19,6 +19,7 @@ from devserve.cors.origins import MAX_ORIGIN_LENGTH
 from devserve.cors.policy import CorsSwitch
 from devserve.denials import deny
 from devserve.errors import DevserveError
+from devserve.records import VERDICT_KEY, LoggedVerdict
 from devserve.urls import serialize_origin
 
 # RFC 9110's safe methods: they do not change state, so a foreign page may send them.
@@ -50,14 +51,33 @@ class Refusal:
         return f"refused {self.protected}: {self.reason}; {self.fix}"
 
 
+@dataclass(frozen=True)
+class SocketDoor:
+    """Who may open one mock socket: the socket's own ``allow_origins`` (None: local origins
+    only; with "*": any site). Browsers apply no CORS to sockets, so for a mock socket's path
+    this is the one rule: the CORS policy and ``allow_writes_from`` have no say."""
+
+    where: str  # its key, e.g. origins.api.sockets[0]
+    path: str
+    allowed: frozenset[str] | None
+
+
 class WriteGuard:
     """One origin's decision on who may write: its own origin, the origins its CORS policy lets
-    in (``on``: local ones; a table: those it lists), and ``allow_writes_from``."""
+    in (``on``: local ones; a table: those it lists), and ``allow_writes_from``; for a mock
+    socket, the socket's ``allow_origins`` (``doors`` finds the socket of a path)."""
 
-    def __init__(self, name: str, switch: CorsSwitch, allow_writes_from: Iterable[str]) -> None:
+    def __init__(
+        self,
+        name: str,
+        switch: CorsSwitch,
+        allow_writes_from: Iterable[str],
+        doors: Callable[[str], SocketDoor | None] | None = None,
+    ) -> None:
         self.name = name
         self.switch = switch
         self.listed = frozenset(allow_writes_from)
+        self.doors = doors
 
     def refusal(self, scope: Scope, protected: str) -> Refusal | None:
         """Why ``scope`` may not do what ``protected`` describes, or None when it may."""
@@ -78,8 +98,11 @@ class WriteGuard:
             origin = referred
         else:
             return None  # same-site, typed in the address bar, or not from a browser at all
-        if origin == f"{scope.get('scheme', 'http')}://{headers.get('host', '')}":
+        if origin == _own_origin(scope, headers):
             return None
+        door = self.doors(scope["path"]) if self.doors and scope["type"] == "websocket" else None
+        if door is not None:
+            return self._door_refusal(origin, door, protected)
         if "*" in self.listed or origin in self.listed:
             return None
         problem = self._policy_problem(origin)
@@ -99,6 +122,30 @@ class WriteGuard:
             "*": 'cors = "*" lets any site read, but accepts writes from local origins only',
         }.get(mode, "its CORS is off, and it accepts writes from local origins only")
         return f"{why} ({self.switch.local.describe()})"
+
+    def _door_refusal(self, origin: str, door: SocketDoor, protected: str) -> Refusal | None:
+        allowed = door.allowed
+        if len(origin) > MAX_ORIGIN_LENGTH:
+            problem = f"its Origin is over {MAX_ORIGIN_LENGTH} characters long"
+        elif allowed is None:
+            if self.switch.local.allows(origin):
+                return None
+            problem = (
+                f"the socket takes local origins only ({self.switch.local.describe()}), as its "
+                "allow_origins is not set"
+            )
+        elif "*" in allowed or origin in allowed:
+            return None
+        else:
+            problem = "it is not in the socket's allow_origins"
+        return Refusal(
+            origin=origin,
+            protected=protected,
+            reason=f"origin {origin!r} may not open socket {door.path} of origin "
+            f"'{self.name}': {problem}",
+            fix=f'add "{origin}" to allow_origins of {door.where} (path = "{door.path}"), '
+            'or allow_origins = ["*"] for any site',
+        )
 
     def _refused(self, origin: str | None, protected: str, problem: str) -> Refusal:
         name = self.name
@@ -129,7 +176,12 @@ class WriteGuard:
         )
 
     async def refuse(self, scope: Scope, receive: Receive, send: Send, refusal: Refusal) -> None:
-        """Answer 403 with the refusal (before the upgrade, for a WebSocket) and note it."""
+        """Answer 403 with the refusal (before the upgrade, for a WebSocket) and note it; a
+        socket's refusal is its verdict (no CORS check judges a socket)."""
+        if scope["type"] == "websocket":
+            scope[VERDICT_KEY] = LoggedVerdict("blocked", reason=refusal.line())
+            await deny(scope, send, 403, refusal.as_json(), note=None)
+            return
         await deny(scope, send, 403, refusal.as_json(), note=refusal.line())
 
 
@@ -163,6 +215,21 @@ class CrossSiteGuard:
             if refusal is not None:
                 await self.guard.refuse(scope, receive, send, refusal)
                 return
+            if kind == "websocket" and _cross_origin(scope):
+                scope[VERDICT_KEY] = LoggedVerdict("allowed")
         if kind != "lifespan":
             scope[GUARD_KEY] = self.guard
         await self.app(scope, receive, send)
+
+
+def _own_origin(scope: Scope, headers: Headers) -> str:
+    """The origin a request was sent to, as a page's Origin would say it (ws: is http:)."""
+    scheme = scope.get("scheme", "http")
+    scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    return f"{scheme}://{headers.get('host', '')}"
+
+
+def _cross_origin(scope: Scope) -> bool:
+    headers = Headers(scope=scope)
+    origin = headers.get("origin")
+    return origin is not None and origin != _own_origin(scope, headers)

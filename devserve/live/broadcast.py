@@ -11,13 +11,14 @@ from devserve.live.events import (
     ORIGINS,
     RELOAD,
     REQUEST,
+    SOCKET,
     Event,
     Hub,
     config_event,
     json_event,
 )
 from devserve.live.reload import ReloadHub
-from devserve.records import RequestRecord
+from devserve.records import RequestRecord, SocketRecord
 from devserve.state import OriginState
 
 # For a blocked request: the name of the origin whose page sent it and the full URL the page
@@ -91,6 +92,11 @@ class Broadcast:
             "cookies": list(cors.cookies_lost),
         }
         self.pages.publish(page, json_event(CORS_BLOCKED, notice), keep=True)
+
+    def socket(self, record: SocketRecord) -> None:
+        """A mock socket opened, sent or got a frame, or closed: to the dashboard (not kept
+        here: each socket keeps its own last frames, sent to a dashboard that connects)."""
+        self.dashboard.publish(DASHBOARD_CHANNEL, Event(SOCKET, record.as_json))
 
     def end_pages(self, origin: str) -> None:
         """End the pages' streams of an origin about to stop, so its server need not wait."""

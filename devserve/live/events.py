@@ -38,8 +38,9 @@ CONFIG = "config"  # {"error": text or null}: the config file's state, for pages
 CORS_BLOCKED = "cors-blocked"
 REQUEST = "request"  # dashboard: one request record
 ORIGINS = "origins"  # dashboard: every origin's state
+SOCKET = "socket"  # dashboard: a mock socket opened, a frame in or out, a close
 PAGE_EVENTS = frozenset({RELOAD, CSS, CONFIG, CORS_BLOCKED, ORIGINS})
-DASHBOARD_EVENTS = frozenset({RELOAD, CONFIG, REQUEST, ORIGINS})
+DASHBOARD_EVENTS = frozenset({RELOAD, CONFIG, REQUEST, ORIGINS, SOCKET})
 
 # The dashboard's channel: not a valid origin name, so it can never clash with an origin's.
 DASHBOARD_CHANNEL = "#control"

@@ -26,6 +26,7 @@ from devserve.mocks.responses import (
     render_response,
 )
 from devserve.mocks.sequences import Sequence
+from devserve.mocks.stream import CompiledStream, compile_stream
 from devserve.mocks.templates import Node, RenderError, compile_value, environment
 from devserve.records import NOTE_KEY
 
@@ -42,6 +43,7 @@ class CompiledBehaviour:
     sequence: Sequence
     needs: frozenset[str]
     max_bytes: int  # [devserve] template_max_bytes: a rendered body may not be larger
+    stream: CompiledStream | None = None  # ``stream = [...]``: the body is an event stream
 
     # Asked on every request: worked out once (cached_property writes past the frozen guard).
     @cached_property
@@ -51,6 +53,7 @@ class CompiledBehaviour:
             self.matcher is not None
             or any(r.templated for r in self.responses)
             or any(node.templated for _, node in self.shared_headers)
+            or (self.stream is not None and self.stream.data.templated)
         )
 
     @cached_property
@@ -60,6 +63,8 @@ class CompiledBehaviour:
         delay or fault. The common mock (a path and its JSON) then costs two ``send`` calls."""
         config = self.config
         if self.dynamic or len(self.responses) != 1 or config.delay_ms or config.jitter_ms:
+            return None
+        if self.stream is not None:
             return None
         (response,) = self.responses
         spec = response.spec
@@ -107,10 +112,12 @@ def compile_behaviour(
     problems: list[str],
     literal: bool = False,
     sequence: Sequence | None = None,
+    timing: float = 1.0,
 ) -> CompiledBehaviour:
     """Compile templates and regexes; problems go to ``problems`` with their key path.
 
-    ``literal``: strings are sent as they are, never rendered (mock-folder files).
+    ``literal``: strings are sent as they are, never rendered (mock-folder files). ``timing``
+    scales a stream's delays (0: recordings replayed with ``replay_timing = "compressed"``).
     """
     env = environment(limits.max_bytes)
     names: set[str] = set()
@@ -137,6 +144,9 @@ def compile_behaviour(
     if sequence is None or sequence.size != len(responses) or sequence.order != config.order:
         sequence = Sequence(len(responses), config.order)
     programs = _programs(responses, config, where, shared, limits.max_bytes)
+    stream = compile_stream(
+        config, where=where, limits=limits, problems=problems, literal=literal, timing=timing
+    )
     return CompiledBehaviour(
         label,
         config,
@@ -145,8 +155,9 @@ def compile_behaviour(
         shared,
         programs,
         sequence,
-        frozenset(names),
+        frozenset(names) | (stream.needs if stream is not None else frozenset()),
         limits.max_bytes,
+        stream,
     )
 
 
@@ -201,12 +212,11 @@ def decide(candidates: Candidates, base: dict[str, Any], limits: Limits) -> Deci
                 continue
         index = behaviour.sequence.next()
         response = behaviour.responses[index]
-        decision = Decision(behaviour, response, misses=misses)
+        decision = Decision(behaviour, response, misses=misses, data=data)
         if response.spec.fault is not None:
             return decision
         decision.program = behaviour.programs[index]
         if decision.program is not None:
-            decision.data = data
             return decision
         try:
             decision.rendered = render_response(
@@ -259,6 +269,12 @@ async def answer(decision: Decision, scope: Scope, receive: Receive, send: Send)
             return
     if decision.rendered is None:
         await fail(behaviour.label, decision.error or "no response", scope, receive, send)
+        return
+    if behaviour.stream is not None:
+        stream, rendered = behaviour.stream, decision.rendered
+        problem = await stream.play(rendered, decision.data, scope, receive, send)
+        if problem is not None:
+            await fail(behaviour.label, problem, scope, receive, send)
         return
     await as_response(decision.rendered)(scope, receive, send)
 

@@ -42,7 +42,7 @@ from devserve.config.messages import ROUTE, describe
 from devserve.config.mocks import Behaviour
 from devserve.mocks.behaviour import Candidates, CompiledBehaviour, compile_behaviour, fail
 from devserve.mocks.limits import Limits
-from devserve.mocks.names import ENVELOPE, FileName, parse_name, path_names
+from devserve.mocks.names import ENVELOPE, SOCKET_METHOD, FileName, parse_name, path_names
 from devserve.mocks.routes import respond
 from devserve.mocks.sequences import Sequence
 
@@ -56,10 +56,13 @@ class InvalidMock(Exception):
 class MockFolder:
     """The mock-folder layer of an origin; what it does not answer goes to ``fallback``."""
 
-    def __init__(self, root: Path, fallback: ASGIApp, limits: Limits) -> None:
+    def __init__(
+        self, root: Path, fallback: ASGIApp, limits: Limits, *, timing: float = 1.0
+    ) -> None:
         self.root = os.path.realpath(root)
         self.fallback = fallback
         self.limits = limits
+        self.timing = timing  # scales event-stream delays (0: recordings replayed compressed)
         self.sequences: dict[str, Sequence] = {}
 
     def reset(self) -> None:
@@ -99,6 +102,8 @@ class MockFolder:
             parsed = parse_name(entry.name, name)
             if parsed is None or parsed.method not in methods or not entry.is_file():
                 continue
+            if parsed.method == SOCKET_METHOD:  # a WebSocket's file (sockets/files.py)
+                continue
             if self._inside(entry.path) is None:
                 continue
             rank = (1, methods.index(parsed.method), bool(parsed.labels), entry.name)
@@ -129,6 +134,7 @@ class MockFolder:
             problems=problems,
             literal=True,
             sequence=self.sequences.get(file),
+            timing=self.timing,
         )
         if problems:
             raise InvalidMock("; ".join(problems))
@@ -166,6 +172,8 @@ def folder_problems(root: Path, limits: Limits) -> list[str]:
             continue
         name = file.name.split(".", 1)[0]
         parsed = parse_name(file.name, name)
+        if parsed is not None and parsed.method == SOCKET_METHOD:
+            continue  # a WebSocket's file: checked with the sockets (sockets/check.py)
         if parsed is None:
             problems.append(
                 f"{relative}: the name does not follow NAME[.METHOD][.STATUS]{ENVELOPE}"

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 ENVELOPE = ".mock.json"
+# The "method" of a WebSocket's mock file: ``chat.WS.mock.json`` answers a handshake at /chat.
+SOCKET_METHOD = "WS"
 _METHOD = re.compile(r"[A-Z]+")
 # Characters a path segment may hold but a file name may not, or not safely: `/` and NUL
 # cannot be in a name, `\` is a separator elsewhere, `%` keeps the encoding reversible.

@@ -26,14 +26,17 @@ from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
 from devserve.proxy.captures import LARGEST_KEPT, Captures
 from devserve.proxy.forward import forward
+from devserve.proxy.liverecord import StreamRecordings
+from devserve.proxy.livetaps import StreamTap
 from devserve.proxy.matching import RequestKey, matched_query, request_key
 from devserve.proxy.record import Recorder
 from devserve.proxy.redact import Redactor
 from devserve.proxy.replay import missed, nearest
+from devserve.proxy.sockets import SocketProxy, compressed
 from devserve.proxy.tap import BodyTap, RequestCopy
 from devserve.proxy.upstream import Upstream
-from devserve.proxy.websocket import pass_websocket
 from devserve.records import PROXY_KEY, ProxyNote
+from devserve.sockets.session import Place
 from devserve.terminal import printable
 
 log = logging.getLogger("devserve.proxy")
@@ -49,17 +52,36 @@ _FALLBACK = "devserve.proxy.fallback"
 class ProxyApp:
     """Answers what nothing else on the origin answered, from recordings or the upstream."""
 
-    def __init__(self, config: Origin, limits: Limits, *, offline: bool = False) -> None:
+    def __init__(
+        self, config: Origin, limits: Limits, *, offline: bool = False, place: Place | None = None
+    ) -> None:
+        """``place``: where replayed sockets are counted and reported (the origin's)."""
         self.upstream = Upstream.of(config)
         self.root: Path | None = config.record
         self.mode = "replay" if offline else config.record_mode if self.root else "off"
         self.match = config.record_match
         self.redactor = Redactor.of(config.redact, self.upstream.headers)
         self.recorder = Recorder(self.root) if self.root is not None else None
+        timing = 0.0 if config.replay_timing == "compressed" else 1.0  # of recorded streams
         self.recordings = (
-            MockFolder(self.root, self._unanswered, limits) if self.root is not None else None
+            MockFolder(self.root, self._unanswered, limits, timing=timing)
+            if self.root is not None
+            else None
+        )
+        self.sockets = SocketProxy(
+            config,
+            upstream=self.upstream,
+            mode=self.mode,
+            redactor=self.redactor,
+            recorder=self.recorder,
+            place=None if place is None else compressed(place, config),
         )
         self.captures = Captures()
+        self.streams = (
+            StreamRecordings(self.root, self.recorder, self.redactor)
+            if self.root is not None and self.recorder is not None
+            else None
+        )
 
     def describe(self) -> str:
         """For the banner and ``devserve status``: where requests go, and what is recorded."""
@@ -70,10 +92,7 @@ class ProxyApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            if self.mode == "replay":
-                await send({"type": "websocket.close", "code": 1008, "reason": "offline"})
-                return
-            await pass_websocket(scope, receive, send, self.upstream)
+            await self.sockets(scope, receive, send)
             return
         if scope["type"] != "http":
             return
@@ -203,12 +222,25 @@ class ProxyApp:
     ) -> None:
         recording = self.recorder is not None and self.mode in ("record", "missing")
         limit = LARGEST_RECORDED if recording else LARGEST_KEPT
-        tap = BodyTap(limit)
+        tap = StreamTap(BodyTap(limit))
         sent = RequestCopy(limit)
         copied = RequestCopy.wanted(Headers(scope=scope).get("content-type", ""))
 
         async def passed() -> None:
-            await self._keep(key, scope, tap, sent if copied else None, note, recording=recording)
+            if tap.events is not None:  # an event stream: recorded as its events
+                if recording and self.streams is not None:
+                    await self.streams.keep(key, scope, tap.events, note)
+                return
+            if self.streams is not None and self.streams.has(key):  # a finished one's 204
+                note.notes.append("not recorded: the event stream recorded for it answers")
+                return
+            body = tap.body
+            await self._keep(key, scope, body, sent if copied else None, note, recording=recording)
+
+        async def left() -> None:
+            # An event stream rarely ends: what the page saw until it left is the recording.
+            if tap.events is not None and recording and self.streams is not None:
+                await self.streams.keep(key, scope, tap.events, note)
 
         async def unreachable(scope: Scope, receive: Receive, send: Send) -> None:
             # record_mode "missing" forwards what this run recorded, to grow its sequence; with
@@ -232,6 +264,7 @@ class ProxyApp:
             body=body,
             tap=tap,
             passed=passed,
+            left=left,
             seen=sent.feed if copied else None,
             unreachable=unreachable if recorded_here else None,
         )

@@ -78,6 +78,7 @@ async def forward(
     body: bytes | None = None,
     tap: Tap | None = None,
     passed: Callable[[], Awaitable[None]] | None = None,
+    left: Callable[[], Awaitable[None]] | None = None,
     seen: Callable[[bytes], None] | None = None,
     unreachable: ASGIApp | None = None,
 ) -> None:
@@ -87,6 +88,7 @@ async def forward(
 
     ``passed`` runs once the whole body went by, before the response ends: what it notes
     (recorded, or why not) is in the request's log line, which is written as the response ends.
+    ``left`` runs instead when the body did not end (the browser left an event stream).
     ``seen`` sees the request body go up, chunk by chunk.
     """
     target = await _target(scope, receive, send, upstream, note)
@@ -117,7 +119,7 @@ async def forward(
         if tap is not None:
             tap.start(response.status_code, _text(raw))
         await send({"type": "http.response.start", "status": response.status_code, "headers": raw})
-        await _stream(response, receive, send, tap, note, passed)
+        await _stream(response, receive, send, tap, note, passed, left)
     finally:
         await response.aclose()
 
@@ -193,32 +195,54 @@ async def _stream(
     tap: Tap | None,
     note: ProxyNote,
     passed: Callable[[], Awaitable[None]] | None,
+    left: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Pass the body on chunk by chunk until it ends or the browser hangs up."""
-    async with anyio.create_task_group() as group:
+    ended = False
+    try:
+        async with anyio.create_task_group() as group:
+            ended = await _relay(group, response, receive, send, tap, note, passed)
+    finally:
+        if not ended and left is not None:
+            with anyio.CancelScope(shield=True):
+                await left()
 
-        async def hang_up() -> None:
-            # Without this, an endless event stream would be read from the upstream forever
-            # after the page closed: uvicorn's send() ignores a closed connection.
-            while True:
-                message: Message = await receive()
-                if message["type"] == "http.disconnect":
-                    group.cancel_scope.cancel()
-                    return
 
-        group.start_soon(hang_up)
-        try:
-            async for chunk in response.aiter_raw():
-                if tap is not None:
-                    await tap.feed(chunk)
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            if passed is not None:
-                await passed()
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except httpx.HTTPError as exc:
-            # Headers are gone already: all that is left is to cut the connection, so the
-            # browser sees a broken download rather than a short one.
-            note.state = "failed"
-            note.notes.append(f"upstream broke off the body: {type(exc).__name__}")
-            log.warning("proxy: %s broke off the body: %s", note.upstream, exc)
-        group.cancel_scope.cancel()
+async def _relay(
+    group: anyio.abc.TaskGroup,
+    response: httpx.Response,
+    receive: Receive,
+    send: Send,
+    tap: Tap | None,
+    note: ProxyNote,
+    passed: Callable[[], Awaitable[None]] | None,
+) -> bool:
+    """The body, passed on; whether it went by whole."""
+    async def hang_up() -> None:
+        # Without this, an endless event stream would be read from the upstream forever
+        # after the page closed: uvicorn's send() ignores a closed connection.
+        while True:
+            message: Message = await receive()
+            if message["type"] == "http.disconnect":
+                group.cancel_scope.cancel()
+                return
+
+    group.start_soon(hang_up)
+    whole = False
+    try:
+        async for chunk in response.aiter_raw():
+            if tap is not None:
+                await tap.feed(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        whole = True
+        if passed is not None:
+            await passed()
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    except httpx.HTTPError as exc:
+        # Headers are gone already: all that is left is to cut the connection, so the
+        # browser sees a broken download rather than a short one.
+        note.state = "failed"
+        note.notes.append(f"upstream broke off the body: {type(exc).__name__}")
+        log.warning("proxy: %s broke off the body: %s", note.upstream, exc)
+    group.cancel_scope.cancel()
+    return whole

@@ -61,6 +61,10 @@ class Recorder:
     def recorded_in_this_run(self, key: RequestKey) -> bool:
         return key.identity in self._recorded
 
+    def remember(self, key: RequestKey) -> None:
+        """``key`` was recorded in this run (a stream or a conversation, written elsewhere)."""
+        self._recorded.add(key.identity)
+
     async def save(self, exchange: Exchange, *, fresh: bool = False) -> Path:
         """Write ``exchange``; ``fresh`` replaces the recorded sequence instead of extending it.
 
@@ -76,14 +80,13 @@ class Recorder:
 
 
 def _save(where: Endpoint, exchange: Exchange, fresh: bool) -> Path:
-    path, old = _envelope_of(where, exchange.key)
+    path, old = envelope_of(where, exchange.key)
     responses = [] if fresh or old is None else _responses(old)
     redactor = exchange.redactor
     body = redactor.body(exchange.body, exchange.media_type)
     headers: dict[str, str | list[str]] = {}
-    for name, value in exchange.headers:
-        if name not in _WIRE_HEADERS:
-            _add(headers, name, redactor.header(name, value))
+    for name, value in without_wire_headers(exchange.headers):
+        add_header(headers, name, redactor.header(name, value))
     if responses and (
         len(responses) >= LONGEST_SEQUENCE
         or _same(where.folder, responses[-1], exchange, headers, body)
@@ -106,7 +109,12 @@ def _save(where: Endpoint, exchange: Exchange, fresh: bool) -> Path:
     return path
 
 
-def _envelope_of(where: Endpoint, key: RequestKey) -> tuple[Path, dict[str, Any] | None]:
+def without_wire_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers worth writing down: not those that describe the bytes on the wire."""
+    return [(name, value) for name, value in headers if name not in _WIRE_HEADERS]
+
+
+def envelope_of(where: Endpoint, key: RequestKey) -> tuple[Path, dict[str, Any] | None]:
     """The envelope recorded for ``key`` and its content, or a free name for a new one."""
     wanted = canonical(key.match)
     for path in where.envelopes():
@@ -125,7 +133,7 @@ def _responses(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [{key: value for key, value in data.items() if key not in ("match", "order")}]
 
 
-def _add(headers: dict[str, str | list[str]], name: str, value: str) -> None:
+def add_header(headers: dict[str, str | list[str]], name: str, value: str) -> None:
     present = headers.get(name)
     if present is None:
         headers[name] = value

@@ -1,5 +1,6 @@
 """WebSocket connections through the proxy: one upstream connection per browser connection,
-messages relayed as they come, closed together. Not recorded (a conversation is no mock file)."""
+messages relayed as they come, closed together; a ``Conversation`` sees every frame go by (to
+record it, see proxy/liverecord.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from devserve.localnet import websocket_options
 from devserve.proxy.headers import request_headers
+from devserve.proxy.livetaps import Conversation
 from devserve.proxy.paths import PathEscape
 from devserve.proxy.upstream import Upstream
 from devserve.terminal import printable
@@ -39,8 +41,15 @@ def _websocket_url(upstream: Upstream, scope: Scope) -> str:
     return str(target.copy_with(scheme=scheme))
 
 
-async def pass_websocket(scope: Scope, receive: Receive, send: Send, upstream: Upstream) -> None:
+async def pass_websocket(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    upstream: Upstream,
+    conversation: Conversation | None = None,
+) -> None:
     """Relay one WebSocket connection to the upstream and back."""
+    seen = conversation or Conversation()
     message = await receive()
     if message["type"] != "websocket.connect":
         return
@@ -73,8 +82,8 @@ async def pass_websocket(scope: Scope, receive: Receive, send: Send, upstream: U
     async with remote:
         await send({"type": "websocket.accept", "subprotocol": remote.subprotocol})
         async with anyio.create_task_group() as group:
-            group.start_soon(_to_browser, remote, send, group.cancel_scope)
-            await _to_upstream(remote, receive)
+            group.start_soon(_to_browser, remote, send, group.cancel_scope, seen)
+            await _to_upstream(remote, receive, seen)
             group.cancel_scope.cancel()
 
 
@@ -89,26 +98,33 @@ def sendable_close_code(code: int | None, *, broken: int) -> int:
     return 1000
 
 
-async def _to_upstream(remote: ClientConnection, receive: Receive) -> None:
+async def _to_upstream(remote: ClientConnection, receive: Receive, seen: Conversation) -> None:
     while True:
         message = await receive()
         try:
             if message["type"] == "websocket.disconnect":
                 # A browser that vanished is "going away"; one that closed says why, or not.
-                await remote.close(code=sendable_close_code(message.get("code"), broken=1001))
+                code = sendable_close_code(message.get("code"), broken=1001)
+                seen.closed("client", code, str(message.get("reason") or ""))
+                await remote.close(code=code)
                 return
             if message.get("text") is not None:
+                seen.frame("client", message["text"])
                 await remote.send(message["text"])
             elif message.get("bytes") is not None:
+                seen.frame("client", message["bytes"])
                 await remote.send(message["bytes"])
         except ConnectionClosed:
             return
 
 
-async def _to_browser(remote: ClientConnection, send: Send, scope: anyio.CancelScope) -> None:
+async def _to_browser(
+    remote: ClientConnection, send: Send, scope: anyio.CancelScope, seen: Conversation
+) -> None:
     try:
         try:
             async for data in remote:
+                seen.frame("server", data)
                 if isinstance(data, str):
                     await send({"type": "websocket.send", "text": data})
                 else:
@@ -116,7 +132,9 @@ async def _to_browser(remote: ClientConnection, send: Send, scope: anyio.CancelS
         except ConnectionClosed:
             pass  # the upstream went away: the browser is told below
         code = sendable_close_code(remote.close_code, broken=1011)
-        await send({"type": "websocket.close", "code": code})
+        reason = remote.close_reason or ""
+        seen.closed("server", code, reason)
+        await send({"type": "websocket.close", "code": code, "reason": reason})
     except OSError:
         pass  # the browser left first: _to_upstream closes the upstream side
     scope.cancel()

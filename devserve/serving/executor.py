@@ -67,7 +67,7 @@ class PlanExecutor:
             origin = registry.build(name, new)
             if name in plan.keep_switch:
                 origin.switch.enabled = served.origin.switch.enabled
-            served.swap(origin)
+            registry.swap(name, origin)
             registry.broadcast.reload_pages(name)
         for name in plan.cors_only:
             registry.get(name).origin.switch.reconfigure(new.origins[name].cors)

@@ -5,7 +5,8 @@ name), ``method``, ``path``, ``status`` (0 if no response was sent), ``ms``, ``f
 request's ``Origin`` header or null), ``cors`` (``{"verdict": "allowed" | "blocked" | null,
 "reason", "note", "cookies", "cookies_lost"}``; ``cookies`` has one line per Set-Cookie of a
 cross-origin response, e.g. ``"sid kept"``, ``cookies_lost`` those the browser drops or will
-not send back).
+not send back). A mock socket's frames and closes are objects of their own, with ``"method":
+"WS"`` and ``event`` (``open``, ``in``, ``out``, ``close``), see ``records.SocketRecord``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 
-from devserve.records import RequestRecord
+from devserve.records import RequestRecord, SocketRecord
 from devserve.terminal import json_printable
 
 
@@ -22,8 +23,11 @@ class JsonRequestFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         request = getattr(record, "request", None)
+        socket = getattr(record, "socket", None)
         if isinstance(request, RequestRecord):
             data = request.as_json()
+        elif isinstance(socket, SocketRecord):
+            data = socket.as_json()
         else:
             data = {"level": record.levelname.lower(), "message": record.getMessage()}
         return json_printable(json.dumps(data, ensure_ascii=False, separators=(",", ":")))

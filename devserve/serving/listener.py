@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from devserve.errors import DevserveError
 from devserve.serving.binding import listen
 from devserve.serving.origin import OriginApp
-from devserve.serving.protocol import HTTP_PROTOCOL
+from devserve.serving.protocol import HTTP_PROTOCOL, WS_PROTOCOL
 
 # Open event streams and keep-alive connections must not hold Ctrl-C hostage (uvicorn #2943).
 # Requests in flight are answered by devserve first (serving/stopping.py, 1.5 s after the
@@ -76,9 +76,16 @@ class Listener:
 
     @classmethod
     async def start(
-        cls, app: ASGIApp, sock: socket.socket, name: str, tls: ssl.SSLContext | None = None
+        cls,
+        app: ASGIApp,
+        sock: socket.socket,
+        name: str,
+        tls: ssl.SSLContext | None = None,
+        *,
+        ws_max_size: int = 16 * 1024 * 1024,
     ) -> Listener:
-        """Serve ``app`` on ``sock``; over TLS with ``tls`` (an https origin's SNI context)."""
+        """Serve ``app`` on ``sock``; over TLS with ``tls`` (an https origin's SNI context).
+        ``ws_max_size``: a larger WebSocket message is refused (1009) before it is held whole."""
         config = uvicorn.Config(
             app,
             lifespan="off",
@@ -91,6 +98,8 @@ class Listener:
             # scheme. devserve is never behind a proxy of its own; it also saves a layer.
             proxy_headers=False,
             http=HTTP_PROTOCOL,  # the connection in the scope; the target host wins over Host
+            ws=WS_PROTOCOL,  # the connection in a socket's scope; 1001 when devserve stops
+            ws_max_size=ws_max_size,
             ssl_context_factory=None if tls is None else (lambda _config, _default: tls),
         )
         listen(name, sock, config.backlog)  # a port another process claimed meanwhile: exit 3
@@ -133,9 +142,12 @@ class Served:
         cls, origin: OriginApp, sock: socket.socket, tls: ssl.SSLContext | None = None
     ) -> Served:
         entry = Swappable(origin.app)
-        listener = await Listener.start(entry, sock, origin.name, tls)
+        listener = await Listener.start(
+            entry, sock, origin.name, tls, ws_max_size=origin.largest_message
+        )
         return cls(origin=origin, entry=entry, listener=listener)
 
     def swap(self, origin: OriginApp) -> None:
         self.origin = origin
         self.entry.app = origin.app
+        self.listener.server.config.ws_max_size = origin.largest_message  # new sockets only

@@ -2,6 +2,9 @@
 
 - The connection goes into each request's scope (``TRANSPORT_KEY``), so a mock ``fault`` can
   reset or close it (devserve.mocks.faults).
+- The WebSocket protocol puts the connection into a socket's scope too (a mock socket cuts a
+  page that stops reading), and at a stop closes with 1001 ("going away": uvicorn says 1012,
+  "service restart") and cuts a page that does not read instead of waiting for it.
 - RFC 9112 §3.2.2: a server that gets an absolute-form target (``GET http://evil.com/x``) MUST
   ignore the Host header and use the target's authority. uvicorn's httptools protocol keeps
   only the target's path, so ``GET http://evil.com/x`` with ``Host: localhost`` would pass the
@@ -14,15 +17,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from typing import Any, cast
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
 from devserve.mocks.faults import TRANSPORT_KEY
 from devserve.serving.corking import CorkedTransport
 
+# After the stop's close frame, how long a page has to take it before its connection is cut.
+_CUT_SECONDS = 0.3
 _SCHEME = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://")
 _AUTHORITY_END = re.compile(rb"[/?#]")
 
@@ -47,7 +54,7 @@ class _WithTransport:
         self.protocol = protocol
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] in ("http", "websocket"):
             scope[TRANSPORT_KEY] = self.protocol.transport
         await self.app(scope, receive, send)
 
@@ -78,3 +85,36 @@ _METHODS: dict[str, Any] = {"__init__": _init, "connection_made": _connection_ma
 if hasattr(AutoHTTPProtocol, "on_url"):  # httptools
     _METHODS["on_headers_complete"] = _on_headers_complete
 HTTP_PROTOCOL: type[asyncio.Protocol] = type("DevserveHTTPProtocol", (AutoHTTPProtocol,), _METHODS)
+
+
+def _ws_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    WS_BASE.__init__(self, *args, **kwargs)
+    self.app = _WithTransport(self.app, self)
+
+
+def _ws_shutdown(self: Any) -> None:
+    """devserve stops: an open socket is told 1001 (going away), then cut if it does not take
+    the close frame (a page that reads nothing would otherwise hold the stop for seconds)."""
+    sansio = hasattr(self, "conn") and hasattr(self, "initial_response")
+    if sansio and self.handshake_complete and self.initial_response is None and not self.close_sent:
+        self.stop_keepalive()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": 1001})
+        self.conn.send_close(1001, "devserve is stopping")
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
+    else:
+        WS_BASE.shutdown(self)
+    self.loop.call_later(_CUT_SECONDS, _cut_if_stuck, self.transport)
+
+
+def _cut_if_stuck(transport: asyncio.Transport) -> None:
+    with contextlib.suppress(Exception):  # already gone: nothing to cut
+        if transport.get_write_buffer_size() > 0:
+            transport.abort()
+
+
+assert AutoWebSocketsProtocol is not None  # uvicorn[standard] brings websockets
+WS_BASE: Any = AutoWebSocketsProtocol
+WS_PROTOCOL: type[asyncio.Protocol] = type(
+    "DevserveWebSocketProtocol", (WS_BASE,), {"__init__": _ws_init, "shutdown": _ws_shutdown}
+)

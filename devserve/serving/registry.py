@@ -15,14 +15,15 @@ from devserve.config import Config
 from devserve.errors import DevserveError, UnknownOriginError
 from devserve.instance import switch_on_advice
 from devserve.live.broadcast import Broadcast
-from devserve.live.events import Event
+from devserve.live.events import SOCKET, Event
 from devserve.origins import site_url
-from devserve.records import RequestRecord
+from devserve.records import RequestRecord, SocketRecord
 from devserve.serving.hosts import is_allowed_host
 from devserve.serving.listener import Listener, Served
 from devserve.serving.origin import OriginApp, build_origin
 from devserve.serving.stopping import Stopping
 from devserve.state import OriginState
+from devserve.terminal import printable
 from devserve.urls import Origin
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class Registry:
     report_resources: Callable[[str, str, str | None], None] = lambda _name, _key, _error: None
     # Called with every request record (the embedding API's ``running.requests``).
     observers: list[Callable[[RequestRecord], None]] = field(default_factory=list)
+    # Called with every mock socket record: opened, a frame, closed (``running.socket_events``).
+    socket_observers: list[Callable[[SocketRecord], None]] = field(default_factory=list)
     served: dict[str, Served] = field(default_factory=dict)
     tls: SiteTLS | None = None  # made when the first https origin starts (devserve.tls)
     _config: Config | None = field(default=None, repr=False)  # the last one built from
@@ -67,6 +70,7 @@ class Registry:
             config.devserve,
             hub=self.broadcast.pages if self.live_reload else None,
             observer=self._observe,
+            socket_observer=self._socket_event,
             report=lambda key, error: self.report_resources(name, key, error),
             switch_on=switch_on_advice(
                 name, self.config_path, config.devserve, embedded=self.embedded
@@ -96,7 +100,22 @@ class Registry:
     async def stop(self, name: str) -> None:
         # Its pages' streams end first: the server would otherwise wait for them to hang up.
         self.broadcast.end_pages(name)
-        await self.served.pop(name).listener.stop()
+        served = self.served.pop(name)
+        served.origin.connections.end(1001, "the origin stopped")
+        await served.listener.stop()
+
+    def swap(self, name: str, origin: OriginApp) -> None:
+        """Serve ``origin`` behind the same port; the old one's sockets close with 1012
+        (service restart: a page reconnects to the new config) and its streams end."""
+        served = self.get(name)
+        old = served.origin
+        served.swap(origin)
+        old.connections.end(1012, "the config changed")
+
+    def end_connections(self) -> None:
+        """devserve is stopping: every mock stream ends, every mock socket closes with 1001."""
+        for served in self.served.values():
+            served.origin.connections.end(1001, "devserve is stopping")
 
     def listeners(self) -> list[Listener]:
         return [served.listener for served in self.served.values()]
@@ -149,10 +168,56 @@ class Registry:
         for served in self.served.values():
             await served.origin.reset()
 
+    def send(self, name: str, path: str, message: str) -> dict[str, Any]:
+        """Send ``message`` to every page connected to the mock socket at ``path`` of origin
+        ``name`` (its configured path, or one its clients are at); how many got it queued."""
+        origin = self.get(name).origin
+        found = origin.sockets.key_for(path) if origin.sockets is not None else None
+        if found is None and origin.connections.count(path) == 0:
+            paths = origin.sockets.paths if origin.sockets is not None else []
+            listed = f"its sockets: {', '.join(paths)}" if paths else "it has no [[sockets]]"
+            raise DevserveError(f"origin '{name}' has no socket at {path} ({listed})")
+        key, only = found if found is not None else (path, None)
+        sent = origin.connections.send(key, only, message)
+        log.info("sent to %d page(s) on %s of '%s'", sent, printable(path), name)
+        return {"origin": name, "path": path, "sent": sent}
+
+    def sockets_state(self, name: str) -> list[dict[str, Any]]:
+        """Every mock socket of origin ``name``: its open connections and last frames."""
+        origin = self.get(name).origin
+        paths = origin.sockets.paths if origin.sockets is not None else []
+        return [
+            {
+                "path": path,
+                "connections": [
+                    {"connection": client.number, "path": client.path}
+                    for client in origin.connections.clients(path)
+                ],
+                "frames": origin.connections.frames(path),
+            }
+            for path in paths
+        ]
+
     def control_events(self) -> list[Event]:
-        return self.broadcast.dashboard_greeting(self.origins_state())
+        """What a dashboard that connects now hears first: the origins, the config's state,
+        then each mock socket's last frames (its open connections among them)."""
+        events = self.broadcast.dashboard_greeting(self.origins_state())
+        for name in self.served:
+            for entry in self.sockets_state(name):
+                events.extend(Event(SOCKET, frame) for frame in entry["frames"])
+                # Still open, whatever the kept frames say (their "open" may be long gone).
+                events.extend(
+                    Event(SOCKET, {"origin": name, **client, "event": "open"})
+                    for client in entry["connections"]
+                )
+        return events
 
     # ---- requests ---------------------------------------------------------------------------
+
+    def _socket_event(self, record: SocketRecord) -> None:
+        self.broadcast.socket(record)
+        for observer in self.socket_observers:
+            observer(record)
 
     def _observe(self, record: RequestRecord) -> None:
         self.broadcast.request(record, self._page_of)

@@ -139,6 +139,7 @@ class Runner:
         if self.config_path is not None:
             clear_note(self.config_path)
         self.broadcast.close()
+        self.registry.end_connections()  # mock streams end, mock sockets close with 1001
         if self._watcher is not None:
             await self._watcher
         await asyncio.gather(*(listener.stop() for listener in self._listeners()))
@@ -151,6 +152,9 @@ class Runner:
             self.requests_stopping.expire()  # answered now, as far as the time left allows
         else:
             self.requests_stopping.begin()
+        # Before the servers see the stop: mock sockets close with 1001 (not uvicorn's 1012),
+        # mock event streams end now rather than at the end of the time to finish.
+        self.registry.end_connections()
         for listener in self._listeners():
             listener.exit(force=again)
 

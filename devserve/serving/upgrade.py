@@ -1,4 +1,5 @@
-"""WebSocket handshakes on an origin: only a proxy takes them; anything else refuses them."""
+"""WebSocket handshakes on an origin with nothing that speaks WebSocket (no proxy, no socket,
+no mock folder): each is refused before the upgrade."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from devserve.denials import refuse_websocket
 
 
 class NoWebSockets:
-    """An origin without a proxy has nothing that speaks WebSocket: every handshake gets a 404
-    here, before any layer that reads only HTTP requests (their method, their body) sees it."""
+    """Every handshake gets a 404 here, before any layer that reads only HTTP requests (their
+    method, their body) sees it."""
 
     def __init__(self, app: ASGIApp, name: str) -> None:
         self.app = app
-        self.error = f"origin '{name}' takes no WebSocket connections; only a proxy forwards them"
+        self.error = (
+            f"origin '{name}' takes no WebSocket connections; add [[origins.{name}.sockets]] "
+            "to mock one, or a proxy to forward them"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

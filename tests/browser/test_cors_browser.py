@@ -58,7 +58,7 @@ def _config(ports: dict[str, int]) -> str:
             },
         ]
         origins[name] = {"port": ports[name], "cors": cors[name], "routes": routes}
-    return config_toml(origins, {"host": "127.0.0.1"})
+    return config_toml(origins, {"host": "127.0.0.1", "dashboard_port": False})
 
 
 @dataclass

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
 
 CONFIG = """
+[devserve]
+dashboard_port = false
+
 [origins.page]
 port = {page}
 static = "web"

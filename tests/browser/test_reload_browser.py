@@ -61,7 +61,7 @@ def config_text(
     }
     if extra:
         origins["extra"] = _origin(ports.spare, "on", "added", "extra")
-    return config_toml(origins, {"host": "127.0.0.1"})
+    return config_toml(origins, {"host": "127.0.0.1", "dashboard_port": False})
 
 
 @dataclass

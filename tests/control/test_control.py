@@ -293,6 +293,7 @@ def test_cors_from_an_empty_folder_reaches_the_demo_on_the_default_port(
         ["demo", "--port", str(base)],
         cwd=tmp_path,
         wait_ports=[base, base + 1, base + 2, base + 3, DEFAULT_DASHBOARD_PORT],
+        default_dashboard=True,
     )
     try:
         answering = httpx.get(f"http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}/api/instance").json()

@@ -26,6 +26,7 @@ class Controlled:
     def __init__(self, root: Path) -> None:
         config = build_config(root, {"page": {"port": 8000}, "api": {"port": 8001, "cors": "on"}})
         self.config_path: Path | None = root / "devserve.toml"
+        self.sent: list[tuple[str, str, str]] = []
         self.origins = {
             name: build_origin(name, origin, config.devserve)
             for name, origin in config.origins.items()
@@ -51,6 +52,17 @@ class Controlled:
 
     async def reset_origin(self, name: str) -> dict[str, Any]:
         raise UnknownOriginError(name, list(self.origins))
+
+    def send(self, name: str, path: str, message: str) -> dict[str, Any]:
+        if name not in self.origins:
+            raise UnknownOriginError(name, list(self.origins))
+        if path != "/ws":
+            raise DevserveError(f"origin '{name}' has no socket at {path} (its sockets: /ws)")
+        self.sent.append((name, path, message))
+        return {"origin": name, "path": path, "sent": 2}
+
+    def sockets_state(self, name: str) -> list[dict[str, Any]]:
+        return [{"path": "/ws", "connections": [], "frames": []}]
 
 
 @pytest.fixture
@@ -132,3 +144,36 @@ def test_same_origin_reads_and_the_dashboard_page(client: TestClient) -> None:
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     script = client.get("/dashboard.js", headers={"Sec-Fetch-Site": "same-origin"})
     assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+
+
+def test_a_broadcast_to_a_socket_sends_text_or_json_as_one_text_frame(
+    client: TestClient, runner: Controlled
+) -> None:
+    sent = client.post("/api/origins/api/sockets/send", json={"path": "/ws", "text": "hi"})
+    assert sent.json() == {"origin": "api", "path": "/ws", "sent": 2}
+    client.post("/api/origins/api/sockets/send", json={"path": "/ws", "json": {"a": [1, "é"]}})
+    assert runner.sent == [("api", "/ws", "hi"), ("api", "/ws", '{"a":[1,"é"]}')]
+    assert client.get("/api/origins/api/sockets").json()[0]["path"] == "/ws"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        ({"path": "/ws"}, 400, 'send {"path": "/ws", "text": "..."} or'),
+        ({"path": "/ws", "text": "a", "json": 1}, 400, 'send {"path"'),
+        ({"path": "ws", "text": "a"}, 400, "the path must start with '/'"),
+        ({"path": "/ws", "text": 5}, 400, "text: send"),
+        ({"path": "/other", "text": "a"}, 404, "origin 'api' has no socket at /other"),
+    ],
+)
+def test_a_broadcast_that_cannot_be_sent_says_why(
+    client: TestClient, body: dict[str, Any], status: int, error: str
+) -> None:
+    answer = client.post("/api/origins/api/sockets/send", json=body)
+    assert answer.status_code == status
+    assert answer.json()["error"].startswith(error)
+    unknown = client.post("/api/origins/nope/sockets/send", json={"path": "/ws", "text": "a"})
+    assert unknown.status_code == 404
+    nan = client.post("/api/origins/api/sockets/send", content=b'{"path": "/ws", "json": NaN}',
+                      headers=JSON)
+    assert nan.json() == {"error": "json: NaN and Infinity are not JSON"}

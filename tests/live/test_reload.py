@@ -126,7 +126,7 @@ def config_text(
             },
             **more,
         },
-        {"dashboard_port": dashboard} if dashboard else None,
+        {"dashboard_port": dashboard if dashboard else False},
     )
 
 

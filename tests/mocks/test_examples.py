@@ -1,4 +1,5 @@
-"""The GitHub-like and Stripe-like example configs answer as those APIs do."""
+"""The GitHub-like and Stripe-like example configs answer as those APIs do; the chat example's
+socket and notification stream answer as it says."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def example(name: str, origin: str) -> TestClient:
 
 
 def test_examples_are_valid_without_warnings() -> None:
-    for name in ("github", "stripe"):
+    for name in ("github", "stripe", "chat"):
         result = run_command("check-config", cwd=EXAMPLES / name)
         assert result.returncode == 0, result.stderr
         assert "warning" not in result.stdout
@@ -112,3 +113,18 @@ def test_the_init_scaffold_shows_typed_templates_and_matching(tmp_path: Path) ->
     created = api.post("/users", json={"name": "Grace"})
     assert created.status_code == 201 and isinstance(created.json()["id"], int)
     assert api.post("/users", json={}).status_code == 422
+
+
+def test_chat_room_and_notifications() -> None:
+    chat = example("chat", "chat")
+    page = {"Origin": "http://localhost:8110"}
+    with chat.websocket_connect("ws://127.0.0.1:8111/ws?name=ada", headers=page) as room:
+        assert room.receive_json() == {"type": "system", "text": "welcome, ada"}
+        assert room.receive_json()["from"] == "ada"
+        room.send_text("/roll 2")
+        assert room.receive_json()["text"].startswith("you rolled ")
+        room.send_text("hello")
+        assert room.receive_json() == {"type": "message", "from": "you", "text": "hello"}
+    resumed = chat.get("/notifications", headers={**page, "Last-Event-ID": "3"})
+    assert resumed.headers["access-control-allow-origin"] == "http://localhost:8110"
+    assert "event: unread\ndata: 3\n" in resumed.text

@@ -234,4 +234,7 @@ def test_a_foreign_websocket_is_refused_before_the_upgrade(
             socket.send("hi")
             assert socket.recv(timeout=5) == "echo: hi (sk-live-secret)"
     assert [(r.method, r.status) for r in records][:2] == [("WS", 403), ("WS", 101)]
-    assert records[0].note is not None and "WebSocket" in records[0].note
+    # A socket's refusal is its verdict (no CORS check judges a socket): blocked, and why.
+    verdict = records[0].cors
+    assert verdict is not None and verdict.verdict == "blocked"
+    assert verdict.reason is not None and "WebSocket" in verdict.reason

@@ -68,3 +68,18 @@ def test_json_log_prints_one_object_per_request_and_nothing_else(tmp_path: Path)
     # The control character stays escaped inside the JSON string: no raw ESC on stdout.
     assert "\x1b" not in out.read_text()
     assert "devserve" in err.read_text() and "api" in err.read_text()  # the banner, on stderr
+
+
+def test_a_socket_frame_is_a_json_object_of_its_own() -> None:
+    import logging
+
+    from devserve.records import SocketRecord
+    from devserve.serving.jsonlog import JsonRequestFormatter
+
+    frame = SocketRecord("api", "/ws", 3, "in", 0.0, text='{"a":"\x1b"}', size=9)
+    record = logging.LogRecord("devserve.requests", logging.INFO, "", 0, "%s", (frame,), None)
+    record.socket = frame
+    line = JsonRequestFormatter().format(record)
+    data = json.loads(line)
+    assert (data["method"], data["event"], data["connection"]) == ("WS", "in", 3)
+    assert data["text"] == '{"a":"\x1b"}' and "\x1b" not in line  # escaped on the line

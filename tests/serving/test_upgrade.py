@@ -37,7 +37,10 @@ def _logged(app: ASGIApp, path: str) -> tuple[list[RequestRecord], int | None, b
 
 def test_a_refused_handshake_is_logged_with_its_status_and_reason() -> None:
     records, status, body = _logged(NoWebSockets(accepting, "api"), "/ws")
-    reason = "origin 'api' takes no WebSocket connections; only a proxy forwards them"
+    reason = (
+        "origin 'api' takes no WebSocket connections; add [[origins.api.sockets]] to mock one, "
+        "or a proxy to forward them"
+    )
     assert status == 404 and reason in body.decode()
     assert [(r.status, r.note) for r in records] == [(404, reason)]
 

@@ -15,7 +15,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -105,3 +105,14 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx.set_default_navigation_timeout(PLAYWRIGHT_TIMEOUT_MS)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture(scope="session")
+def firefox_session() -> Iterator[Any]:
+    """One Firefox ESR for the whole session, driven step by step (tests/browser/drivers.py);
+    skips (fails under CI=true) without Firefox, Node or puppeteer-core."""
+    from tests.browser.drivers import FirefoxSession
+
+    session = FirefoxSession()
+    yield session
+    session.quit()

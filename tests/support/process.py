@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devserve.instance import DEFAULT_DASHBOARD_PORT
 from tests.support.waiting import wait_until
 
 
@@ -102,11 +103,15 @@ def run_devserve(
     wait_ports: list[int],
     timeout: float = 15,
     address_space: int | None = None,
+    default_dashboard: bool = False,
 ) -> Devserve:
     """Start `python -m devserve ARGS` and wait until every port in ``wait_ports`` answers.
 
     ``address_space``: an RLIMIT_AS in bytes, for tests that try to exhaust memory (glibc gets
-    two malloc arenas, so the limit counts allocations rather than per-thread reservations)."""
+    two malloc arenas, so the limit counts allocations rather than per-thread reservations).
+    Only tests of the xdist group "default-dashboard-port" may leave the dashboard on its
+    default port (``default_dashboard``): any other test that took it would make one of theirs
+    fail (under CI=true a busy default port is a failure, not a skip), so it fails itself."""
     log_path = cwd / f"devserve-{time.monotonic_ns()}.log"
     log = log_path.open("w")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -130,11 +135,26 @@ def run_devserve(
 
     try:
         wait_until(listening, f"ports {wait_ports}", timeout=timeout, output=server.output)
+        if not default_dashboard:
+            _not_on_the_default_dashboard_port(server)
     except AssertionError:
         process.kill()
         process.wait()
         raise
     return server
+
+
+def _not_on_the_default_dashboard_port(server: Devserve) -> None:
+    wait_until(
+        lambda: "dashboard:" in server.output() or server.process.poll() is not None,
+        "the banner",
+        output=server.output,
+    )
+    banner = server.output()
+    assert f"dashboard: http://127.0.0.1:{DEFAULT_DASHBOARD_PORT}" not in banner, (
+        "this test's devserve took the default dashboard port: give its config a "
+        "dashboard_port (or false), or put the test in the default-dashboard-port group"
+    )
 
 
 def listening_addresses(port: int) -> set[str]:
