@@ -217,7 +217,7 @@ def page_load_ms(urls: list[str], runs: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
-    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.support.browsers import CHROMIUM_ARGS
 
     times: dict[str, list[float]] = {url: [] for url in urls}
     with sync_playwright() as playwright:
