@@ -19,6 +19,9 @@ Lines (each server in its own process, uvicorn with uvloop + httptools where Pyt
   scaling             the same request on a small and a large project, side by side: 1 and 20
                       origins, 5 and 2,000 routes, 10 and 20,000 mock-folder files; start-up
                       with 20 origins; idle CPU watching 50,000 files (benchmarks/scaling.py)
+  resources at scale  100,000 posts and 50,000 comments, devserve vs json-server 0.17.4
+                      (benchmarks/resources_scale.py: writes, reads, a GET on another origin
+                      during a write burst, RSS)
 """
 
 from __future__ import annotations
@@ -262,6 +265,9 @@ def main() -> int:
     parser.add_argument(
         "--no-scaling", dest="scaling", action="store_false", help="skip the scaling lines"
     )
+    parser.add_argument(
+        "--scale-rounds", type=int, default=8, help="resources at scale (0: skip that part)"
+    )
     args = parser.parse_args()
     load = os.getloadavg()
     extra: dict[str, float] = {}
@@ -359,6 +365,12 @@ def main() -> int:
             extra["idle watch cpu"] = scaling.idle_watch_cpu(root / "scaling")
     report(args, results, devserve_page, peer_page, startup, memory, notes)
     report_scaling(pairs, extra, load)
+    if args.scale_rounds:
+        from resources_scale import run as resources_at_scale  # this folder, beside this file
+
+        print()
+        for line in resources_at_scale(args.scale_rounds):
+            print(line)
     return 0
 
 

@@ -52,13 +52,18 @@ class EditedOnDisk(Exception):
 
 
 def write_atomic(
-    path: Path, content: bytes, *, expected: Signature | None = None, mode: int | None = None
+    path: Path,
+    content: bytes | list[bytes],
+    *,
+    expected: Signature | None = None,
+    mode: int | None = None,
 ) -> Signature:
-    """Write ``content`` to ``path``: a temporary file in the same folder (its ``.tmp`` suffix is
-    one the watcher ignores), flushed and synced, renamed over ``path``, the folder synced so
-    the rename is durable too. The file keeps its mode (a new one gets 0644, not mkstemp's
-    0600: it is an ordinary project file). With ``expected``, EditedOnDisk instead when the
-    file on disk is no longer that version, checked as late as possible before the rename.
+    """Write ``content`` (bytes, or pieces written one after the other) to ``path``: a
+    temporary file in the same folder (its ``.tmp`` suffix is one the watcher ignores), flushed
+    and synced, renamed over ``path``, the folder synced so the rename is durable too. The file
+    keeps its mode (a new one gets 0644, not mkstemp's 0600: it is an ordinary project file).
+    With ``expected``, EditedOnDisk instead when the file on disk is no longer that version,
+    checked as late as possible before the rename.
     ``mode`` gives the file that mode whatever it had (a private key: 0600, from the first byte).
     Returns the new file's signature, remembered as devserve's own write."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,7 +71,10 @@ def write_atomic(
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), _mode_of(path) if mode is None else mode)
-            handle.write(content)
+            if isinstance(content, bytes):
+                handle.write(content)
+            else:
+                handle.writelines(content)  # no joined copy of a big file
             handle.flush()
             os.fsync(handle.fileno())
         on_disk = current(path)

@@ -37,7 +37,15 @@ __all__ = [
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the browser tests last: fast failures first, and Playwright's sync API keeps an
     event loop registered on the main thread while its session fixture lives, which would
-    break any later test that runs a loop there (anyio.run, asyncio.run)."""
+    break any later test that runs a loop there (anyio.run, asyncio.run). So no browser test
+    may be in an xdist_group: pytest-xdist schedules the largest groups first."""
+    grouped = [
+        item.nodeid
+        for item in items
+        if _drives_a_browser(item) and item.get_closest_marker("xdist_group")
+    ]
+    if grouped:
+        raise pytest.UsageError(f"browser tests may not be in an xdist_group: {grouped[:3]}")
     items.sort(key=_drives_a_browser)
 
 

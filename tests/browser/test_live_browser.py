@@ -28,9 +28,6 @@ from tests.support.process import Devserve, free_ports, run_devserve
 from tests.support.served import served
 from tests.support.waiting import wait_until
 
-# One worker runs them all: one Firefox, one devserve of each kind, however the suite is split.
-pytestmark = pytest.mark.xdist_group("live-browser")
-
 PAGE_JS = Path(__file__).with_name("live_page.js").read_text()
 EVENTS = [
     {"event": "greeting", "data": {"hello": "{{ query.name }}", "n": 1}, "id": "1"},

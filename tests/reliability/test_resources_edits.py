@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devserve.mocks.resources import store as store_module
-from devserve.mocks.resources.data import dump
+from devserve.mocks.resources.filetext import FileText
 from tests.mocks.resources.helpers import client, write_db
 from tests.support.configs import config_toml
 from tests.support.process import StartDevserve, free_ports
@@ -74,14 +73,14 @@ def test_an_edit_landing_while_a_change_is_saved_is_kept(
     """The watcher has not seen the edit yet: the write checks the file right before renaming."""
     api = client(tmp_path)
     edit = {"posts": [{"id": 1, "title": "edited by hand"}], "comments": []}
-    serialize = dump
+    serialize = FileText.render
 
-    def edit_meanwhile(data: dict[str, Any]) -> bytes:
+    def edit_meanwhile(text: FileText, data: dict[str, Any]) -> list[bytes]:
         write_db(tmp_path, edit)  # the editor saves while devserve serializes its change
-        monkeypatch.setattr(store_module, "dump", serialize)
-        return serialize(data)
+        monkeypatch.setattr(FileText, "render", serialize)
+        return serialize(text, data)
 
-    monkeypatch.setattr(store_module, "dump", edit_meanwhile)
+    monkeypatch.setattr(FileText, "render", edit_meanwhile)
     lost = api.post("/posts", json={"title": "mine"})
     assert lost.status_code == 503
     assert "edited on disk while this change was being saved" in lost.json()["error"]

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from devserve.errors import DevserveError
+from devserve.mocks.resources.jsvalue import number_string
 
 SCHEMA_KEY = "$schema"  # json-server ignores it as a resource, so does devserve
 # Objects and arrays in the file: an answer is serialized with the event loop's stack already
 # a hundred frames deep, so data nested near Python's limit (1,000) could be read but never sent.
 MAX_FILE_DEPTH = 512
+_INDEX = re.compile(r"0|[1-9][0-9]{0,9}")
 
 
 class ResourceDataError(DevserveError):
@@ -148,6 +152,85 @@ def read(path: Path) -> tuple[bytes, dict[str, Any]]:
 
 
 def dump(data: dict[str, Any]) -> bytes:
-    """The file format json-server (lowdb) writes: two-space indent, UTF-8, keys in order."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    return text.encode("utf-8", "backslashreplace") + b"\n"  # a lone surrogate: its escape
+    """The file format json-server writes, ``JSON.stringify(db, null, 2)``: two-space indent,
+    UTF-8, keys in order, numbers as JavaScript prints them (``1``, ``1e+21``, ``5e-7``), a
+    lone surrogate as its escape; an integer past 2**53 stays as the file wrote it. The
+    reference for filetext.py, which makes the same bytes fast."""
+    return dump_value(data) + b"\n"
+
+
+def is_index(key: str) -> bool:
+    """Whether JavaScript takes ``key`` for an array index ("0", "42"; not "01", "-1")."""
+    return _INDEX.fullmatch(key) is not None and int(key) < 2**32 - 1
+
+
+def javascript_order(value: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    """The object's entries in JavaScript's order: array-index keys first, ascending, then
+    the others as they came (JSON.parse makes ``{"b": 1, "2": 1, "1": 1}`` list 1, 2, b)."""
+    indexes = [key for key in value if is_index(key)]
+    if not indexes:
+        return value.items()
+    keys = [*sorted(indexes, key=int), *(key for key in value if not is_index(key))]
+    return [(key, value[key]) for key in keys]
+
+
+def encode_key(key: str) -> bytes:
+    """A string as JSON.stringify writes it (a lone surrogate, which has no UTF-8: its escape)."""
+    return json.dumps(key, ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
+def dump_value(value: Any, indent: str = "") -> bytes:
+    """``value`` indented as it sits ``indent`` deep in the file (its first line not indented)."""
+    return _text(value, indent).encode("utf-8", "backslashreplace")
+
+
+def _text(value: Any, indent: str) -> str:
+    # A stack, not recursion: a hand-written file may nest 512 levels.
+    out: list[str] = []
+    stack: list[_Open] = []
+    _put(value, indent, out, stack)
+    while stack:
+        top = stack[-1]
+        entry: Any = next(top.entries, _END)
+        if entry is _END:
+            stack.pop()
+            out.append(f"\n{top.indent}{'}' if top.is_object else ']'}")
+            continue
+        out.append(("," if top.count else "") + "\n" + top.inner)
+        top.count += 1
+        if top.is_object:
+            key, entry = entry
+            out.append(json.dumps(key, ensure_ascii=False) + ": ")
+        _put(entry, top.inner, out, stack)
+    return "".join(out)
+
+
+_END = object()
+
+
+class _Open:
+    """An object or array being written: what is left of it, and where its lines start."""
+
+    def __init__(self, value: dict[str, Any] | list[Any], indent: str) -> None:
+        self.is_object = isinstance(value, dict)
+        self.entries: Iterator[Any] = iter(
+            javascript_order(value) if isinstance(value, dict) else value
+        )
+        self.indent, self.inner, self.count = indent, indent + "  ", 0
+
+
+def _put(value: Any, indent: str, out: list[str], stack: list[_Open]) -> None:
+    if isinstance(value, dict | list):
+        if value:
+            out.append("{" if isinstance(value, dict) else "[")
+            stack.append(_Open(value, indent))
+        else:
+            out.append("{}" if isinstance(value, dict) else "[]")
+    elif value is None or isinstance(value, bool):
+        out.append("null" if value is None else "true" if value else "false")
+    elif isinstance(value, int):
+        out.append(str(value))  # exactly, as the file had it, even past what JavaScript holds
+    elif isinstance(value, float):
+        out.append(number_string(value) if math.isfinite(value) else "null")
+    else:
+        out.append(json.dumps(value, ensure_ascii=False))

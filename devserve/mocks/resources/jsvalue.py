@@ -195,7 +195,7 @@ def _primitive(value: Any) -> Any:
     return js_string(value) if isinstance(value, list | dict) else value
 
 
-def _utf16(text: str) -> bytes:
+def utf16(text: str) -> bytes:
     # JavaScript compares strings by UTF-16 code unit, which differs from code points above U+FFFF.
     return text.encode("utf-16-be", "surrogatepass")
 
@@ -204,7 +204,7 @@ def js_less(left: Any, right: Any) -> bool:
     """``left < right`` with JavaScript's abstract relational comparison."""
     left, right = _primitive(left), _primitive(right)
     if isinstance(left, str) and isinstance(right, str):
-        return left < right if left.isascii() and right.isascii() else _utf16(left) < _utf16(right)
+        return left < right if left.isascii() and right.isascii() else utf16(left) < utf16(right)
     a = math.nan if left is UNDEFINED else js_number(left)
     b = math.nan if right is UNDEFINED else js_number(right)
     return a < b

@@ -10,24 +10,23 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cmp_to_key
 from typing import Any
 
+from devserve.mocks.resources.byid import SLOW, ids_of, index_by_text
+from devserve.mocks.resources.fulltext import search
 from devserve.mocks.resources.inflect import plural
 from devserve.mocks.resources.jsvalue import (
     UNDEFINED,
-    compare_ascending,
     get_path,
     has_path,
-    is_number,
     js_less,
     js_number,
     js_string,
     parse_int,
-    truthy,
 )
 from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
 from devserve.mocks.resources.likeregex import PatternError, compile_like
+from devserve.mocks.resources.ordering import sort_items
 from devserve.mocks.resources.relations import Children
 
 Params = dict[str, list[str]]
@@ -114,34 +113,6 @@ def _comparable(wanted: str, value: Any) -> bool:
     return not math.isnan(js_number(wanted)) and not math.isnan(js_number(value))
 
 
-def _deep_query(value: Any, needle: str) -> bool:
-    """mixins.js ``deepQuery``: a lower-cased substring anywhere in a truthy value. A stack,
-    not recursion: a hand-written file may nest hundreds of levels deep."""
-    if not needle:
-        return False
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if not truthy(current):
-            continue
-        if isinstance(current, list):
-            stack.extend(current)
-        elif isinstance(current, dict):
-            stack.extend(current.values())
-        elif needle in js_string(current).lower():
-            return True
-    return False
-
-
-def _fields(element: Any) -> list[Any]:
-    # `for (const key in obj)`: an object's values, an array's items, a string's characters.
-    if isinstance(element, dict):
-        return list(element.values())
-    if isinstance(element, list | str):
-        return list(element)
-    return []
-
-
 def filter_items(items: list[Any], params: Params) -> list[Any]:
     """Full text (``q``) then every field filter; unknown fields are ignored, as in 0.17."""
     # A field no item has is dropped before filtering (json-server: "automatically delete query
@@ -155,8 +126,7 @@ def filter_items(items: list[Any], params: Params) -> list[Any]:
     ]
     q = first(params, "q")
     if q:
-        needle = q.lower()
-        items = [e for e in items if any(_deep_query(v, needle) for v in _fields(e))]
+        items = search(items, q.lower())
     if filters:
         like = _Like()
         tests = [_matcher(key, values, like) for key, values in filters]
@@ -168,37 +138,10 @@ def filter_items(items: list[Any], params: Params) -> list[Any]:
     return items
 
 
-def _sort_key(values: list[Any]) -> Callable[[int], Any]:
-    """A key for one field: plain values when they are all numbers or all ASCII strings (the
-    common case, and fast), else lodash's comparison (undefined and null last, mixed types)."""
-    if all(is_number(v) and v == v for v in values) or all(
-        isinstance(v, str) and v.isascii() for v in values
-    ):
-        return values.__getitem__
-    keyed = cmp_to_key(compare_ascending)
-    return lambda index: keyed(values[index])
-
-
 def _anyone_has(items: list[Any], key: str) -> bool:
     if any(isinstance(item, dict) and key in item for item in items):
         return True  # the common case, without walking paths
     return ("." in key or "[" in key) and any(has_path(item, key) for item in items)
-
-
-def sort_items(items: list[Any], params: Params) -> list[Any]:
-    """``_sort=a,b&_order=desc,asc`` with lodash ``orderBy`` (stable; missing values last)."""
-    sort = first(params, "_sort")
-    if not sort:
-        return items
-    fields = sort.split(",")
-    orders = [o.lower() for o in (first(params, "_order") or "").split(",")]
-    order = list(range(len(items)))
-    # One stable sort per field, the last field first, orders the same as one multi-key compare.
-    for index in reversed(range(len(fields))):
-        key = _sort_key([get_path(item, fields[index]) for item in items])
-        descending = index < len(orders) and orders[index] == "desc"
-        order.sort(key=key, reverse=descending)
-    return [items[i] for i in order]
 
 
 def _start_index(items: list[Any], start: int | None) -> int:
@@ -269,15 +212,21 @@ def may_take_long(items: list[Any], params: Params) -> bool:
 
 
 def list_collection(
-    data: dict[str, Any], name: str, params: Params, url: str, keys: Keys = DEFAULT_KEYS
+    data: dict[str, Any],
+    name: str,
+    params: Params,
+    url: str,
+    keys: Keys = DEFAULT_KEYS,
+    indexes: dict[str, Children] | None = None,
 ) -> Listing:
-    """GET /name with every 0.17 query feature, in json-server's order."""
+    """GET /name with every 0.17 query feature, in json-server's order. ``indexes``: the
+    child collections of ``name`` already grouped (Store.derived), filled as they are."""
     items = filter_items(data[name], params)
-    items = sort_items(items, params)
+    items = sort_items(items, first(params, "_sort"), first(params, "_order"))
     listing = paginate(items, params, url)
     embed, expand = params.get("_embed", []), params.get("_expand", [])
     if embed or expand:
-        indexes: dict[str, Children] = {}  # each child collection grouped once, not per item
+        indexes = {} if indexes is None else indexes  # each child grouped once, not per item
         listing.items = [
             relate(item, data, name, embed, expand, indexes, keys) for item in listing.items
         ]
@@ -286,14 +235,33 @@ def list_collection(
 
 def find_by_id(collection: Any, wanted: Any, id_field: str = "id") -> Any:
     """lodash-id ``getById``: ids compare as strings, so ``/posts/1`` finds ``"id": 1``."""
+    if isinstance(collection, list):
+        index = index_by_id(collection, wanted, id_field)
+        return UNDEFINED if index is None else collection[index]
     if wanted is None or wanted is UNDEFINED:
         return UNDEFINED
     text = js_string(wanted)
-    items = collection.values() if isinstance(collection, dict) else collection
-    for item in items:
+    for item in collection.values():
         if isinstance(item, dict) and id_field in item and js_string(item[id_field]) == text:
             return item
     return UNDEFINED
+
+
+def index_by_id(
+    collection: list[Any], wanted: Any, id_field: str = "id", ids: list[Any] | None = None
+) -> int | None:
+    """Where ``find_by_id`` finds its item in a collection, or None. ``ids``: the
+    collection's ``ids_of``, when the caller has them already."""
+    if wanted is None or wanted is UNDEFINED:
+        return None
+    text = js_string(wanted)
+    ids = ids_of(collection, id_field) if ids is None else ids
+    if ids is not None and (found := index_by_text(ids, text)) != SLOW:
+        return found
+    for index, item in enumerate(collection):
+        if isinstance(item, dict) and id_field in item and js_string(item[id_field]) == text:
+            return index
+    return None
 
 
 def relate(
@@ -317,8 +285,9 @@ def relate(
     for child in embed:
         if child not in indexes:
             collection = data.get(child, [])
-            rows = collection.values() if isinstance(collection, dict) else collection
-            indexes[child] = Children(rows, lambda row: _foreign_key(row, key))
+            rows = list(collection.values() if isinstance(collection, dict) else collection)
+            values = [row.get(key, UNDEFINED) if type(row) is dict else _NOT_A_ROW for row in rows]
+            indexes[child] = Children(rows, lambda row: _foreign_key(row, key), values)
         own_id = item.get(keys.id, UNDEFINED)
         found = [] if own_id is UNDEFINED else indexes[child].equal_to(own_id)
         if found is None:  # an object or array id: lodash `_.filter` compares it deeply

@@ -34,13 +34,34 @@ def strict_key(value: Any) -> Hashable | None:
 class Children:
     """``rows`` grouped by ``read(row)``: the rows whose key equals a wanted value, in order."""
 
-    def __init__(self, rows: Iterable[Any], read: Callable[[Any], Any]) -> None:
+    def __init__(
+        self, rows: Iterable[Any], read: Callable[[Any], Any], values: list[Any] | None = None
+    ) -> None:
+        """``values``: ``read`` of each row, when the caller has them already."""
         self.rows = list(rows)
         self.read = read
+        # Numbers and strings (nearly every key) in dicts of their own, by value: no tuple
+        # key to build per row. 1 and 1.0 are one key, as 1 === 1.0; True is not a number.
+        self.numbers: dict[Any, list[Any]] = {}
+        self.strings: dict[str, list[Any]] = {}
         self.groups: dict[Hashable, list[Any]] = {}
-        for row in self.rows:
-            key = strict_key(read(row))
-            if key is not None:
+        numbers, strings = self.numbers, self.strings
+        read_all = map(read, self.rows) if values is None else values
+        for row, value in zip(self.rows, read_all, strict=True):
+            kind = type(value)
+            if kind is int or (kind is float and value == value):
+                group = numbers.get(value)
+                if group is None:
+                    numbers[value] = [row]
+                else:
+                    group.append(row)
+            elif kind is str:
+                group = strings.get(value)
+                if group is None:
+                    strings[value] = [row]
+                else:
+                    group.append(row)
+            elif (key := strict_key(value)) is not None:
                 self.groups.setdefault(key, []).append(row)
 
     def equal_to(self, wanted: Any) -> list[Any] | None:
@@ -48,6 +69,11 @@ class Children:
         (the caller compares those itself: identity or deep equality, per dialect)."""
         if isinstance(wanted, list | dict):
             return None
+        kind = type(wanted)
+        if kind is int or kind is float:
+            return list(self.numbers.get(wanted, []))
+        if kind is str:
+            return list(self.strings.get(wanted, []))
         key = strict_key(wanted)
         return [] if key is None else list(self.groups.get(key, []))
 

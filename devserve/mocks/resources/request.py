@@ -21,7 +21,28 @@ Reply = tuple[int, Any, dict[str, str]]
 NOT_FOUND: Reply = (404, {}, {})
 
 
+# Items per json.dumps call in a long answer: one call holds the GIL until it returns, and a
+# big answer is made in a worker thread while the event loop's thread waits for the GIL.
+ENCODE_SLICE = 1000
+
+
 def encode(value: Any) -> bytes:
+    """The compact JSON of an answer: a long array (or an object of them, like /db) a slice
+    of items at a time, each slice quick."""
+    if _long(value):
+        parts = [_json(value[i : i + ENCODE_SLICE]) for i in range(0, len(value), ENCODE_SLICE)]
+        return b"[" + b",".join(part[1:-1] for part in parts) + b"]"
+    if isinstance(value, dict) and any(_long(item) for item in value.values()):
+        members = [_json(key) + b":" + encode(item) for key, item in value.items()]
+        return b"{" + b",".join(members) + b"}"
+    return _json(value)
+
+
+def _long(value: Any) -> bool:
+    return isinstance(value, list) and len(value) > ENCODE_SLICE
+
+
+def _json(value: Any) -> bytes:
     # A lone surrogate ("\ud800" in a hand-written file) only occurs inside a JSON string,
     # where backslashreplace writes the very escape JSON.stringify writes.
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -25,6 +25,7 @@ from devserve.mocks.resources.query import (
     QueryError,
     find_by_id,
     first,
+    index_by_id,
     list_collection,
     may_take_long,
     relate,
@@ -178,7 +179,7 @@ class ResourceApp:
             return 204, b"", {"Allow": allowed}
         check_relations(request.params)
         if parts == ["db"] and method in ("GET", "HEAD") and self.v1 is None:
-            return 200, encode(self.store.data), {}
+            return await self.store.read(_whole, slow=self.store.big)
         if self.read_only and method in WRITES:
             message = "this origin's resources are read-only (read_only = true in the config)"
             return 405, {"error": message}, {"Allow": "GET, HEAD"}
@@ -217,7 +218,9 @@ class ResourceApp:
         if request.method in ("GET", "HEAD"):
 
             def answer(data: dict[str, Any]) -> Reply:
-                listing = list_collection(data, name, request.params, request.url, self.keys)
+                indexes = self.store.derived(data).setdefault(("children of", name), {})
+                params, url = request.params, request.url
+                listing = list_collection(data, name, params, url, self.keys, indexes)
                 return 200, encode(listing.items), listing.headers
 
             slow = may_take_long(self.store.data[name], request.params)
@@ -239,12 +242,17 @@ class ResourceApp:
     async def _item(self, request: Request, name: str, wanted: str) -> Reply:
         method = request.method
         if method in ("GET", "HEAD"):
-            found = find_by_id(self.store.data[name], wanted, self.keys.id)
-            if found is UNDEFINED:
-                return NOT_FOUND
-            embed, expand = request.params.get("_embed", []), request.params.get("_expand", [])
-            related = relate(found, self.store.data, name, embed, expand, keys=self.keys)
-            return 200, encode(related), {}
+
+            def answer(data: dict[str, Any]) -> Reply:
+                found = find_by_id(data[name], wanted, self.keys.id)
+                if found is UNDEFINED:
+                    return NOT_FOUND
+                embed, expand = request.params.get("_embed", []), request.params.get("_expand", [])
+                indexes = self.store.derived(data).setdefault(("children of", name), {})
+                related = relate(found, data, name, embed, expand, indexes, self.keys)
+                return 200, encode(related), {}
+
+            return await self.store.read(answer, slow=self.store.big)
         if method not in ("PUT", "PATCH", "DELETE"):
             return NOT_FOUND
         body = await request.body() if method != "DELETE" else {}
@@ -253,11 +261,13 @@ class ResourceApp:
             if method == "DELETE":
                 found, changed = remove(data, name, wanted, self.keys)
                 return ((200, {}, {}) if found else NOT_FOUND), changed
-            found = find_by_id(data[name], wanted, self.keys.id)
-            if found is UNDEFINED:
+            items = data[name]
+            index = index_by_id(items, wanted, self.keys.id)
+            if index is None:
                 return NOT_FOUND, False
-            (replace if method == "PUT" else update)(found, body, self.keys.id)
-            return (200, encode(found), {}), True
+            new = (replace if method == "PUT" else update)(items[index], body, self.keys.id)
+            items[index] = new
+            return (200, encode(new), {}), True
 
         return await self.store.change(change)
 
@@ -266,20 +276,24 @@ class ResourceApp:
     ) -> Reply:
         method = request.method
         if method in ("GET", "HEAD"):
-            return 200, encode(self.store.data[name]), {}
+            return await self.store.read(lambda data: (200, encode(data[name]), {}), slow=False)
         if method not in ("POST", "PUT", "PATCH"):
             return NOT_FOUND
         new = await request.body() if body is None else body
 
         def change(data: dict[str, Any]) -> tuple[Reply, bool]:
             if method == "PATCH" and isinstance(data[name], dict):
-                data[name].update(new)
+                data[name] = {**data[name], **new}  # a new object: see Store.change
             else:
                 data[name] = new
             headers = {"Location": request.url.split("?")[0]} if method == "POST" else {}
             return (201 if method == "POST" else 200, encode(data[name]), headers), True
 
         return await self.store.change(change)
+
+
+def _whole(data: dict[str, Any]) -> Reply:
+    return 200, encode(data), {}  # GET /db
 
 
 async def _delay(params: Params) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from devserve.mocks.resources.byid import first_index, ids_of
 from devserve.mocks.resources.dotprop import prop
 from devserve.mocks.resources.jsvalue import UNDEFINED, is_number, number_string, strict_equal
 from devserve.mocks.resources.keys import DEFAULT_KEYS, Keys
@@ -60,6 +61,9 @@ def change_singular(
 
 
 def _index(items: list[Any], wanted: str, id_field: str) -> int | None:
+    ids = ids_of(items, id_field)
+    if ids is not None:  # every item has an id: a string equals only the same string
+        return first_index(ids, wanted)
     for index, item in enumerate(items):
         if isinstance(item, dict) and strict_equal(item.get(id_field, UNDEFINED), wanted):
             return index
@@ -101,9 +105,9 @@ def destroy(
     key = keys.of(name)
     for other, rows in data.items():
         if other != name and isinstance(rows, list):
-            for row in rows:
+            for index, row in enumerate(rows):
                 if isinstance(row, dict) and strict_equal(row.get(key, UNDEFINED), wanted):
-                    row[key] = None
+                    rows[index] = {**row, key: None}  # a new object: see Store.change
     # As in 1.0, every dependent whose key is null goes, also one that was null before.
     for other in dependents:
         rows = data.get(other)
