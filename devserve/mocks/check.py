@@ -17,9 +17,6 @@ from devserve.mocks.behaviour import compile_behaviour
 from devserve.mocks.folders import folder_problems
 from devserve.mocks.limits import Limits
 from devserve.mocks.openapi.check import openapi_problems
-from devserve.mocks.resources.data import ResourceDataError
-from devserve.mocks.resources.data import read as read_resources
-from devserve.mocks.resources.routesfile import RoutesFileError, read_routes
 from devserve.mocks.routes import compile_routes, label
 
 
@@ -34,6 +31,13 @@ def resource_file_problems(data: dict[str, Any], config: Config | None, base: Pa
             continue
         # Absent, or not a path (the schema's message says what to write): nothing to read.
         resources, routes = origin.get("resources"), origin.get("resources_routes")
+        if not isinstance(resources, str) and not isinstance(routes, str):
+            continue
+        # Imported here: a config without resources starts without their modules.
+        from devserve.mocks.resources.data import ResourceDataError
+        from devserve.mocks.resources.data import read as read_resources
+        from devserve.mocks.resources.routesfile import RoutesFileError, read_routes
+
         if isinstance(resources, str) and "\x00" not in resources:
             try:
                 read_resources((base / resources).resolve())

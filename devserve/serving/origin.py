@@ -19,8 +19,6 @@ from devserve.cors.policy import CorsSwitch, resolve
 from devserve.instance import switch_on_advice
 from devserve.live.reload import ReloadHub, ReservedEndpoints
 from devserve.mocks.limits import Limits
-from devserve.mocks.resources.routesfile import RoutesFile
-from devserve.mocks.resources.store import Store
 from devserve.records import Observer, SocketObserver
 from devserve.serving.answering import Answering, Report, answering
 from devserve.serving.bodylimit import BodyLimit
@@ -35,6 +33,8 @@ from devserve.sockets.session import Place
 from devserve.state import CorsState, OriginState
 
 if TYPE_CHECKING:
+    from devserve.mocks.resources.routesfile import RoutesFile
+    from devserve.mocks.resources.store import Store
     from devserve.proxy.app import ProxyApp
 
 @dataclass
