@@ -98,6 +98,10 @@ async def async_exchange(port: int, data: bytes, *, timeout: float = 20.0) -> Re
         writer.close()
 
 
+class _Truncated(ConnectionError):
+    """The server closed the connection in the middle of a response."""
+
+
 class KeptAlive:
     """One keep-alive connection that returns each response's exact bytes (reconnecting when
     the server closed it): for comparing two servers' answers byte for byte."""
@@ -109,12 +113,22 @@ class KeptAlive:
         self.buffer = b""
 
     def exchange(self, data: bytes, *, head_only: bool = False) -> bytes:
-        """Send one request; the response as received, status line to the last body byte."""
+        """Send one request; the response as received, status line to the last body byte.
+
+        A kept connection the server has since closed (its keep-alive timeout) is opened
+        again and the request sent once more, as browsers do."""
+        reused = self.sock is not None
         if self.sock is None:
             self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
             self.buffer = b""
-        self.sock.sendall(data)
-        return self.receive(head_only=head_only)
+        try:
+            self.sock.sendall(data)
+            return self.receive(head_only=head_only)
+        except (ConnectionError, BrokenPipeError) as exc:
+            if not reused or isinstance(exc, _Truncated):
+                raise
+            self.close()
+            return self.exchange(data, head_only=head_only)
 
     def receive(self, *, head_only: bool = False) -> bytes:
         """The next response (of requests already sent, e.g. pipelined)."""
@@ -148,10 +162,13 @@ class KeptAlive:
 
     def _need(self) -> None:
         if not self._read():
+            got = self.buffer
             self.close()
-            raise ConnectionError(f"closed before a whole response; got {self.buffer[:200]!r}")
+            if got:
+                raise _Truncated(f"closed before a whole response; got {got[:200]!r}")
+            raise ConnectionError("closed before any response")
 
     def close(self) -> None:
         if self.sock is not None:
             self.sock.close()
-        self.sock = None
+        self.sock, self.buffer = None, b""
