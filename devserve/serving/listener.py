@@ -53,7 +53,7 @@ class Swappable:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
-    def answer(self, key: Key) -> tuple[int, bytes, bytes] | None:
+    def answer_at_once(self, key: Key) -> tuple[int, bytes, bytes] | None:
         """The origin's answer to this request without running its layers, if it has one
         (serving/fastpath.py); asked by the protocol before it starts the request."""
         app = self.app

@@ -64,7 +64,7 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     # The origin's answers sent at once (serving/fastpath.py): not where uvicorn would do more
     # than send them (an access log, a concurrency limit).
     plain = self.limit_concurrency is None and not self.access_log
-    self.answer_at_once = getattr(self.app, "answer", None) if plain else None
+    self.answer_at_once = getattr(self.app, "answer_at_once", None) if plain else None
     self.defaults_of = None  # the server's default headers (Date), as last written
     self.defaults = b""
     self.app = _WithTransport(self.app, self)

@@ -22,6 +22,7 @@ import devserve
 from devserve.embed import RunningInThread
 from devserve.live.reload import SCRIPT_TAG
 from devserve.records import RequestRecord
+from devserve.serving import fastpath
 from devserve.serving.fastpath import FastPath
 from tests.support.process import StartDevserve, free_ports
 from tests.support.rawhttp import KeptAlive
@@ -352,3 +353,15 @@ json = {{ version = 1 }}
     assert data.exchange(ask).endswith(b'{"version": 2}')  # the connection open before, too
     pages.close()
     data.close()
+
+
+def test_what_is_learnt_stays_bounded(sides: tuple[Side, Side]) -> None:
+    """Distinct requests (a header that changes each time) and big bodies: the answers kept
+    never pass MAX_REPLAYS, nor MAX_BODY_BYTES of bodies."""
+    a, _ = sides
+    fast = a.fast("web")
+    for index in range(fastpath.MAX_REPLAYS + 50):
+        a.send("web", request("GET", "/file.txt", [("X-Count", str(index))]))
+        assert len(fast._replays) <= fastpath.MAX_REPLAYS
+        assert fast._bytes == sum(len(replay.body) for replay in fast._replays.values())
+        assert fast._bytes <= fastpath.MAX_BODY_BYTES
