@@ -4,9 +4,6 @@ the keys that need a spec have one, ``openapi_resources`` name collections that 
 from __future__ import annotations
 
 from devserve.config.model import Origin
-from devserve.mocks.openapi.spec import SpecError, full_problems, load_spec
-from devserve.mocks.resources.data import ResourceDataError
-from devserve.mocks.resources.data import read as read_resources
 
 # The keys that mean something only with `openapi`, by the name the config file uses.
 _NEEDS_OPENAPI = {
@@ -37,6 +34,10 @@ def openapi_problems(name: str, origin: Origin, *, thorough: bool = False) -> li
             f"{key}.openapi: {str(origin.openapi)!r} does not exist; create it or fix the path "
             "(relative to the config file)"
         ]
+    # Imported here: an origin without a spec (most) needs neither the YAML reader nor the
+    # schema validators, and the config loads sooner without them.
+    from devserve.mocks.openapi.spec import SpecError, full_problems, load_spec
+
     try:
         spec = load_spec(origin.openapi)
     except SpecError as exc:
@@ -53,6 +54,9 @@ def _resource_problems(key: str, origin: Origin) -> list[str]:
             f"{key}.openapi_resources: the collections live in a resource file; add "
             'resources = "db.json" (e.g. {"charges": []}) to this origin'
         ]
+    from devserve.mocks.resources.data import ResourceDataError
+    from devserve.mocks.resources.data import read as read_resources
+
     try:
         _, data = read_resources(origin.resources)
     except ResourceDataError:
