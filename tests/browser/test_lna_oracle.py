@@ -10,7 +10,7 @@ every other origin (a simple GET and a preflighted PUT, answered with
 server saw (a blocked request sends nothing, not even its preflight).
 
 Headless Firefox holds such a request for a permission prompt nobody answers; its timeout is
-cut from 5 minutes to 1 second so that the unanswered prompt fails the request quickly.
+cut from 5 minutes to 0.1 second so that the unanswered prompt fails the request quickly.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def test_firefox_and_check_agree_on_local_network_access(server: OracleServer) -
     prefs = {
         "network.lna.address_space.public.override": endpoint(server, "page"),
         "network.lna.address_space.private.override": endpoint(server, "api"),
-        "network.lna.prompt.timeout": 1000,
+        "network.lna.prompt.timeout": 100,
     }
     fetches = [
         FirefoxFetch(
