@@ -9,10 +9,12 @@ from typing import Any
 
 from devserve.config import Config, load_config, parse_config
 from devserve.mocks.check import MOCK_CHECKS
+from devserve.proxy.specfetch import fetched_spec_problems
 from devserve.sockets.check import socket_problems
 
-# Every check beyond the config's model, in the order their messages come.
-CHECKS = (*MOCK_CHECKS, socket_problems)
+# Every check beyond the config's model, in the order their messages come; specs at a URL are
+# fetched last (a network round trip, after the checks that need none).
+CHECKS = (*MOCK_CHECKS, socket_problems, fetched_spec_problems)
 
 
 def load_project(path: Path) -> Config:
