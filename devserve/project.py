@@ -4,11 +4,13 @@ valid): every problem at once, as ``check-config``, ``run`` and a hot reload rep
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from devserve.config import Config, load_config, parse_config
 from devserve.mocks.check import MOCK_CHECKS
+from devserve.mocks.openapi.source import settle
 from devserve.proxy.specfetch import fetched_spec_problems
 from devserve.sockets.check import socket_problems
 
@@ -19,9 +21,20 @@ CHECKS = (*MOCK_CHECKS, socket_problems, fetched_spec_problems)
 
 def load_project(path: Path) -> Config:
     """The config at ``path`` with every check; ConfigError lists every problem."""
-    return load_config(path, checks=CHECKS)
+    return _settled(lambda: load_config(path, checks=CHECKS))
 
 
 def parse_project(data: dict[str, Any], *, path: Path, label: str) -> Config:
     """Already-parsed config data with every check; paths resolve against ``path``'s folder."""
-    return parse_config(data, path=path, label=label, checks=CHECKS)
+    return _settled(lambda: parse_config(data, path=path, label=label, checks=CHECKS))
+
+
+def _settled(load: Callable[[], Config]) -> Config:
+    """``load()``, after which the specs it fetched from URLs serve only if it succeeded."""
+    try:
+        config = load()
+    except BaseException:
+        settle(valid=False)
+        raise
+    settle(valid=True)
+    return config

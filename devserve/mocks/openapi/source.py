@@ -14,13 +14,23 @@ from devserve.mocks.openapi.spec import Signature, Spec, SpecError, load_spec, s
 
 log = logging.getLogger("devserve.errors")
 
-# The last good spec fetched from each URL (proxy/specfetch.py fetches them at each config load).
+# The last good spec fetched from each URL (proxy/specfetch.py fetches them at each config load),
+# and those of a load still under way: adopted only if the whole config is valid.
 _fetched: dict[str, Spec] = {}
+_pending: dict[str, Spec] = {}
 
 
 def remember(url: str, spec: Spec) -> None:
-    """``spec`` was just fetched from ``url``: origins serving that URL answer with it now."""
-    _fetched[url] = spec
+    """``spec`` was just fetched from ``url`` by a config load; ``settle`` says what came of it."""
+    _pending[url] = spec
+
+
+def settle(valid: bool) -> None:
+    """The config load ended: if it was ``valid``, origins serving its URLs answer with what
+    it fetched; if not, the last good config keeps serving, and its specs with it."""
+    if valid:
+        _fetched.update(_pending)
+    _pending.clear()
 
 
 def fetched(url: str) -> Spec | None:

@@ -137,6 +137,11 @@ def test_a_config_load_fetches_it_again_and_a_bad_fetch_keeps_the_last_good_spec
         build_config(tmp_path, {"api": {"port": 8001, **origin}})
         assert upstream.asked == ["/specs/openapi.json"] * 2
         assert api.get("/charges/x").status_code == 404  # the new spec: proxied, not refused
+        upstream.spec = inline_spec()  # the operations are back, but the config is invalid
+        with pytest.raises(ConfigError):  # openapi_resources without resources
+            build_config(tmp_path, {"api": {"port": 8001, **origin, "openapi_resources": ["/a"]}})
+        assert upstream.asked == ["/specs/openapi.json"] * 3
+        assert api.get("/charges/x").status_code == 404  # the last good config's spec
         upstream.spec = {"openapi": "3.0.3"}  # no info, no paths: invalid
         with pytest.raises(ConfigError) as refused:
             build_config(tmp_path, {"api": {"port": 8001, **origin}})
