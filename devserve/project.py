@@ -9,10 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from devserve.config import Config, load_config, parse_config
+from devserve.config.proxy import SpecUrl
 from devserve.mocks.check import MOCK_CHECKS
 from devserve.mocks.openapi.source import settle
-from devserve.proxy.specfetch import fetched_spec_problems
 from devserve.sockets.check import socket_problems
+
+
+def fetched_spec_problems(data: dict[str, Any], config: Config | None, base: Path) -> list[str]:
+    """Specs at a URL fetched, and checked (httpx and the decoders imported only for them)."""
+    if config is None or not any(isinstance(o.openapi, SpecUrl) for o in config.origins.values()):
+        return []
+    from devserve.proxy.specfetch import fetched_spec_problems as fetch_them
+
+    return fetch_them(data, config, base)
+
 
 # Every check beyond the config's model, in the order their messages come; specs at a URL are
 # fetched last (a network round trip, after the checks that need none).
