@@ -14,8 +14,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import jsonschema_rs
 import yaml
 
+from devserve.mocks.openapi.parsecache import yaml_value
 from devserve.mocks.openapi.refs import Documents, RefError, lookup, pointer, refs_in
-from devserve.mocks.openapi.yamlload import load_yaml
 
 # Enough errors to fix a broken document in one go, not a wall of text.
 _MAX_PROBLEMS = 20
@@ -114,7 +114,7 @@ def _parse(raw: bytes, shown: str, as_json: bool) -> tuple[Any, bool]:
     "$ref" is not walked: a large spec with its schemas inline starts faster)."""
     refs = b"$ref" in raw or b"\\u0024ref" in raw
     try:
-        return (json.loads(raw) if as_json else load_yaml(raw)), refs
+        return (json.loads(raw) if as_json else yaml_value(raw)), refs
     except RecursionError:
         raise SpecError([f"{shown}: nested too deeply to be read"]) from None
     except ValueError as exc:

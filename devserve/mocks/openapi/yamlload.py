@@ -17,7 +17,8 @@ _SEQ = "tag:yaml.org,2002:seq"
 # Keys the walk builds itself; others (a merge key `<<`, a mapping as a key) go the long way.
 _PLAIN_KEYS = {_STR, *(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null"))}
 # Scalars whose constructor gives a value at once (those of !!map or !!set are generators).
-_SCALARS = _PLAIN_KEYS | {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
+_NOT_JSON = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
+_SCALARS = _PLAIN_KEYS | _NOT_JSON
 
 
 class _Unusual(Exception):
@@ -25,7 +26,13 @@ class _Unusual(Exception):
 
 
 def load_yaml(raw: bytes) -> Any:
-    """The value of a YAML document, as ``yaml.safe_load`` gives it; yaml.YAMLError if bad.
+    """The value of a YAML document, as ``yaml.safe_load`` gives it; yaml.YAMLError if bad."""
+    return read_yaml(raw)[0]
+
+
+def read_yaml(raw: bytes) -> tuple[Any, bool]:
+    """The value of a YAML document, and whether JSON holds it exactly: a tree (no value
+    reached twice through an alias, so it is no larger written out), string keys, no dates.
 
     The collector is paused because the parse makes a few hundred thousand objects that all
     live on: each generation's collection walked every one made so far, two thirds of the
@@ -37,11 +44,12 @@ def load_yaml(raw: bytes) -> Any:
         try:
             node = loader.get_single_node()
             if node is None:
-                return None
+                return None, True
+            walk = _Walk(loader)
             try:
-                return _value(loader, node, {})
+                return walk.value(node), walk.as_json
             except (_Unusual, TypeError):
-                return loader.construct_document(node)
+                return loader.construct_document(node), False
         finally:
             loader.dispose()
     finally:
@@ -49,31 +57,41 @@ def load_yaml(raw: bytes) -> Any:
             gc.enable()
 
 
-def _value(loader: yaml.SafeLoader, node: Node, built: dict[int, Any]) -> Any:
-    """What ``node`` stands for. An alias is the same node again: its value is built once and
+class _Walk:
+    """Builds values from nodes. An alias is the same node again: its value is built once and
     shared, as PyYAML does (a small file of aliases never grows into a huge value)."""
-    if type(node) is ScalarNode:
-        if node.tag == _STR:
-            return node.value
-        if node.tag not in _SCALARS:
-            raise _Unusual
-        return loader.yaml_constructors[node.tag](loader, node)
-    key = id(node)
-    if key in built:
-        if built[key] is None:  # a collection that contains itself
-            raise _Unusual
-        return built[key]
-    built[key] = None
-    value: Any
-    if type(node) is MappingNode and node.tag == _MAP:
-        value = {}
-        for key_node, value_node in node.value:
-            if key_node.tag not in _PLAIN_KEYS:
+
+    def __init__(self, loader: yaml.SafeLoader) -> None:
+        self.loader = loader
+        self.built: dict[int, Any] = {}
+        self.as_json = True
+
+    def value(self, node: Node) -> Any:
+        if type(node) is ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            if node.tag not in _SCALARS:
                 raise _Unusual
-            value[_value(loader, key_node, built)] = _value(loader, value_node, built)
-    elif type(node) is SequenceNode and node.tag == _SEQ:
-        value = [_value(loader, item, built) for item in node.value]
-    else:
-        raise _Unusual
-    built[key] = value
-    return value
+            self.as_json = self.as_json and node.tag not in _NOT_JSON
+            return self.loader.yaml_constructors[node.tag](self.loader, node)
+        key = id(node)
+        if key in self.built:
+            if self.built[key] is None:  # a collection that contains itself
+                raise _Unusual
+            self.as_json = False
+            return self.built[key]
+        self.built[key] = None
+        value: Any
+        if type(node) is MappingNode and node.tag == _MAP:
+            value = {}
+            for key_node, value_node in node.value:
+                if key_node.tag not in _PLAIN_KEYS:
+                    raise _Unusual
+                self.as_json = self.as_json and key_node.tag == _STR
+                value[self.value(key_node)] = self.value(value_node)
+        elif type(node) is SequenceNode and node.tag == _SEQ:
+            value = [self.value(item) for item in node.value]
+        else:
+            raise _Unusual
+        self.built[key] = value
+        return value

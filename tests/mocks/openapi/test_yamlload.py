@@ -1,15 +1,22 @@
 """The fast YAML reading of specs gives exactly what ``yaml.safe_load`` gives, odd documents
-included, and leaves the garbage collector as it found it."""
+included, and leaves the garbage collector as it found it; large specs are parsed once per
+content (kept as JSON in the data folder)."""
 
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from devserve.home import DATA_DIR_VARIABLE
+from devserve.mocks.openapi import parsecache
+from devserve.mocks.openapi.parsecache import yaml_value
 from devserve.mocks.openapi.yamlload import load_yaml
 from tests.mocks.openapi.conftest import PAYMENTS, SCHEMAS, SPECS
 
@@ -65,3 +72,37 @@ def test_the_collector_is_left_as_it_was() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data folder of the test's own; every YAML document is large enough to be kept."""
+    monkeypatch.setenv(DATA_DIR_VARIABLE, str(tmp_path))
+    monkeypatch.setattr(parsecache, "SMALLEST", 0)
+    return tmp_path / "openapi-cache"
+
+
+def test_a_large_yaml_spec_is_parsed_once_per_content(cache: Path) -> None:
+    raw = PAYMENTS.encode()
+    assert yaml_value(raw) == yaml.safe_load(raw)
+    (kept,) = cache.glob("*.json")
+    assert kept.name == hashlib.sha256(b"devserve-openapi-yaml-1\n" + raw).hexdigest() + ".json"
+    kept.write_text('{"read": "from the cache"}')
+    assert yaml_value(raw) == {"read": "from the cache"}
+    kept.write_text('{"damaged')
+    assert yaml_value(raw) == yaml.safe_load(raw)  # parsed again, and kept again
+    assert json.loads(kept.read_text()) == yaml.safe_load(raw)
+    assert yaml_value(raw + b"\n# edited\n") == yaml.safe_load(raw)
+    assert len(list(cache.glob("*.json"))) == 2
+
+
+def test_only_what_json_holds_exactly_is_kept(cache: Path) -> None:
+    for text in ODD[:5]:  # aliases, a merge, dates, keys that are not strings, binary
+        assert yaml_value(text.encode()) == yaml.safe_load(text)
+    assert list(cache.glob("*.json")) == []
+
+
+def test_the_most_recently_used_are_kept(cache: Path) -> None:
+    for number in range(12):
+        yaml_value(f"n: {number}\n".encode())
+    assert len(list(cache.glob("*.json"))) == 8
