@@ -7,13 +7,54 @@ import gc
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
-# The C parser when PyYAML was built with libyaml; the same values, pure Python, otherwise.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+
+
+class _FastResolver(Resolver):
+    """The safe loader's tags, the common cases decided without the general search: a quoted
+    scalar, or a plain one whose first character starts no other type (a number, true, null,
+    a date...), is a string; most scalars of a spec are."""
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        general = self.yaml_path_resolvers or None in self.yaml_implicit_resolvers
+        if not general:
+            if kind is ScalarNode and (
+                not implicit[0] or (value and value[0] not in self.yaml_implicit_resolvers)
+            ):
+                return _STR
+            if kind is MappingNode:
+                return _MAP
+            if kind is SequenceNode:
+                return _SEQ
+        found: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return found
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        if self.yaml_path_resolvers:
+            super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        if self.yaml_path_resolvers:
+            super().ascend_resolver()
+
+
+if hasattr(yaml, "CSafeLoader"):  # PyYAML built with libyaml: its C parser
+
+    class _Loader(_FastResolver, yaml.CSafeLoader):
+        pass
+
+else:  # the same values, parsed in Python
+
+    class _Loader(_FastResolver, yaml.SafeLoader):  # type: ignore[no-redef]
+        pass
+
+
 # Keys the walk builds itself; others (a merge key `<<`, a mapping as a key) go the long way.
 _PLAIN_KEYS = {_STR, *(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null"))}
 # Scalars whose constructor gives a value at once (those of !!map or !!set are generators).
@@ -40,7 +81,7 @@ def read_yaml(raw: bytes) -> tuple[Any, bool]:
     paused = gc.isenabled()
     gc.disable()
     try:
-        loader = _LOADER(raw)
+        loader = _Loader(raw)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -61,7 +102,7 @@ class _Walk:
     """Builds values from nodes. An alias is the same node again: its value is built once and
     shared, as PyYAML does (a small file of aliases never grows into a huge value)."""
 
-    def __init__(self, loader: yaml.SafeLoader) -> None:
+    def __init__(self, loader: SafeConstructor) -> None:
         self.loader = loader
         self.built: dict[int, Any] = {}
         self.as_json = True

@@ -32,6 +32,9 @@ ODD = [
     "just a string\n",
     "- 1\n- [2, {3: 4}]\n",
     "unknown: !thing 1\n",  # a tag safe_load does not know: refused
+    # Quoted and block scalars are strings whatever they hold; plain ones are typed.
+    "q: \"123\"\ns: 'true'\np: 123\nb: |\n  12\ne:\nf: >\n  yes\nw: yes\nn: -1.5e3\nd: .5\n",
+    "seq: [~, null, Null, 0x1F, +1, 1_000, 2001-12-14, =, <<]\nt: !!str 1\nu: !!int '7'\n",
 ]
 
 
