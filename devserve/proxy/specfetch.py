@@ -6,16 +6,17 @@ while they stay on the upstream's origin."""
 
 from __future__ import annotations
 
-import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 
 from devserve.config import Config
 from devserve.config.envvars import env_problem, fill_env
 from devserve.config.proxy import SpecUrl, same_origin, spec_url_problem
-from devserve.localnet import LocalTransport
+from devserve.localnet import AsyncLocalTransport
 from devserve.mocks.openapi.source import remember
 from devserve.mocks.openapi.spec import SpecError, spec_from_bytes
 from devserve.proxy.decode import Decoder, TooLarge, UnknownEncoding
@@ -51,41 +52,51 @@ def fetched_spec_problems(data: dict[str, Any], config: Config | None, base: Pat
 
 def fetch_spec(url: str, headers: dict[str, str], timeout: float) -> bytes:
     """The decoded body of ``url``; SpecError naming the URL and what went wrong. The whole
-    fetch takes at most about ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    with httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,  # followed below, on the upstream's origin only
-        trust_env=False,  # a corporate HTTP_PROXY must not see localhost traffic
-        transport=LocalTransport(),
-    ) as client:
-        target = url
-        for _ in range(_MOST_REDIRECTS + 1):
-            try:
-                body, location = _get(client, target, headers, deadline)
-            except httpx.TimeoutException:
-                raise _failed(url, f"the upstream did not answer within {timeout:g} s") from None
-            except httpx.HTTPError as exc:
-                why = str(exc) or type(exc).__name__
-                raise _failed(url, f"cannot reach the upstream ({why})") from None
-            if location is None:
-                return body
-            if not same_origin(location, url):
-                raise _failed(
-                    url,
-                    f"the upstream redirects to {location}, off its own origin, which devserve "
-                    "does not follow; give the spec's final URL on the upstream",
-                )
-            target = location
+    fetch, redirects and all, takes at most ``timeout`` seconds. It runs on an event loop of
+    its own in a thread of its own: the caller may be the serving loop (a hot reload)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="devserve-spec") as pool:
+        return pool.submit(anyio.run, _fetch, url, headers, timeout).result()
+
+
+async def _fetch(url: str, headers: dict[str, str], timeout: float) -> bytes:
+    try:
+        with anyio.fail_after(timeout):
+            async with httpx.AsyncClient(
+                timeout=httpx.Timeout(timeout),
+                follow_redirects=False,  # followed below, on the upstream's origin only
+                trust_env=False,  # a corporate HTTP_PROXY must not see localhost traffic
+                transport=AsyncLocalTransport(),  # *.localhost upstreams, devserve's CA
+            ) as client:
+                return await _follow(client, url, headers)
+    except (TimeoutError, httpx.TimeoutException):
+        raise _failed(url, f"the upstream did not answer within {timeout:g} s") from None
+    except httpx.HTTPError as exc:
+        why = str(exc) or type(exc).__name__
+        raise _failed(url, f"cannot reach the upstream ({why})") from None
+
+
+async def _follow(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> bytes:
+    target = url
+    for _ in range(_MOST_REDIRECTS + 1):
+        body, location = await _get(client, target, headers)
+        if location is None:
+            return body
+        if not same_origin(location, url):
+            raise _failed(
+                url,
+                f"the upstream redirects to {location}, off its own origin, which devserve "
+                "does not follow; give the spec's final URL on the upstream",
+            )
+        target = location
     raise _failed(url, f"more than {_MOST_REDIRECTS} redirects")
 
 
-def _get(
-    client: httpx.Client, url: str, headers: dict[str, str], deadline: float
+async def _get(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str]
 ) -> tuple[bytes, str | None]:
     """The body of a 2xx answer, or the absolute URL a redirect points at."""
     asked = {**headers, "accept": _ACCEPT, "accept-encoding": _ENCODINGS}
-    with client.stream("GET", url, headers=asked) as response:
+    async with client.stream("GET", url, headers=asked) as response:
         if response.is_redirect:
             return b"", str(response.url.join(response.headers["location"]))
         if not response.is_success:
@@ -99,27 +110,30 @@ def _get(
         except UnknownEncoding as exc:
             why = f"the upstream sent it in an encoding devserve cannot undo ({exc})"
             raise _failed(url, why) from None
-        pieces: list[bytes] = []
-        received = made = 0
-        try:
-            for chunk in response.iter_raw():
-                received += len(chunk)
-                if received > MOST_SPEC_BYTES:
+        return await _body(url, response, decoder), None
+
+
+async def _body(url: str, response: httpx.Response, decoder: Decoder) -> bytes:
+    """The body, decoded; at most ``MOST_SPEC_BYTES`` as sent and as decoded."""
+    pieces: list[bytes] = []
+    received = made = 0
+    try:
+        async for chunk in response.aiter_raw():
+            received += len(chunk)
+            if received > MOST_SPEC_BYTES:
+                raise TooLarge
+            for piece in decoder.feed(chunk):
+                made += len(piece)
+                if made > MOST_SPEC_BYTES:
                     raise TooLarge
-                for piece in decoder.feed(chunk):
-                    made += len(piece)
-                    if made > MOST_SPEC_BYTES:
-                        raise TooLarge
-                    pieces.append(piece)
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("the whole body took too long")
-        except TooLarge:
-            raise _too_large(url) from None
-        except httpx.HTTPError:
-            raise  # the connection failed mid-body: said by the caller
-        except Exception as exc:  # zlib.error, brotli.error, ZstdError: a corrupt body
-            raise _failed(url, f"its body could not be decoded ({exc})") from None
-        return b"".join(pieces), None
+                pieces.append(piece)
+    except TooLarge:
+        raise _too_large(url) from None
+    except httpx.HTTPError:
+        raise  # the connection failed mid-body: said by the caller
+    except Exception as exc:  # zlib.error, brotli.error, ZstdError: a corrupt body
+        raise _failed(url, f"its body could not be decoded ({exc})") from None
+    return b"".join(pieces)
 
 
 def _failed(url: str, why: str) -> SpecError:

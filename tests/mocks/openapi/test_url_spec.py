@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from devserve.proxy.specfetch import MOST_SPEC_BYTES
 from devserve.serving.origin import build_origin
 from tests.mocks.conftest import config_problems
 from tests.mocks.openapi.conftest import PAYMENTS, SCHEMAS
+from tests.support.badservers import endless_body, serve_forever, trickled_headers
 from tests.support.bombs import bomb
 from tests.support.configs import build_config
 from tests.support.process import free_port, run_command
@@ -226,3 +228,26 @@ def test_redirects_off_the_upstream_and_refs_outside_the_document_are_refused(
     assert "is outside the spec fetched from its URL: only references inside it (#/...)" in (
         problems[0]
     )
+
+
+def test_an_endless_body_stops_at_the_bound_and_a_trickle_at_the_timeout(tmp_path: Path) -> None:
+    port, close = serve_forever(endless_body)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        (problem,) = config_problems(tmp_path, {"proxy": url, "openapi": url + "/openapi.json"})
+        assert problem.endswith("it is larger than 20 MiB; download it into the project and "
+                                "give its path")
+    finally:
+        close()
+    port, close = serve_forever(trickled_headers)  # a byte every 0.2 s: no read ever times out
+    try:
+        url = f"http://127.0.0.1:{port}"
+        began = time.monotonic()
+        (problem,) = config_problems(
+            tmp_path, {"proxy": url, "openapi": url + "/openapi.json", "proxy_timeout": 1}
+        )
+        assert problem.endswith("cannot fetch the spec from the proxy's upstream: the upstream "
+                                "did not answer within 1 s")
+        assert time.monotonic() - began < 10
+    finally:
+        close()
