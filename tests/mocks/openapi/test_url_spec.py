@@ -29,8 +29,9 @@ from tests.mocks.openapi.conftest import PAYMENTS, SCHEMAS
 from tests.support.badservers import endless_body, serve_forever, trickled_headers
 from tests.support.bombs import bomb
 from tests.support.configs import build_config
-from tests.support.process import free_port, run_command
+from tests.support.process import free_port, free_ports, run_command, run_devserve
 from tests.support.served import served
+from tests.support.waiting import wait_until
 
 
 def inline_spec() -> dict[str, Any]:
@@ -251,3 +252,46 @@ def test_an_endless_body_stops_at_the_bound_and_a_trickle_at_the_timeout(tmp_pat
         assert time.monotonic() - began < 10
     finally:
         close()
+
+
+def test_a_running_devserve_fetches_at_each_reload_and_keeps_the_last_good_spec(
+    tmp_path: Path, upstream: SpecServer
+) -> None:
+    (port,) = free_ports(1)
+    config = tmp_path / "devserve.toml"
+    text = (
+        f'[devserve]\ndashboard_port = false\n[origins.api]\nport = {port}\n'
+        f'proxy = "{upstream.url}"\nopenapi = "{upstream.url}/specs/openapi.yaml"\n'
+    )
+    config.write_text(text)
+    running = run_devserve(["run", "-c", str(config)], cwd=tmp_path, wait_ports=[port])
+    try:
+        api = f"http://127.0.0.1:{port}"
+        assert httpx.get(api + "/charges/x").status_code == 422
+        upstream.spec["paths"].pop("/charges/{id}")
+        config.write_text(text + "# reloaded\n")
+        wait_until(lambda: httpx.get(api + "/charges/x").status_code == 404, "the new spec")
+        upstream.spec = {"openapi": "3.0.3"}  # broken: the next reload keeps the last good one
+        config.write_text(text + "# reloaded again\n")
+        wait_until(
+            lambda: "still serving the last good config" in running.output(),
+            "the reload to fail",
+            output=running.output,
+        )
+        assert f"{upstream.url}/specs/openapi.yaml, at /: " in running.output()
+        assert httpx.get(api + "/charges/x").status_code == 404
+        assert "Traceback" not in running.output()
+    finally:
+        running.stop()
+
+
+def test_devserve_run_exits_2_when_the_upstream_is_down(tmp_path: Path) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    (tmp_path / "devserve.toml").write_text(
+        f'[devserve]\ndashboard_port = false\n[origins.api]\nport = {free_port()}\n'
+        f'proxy = "{down}"\nopenapi = "{down}/openapi.json"\n'
+    )
+    result = run_command("--no-reload", "run", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert f"origins.api.openapi: {down}/openapi.json: cannot fetch the spec" in line
