@@ -4,6 +4,7 @@ the cyclic garbage collector paused meanwhile. Values are those of ``yaml.safe_l
 from __future__ import annotations
 
 import gc
+import math
 from typing import Any
 
 import yaml
@@ -14,6 +15,7 @@ from yaml.resolver import Resolver
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_FLOAT = "tag:yaml.org,2002:float"
 
 
 class _FastResolver(Resolver):
@@ -73,7 +75,8 @@ def load_yaml(raw: bytes) -> Any:
 
 def read_yaml(raw: bytes) -> tuple[Any, bool]:
     """The value of a YAML document, and whether JSON holds it exactly: a tree (no value
-    reached twice through an alias, so it is no larger written out), string keys, no dates.
+    reached twice through an alias, so it is no larger written out), string keys, no dates,
+    bytes, infinities or NaN.
 
     The collector is paused because the parse makes a few hundred thousand objects that all
     live on: each generation's collection walked every one made so far, two thirds of the
@@ -113,8 +116,10 @@ class _Walk:
                 return node.value
             if node.tag not in _SCALARS:
                 raise _Unusual
-            self.as_json = self.as_json and node.tag not in _NOT_JSON
-            return self.loader.yaml_constructors[node.tag](self.loader, node)
+            scalar = self.loader.yaml_constructors[node.tag](self.loader, node)
+            if node.tag in _NOT_JSON or (node.tag == _FLOAT and not math.isfinite(scalar)):
+                self.as_json = False  # a date, bytes, .inf or .nan
+            return scalar
         key = id(node)
         if key in self.built:
             if self.built[key] is None:  # a collection that contains itself

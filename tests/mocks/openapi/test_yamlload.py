@@ -100,8 +100,9 @@ def test_a_large_yaml_spec_is_parsed_once_per_content(cache: Path) -> None:
 
 
 def test_only_what_json_holds_exactly_is_kept(cache: Path) -> None:
-    for text in ODD[:5]:  # aliases, a merge, dates, keys that are not strings, binary
-        assert yaml_value(text.encode()) == yaml.safe_load(text)
+    beyond = ["a: .nan\nb: -.inf\n", "big: 123456789012345678901234567890\n"]
+    for text in [*ODD[:5], *beyond]:  # aliases, a merge, dates, keys, binary, NaN, big ints
+        assert repr(yaml_value(text.encode())) == repr(yaml.safe_load(text))
     assert list(cache.glob("*.json")) == []
 
 
