@@ -75,7 +75,8 @@ def load_spec(path: Path) -> Spec:
         raw = path.read_bytes()
     except OSError as exc:
         raise SpecError([f"{path}: cannot read it ({exc.strerror})"]) from None
-    spec = _checked(path.as_uri(), _parse(raw, str(path), path.suffix.lower() == ".json"))
+    shown = str(path)
+    spec = _checked(path.as_uri(), shown, _parse(raw, shown, path.suffix.lower() == ".json"))
     files = [urlsplit(uri).path for uri in spec.documents.documents]
     signature = signature_of(files)
     if signature is None:
@@ -87,12 +88,11 @@ def load_spec(path: Path) -> Spec:
 
 def spec_from_bytes(raw: bytes, url: str) -> Spec:
     """The spec fetched from ``url``; only ``$ref`` inside it (``#/...``) are followed."""
-    return _checked(url, _parse(raw, url, raw.lstrip()[:1] in (b"{", b"[")))
+    return _checked(url, url, _parse(raw, url, raw.lstrip()[:1] in (b"{", b"[")))
 
 
-def _checked(main: str, parsed: tuple[Any, bool]) -> Spec:
+def _checked(main: str, shown: str, parsed: tuple[Any, bool]) -> Spec:
     """The parsed document checked against the OpenAPI schema, its ``$ref`` resolved."""
-    shown = urlsplit(main).path if main.startswith("file:") else main
     root, refs = parsed
     if not isinstance(root, dict):
         raise SpecError([f"{shown}: an OpenAPI document is a mapping (openapi, info, paths)"])
