@@ -7,12 +7,18 @@ are found where ``.ci/run`` installs them (``$DEVSERVE_PEERS``, default
 Chromium at /usr/bin/chromium. Only 127.0.0.1 is ever contacted.
 
 Lines (each server in its own process, uvicorn with uvloop + httptools where Python):
-  static 10 KiB       devserve (cors = "on", Origin sent)  vs Starlette StaticFiles vs http-server
-  mock JSON route     devserve route                      vs a bare Starlette route, CORSMiddleware
+  static 10 KiB       devserve (cors = "on", Origin sent)  vs the raw ASGI ceiling, Starlette
+                      StaticFiles, http-server 14, Vite 7's dev server
+  mock JSON route     devserve route                      vs the raw ASGI ceiling, a bare
+                                                             Starlette route + CORSMiddleware
+  (the raw ASGI ceiling, benchmarks/ceiling.py: the same bytes and a CORS header, nothing else)
   resources           devserve resources                   vs json-server 0.17.4 (list, filtered)
   300-module page     time to `load` in headless Chromium: devserve vs http-server
   start-up            command -> four origins answering; RSS of that process
   1,000 connections   for 10 s against devserve static: errors must be 0
+  scaling             the same request on a small and a large project, side by side: 1 and 20
+                      origins, 5 and 2,000 routes, 10 and 20,000 mock-folder files; start-up
+                      with 20 origins; idle CPU watching 50,000 files (benchmarks/scaling.py)
   resources at scale  100,000 posts and 50,000 comments, devserve vs json-server 0.17.4
                       (benchmarks/resources_scale.py: writes, reads, a GET on another origin
                       during a write burst, RSS)
@@ -39,6 +45,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import scaling  # noqa: E402  (this folder, beside this file)
+
 PEERS = Path(os.environ.get("DEVSERVE_PEERS", Path.home() / ".cache" / "devserve-peers"))
 PAGE_ORIGIN = "http://localhost:8000"
 FILTER = "/posts?author=a3&_sort=views&_order=desc"
@@ -217,12 +226,12 @@ def page_load_ms(urls: list[str], runs: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
-    from tests.support.browsers import CHROMIUM_ARGS
+    from tests.support.browsers import CHROMIUM_ARGS, chromium_path
 
     times: dict[str, list[float]] = {url: [] for url in urls}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            executable_path=chromium_path(), args=CHROMIUM_ARGS
         )
         for _ in range(runs + 1):  # the first round warms the servers' caches, not counted
             for url in urls:
@@ -254,9 +263,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs; best kept")
     parser.add_argument("--page-loads", type=int, default=9)
     parser.add_argument(
+        "--no-scaling", dest="scaling", action="store_false", help="skip the scaling lines"
+    )
+    parser.add_argument(
         "--scale-rounds", type=int, default=8, help="resources at scale (0: skip that part)"
     )
     args = parser.parse_args()
+    load = os.getloadavg()
+    extra: dict[str, float] = {}
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     node = shutil.which("node") or "node"
@@ -329,8 +343,15 @@ def main() -> int:
             notes.append(
                 f"json-server: not installed (npm install --prefix {PEERS} json-server@0.17.4)"
             )
+        start_ceiling_and_vite(root, servers, targets, notes)
+        pairs: list[scaling.Pair] = []
+        if args.scaling:
+            pairs, extra["startup 20 origins"] = scaling.start(root / "scaling", servers)
         results: dict[str, Load | None] = dict(
             best_of(args.rounds, targets, seconds=args.seconds, connections=args.connections)
+        )
+        scaling.measure(
+            pairs, rounds=args.rounds, seconds=args.seconds, connections=args.connections
         )
         pages = [url(ports["web"]) + "/", *([peer_page_url] if peer_page_url else [])]
         loads = page_load_ms(pages, args.page_loads)
@@ -340,7 +361,10 @@ def main() -> int:
         results["devserve 1000 conns"] = wrk(
             url(ports["web"]) + "/file.txt", seconds=10, connections=1000, timeout=10
         )
+        if args.scaling:
+            extra["idle watch cpu"] = scaling.idle_watch_cpu(root / "scaling")
     report(args, results, devserve_page, peer_page, startup, memory, notes)
+    report_scaling(pairs, extra, load)
     if args.scale_rounds:
         from resources_scale import run as resources_at_scale  # this folder, beside this file
 
@@ -348,6 +372,61 @@ def main() -> int:
         for line in resources_at_scale(args.scale_rounds):
             print(line)
     return 0
+
+
+def start_ceiling_and_vite(
+    root: Path, servers: contextlib.ExitStack, targets: dict[str, str], notes: list[str]
+) -> None:
+    """The raw ASGI ceiling (same bytes, a CORS header, nothing else) and Vite's dev server."""
+    url = "http://127.0.0.1:{}".format
+    port = free_port()
+    ceiling = [sys.executable, str(ROOT / "benchmarks" / "ceiling.py"), str(port)]
+    servers.enter_context(process([*ceiling, str(root / "web" / "file.txt")], [port], root))
+    targets["raw static"] = url(port) + "/file.txt"
+    targets["raw route"] = url(port) + "/data"
+    vite = PEERS / "node_modules" / "vite" / "bin" / "vite.js"
+    node = shutil.which("node")
+    if not vite.is_file() or node is None:
+        notes.append(f"Vite: not installed (npm install --prefix {PEERS} vite@7)")
+        return
+    port = free_port()
+    command = [node, str(vite), str(root / "web"), "--port", str(port), "--host", "127.0.0.1"]
+    command += ["--strictPort", "--logLevel", "silent", "--clearScreen", "false"]
+    servers.enter_context(process(command, [port], root))
+    targets["vite static"] = url(port) + "/file.txt"
+
+
+def report_scaling(
+    pairs: list[scaling.Pair],
+    extra: dict[str, float],
+    load: tuple[float, ...],
+) -> None:
+    """The costs that must stay flat, and the machine's load before and after the run."""
+    if pairs:
+        print()
+        print(
+            "| request cost as the project grows | small: req/s, CPU µs/request | "
+            "large: req/s, CPU µs/request | large/small CPU |"
+        )
+        print("|---|---|---|---|")
+        for pair in pairs:
+            (small_rps, large_rps), (small_us, large_us) = pair.rps, pair.cpu_us
+            print(
+                f"| {pair.what}: {pair.small:,} -> {pair.large:,} | {small_rps:,.0f}, "
+                f"{small_us:.0f} | {large_rps:,.0f}, {large_us:.0f} | {pair.ratio:.2f} "
+                "(target <= 1.10) |"
+            )
+        print()
+        print(f"start-up, command to 20 origins answering: {extra['startup 20 origins']:.2f} s")
+        print(
+            f"idle CPU watching {scaling.WATCHED:,} files: {extra['idle watch cpu']:.2f} % of a "
+            "core (target < 1 %)"
+        )
+    after = os.getloadavg()
+    print(
+        f"load average before: {' '.join(f'{n:.2f}' for n in load)}; "
+        f"after: {' '.join(f'{n:.2f}' for n in after)}"
+    )
 
 
 def report(
@@ -367,23 +446,30 @@ def report(
     print()
     print("| what | req/s | p50 ms | p99 ms | ratio |")
     print("|---|---|---|---|---|")
+    static = r("devserve static")
     print(
         row(
             "devserve static 10 KiB (cors on, Origin sent)",
-            r("devserve static"),
-            f"{ratio(r('devserve static'), r('http-server static'))} http-server, "
-            f"{ratio(r('devserve static'), r('starlette static'))} StaticFiles",
+            static,
+            f"{ratio(static, r('raw static'))} raw ASGI (>= 0.80), "
+            f"{ratio(static, r('http-server static'))} http-server (>= 2.5), "
+            f"{ratio(static, r('vite static'))} Vite (>= 3), "
+            f"{ratio(static, r('starlette static'))} StaticFiles (>= 8)",
         )
     )
+    print(row("raw ASGI app, the same 10 KiB + a CORS header", r("raw static")))
     print(row("Starlette StaticFiles 10 KiB", r("starlette static")))
     print(row("http-server 14 --cors, 10 KiB", r("http-server static")))
+    print(row("Vite 7 dev server, 10 KiB", r("vite static")))
     print(
         row(
             "devserve mock route (JSON)",
             r("devserve route"),
+            f"{ratio(r('devserve route'), r('raw route'))} raw ASGI (>= 0.85), "
             f"{ratio(r('devserve route'), r('starlette route'))} the bare route",
         )
     )
+    print(row("raw ASGI app, the same JSON + a CORS header", r("raw route")))
     print(row("bare Starlette route + CORSMiddleware", r("starlette route")))
     print(
         row(

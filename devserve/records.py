@@ -22,6 +22,27 @@ PROXY_KEY = "devserve.proxy"
 # so a middleware that would rewrite HTML leaves it alone.
 FINAL_BODY_KEY = "devserve.final_body"
 
+# Left by the layer that answered, when its answer can be sent again as it is to every request
+# with the same method, target and headers while ``Replayable.still`` holds: the origin's fast
+# path (serving/fastpath.py) then answers such a request without running its layers.
+REPLAY_KEY = "devserve.replay"
+# The request's record, once the request log made it: a replay repeats it with a new time.
+RECORD_KEY = "devserve.record"
+# How to get the logged verdict again, when it depends on what the log said before (the
+# credentials note is logged once per page): a replay asks it each time, as the stack would.
+VERDICT_AGAIN_KEY = "devserve.verdict_again"
+
+
+@dataclass(frozen=True)
+class Replayable:
+    """An answer that may be sent again: the two messages it was, and ``still()``, whether the
+    same request would get the same answer now (None: always, for this build of the origin)."""
+
+    kind: str  # "file": a static file from memory; "fixed": a mock answer built once
+    start: dict[str, Any]
+    body: dict[str, Any]
+    still: Callable[[], bool] | None = None
+
 
 @dataclass(frozen=True)
 class LoggedVerdict:
@@ -86,6 +107,16 @@ class RequestRecord:
     # ``127.0.0.1:8001``): the page notice names the URL the page fetched.
     host: str | None = None
     scheme: str = "http"
+
+    def again(self, ms: float, at: float, cors: LoggedVerdict | None) -> RequestRecord:
+        """The record of the same request answered again (the fast path's): every field as
+        here but the time taken, the time and the verdict. Copied, not rebuilt field by field:
+        it is made for every request."""
+        record = object.__new__(RequestRecord)
+        fields = record.__dict__
+        fields.update(self.__dict__)
+        fields["ms"], fields["at"], fields["cors"] = ms, at, cors
+        return record
 
     @property
     def url(self) -> str | None:

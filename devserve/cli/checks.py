@@ -8,9 +8,7 @@ from typing import Annotated, cast
 
 import typer
 
-from devserve.check.output import format_text, to_json
 from devserve.check.report import Mode
-from devserve.check.simulate import parse_header, run_check
 from devserve.cli.options import ConfigOption, QuietOption, VerboseOption, common
 from devserve.config import Config, find_config
 from devserve.cors.lna import parse_address_spaces
@@ -207,6 +205,11 @@ def check(
     Exit 0 if the page can read the response, 1 if it is blocked, 2 on a usage or network error.
     """
     common(ctx, "check")
+    # Imported here: httpx is for this command only, and every other one (`run` first) starts
+    # sooner without it.
+    from devserve.check.output import format_text, to_json
+    from devserve.check.simulate import parse_header, run_check
+
     headers = [parse_header(text) for text in header or []]
     spaces = parse_address_spaces(address_space or [])
     report = run_check(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +23,7 @@ from devserve.cors.policy import CorsSwitch, Policy
 from devserve.cors.standard import split_list
 from devserve.cors.verdict import Verdict, check_preflight, check_response
 from devserve.memo import per_object
-from devserve.records import VERDICT_KEY, LoggedVerdict
+from devserve.records import VERDICT_AGAIN_KEY, VERDICT_KEY, LoggedVerdict
 from devserve.urls import Origin
 
 HEADER = "X-Devserve-Cors"
@@ -235,7 +235,9 @@ class VerdictReporter:
                         (_HEADER_BYTES, value),
                     ]
                     if verdict.credentials_note is not None:
-                        logged = self._once(logged, verdict, request.get("origin", ""))
+                        again = partial(self._once, logged, verdict, request.get("origin", ""))
+                        scope[VERDICT_AGAIN_KEY] = again  # for a replay of this answer
+                        logged = again()
                     scope[VERDICT_KEY] = logged
             await send(message)
 

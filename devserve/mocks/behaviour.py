@@ -28,7 +28,7 @@ from devserve.mocks.responses import (
 from devserve.mocks.sequences import Sequence
 from devserve.mocks.stream import CompiledStream, compile_stream
 from devserve.mocks.templates import Node, RenderError, compile_value, environment
-from devserve.records import NOTE_KEY
+from devserve.records import NOTE_KEY, REPLAY_KEY, Replayable
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,16 @@ class Fixed:
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, send: Send, *, replayable: bool = False) -> None:
+        """Send it; ``replayable`` (a declared route's, the same for every request it gets; a
+        mock file's is read anew each time) lets the origin's fast path send it again."""
         # A new header list each time: a layer on the way out may add to it in place.
-        await send(
-            {"type": "http.response.start", "status": self.status, "headers": [*self.headers]}
-        )
-        await send({"type": "http.response.body", "body": self.body})
+        start = {"type": "http.response.start", "status": self.status, "headers": [*self.headers]}
+        body = {"type": "http.response.body", "body": self.body}
+        if replayable:
+            scope[REPLAY_KEY] = Replayable("fixed", start, body)
+        await send(start)
+        await send(body)
 
 
 def compile_behaviour(

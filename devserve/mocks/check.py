@@ -17,9 +17,6 @@ from devserve.mocks.behaviour import compile_behaviour
 from devserve.mocks.folders import folder_problems
 from devserve.mocks.limits import Limits
 from devserve.mocks.openapi.check import openapi_problems
-from devserve.mocks.resources.data import ResourceDataError
-from devserve.mocks.resources.data import read as read_resources
-from devserve.mocks.resources.routesfile import RoutesFileError, read_routes
 from devserve.mocks.routes import compile_routes, label
 
 
@@ -34,6 +31,13 @@ def resource_file_problems(data: dict[str, Any], config: Config | None, base: Pa
             continue
         # Absent, or not a path (the schema's message says what to write): nothing to read.
         resources, routes = origin.get("resources"), origin.get("resources_routes")
+        if not isinstance(resources, str) and not isinstance(routes, str):
+            continue
+        # Imported here: a config without resources starts without their modules.
+        from devserve.mocks.resources.data import ResourceDataError
+        from devserve.mocks.resources.data import read as read_resources
+        from devserve.mocks.resources.routesfile import RoutesFileError, read_routes
+
         if isinstance(resources, str) and "\x00" not in resources:
             try:
                 read_resources((base / resources).resolve())
@@ -91,9 +95,14 @@ def _shape(path: str) -> str:
 def route_warnings(name: str, origin: Origin) -> list[str]:
     """Routes that can never answer: an earlier route with no ``match`` takes all their requests."""
     warnings = []
+    # The earlier routes of each shape, in order: thousands of routes cost one pass, not one
+    # comparison per pair.
+    by_shape: dict[str, list[int]] = {}
     for index, route in enumerate(origin.routes):
-        for earlier_index, earlier in enumerate(origin.routes[:index]):
-            if earlier.match is not None or _shape(earlier.path) != _shape(route.path):
+        same = by_shape.setdefault(_shape(route.path), [])
+        for earlier_index in same:
+            earlier = origin.routes[earlier_index]
+            if earlier.match is not None:
                 continue
             if earlier.methods is None or (
                 route.methods is not None and set(route.methods) <= set(earlier.methods)
@@ -104,6 +113,7 @@ def route_warnings(name: str, origin: Origin) -> list[str]:
                     f"those requests first; give routes[{earlier_index}] a match, or remove one"
                 )
                 break
+        same.append(index)
     return warnings
 
 

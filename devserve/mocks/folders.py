@@ -42,6 +42,7 @@ from devserve.config.messages import ROUTE, describe
 from devserve.config.mocks import Behaviour
 from devserve.mocks.behaviour import Candidates, CompiledBehaviour, compile_behaviour, fail
 from devserve.mocks.limits import Limits
+from devserve.mocks.listings import Listings
 from devserve.mocks.names import ENVELOPE, SOCKET_METHOD, FileName, parse_name, path_names
 from devserve.mocks.routes import respond
 from devserve.mocks.sequences import Sequence
@@ -64,6 +65,7 @@ class MockFolder:
         self.limits = limits
         self.timing = timing  # scales event-stream delays (0: recordings replayed compressed)
         self.sequences: dict[str, Sequence] = {}
+        self.listings = Listings()
 
     def reset(self) -> None:
         """Restart the sequences of every envelope with ``responses``."""
@@ -98,16 +100,17 @@ class MockFolder:
         exact = os.path.join(folder, name)
         if "GET" in methods and os.path.isfile(exact) and self._inside(exact):
             found.append(((0, 0, False, name), exact, FileName("GET", None, (), False)))
-        for entry in os.scandir(folder):
-            parsed = parse_name(entry.name, name)
-            if parsed is None or parsed.method not in methods or not entry.is_file():
+        for filename in self.listings.named(folder, name):
+            parsed = parse_name(filename, name)
+            if parsed is None or parsed.method not in methods:
                 continue
             if parsed.method == SOCKET_METHOD:  # a WebSocket's file (sockets/files.py)
                 continue
-            if self._inside(entry.path) is None:
+            file = os.path.join(folder, filename)
+            if not os.path.isfile(file) or self._inside(file) is None:
                 continue
-            rank = (1, methods.index(parsed.method), bool(parsed.labels), entry.name)
-            found.append((rank, entry.path, parsed))
+            rank = (1, methods.index(parsed.method), bool(parsed.labels), filename)
+            found.append((rank, file, parsed))
         compiled = [self._compile(path, file, parsed) for _, file, parsed in sorted(found)]
         # Envelopes with a match come first: they are the specific variants.
         compiled.sort(key=lambda behaviour: behaviour.matcher is None)

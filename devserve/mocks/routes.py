@@ -43,6 +43,8 @@ class CompiledRoute:
     convertors: dict[str, Convertor[Any]]
     methods: frozenset[str] | None
     behaviour: CompiledBehaviour
+    # The path, when the pattern holds no parameter: such a route is found by a dict lookup.
+    literal: str | None = None
 
 
 def label(route: Route) -> str:
@@ -67,22 +69,29 @@ def compile_routes(
         methods = None
         if route.methods is not None:  # GET routes answer HEAD, as Starlette's do
             methods = frozenset(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
-        compiled.append(CompiledRoute(pattern, convertors, methods, behaviour))
+        literal = route.path if pattern.pattern == f"^{re.escape(route.path)}$" else None
+        compiled.append(CompiledRoute(pattern, convertors, methods, behaviour, literal))
     return compiled
 
 
 async def respond(
-    candidates: Candidates, limits: Limits, scope: Scope, receive: Receive, send: Send
+    candidates: Candidates,
+    limits: Limits,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    declared: bool = False,
 ) -> Receive | None:
     """Answer with the first candidate whose ``match`` holds and return None; if none does,
     return the ``receive`` the next layer must use (the body may have been read here).
 
     Reads the body (bounded) only when a candidate uses it; ``MISSES_KEY`` says why the others
-    did not answer.
+    did not answer. ``declared``: the candidates are routes of the config, not mock files.
     """
     first = candidates[0][0]
     if first.fixed is not None:  # it answers whatever the request: nothing to read or render
-        await first.fixed(scope, receive, send)
+        await first.fixed(scope, send, replayable=declared)
         return None
     body = None
     if any(behaviour.needs & BODY_NAMES for behaviour, _ in candidates):
@@ -122,6 +131,15 @@ class MockRoutes:
         self.routes = routes
         self.fallback = fallback
         self.limits = limits
+        # Routes by their literal path (their indexes, in order); the others are tried in turn.
+        # With thousands of routes a request costs a lookup, not thousands of regexes.
+        self._literal: dict[str, list[int]] = {}
+        self._patterned: list[int] = []
+        for index, route in enumerate(routes):
+            if route.literal is None:
+                self._patterned.append(index)
+            else:
+                self._literal.setdefault(route.literal, []).append(index)
         if any(any(route.behaviour.programs) for route in routes):
             POOL.warm()  # in the background: start-up does not wait for it
 
@@ -136,7 +154,9 @@ class MockRoutes:
             return
         candidates, allowed = self._candidates(scope["path"], scope["method"])
         if candidates:
-            following = await respond(candidates, self.limits, scope, receive, send)
+            following = await respond(
+                candidates, self.limits, scope, receive, send, declared=True
+            )
             if following is None:
                 return
             receive = following
@@ -145,17 +165,34 @@ class MockRoutes:
             return
         await self.fallback(scope, receive, send)
 
+    def _matching(self, path: str) -> list[tuple[int, re.Match[str] | None]]:
+        """Every route whose pattern matches ``path``, in config order, with its match (None
+        for a literal one). A regex's ``$`` also matches before a final newline: so does the
+        lookup, to find exactly the routes the regexes would."""
+        literal = self._literal
+        matched: list[tuple[int, re.Match[str] | None]] = [(i, None) for i in literal.get(path, ())]
+        if path.endswith("\n"):
+            matched += [(i, None) for i in literal.get(path[:-1], ())]
+        routes = self.routes
+        for index in self._patterned:
+            found = routes[index].pattern.match(path)
+            if found is not None:
+                matched.append((index, found))
+        if len(matched) > 1:
+            matched.sort(key=lambda pair: pair[0])
+        return matched
+
     def _candidates(self, path: str, method: str) -> tuple[Candidates, set[str]]:
         candidates: Candidates = []
         allowed: set[str] = set()
-        for route in self.routes:
-            found = route.pattern.match(path)
-            if found is None:
-                continue
+        for index, found in self._matching(path):
+            route = self.routes[index]
             if route.methods is not None and method not in route.methods:
                 allowed |= route.methods
                 continue
-            params = {k: route.convertors[k].convert(v) for k, v in found.groupdict().items()}
+            params = {}
+            if found is not None:
+                params = {k: route.convertors[k].convert(v) for k, v in found.groupdict().items()}
             candidates.append((route.behaviour, params))
         return candidates, allowed
 

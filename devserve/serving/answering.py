@@ -19,12 +19,6 @@ from devserve.live.reload import InjectScript, ReloadHub, inject_html
 from devserve.mocks.check import route_warnings
 from devserve.mocks.folders import MockFolder
 from devserve.mocks.limits import Limits
-from devserve.mocks.resources.keys import Keys
-from devserve.mocks.resources.router import ResourceApp
-from devserve.mocks.resources.routesfile import RoutesFile
-from devserve.mocks.resources.store import Store
-from devserve.mocks.resources.v1.routes import not_found_v1
-from devserve.mocks.resources.v1.writes import normalize
 from devserve.mocks.routes import MockRoutes, compile_routes, not_found
 from devserve.serving.fallthrough import FallThrough
 from devserve.serving.static import StaticFiles
@@ -33,6 +27,8 @@ from devserve.sockets.layer import MockSockets, compile_sockets
 from devserve.sockets.session import Place
 
 if TYPE_CHECKING:
+    from devserve.mocks.resources.routesfile import RoutesFile
+    from devserve.mocks.resources.store import Store
     from devserve.proxy.app import ProxyApp
 
 errors = logging.getLogger("devserve.errors")
@@ -141,6 +137,13 @@ def _resources(
     config: Origin, fallback: ASGIApp, report: Report | None
 ) -> tuple[ASGIApp, Store, RoutesFile | None]:
     """The resources layer (answering before ``fallback``), its store and its routes file."""
+    # Imported here, like the proxy and OpenAPI layers: only origins with resources need them.
+    from devserve.mocks.resources.keys import Keys
+    from devserve.mocks.resources.router import ResourceApp
+    from devserve.mocks.resources.routesfile import RoutesFile
+    from devserve.mocks.resources.store import Store
+    from devserve.mocks.resources.v1.writes import normalize
+
     assert config.resources is not None
 
     def reporting(key: str) -> Callable[[str | None], None] | None:
@@ -192,6 +195,8 @@ def _files_and_proxy(
             fallback = InjectScript(fallback)  # static HTML only: never into mock responses
     if config.proxy is None:
         if config.resources is not None and config.dialect == "v1":
+            from devserve.mocks.resources.v1.routes import not_found_v1
+
             # json-server 1.0 answers what nothing serves with a JSON 404 (any OPTIONS with 204)
             fallback = FallThrough(fallback, not_found_v1, only=_below(config.resources_prefix))
         return fallback, None

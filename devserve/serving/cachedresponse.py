@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
-from devserve.records import FINAL_BODY_KEY
+from devserve.records import FINAL_BODY_KEY, REPLAY_KEY, Replayable
 from devserve.serving.compression import choose
 from devserve.serving.conditional import not_modified, single_range
 from devserve.serving.filecache import CachedFile
@@ -16,11 +18,24 @@ _CONDITIONAL = frozenset((b"if-none-match", b"if-modified-since", b"range"))
 
 
 class CachedResponse:
-    """Send one cached file version; conditional and range requests are answered from memory."""
+    """Send one cached file version; conditional and range requests are answered from memory.
 
-    def __init__(self, entry: CachedFile, scope: Scope, *, status: int = 200) -> None:
+    With ``still`` (whether the request's path would still be answered by this version), the
+    answer is left in the scope as replayable: it depends on nothing but the request's method,
+    path and headers.
+    """
+
+    def __init__(
+        self,
+        entry: CachedFile,
+        scope: Scope,
+        *,
+        status: int = 200,
+        still: Callable[[], bool] | None = None,
+    ) -> None:
         self.entry = entry
         self.status = status
+        self.still = still
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         entry = self.entry
@@ -32,14 +47,14 @@ class CachedResponse:
             request = Headers(scope=scope)
             if not_modified(request, Headers(raw=headers)):
                 kept = [(name, value) for name, value in headers if name in _NOT_MODIFIED]
-                await _send(send, 304, kept, b"")
+                await self._whole(scope, send, 304, kept, b"")
                 return
             wanted = request.get("range")
             if wanted is not None and request.get("if-range", entry.etag) == entry.etag:
                 chosen = single_range(wanted, len(body))
                 if chosen == "unsatisfiable":
                     headers.append((b"content-range", f"bytes */{len(body)}".encode()))
-                    await _send(send, 416, headers, b"")
+                    await self._whole(scope, send, 416, headers, b"")
                     return
                 if chosen is not None:
                     start, end = chosen
@@ -47,7 +62,18 @@ class CachedResponse:
                     status, body = 206, body[start : end + 1]
                     headers.append((b"content-range", span))
         headers.append((b"content-length", str(len(body)).encode()))
-        await _send(send, status, headers, b"" if scope["method"] == "HEAD" else body)
+        await self._whole(scope, send, status, headers, b"" if scope["method"] == "HEAD" else body)
+
+    async def _whole(
+        self, scope: Scope, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        """Send the answer: the same for every request like this one, while the file is."""
+        start = {"type": "http.response.start", "status": status, "headers": headers}
+        whole = {"type": "http.response.body", "body": body}
+        if self.still is not None:
+            scope[REPLAY_KEY] = Replayable("file", start, whole, self.still)
+        await send(start)
+        await send(whole)
 
 
 def _representation(
@@ -70,8 +96,3 @@ def _representation(
     headers = [(name, tag if name == b"etag" else value) for name, value in headers]
     headers.append((b"content-encoding", coding.encode("latin-1")))
     return entry.encoded[coding], headers
-
-
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devserve.errors import DevserveError
 from devserve.serving.binding import listen
+from devserve.serving.fastpath import FastPath, Key
 from devserve.serving.origin import OriginApp
 from devserve.serving.protocol import HTTP_PROTOCOL, WS_PROTOCOL
 
@@ -26,11 +27,21 @@ GRACEFUL_SHUTDOWN_SECONDS = 2
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signals to the runner, which owns the loop (uvicorn #1600)."""
+    """A uvicorn server that leaves signals to the runner, which owns the loop (uvicorn #1600),
+    and says when it listens (``listening``) rather than being polled for it."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
 
 
 class Swappable:
@@ -41,6 +52,12 @@ class Swappable:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+    def answer_at_once(self, key: Key) -> tuple[int, bytes, bytes] | None:
+        """The origin's answer to this request without running its layers, if it has one
+        (serving/fastpath.py); asked by the protocol before it starts the request."""
+        app = self.app
+        return app.answer(key) if isinstance(app, FastPath) else None
 
 
 class QuietCancellation(logging.Filter):
@@ -105,8 +122,9 @@ class Listener:
         listen(name, sock, config.backlog)  # a port another process claimed meanwhile: exit 3
         server = _Server(config)
         task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
-            await asyncio.sleep(0.005)
+        listening = asyncio.create_task(server.listening.wait())
+        await asyncio.wait({task, listening}, return_when=asyncio.FIRST_COMPLETED)
+        listening.cancel()
         if task.done():
             sock.close()
             task.result()  # re-raise what stopped it

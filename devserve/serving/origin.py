@@ -20,11 +20,10 @@ from devserve.cors.policy import CorsSwitch, resolve
 from devserve.instance import switch_on_advice
 from devserve.live.reload import ReloadHub, ReservedEndpoints
 from devserve.mocks.limits import Limits
-from devserve.mocks.resources.routesfile import RoutesFile
-from devserve.mocks.resources.store import Store
 from devserve.records import Observer, SocketObserver
 from devserve.serving.answering import Answering, Report, answering
 from devserve.serving.bodylimit import BodyLimit
+from devserve.serving.fastpath import FastPath
 from devserve.serving.hosts import HostGuard
 from devserve.serving.layers import Delay, ErrorResponses
 from devserve.serving.requestlog import RequestLog
@@ -35,6 +34,8 @@ from devserve.sockets.session import Place
 from devserve.state import CorsState, OriginState
 
 if TYPE_CHECKING:
+    from devserve.mocks.resources.routesfile import RoutesFile
+    from devserve.mocks.resources.store import Store
     from devserve.proxy.app import ProxyApp
 
 @dataclass
@@ -166,11 +167,11 @@ def build_origin(
         app = Delay(app, config.delay_ms, stopping)
     if answers.proxy is None and answers.sockets is None and answers.folder is None:
         app = NoWebSockets(app, name)  # nothing here speaks WebSocket: refuse at once
-    app = RequestLog(app, name, observer)
+    app = log = RequestLog(app, name, observer)
     if hub is not None:
         # Outside CORS and the request log: the reserved prefix is devserve's, not the origin's.
         app = ReservedEndpoints(app, hub=hub, origin=name)
-    app = HostGuard(app, settings.allowed_hosts)
+    app = _fast(HostGuard(app, settings.allowed_hosts), log, answers, config, switch, stopping)
     return OriginApp(
         name=name,
         config=config,
@@ -183,6 +184,24 @@ def build_origin(
         connections=connections,
         sockets=answers.sockets,
     )
+
+
+def _fast(
+    app: ASGIApp,
+    log: RequestLog,
+    answers: Answering,
+    config: Origin,
+    switch: CorsSwitch,
+    stopping: Stopping | None,
+) -> ASGIApp:
+    """In front of everything, the answers an identical request gets again without running
+    the layers (serving/fastpath.py). None with ``delay_ms`` (a replay would not wait) or an
+    OpenAPI spec (it checks answers); files only where no resources or mock folder may answer
+    their paths first."""
+    if config.delay_ms or config.openapi is not None:
+        return app
+    files = answers.store is None and answers.folder is None
+    return FastPath(app, switch=switch, log=log, stopping=stopping, files=files)
 
 
 def _around(

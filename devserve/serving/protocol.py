@@ -61,6 +61,12 @@ class _WithTransport:
 
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     AutoHTTPProtocol.__init__(self, *args, **kwargs)
+    # The origin's answers sent at once (serving/fastpath.py): not where uvicorn would do more
+    # than send them (an access log, a concurrency limit).
+    plain = self.limit_concurrency is None and not self.access_log
+    self.answer_at_once = getattr(self.app, "answer_at_once", None) if plain else None
+    self.defaults_of = None  # the server's default headers (Date), as last written
+    self.defaults = b""
     self.app = _WithTransport(self.app, self)
 
 
@@ -71,18 +77,69 @@ def _connection_made(self: Any, transport: asyncio.Transport) -> None:
 
 
 def _on_headers_complete(self: Any) -> None:
-    """httptools' callback once the request line and headers are in: the target's host wins."""
-    split = split_absolute_form(self.url)
-    if split is not None:
+    """httptools' callback once the request line and headers are in: the target's host wins;
+    an answer the origin can give at once is sent here, without starting the request."""
+    if self.url[:1] == b"/":  # origin-form: no host in it
+        if self.answer_at_once is not None and _answered_at_once(self):
+            return
+    elif (split := split_absolute_form(self.url)) is not None:
         authority, self.url = split
         self.headers[:] = [(name, value) for name, value in self.headers if name != b"host"]
         self.headers.append((b"host", authority))
     AutoHTTPProtocol.on_headers_complete(self)  # type: ignore[attr-defined]
 
 
+class _Done:
+    def set(self) -> None:
+        """Nothing waits for an answer sent at once."""
+
+
+class _AnsweredCycle:
+    """Stands for the request/response cycle of an answer sent at once: complete."""
+
+    response_complete = True
+    disconnected = False
+    keep_alive = True
+    message_event = _Done()
+
+
+_ANSWERED = _AnsweredCycle()
+
+
+def _answered_at_once(self: Any) -> bool:
+    """Send the origin's answer to this request now, if it has one and nothing else is under
+    way on the connection: the bytes uvicorn would write, the connection kept as it would.
+
+    Only for what uvicorn does nothing more for: an HTTP/1.1 keep-alive request, no upgrade, no
+    Expect, no earlier response still going out or waiting for the client to read.
+    """
+    cycle, parser = self.cycle, self.parser
+    if (cycle is not None and not cycle.response_complete) or self.pipeline:
+        return False
+    if self.flow.write_paused or self.expect_100_continue or parser.should_upgrade():
+        return False
+    if parser.get_http_version() != "1.1" or not parser.should_keep_alive():
+        return False
+    key = (parser.get_method(), self.url, self.scheme, tuple(self.headers))
+    answer = self.answer_at_once(key)
+    if answer is None:
+        return False
+    status, head, body = answer
+    defaults = self.server_state.default_headers
+    if defaults is not self.defaults_of:  # uvicorn makes a new list when the Date changes
+        self.defaults_of = defaults
+        self.defaults = b"".join([n.lower() + b": " + v + b"\r\n" for n, v in defaults])
+    self.transport.write(b"".join((STATUS_LINE[status], self.defaults, head, body)))
+    self.cycle = _ANSWERED
+    self.on_response_complete()
+    return True
+
+
 # Built with type(): uvicorn declares AutoHTTPProtocol as a variable (httptools, else h11).
 _METHODS: dict[str, Any] = {"__init__": _init, "connection_made": _connection_made}
 if hasattr(AutoHTTPProtocol, "on_url"):  # httptools
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
     _METHODS["on_headers_complete"] = _on_headers_complete
 HTTP_PROTOCOL: type[asyncio.Protocol] = type("DevserveHTTPProtocol", (AutoHTTPProtocol,), _METHODS)
 

@@ -9,7 +9,14 @@ import time
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from devserve.records import NOTE_KEY, PROXY_KEY, VERDICT_KEY, Observer, RequestRecord
+from devserve.records import (
+    NOTE_KEY,
+    PROXY_KEY,
+    RECORD_KEY,
+    VERDICT_KEY,
+    Observer,
+    RequestRecord,
+)
 
 log = logging.getLogger("devserve.requests")
 
@@ -104,6 +111,11 @@ class RequestLog:
             host=headers.get("host"),
             scheme="https" if scope.get("scheme") in ("https", "wss") else "http",
         )
+        scope[RECORD_KEY] = record  # what the fast path repeats for the same request
+        self.emit(record)
+
+    def emit(self, record: RequestRecord) -> None:
+        """Hand one record to the log and to whoever watches."""
         # Formatted only if a handler wants it (nothing under -q); --json-log reads ``request``.
         log.info("%s", record, extra={"request": record})
         if self.observer is not None:

@@ -6,25 +6,22 @@ import logging
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import anyio.to_thread
-import jinja2
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from devserve._resources import templates_dir
 from devserve.denials import refuse_websocket
 from devserve.errors import DevserveError
 from devserve.media import media_type
+from devserve.records import REPLAY_KEY
 from devserve.serving.cachedresponse import CachedResponse
 from devserve.serving.conditional import not_modified, plain_range
-from devserve.serving.filecache import DEFAULT_MAX_FILE_BYTES, FileCache
+from devserve.serving.filecache import DEFAULT_MAX_FILE_BYTES, CachedFile, FileCache
+from devserve.serving.listing import entries, listing_template
 from devserve.terminal import printable
 
 # Always revalidate: a dev server must never let the browser run yesterday's file.
@@ -33,15 +30,6 @@ _NOT_MODIFIED_HEADERS = ("etag", "last-modified", "cache-control")
 
 Found = tuple[str, os.stat_result]
 log = logging.getLogger("devserve.errors")
-
-
-@dataclass(frozen=True)
-class _Entry:
-    name: str
-    href: str
-    is_dir: bool
-    size: str
-    modified: str
 
 
 class StaticFiles:
@@ -66,7 +54,7 @@ class StaticFiles:
                 "create it or fix the path in the config"
             )
         self.spa = spa
-        self._listing = _listing_template()
+        self._listing = listing_template()
         self.cache = FileCache(
             max_file_bytes=max_cached_bytes, transform=transform, compress=compress
         )
@@ -80,7 +68,10 @@ class StaticFiles:
         # A body from memory has the length its headers say; one read from disk may not.
         guarded = send if isinstance(response, CachedResponse) else _length_guard(scope, send)
         try:
-            await response(_plain_range(scope), receive, guarded)
+            ranged = _plain_range(scope)
+            await response(ranged, receive, guarded)
+            if ranged is not scope and REPLAY_KEY in ranged:
+                scope[REPLAY_KEY] = ranged[REPLAY_KEY]  # where the fast path looks for it
         except (_FileChanged, RuntimeError, OSError) as exc:
             # Starlette raises RuntimeError on a multi-range read past the end of the file, and
             # OSError when the file is gone by the time it opens it (after the headers went).
@@ -104,34 +95,54 @@ class StaticFiles:
         segments = _safe_segments(path)
         if segments is None:
             return _body("Not Found", 404, head=head)
+        kind, found, status = self._choose(path, segments)
+        if kind == "file":
+            assert found is not None
+            return await self._file(found, scope, status=status, chosen=(path, segments))
+        if kind == "redirect":
+            return _redirect_to_slash(scope)
+        if kind == "listing":
+            assert found is not None
+            listed = await anyio.to_thread.run_sync(entries, found[0], self._contained)
+            html = self._listing.render(path=path, entries=listed, parent=bool(segments))
+            return _body(html, 200, head=head, media_type="text/html; charset=utf-8")
+        return _body(f"Not Found: {path}", 404, head=head)
 
-        # Resolved on the event loop: a few lstat/stat calls on a local disk cost less than
-        # the thread hop that would carry them.
+    def _choose(self, path: str, segments: list[str]) -> tuple[str, Found | None, int]:
+        """What answers ``path``: ("file", the file, its status), ("redirect", None, 301),
+        ("listing", the folder, 200) or ("missing", None, 404). Resolved on the event loop: a
+        few lstat/stat calls on a local disk cost less than the thread hop that would carry
+        them."""
         found = self._lookup(segments)
         if found is not None and stat.S_ISREG(found[1].st_mode):
-            return await self._file(found, scope)
+            return "file", found, 200
         if found is not None and stat.S_ISDIR(found[1].st_mode):
             if not path.endswith("/"):
-                return _redirect_to_slash(scope)
+                return "redirect", None, 301
             if index := self._find_file(*segments, "index.html"):
-                return await self._file(index, scope)
-            entries = await anyio.to_thread.run_sync(self._entries, found[0])
-            html = self._listing.render(path=path, entries=entries, parent=bool(segments))
-            return _body(html, 200, head=head, media_type="text/html; charset=utf-8")
-
+                return "file", index, 200
+            return "listing", found, 200
         last = segments[-1] if segments else ""
         if self.spa and "." not in last and (index := self._find_file("index.html")):
-            return await self._file(index, scope)
+            return "file", index, 200
         if page := self._find_file("404.html"):
-            return await self._file(page, scope, status=404)
-        return _body(f"Not Found: {path}", 404, head=head)
+            return "file", page, 404
+        return "missing", None, 404
 
     def _find_file(self, *segments: str) -> Found | None:
         found = self._lookup(list(segments))
         return found if found is not None and stat.S_ISREG(found[1].st_mode) else None
 
-    async def _file(self, found: Found, scope: Scope, *, status: int = 200) -> ASGIApp:
-        """A small file from memory (read once per version), a large one streamed from disk."""
+    async def _file(
+        self,
+        found: Found,
+        scope: Scope,
+        *,
+        status: int = 200,
+        chosen: tuple[str, list[str]] | None = None,
+    ) -> ASGIApp:
+        """A small file from memory (read once per version), a large one streamed from disk.
+        ``chosen``: the path and segments it was chosen for (a replay checks it still is)."""
         real, info = found
         if not self.cache.cacheable(info):
             return _file(found, scope, status=status)
@@ -143,7 +154,22 @@ class StaticFiles:
                 return _body("Not Found", 404, head=scope["method"] == "HEAD")
             if entry is None:  # being written right now: serve what is there, uncached
                 return _file(found, scope, status=status)
-        return CachedResponse(entry, scope, status=status)
+        still = None if chosen is None else self._still(*chosen, entry, status)
+        return CachedResponse(entry, scope, status=status, still=still)
+
+    def _still(
+        self, path: str, segments: list[str], entry: CachedFile, status: int
+    ) -> Callable[[], bool]:
+        """Whether ``path`` would still be answered from ``entry``, with ``status``: chosen
+        anew, as a request would, and the file's version unchanged."""
+
+        def still() -> bool:
+            kind, found, now = self._choose(path, segments)
+            if kind != "file" or now != status or found is None:
+                return False
+            return self.cache.cacheable(found[1]) and self.cache.get(*found) is entry
+
+        return still
 
     def _contained(self, joined: str) -> str | None:
         """Return the real path of ``joined`` if it stays inside the root and is no dotfile."""
@@ -182,31 +208,6 @@ class StaticFiles:
     def _resolved(self, segments: list[str]) -> Found | None:
         real = self._contained(os.path.join(self.root, *segments))
         return None if real is None else (real, os.stat(real))
-
-    def _entries(self, directory: str) -> list[_Entry]:
-        entries = []
-        with os.scandir(directory) as scan:
-            for item in scan:
-                if item.name.startswith("."):
-                    continue
-                try:
-                    if item.is_symlink() and self._contained(item.path) is None:
-                        continue
-                    info = item.stat()
-                except OSError:  # a dangling symlink has nothing to show
-                    continue
-                is_dir = stat.S_ISDIR(info.st_mode)
-                entries.append(
-                    _Entry(
-                        name=item.name + ("/" if is_dir else ""),
-                        href=quote(item.name) + ("/" if is_dir else ""),
-                        is_dir=is_dir,
-                        size="" if is_dir else _human_size(info.st_size),
-                        modified=datetime.fromtimestamp(info.st_mtime).strftime("%Y-%m-%d %H:%M"),
-                    )
-                )
-        entries.sort(key=lambda entry: (not entry.is_dir, entry.name.lower()))
-        return entries
 
 
 def _route_path(scope: Scope) -> str:
@@ -326,21 +327,3 @@ def _body(
     if head:
         response.body = b""  # Content-Length still tells the GET body's size, as HEAD should.
     return response
-
-
-def _human_size(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024:
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
-
-
-@cache
-def _listing_template() -> jinja2.Template:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return environment.get_template("listing.html")

@@ -28,6 +28,11 @@ class Stopping:
         self.in_flight: set[asyncio.Task[object]] = set()  # kept by AnswerWhenStopping
         self.cancelled: set[asyncio.Task[object]] = set()  # by expire(), not yet answered
 
+    @property
+    def begun(self) -> bool:
+        """Whether devserve is stopping (the time to finish runs, or is up)."""
+        return self._timer is not None or self.expired
+
     def begin(self) -> None:
         """Start the clock (a second call changes nothing)."""
         if self._timer is None and not self.expired:

@@ -96,3 +96,79 @@ async def async_exchange(port: int, data: bytes, *, timeout: float = 20.0) -> Re
         return reply
     finally:
         writer.close()
+
+
+class _Truncated(ConnectionError):
+    """The server closed the connection in the middle of a response."""
+
+
+class KeptAlive:
+    """One keep-alive connection that returns each response's exact bytes (reconnecting when
+    the server closed it): for comparing two servers' answers byte for byte."""
+
+    def __init__(self, port: int, *, timeout: float = 10.0) -> None:
+        self.port = port
+        self.timeout = timeout
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def exchange(self, data: bytes, *, head_only: bool = False) -> bytes:
+        """Send one request; the response as received, status line to the last body byte.
+
+        A kept connection the server has since closed (its keep-alive timeout) is opened
+        again and the request sent once more, as browsers do."""
+        reused = self.sock is not None
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+            self.buffer = b""
+        try:
+            self.sock.sendall(data)
+            return self.receive(head_only=head_only)
+        except (ConnectionError, BrokenPipeError) as exc:
+            if not reused or isinstance(exc, _Truncated):
+                raise
+            self.close()
+            return self.exchange(data, head_only=head_only)
+
+    def receive(self, *, head_only: bool = False) -> bytes:
+        """The next response (of requests already sent, e.g. pipelined)."""
+        while b"\r\n\r\n" not in self.buffer:
+            self._need()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        reply = _parse_head(head)
+        closing = reply.headers.get("connection", "").lower() == "close"
+        length = reply.headers.get("content-length")
+        if head_only or reply.status in (204, 304) or reply.status < 200:
+            size = 0
+        elif length is not None:
+            size = int(length)
+        else:  # until the server closes it
+            while self._read():
+                pass
+            size, closing = len(self.buffer), True
+        while len(self.buffer) < size:
+            self._need()
+        body, self.buffer = self.buffer[:size], self.buffer[size:]
+        if closing:
+            self.close()
+        return head + b"\r\n\r\n" + body
+
+    def _read(self) -> bool:
+        """Read what came; False once the server closed the connection."""
+        assert self.sock is not None
+        chunk = self.sock.recv(65536)
+        self.buffer += chunk
+        return bool(chunk)
+
+    def _need(self) -> None:
+        if not self._read():
+            got = self.buffer
+            self.close()
+            if got:
+                raise _Truncated(f"closed before a whole response; got {got[:200]!r}")
+            raise ConnectionError("closed before any response")
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buffer = None, b""

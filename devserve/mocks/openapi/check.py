@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from devserve.config.model import Origin
 from devserve.config.proxy import SpecUrl, spec_url_problem
-from devserve.mocks.openapi.source import fetched
-from devserve.mocks.openapi.spec import SpecError, full_problems, load_spec
-from devserve.mocks.resources.data import ResourceDataError
-from devserve.mocks.resources.data import read as read_resources
 
 # The keys that mean something only with `openapi`, by the name the config file uses.
 _NEEDS_OPENAPI = {
@@ -29,6 +25,11 @@ def openapi_problems(name: str, origin: Origin, *, thorough: bool = False) -> li
             for field, shown in _NEEDS_OPENAPI.items()
             if field in origin.model_fields_set
         ]
+    # Imported here: an origin without a spec (most) needs neither the YAML reader nor the
+    # schema validators, and the config loads sooner without them.
+    from devserve.mocks.openapi.source import fetched
+    from devserve.mocks.openapi.spec import SpecError, full_problems, load_spec
+
     if isinstance(origin.openapi, SpecUrl):
         # Fetched after the other checks (proxy/specfetch.py); check-config's deeper rules
         # run on what that fetched.
@@ -59,6 +60,9 @@ def _resource_problems(key: str, origin: Origin) -> list[str]:
             f"{key}.openapi_resources: the collections live in a resource file; add "
             'resources = "db.json" (e.g. {"charges": []}) to this origin'
         ]
+    from devserve.mocks.resources.data import ResourceDataError
+    from devserve.mocks.resources.data import read as read_resources
+
     try:
         _, data = read_resources(origin.resources)
     except ResourceDataError:
