@@ -1,5 +1,6 @@
-"""YAML specs read fast: PyYAML's C parser, its nodes turned into values by a plain walk, and
-the cyclic garbage collector paused meanwhile. Values are those of ``yaml.safe_load``."""
+"""YAML specs read fast and safely: PyYAML's C parser's events turned into values in a loop,
+however deep the document, the cyclic garbage collector paused meanwhile; ``yaml.safe_load``'s
+values, and a clear error past ``MAX_DEPTH`` levels."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ import math
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.composer import ComposerError
+from yaml.error import MarkedYAMLError
+from yaml.events import (
+    AliasEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
@@ -57,19 +66,32 @@ else:  # the same values, parsed in Python
         pass
 
 
-# Keys the walk builds itself; others (a merge key `<<`, a mapping as a key) go the long way.
+# PyYAML's composer (and its constructor, the fallback for unusual documents) recurses once per
+# level, on the C stack with libyaml: 100,000 levels crash the process. No spec needs 256.
+MAX_DEPTH = 256
+
+# Keys built here; others (a merge key `<<`, a mapping as a key) go the long way.
 _PLAIN_KEYS = {_STR, *(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null"))}
 # Scalars whose constructor gives a value at once (those of !!map or !!set are generators).
 _NOT_JSON = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 _SCALARS = _PLAIN_KEYS | _NOT_JSON
+_KEY = object()  # in place of a mapping's pending key: a key comes next
+
+
+class NestedTooDeep(MarkedYAMLError):
+    """Collections nested deeper than ``MAX_DEPTH``."""
+
+    def __init__(self, mark: Any) -> None:
+        super().__init__(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark)
 
 
 class _Unusual(Exception):
-    """Something the plain walk leaves to PyYAML's own constructor (it has its rules)."""
+    """Something left to PyYAML's own constructor (it has its rules)."""
 
 
 def load_yaml(raw: bytes) -> Any:
-    """The value of a YAML document, as ``yaml.safe_load`` gives it; yaml.YAMLError if bad."""
+    """The value of a YAML document, as ``yaml.safe_load`` gives it; yaml.YAMLError if bad
+    (NestedTooDeep past ``MAX_DEPTH`` levels)."""
     return read_yaml(raw)[0]
 
 
@@ -86,58 +108,166 @@ def read_yaml(raw: bytes) -> tuple[Any, bool]:
     try:
         loader = _Loader(raw)
         try:
-            node = loader.get_single_node()
-            if node is None:
-                return None, True
-            walk = _Walk(loader)
+            build = _Build(loader)
             try:
-                return walk.value(node), walk.as_json
-            except (_Unusual, TypeError):
-                return loader.construct_document(node), False
+                return build.document(), build.as_json
+            except _Unusual:
+                build.skip()  # the rest of the document read: is it shallow enough for PyYAML?
         finally:
             loader.dispose()
+        return _constructed(raw), False
     finally:
         if paused:
             gc.enable()
 
 
-class _Walk:
-    """Builds values from nodes. An alias is the same node again: its value is built once and
-    shared, as PyYAML does (a small file of aliases never grows into a huge value)."""
+def _constructed(raw: bytes) -> Any:
+    """The value as PyYAML's composer and constructor make it: only for documents known to be
+    at most ``MAX_DEPTH`` deep."""
+    loader = _Loader(raw)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
-    def __init__(self, loader: SafeConstructor) -> None:
+
+class _Build:
+    """Builds a document's value from the parser's events, the open collections on a stack.
+    An alias is the anchored value again, shared, as PyYAML does (a small file of aliases never
+    grows into a huge value); a collection is made at its start, so one can contain itself."""
+
+    def __init__(self, loader: _Loader) -> None:
         self.loader = loader
-        self.built: dict[int, Any] = {}
+        self.anchors: dict[str, Any] = {}
+        self.marks: dict[str, Any] = {}
         self.as_json = True
+        self.depth = 0
 
-    def value(self, node: Node) -> Any:
-        if type(node) is ScalarNode:
-            if node.tag == _STR:
-                return node.value
-            if node.tag not in _SCALARS:
-                raise _Unusual
-            scalar = self.loader.yaml_constructors[node.tag](self.loader, node)
-            if node.tag in _NOT_JSON or (node.tag == _FLOAT and not math.isfinite(scalar)):
-                self.as_json = False  # a date, bytes, .inf or .nan
-            return scalar
-        key = id(node)
-        if key in self.built:
-            if self.built[key] is None:  # a collection that contains itself
-                raise _Unusual
-            self.as_json = False
-            return self.built[key]
-        self.built[key] = None
-        value: Any
-        if type(node) is MappingNode and node.tag == _MAP:
-            value = {}
-            for key_node, value_node in node.value:
-                if key_node.tag not in _PLAIN_KEYS:
-                    raise _Unusual
-                self.as_json = self.as_json and key_node.tag == _STR
-                value[self.value(key_node)] = self.value(value_node)
-        elif type(node) is SequenceNode and node.tag == _SEQ:
-            value = [self.value(item) for item in node.value]
-        else:
-            raise _Unusual
-        self.built[key] = value
+    def document(self) -> Any:
+        loader = self.loader
+        loader.get_event()  # the stream's start
+        if loader.check_event(StreamEndEvent):
+            return None
+        start: Any = loader.get_event()
+        value = self._node()
+        loader.get_event()  # the document's end
+        if not loader.check_event(StreamEndEvent):
+            second: Any = loader.get_event()
+            raise ComposerError(
+                "expected a single document in the stream",
+                start.start_mark,
+                "but found another document",
+                second.start_mark,
+            )
         return value
+
+    def _node(self) -> Any:
+        """The value of the node whose events come next."""
+        get_event = self.loader.get_event
+        # The open collections, innermost last, and beside each mapping its pending key.
+        stack: list[Any] = []
+        keys: list[Any] = []
+        while True:
+            event = get_event()
+            kind = type(event)
+            awaiting_key = bool(stack) and keys[-1] is _KEY and type(stack[-1]) is dict
+            if kind is ScalarEvent:
+                value = self._scalar(event, awaiting_key)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                stack.append(self._start(event, kind is MappingStartEvent, awaiting_key))
+                keys.append(_KEY)  # unused by a sequence
+                continue
+            elif kind is AliasEvent:
+                value = self._alias(event, awaiting_key)
+            else:  # the end of the innermost collection
+                self.depth -= 1
+                value = stack.pop()
+                keys.pop()
+            if not stack:
+                return value
+            if type(stack[-1]) is list:
+                stack[-1].append(value)
+            elif keys[-1] is _KEY:
+                keys[-1] = value
+            else:
+                stack[-1][keys[-1]] = value
+                keys[-1] = _KEY
+
+    def _scalar(self, event: Any, key: bool) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(ScalarNode, event.value, event.implicit)
+        if tag == _STR:
+            value = event.value
+        elif tag in (_PLAIN_KEYS if key else _SCALARS):
+            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            try:
+                value = self.loader.yaml_constructors[tag](self.loader, node)
+            except Exception:  # PyYAML's own constructor raises what safe_load raises
+                raise self._unusual(event) from None
+            if key or tag in _NOT_JSON or (tag == _FLOAT and not math.isfinite(value)):
+                self.as_json = False  # a key not a string, a date, bytes, .inf or .nan
+        else:
+            raise self._unusual(event)
+        self._anchor(event, value)
+        return value
+
+    def _start(self, event: Any, mapping: bool, key: bool) -> Any:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise NestedTooDeep(event.start_mark)
+        tag = event.tag
+        if tag is None or tag == "!":
+            kind = MappingNode if mapping else SequenceNode
+            tag = self.loader.resolve(kind, None, event.implicit)
+        if key or tag != (_MAP if mapping else _SEQ):
+            # A collection as a key; a set, an ordered map, a tag of the application's.
+            raise self._unusual(event)
+        value: Any = {} if mapping else []
+        self._anchor(event, value)
+        return value
+
+    def _anchor(self, event: Any, value: Any) -> None:
+        # PyYAML's composer refuses these as soon as it meets them, before any later error.
+        if event.anchor is not None:
+            if event.anchor in self.anchors:
+                raise ComposerError(
+                    f"found duplicate anchor {event.anchor!r}; first occurrence",
+                    self.marks[event.anchor],
+                    "second occurrence",
+                    event.start_mark,
+                )
+            self.anchors[event.anchor] = value
+            self.marks[event.anchor] = event.start_mark
+
+    def _unusual(self, event: Any) -> _Unusual:
+        self._anchor(event, None)  # for skip() to know it
+        return _Unusual()
+
+    def _alias(self, event: Any, key: bool) -> Any:
+        if event.anchor not in self.anchors:
+            where = event.start_mark
+            raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", where)
+        if key:
+            raise _Unusual  # an alias as a key
+        value = self.anchors[event.anchor]
+        if isinstance(value, dict | list):
+            self.as_json = False
+        return value
+
+    def skip(self) -> None:
+        """Reads the rest of the document after something unusual, for its depth and for the
+        errors PyYAML's composer would report before its constructor's."""
+        while self.depth > 0:
+            event: Any = self.loader.get_event()
+            if isinstance(event, AliasEvent):
+                self._alias(event, False)
+            elif isinstance(event, ScalarEvent):
+                self._anchor(event, None)
+            elif isinstance(event, MappingStartEvent | SequenceStartEvent):
+                self.depth += 1
+                if self.depth > MAX_DEPTH:
+                    raise NestedTooDeep(event.start_mark)
+                self._anchor(event, None)
+            else:  # the end of a collection
+                self.depth -= 1

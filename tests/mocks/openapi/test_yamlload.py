@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devserve.home import DATA_DIR_VARIABLE
 from devserve.mocks.openapi import parsecache
 from devserve.mocks.openapi.parsecache import yaml_value
-from devserve.mocks.openapi.yamlload import load_yaml
+from devserve.mocks.openapi.yamlload import MAX_DEPTH, NestedTooDeep, load_yaml, read_yaml
 from tests.mocks.openapi.conftest import PAYMENTS, SCHEMAS, SPECS
 
 ODD = [
@@ -35,6 +37,21 @@ ODD = [
     # Quoted and block scalars are strings whatever they hold; plain ones are typed.
     "q: \"123\"\ns: 'true'\np: 123\nb: |\n  12\ne:\nf: >\n  yes\nw: yes\nn: -1.5e3\nd: .5\n",
     "seq: [~, null, Null, 0x1F, +1, 1_000, 2001-12-14, =, <<]\nt: !!str 1\nu: !!int '7'\n",
+    "a:\nb: ''\nc: []\nd: {}\ne: [, ]\n",  # empty values
+    "a: &x 1\nb: *x\nc: &y [*x]\nd: {k: *y}\n",  # aliases of scalars, and nested
+    "base: &b {a: 1, b: 2}\nm: {<<: [*b, {c: 3}], a: 9}\n",  # merge of a list, overridden
+    "- !!binary aGk=\n- !!timestamp 2001-12-14t21:59:43.10-05:00\n- -.INF\n- .NaN\n",
+    "o: !!omap [a: 1, b: 2]\np: !!pairs [a: 1, a: 2]\nm: !!map {a: 1}\ns: !!seq [1]\n",
+    "--- 1\n--- 2\n",  # more than one document: refused, as safe_load refuses it
+    "--- !!str\n...\n",
+    "---\n# only a comment\n",
+    "a: *nothing\n",  # an undefined alias
+    "a: &x 1\nb: &x 2\n",  # an anchor given twice
+    "&k key: v\n*k : w\n",  # an alias as a key
+    "? - a\n  - b\n: seq key\n",
+    "a: !!int nope\n",  # a constructor's own error
+    "a: !!float '1e3'\nb: !!bool 'yes'\nc: !!null ''\n",
+    "a: [unclosed\n",
 ]
 
 
@@ -43,6 +60,8 @@ def _either(load: Callable[[bytes], Any], text: str) -> tuple[str, Any]:
         return ("value", load(text.encode()))
     except yaml.YAMLError as exc:
         return ("error", type(exc).__name__)
+    except ValueError as exc:  # a constructor's own (int("nope"))
+        return ("failed", type(exc).__name__)
 
 
 @pytest.mark.parametrize("text", [PAYMENTS, SCHEMAS, *ODD])
@@ -55,6 +74,53 @@ def test_values_are_those_of_safe_load(text: str) -> None:
         assert mine == theirs
     if text.startswith("base: &b {a: 1, list"):
         assert mine[1]["first"] is mine[1]["second"]
+
+
+# Pieces of YAML syntax, put together at random: most documents are broken somewhere.
+_PIECES = [
+    *"[]{}", ", ", ": ", "- ", "? ", "\n", "  ", "&a ", "&b ", "*a", "*b", "<<", "1", "x", "~",
+    "'q'", '"7"', "---\n", "...\n", "!!str ", "!!set ", "!!binary ", "aGk=", "2024-01-02",
+    ".inf", "0x1F", "yes", "=", "!x ", "|\n  t\n", "#c\n", "!!omap ", "1.5", "!!int ", "!",
+]
+
+
+def _parsed(load: Callable[[bytes], Any], raw: bytes) -> str:
+    try:
+        return "value " + repr(load(raw))
+    except yaml.YAMLError as exc:
+        return "refused " + type(exc).__name__
+    except Exception as exc:  # what PyYAML's constructors raise besides (int("nope"))
+        return "failed " + type(exc).__name__
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=16))
+def test_any_document_reads_as_pyyaml_reads_it(pieces: list[str]) -> None:
+    # The same parser (libyaml's) as devserve's, with PyYAML's composer and constructor: the
+    # same value, or the same kind of refusal (a syntax error before a constructor's).
+    raw = "".join(pieces).encode()
+    safe = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    assert _parsed(load_yaml, raw) == _parsed(lambda r: yaml.load(r, Loader=safe), raw)
+
+
+@pytest.mark.parametrize("tail", ["", "m: {<<: {a: 1}}\n"])  # read here, or by PyYAML
+def test_deep_within_the_bound_reads_the_same_and_deeper_is_refused(tail: str) -> None:
+    levels = MAX_DEPTH - 1  # inside the document's mapping
+    for kind in (b"[", b"{a: "):
+        close = b"]" if kind == b"[" else b"}"
+        raw = tail.encode() + b"x: " + kind * levels + b"1" * (kind != b"[") + close * levels
+        assert load_yaml(raw) == yaml.safe_load(raw)
+        deeper = tail.encode() + b"x: " + kind * MAX_DEPTH + close * MAX_DEPTH
+        with pytest.raises(NestedTooDeep) as refused:
+            load_yaml(deeper)
+        assert refused.value.problem == f"nested deeper than {MAX_DEPTH} levels"
+
+
+def test_only_a_plain_tree_is_said_to_be_json() -> None:
+    assert read_yaml(b"a: [1, {b: c}]\nd: 'e'\n") == ({"a": [1, {"b": "c"}], "d": "e"}, True)
+    for text in ("a: &x [1]\nb: *x\n", "1: a\n", "a: .inf\n", "a: 2024-01-02\n", "<<: {}\n"):
+        assert read_yaml(text.encode())[1] is False, text
+    assert read_yaml(b"a: &x 1\nb: *x\n") == ({"a": 1, "b": 1}, True)  # a scalar, copied
 
 
 def test_a_real_spec_reads_the_same() -> None:
