@@ -11,7 +11,7 @@ from typing import Any
 from devserve.config import Config, load_config, parse_config
 from devserve.config.proxy import SpecUrl
 from devserve.mocks.check import MOCK_CHECKS
-from devserve.mocks.openapi.source import settle
+from devserve.mocks.openapi.fetched import settle
 from devserve.sockets.check import socket_problems
 
 
@@ -29,8 +29,12 @@ def fetched_spec_problems(data: dict[str, Any], config: Config | None, base: Pat
 CHECKS = (*MOCK_CHECKS, socket_problems, fetched_spec_problems)
 
 
-def load_project(path: Path) -> Config:
-    """The config at ``path`` with every check; ConfigError lists every problem."""
+def load_project(path: Path, *, settled: bool = True) -> Config:
+    """The config at ``path`` with every check; ConfigError lists every problem. Not
+    ``settled``, the specs it fetched from URLs wait for the caller's ``settle`` (a hot reload,
+    loading in a worker thread, settles on the serving loop when it applies the config)."""
+    if not settled:
+        return load_config(path, checks=CHECKS)
     return _settled(lambda: load_config(path, checks=CHECKS))
 
 

@@ -17,7 +17,7 @@ from devserve.config import Config
 from devserve.config.envvars import env_problem, fill_env
 from devserve.config.proxy import SpecUrl, same_origin, spec_url_problem
 from devserve.localnet import AsyncLocalTransport
-from devserve.mocks.openapi.source import remember
+from devserve.mocks.openapi.fetched import remember
 from devserve.mocks.openapi.spec import SpecError, spec_from_bytes
 from devserve.proxy.decode import Decoder, TooLarge, UnknownEncoding
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from devserve.config.model import Origin
 from devserve.config.proxy import SpecUrl, spec_url_problem
+from devserve.mocks.openapi.fetched import fetched
 
 # The keys that mean something only with `openapi`, by the name the config file uses.
 _NEEDS_OPENAPI = {
@@ -27,7 +28,6 @@ def openapi_problems(name: str, origin: Origin, *, thorough: bool = False) -> li
         ]
     # Imported here: an origin without a spec (most) needs neither the YAML reader nor the
     # schema validators, and the config loads sooner without them.
-    from devserve.mocks.openapi.source import fetched
     from devserve.mocks.openapi.spec import SpecError, full_problems, load_spec
 
     if isinstance(origin.openapi, SpecUrl):

@@ -10,38 +10,16 @@ from pathlib import Path
 import anyio.to_thread
 
 from devserve.config.proxy import SpecUrl
+from devserve.mocks.openapi.fetched import fetched
 from devserve.mocks.openapi.spec import Signature, Spec, SpecError, load_spec, signature_of
 
 log = logging.getLogger("devserve.errors")
-
-# The last good spec fetched from each URL (proxy/specfetch.py fetches them at each config load),
-# and those of a load still under way: adopted only if the whole config is valid.
-_fetched: dict[str, Spec] = {}
-_pending: dict[str, Spec] = {}
-
-
-def remember(url: str, spec: Spec) -> None:
-    """``spec`` was just fetched from ``url`` by a config load; ``settle`` says what came of it."""
-    _pending[url] = spec
-
-
-def settle(valid: bool) -> None:
-    """The config load ended: if it was ``valid``, origins serving its URLs answer with what
-    it fetched; if not, the last good config keeps serving, and its specs with it."""
-    if valid:
-        _fetched.update(_pending)
-    _pending.clear()
-
-
-def fetched(url: str) -> Spec | None:
-    """The last good spec fetched from ``url``, if any."""
-    return _fetched.get(url)
 
 
 def spec_at(location: Path | SpecUrl) -> Spec:
     """The spec of a file, or the last one fetched from a URL; SpecError if there is none."""
     if isinstance(location, SpecUrl):
-        spec = _fetched.get(location)
+        spec = fetched(location)
         if spec is None:
             raise SpecError([f"{location}: not fetched (a URL is fetched at config load)"])
         return spec
@@ -67,7 +45,7 @@ class SpecSource:
     async def current(self) -> Spec:
         """The spec to answer with: one stat per file per request, a parse only on a change."""
         if isinstance(self.location, SpecUrl):
-            self.spec = _fetched.get(self.location, self.spec)  # a config reload fetched it again
+            self.spec = fetched(self.location) or self.spec  # a config reload fetched it again
             return self.spec
         changed = self._changed()
         if changed is None:
