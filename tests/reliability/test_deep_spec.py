@@ -1,10 +1,12 @@
 """A spec nested far deeper than any real one, in a file or fetched from the proxy's upstream, is
 a config error naming it, never a crash: PyYAML's composer recurses once per level on the C
-stack, and 100,000 levels took the whole process down with a segfault. Each parse runs in a
-process of its own, so a crash fails the test instead of ending pytest."""
+stack, and 100,000 levels took the whole process down with a segfault. So is a small spec whose
+aliases repeat into billions of values (the schema check ran out of memory and aborted). Each
+parse runs in a process of its own, so a crash fails the test instead of ending pytest."""
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -52,10 +54,20 @@ else:
 """
 
 
+def _limited() -> None:
+    memory = 1024 * 1024 * 1024  # enough for devserve; an expanded alias bomb needs far more
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
 def _parsed_apart(*args: str) -> str:
-    """What a process of its own says of the spec; it must end by itself."""
+    """What a process of its own, under a memory limit, says of the spec; it must end by
+    itself."""
     done = subprocess.run(
-        [sys.executable, "-c", _PARSE, *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", _PARSE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limited,
     )
     assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
     return done.stdout.strip()
@@ -118,3 +130,15 @@ def test_check_config_exits_2_with_one_line_for_a_deep_file_or_url(tmp_path: Pat
     assert result.returncode == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert f"origins.api.openapi: {upstream}/openapi.yaml: {TOO_DEEP} (at line 4" in line, line
+
+
+def test_aliases_that_repeat_into_billions_of_values_are_a_clear_spec_error(
+    tmp_path: Path,
+) -> None:
+    lines = [HEAD.decode(), "x-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"]
+    for n in range(1, 10):  # 9 ** 10 values, in under 1 KB
+        lines.append(f"x-{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]\n")
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text("".join(lines))
+    said = _parsed_apart(str(spec))
+    assert said == f"{spec.resolve()}: its aliases repeat values into more than 2,000,000 of them"

@@ -16,7 +16,7 @@ import yaml
 
 from devserve.mocks.openapi.parsecache import yaml_value
 from devserve.mocks.openapi.refs import Documents, RefError, lookup, pointer, refs_in
-from devserve.mocks.openapi.yamlload import MAX_DEPTH, NestedTooDeep
+from devserve.mocks.openapi.yamlload import Refused
 
 # Enough errors to fix a broken document in one go, not a wall of text.
 _MAX_PROBLEMS = 20
@@ -120,10 +120,10 @@ def _parse(raw: bytes, shown: str, as_json: bool) -> tuple[Any, bool]:
         raise SpecError([f"{shown}: nested too deeply to be read"]) from None
     except ValueError as exc:
         raise SpecError([f"{shown}: not valid {'JSON' if as_json else 'YAML'} ({exc})"]) from None
-    except NestedTooDeep as exc:
+    except Refused as exc:  # nested too deeply, or aliases that repeat too much
         mark = exc.problem_mark
         where = f" (at line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise SpecError([f"{shown}: nested deeper than {MAX_DEPTH} levels{where}"]) from None
+        raise SpecError([f"{shown}: {exc.problem}{where}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -69,6 +69,10 @@ else:  # the same values, parsed in Python
 # PyYAML's composer (and its constructor, the fallback for unusual documents) recurses once per
 # level, on the C stack with libyaml: 100,000 levels crash the process. No spec needs 256.
 MAX_DEPTH = 256
+# An alias repeats a value without copying it, but what reads a spec (the schema check, a JSON
+# answer) meets every repetition: a few lines of aliases of aliases expand past any memory.
+# A document holds fewer values than bytes without them: the bound is the larger of the two.
+MAX_EXPANDED = 2_000_000
 
 # Keys built here; others (a merge key `<<`, a mapping as a key) go the long way.
 _PLAIN_KEYS = {_STR, *(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null"))}
@@ -78,11 +82,18 @@ _SCALARS = _PLAIN_KEYS | _NOT_JSON
 _KEY = object()  # in place of a mapping's pending key: a key comes next
 
 
-class NestedTooDeep(MarkedYAMLError):
+class Refused(MarkedYAMLError):
+    """A document safe_load reads, refused: ``problem`` says why."""
+
+    def __init__(self, problem: str, mark: Any = None) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class NestedTooDeep(Refused):
     """Collections nested deeper than ``MAX_DEPTH``."""
 
     def __init__(self, mark: Any) -> None:
-        super().__init__(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark)
+        super().__init__(f"nested deeper than {MAX_DEPTH} levels", mark)
 
 
 class _Unusual(Exception):
@@ -90,8 +101,9 @@ class _Unusual(Exception):
 
 
 def load_yaml(raw: bytes) -> Any:
-    """The value of a YAML document, as ``yaml.safe_load`` gives it; yaml.YAMLError if bad
-    (NestedTooDeep past ``MAX_DEPTH`` levels)."""
+    """The value of a YAML document, as ``yaml.safe_load`` gives it; yaml.YAMLError if bad,
+    Refused past ``MAX_DEPTH`` levels, or past ``MAX_EXPANDED`` values with its aliases repeated,
+    or with a value that contains itself."""
     return read_yaml(raw)[0]
 
 
@@ -110,12 +122,17 @@ def read_yaml(raw: bytes) -> tuple[Any, bool]:
         try:
             build = _Build(loader)
             try:
-                return build.document(), build.as_json
+                value = build.document()
+                if build.shared:
+                    _check_expansion(value, max(MAX_EXPANDED, len(raw)))
+                return value, build.as_json
             except _Unusual:
                 build.skip()  # the rest of the document read: is it shallow enough for PyYAML?
         finally:
             loader.dispose()
-        return _constructed(raw), False
+        value = _constructed(raw)
+        _check_expansion(value, max(MAX_EXPANDED, len(raw)))
+        return value, False
     finally:
         if paused:
             gc.enable()
@@ -131,6 +148,30 @@ def _constructed(raw: bytes) -> Any:
         loader.dispose()
 
 
+def _check_expansion(root: Any, limit: int) -> None:
+    """Refused if ``root``, each alias repeated, holds more than ``limit`` values, or contains
+    itself; a walk of each collection once, however often it is repeated."""
+    sizes: dict[int, int] = {}  # by id: the values in a collection, repetitions counted
+    open_ids: set[int] = set()  # the collections around the one being walked
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        value, walked = stack.pop()
+        if not isinstance(value, dict | list) or id(value) in sizes:
+            continue
+        items = list(value.values()) if isinstance(value, dict) else value
+        if walked:
+            open_ids.discard(id(value))
+            sizes[id(value)] = 1 + len(items) + sum(sizes.get(id(item), 0) for item in items)
+            if sizes[id(value)] > limit:
+                raise Refused(f"its aliases repeat values into more than {limit:,} of them")
+        elif id(value) in open_ids:
+            raise Refused("an alias inside the value it names: the value contains itself")
+        else:
+            open_ids.add(id(value))
+            stack.append((value, True))
+            stack.extend((item, False) for item in items)
+
+
 class _Build:
     """Builds a document's value from the parser's events, the open collections on a stack.
     An alias is the anchored value again, shared, as PyYAML does (a small file of aliases never
@@ -141,6 +182,7 @@ class _Build:
         self.anchors: dict[str, Any] = {}
         self.marks: dict[str, Any] = {}
         self.as_json = True
+        self.shared = False  # an alias of a collection was met
         self.depth = 0
 
     def document(self) -> Any:
@@ -253,6 +295,7 @@ class _Build:
         value = self.anchors[event.anchor]
         if isinstance(value, dict | list):
             self.as_json = False
+            self.shared = True
         return value
 
     def skip(self) -> None:
