@@ -1,6 +1,6 @@
 """YAML specs read fast and safely: PyYAML's C parser's events turned into values in a loop,
 however deep the document, the cyclic garbage collector paused meanwhile; ``yaml.safe_load``'s
-values, and a clear error past ``MAX_DEPTH`` levels."""
+values, and Refused past ``MAX_DEPTH`` levels or when aliases repeat past ``MAX_EXPANDED``."""
 
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ def _check_expansion(root: Any, limit: int) -> None:
         items = list(value.values()) if isinstance(value, dict) else value
         if walked:
             open_ids.discard(id(value))
-            sizes[id(value)] = 1 + len(items) + sum(sizes.get(id(item), 0) for item in items)
+            sizes[id(value)] = 1 + sum(sizes.get(id(item), 1) for item in items)  # a scalar: 1
             if sizes[id(value)] > limit:
                 raise Refused(f"its aliases repeat values into more than {limit:,} of them")
         elif id(value) in open_ids:
@@ -175,7 +175,7 @@ def _check_expansion(root: Any, limit: int) -> None:
 class _Build:
     """Builds a document's value from the parser's events, the open collections on a stack.
     An alias is the anchored value again, shared, as PyYAML does (a small file of aliases never
-    grows into a huge value); a collection is made at its start, so one can contain itself."""
+    grows into a huge value; read_yaml bounds what the repetitions add up to)."""
 
     def __init__(self, loader: _Loader) -> None:
         self.loader = loader
