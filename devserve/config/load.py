@@ -19,6 +19,7 @@ from devserve.config.messages import (
 )
 from devserve.config.mocks import Route
 from devserve.config.model import Config, Settings
+from devserve.config.proxy import SpecUrl
 from devserve.config.sites import site_problems
 from devserve.errors import ConfigError
 
@@ -162,7 +163,11 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             "resources": _resolve(base, origin.resources),
             "resources_routes": _resolve(base, origin.resources_routes),
             "record": _resolve(base, origin.record),
-            "openapi": _resolve(base, origin.openapi),
+            "openapi": (
+                origin.openapi
+                if isinstance(origin.openapi, SpecUrl)
+                else _resolve(base, origin.openapi)
+            ),
             "routes": [_resolve_route(route, base) for route in origin.routes],
         }
         origins[name] = origin.model_copy(update=update)

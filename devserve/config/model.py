@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from devserve.config.cors import CorsSetting, OriginUrl
 from devserve.config.live import Socket, check_sockets
 from devserve.config.mocks import Route
-from devserve.config.proxy import ProxyUrl, RecordMatch, RecordMode, Redact
+from devserve.config.proxy import ProxyUrl, RecordMatch, RecordMode, Redact, SpecLocation
 from devserve.config.sites import SiteName
 from devserve.config.strict import ConfigPath, StrictModel
 
@@ -114,10 +114,11 @@ class Origin(StrictModel):
         default=True, description="Write resource changes to the file; false keeps them in memory."
     )
     # -- OpenAPI (README "Mocks from OpenAPI") --
-    openapi: ConfigPath | None = Field(
+    openapi: SpecLocation | None = Field(
         default=None,
         description="An OpenAPI 3.0/3.1 document (YAML or JSON): its operations answer from "
-        "its examples or schemas, and requests are validated against it.",
+        "its examples or schemas, and requests are validated against it. A file, or an "
+        "http(s) URL on the proxy's upstream (fetched from there at start and reload).",
     )
     validate_mode: ValidateMode = Field(
         default="on",

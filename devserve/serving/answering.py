@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp, Scope
 
 from devserve.config import Origin, Settings
+from devserve.config.proxy import spec_name
 from devserve.connections import Tracked
 from devserve.errors import ConfigError
 from devserve.live.reload import InjectScript, ReloadHub, inject_html
@@ -80,7 +81,7 @@ def answering(
         if folder is not None:
             found["mocks"] = f"files under {config.mocks} (users.json answers GET /users)"
         if config.openapi is not None:
-            found["openapi"] = f"the operations of {config.openapi.name}"
+            found["openapi"] = f"the operations of {spec_name(config.openapi)}"
         return found
 
     fallback, proxy = _files_and_proxy(

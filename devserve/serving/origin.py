@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from devserve.config import Origin, Settings
 from devserve.config.live import DEFAULT_MESSAGE_BYTES, LARGEST_MESSAGE_BYTES
+from devserve.config.proxy import spec_name
 from devserve.connections import Connections
 from devserve.cors.annotate import VerdictReporter
 from devserve.cors.guard import CrossSiteGuard, WriteGuard
@@ -118,7 +119,7 @@ class OriginApp:
         if self.config.static is not None:
             parts.append(f"static {self.config.static}{' (spa)' if self.config.spa else ''}")
         if self.config.openapi is not None:
-            parts.append(f"openapi {self.config.openapi.name}")
+            parts.append(f"openapi {spec_name(self.config.openapi)}")
         if self.proxy is not None:
             parts.append(self.proxy.describe())
         return parts or ["nothing (404 for every path)"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import socket
@@ -17,11 +18,14 @@ import webbrowser
 from collections.abc import Callable, Generator
 from pathlib import Path
 
+import anyio.to_thread
+
 from devserve.config import Config
 from devserve.errors import DevserveError
 from devserve.live.broadcast import Broadcast
 from devserve.live.watcher import Plan as Changes
 from devserve.live.watcher import watch
+from devserve.mocks.openapi.fetched import settle as settle_specs
 from devserve.mocks.pool import POOL
 from devserve.project import load_project
 from devserve.runnotes import clear as clear_note
@@ -79,6 +83,8 @@ class Runner:
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
         self._watcher: asyncio.Task[None] | None = None
+        self._reloading = asyncio.Lock()
+        self._reloads = 0  # reloads asked for so far: the last one is the one to apply
 
     @property
     def live_reload(self) -> bool:
@@ -178,13 +184,37 @@ class Runner:
             await self.reload_config()
 
     async def reload_config(self) -> None:
-        """Apply the config file again; an invalid one is reported and the old one keeps serving."""
+        """Apply the config file again; an invalid one is reported and the old one keeps serving.
+
+        The file is read and checked in a worker thread (a spec at a URL can take up to
+        ``proxy_timeout`` to fetch, a large spec a second to parse) while every origin keeps
+        answering. Reloads run one at a time, in order; one overtaken by a newer reload while
+        it waited or loaded is dropped, the newer one reading the file as it is now."""
+        self._reloads += 1
+        ticket = self._reloads
+        async with self._reloading:
+            if ticket == self._reloads and not self._stopping.is_set():
+                await self._reload(lambda: ticket == self._reloads)
+
+    async def _reload(self, newest: Callable[[], bool]) -> None:
         assert self.config_path is not None
         try:
-            await self.apply(load_project(self.config_path))
+            new = await self._loaded(self.config_path)
+        except BaseException as exc:
+            settle_specs(valid=False)  # what it fetched is never served
+            if not isinstance(exc, DevserveError):
+                raise
+            if newest():
+                self._failed(exc)
+            return
+        if new is None or not newest():
+            settle_specs(valid=False)
+            return
+        settle_specs(valid=True)  # before the new origins ask for the specs it fetched
+        try:
+            await self.apply(new)
         except DevserveError as exc:
-            self.problems.config_failed(exc.message)
-            log.error("config error, still serving the last good config:\n%s", _indent(exc.message))
+            self._failed(exc)
             return
         served = self.registry.served
         for each in served.values():
@@ -193,6 +223,31 @@ class Runner:
             lambda name, key: name in served and served[name].origin.file_error(key) is not None
         )
         self.broadcast.origins_changed(self.registry.origins_state())
+
+    def _failed(self, exc: DevserveError) -> None:
+        self.problems.config_failed(exc.message)
+        log.error("config error, still serving the last good config:\n%s", _indent(exc.message))
+
+    async def _loaded(self, path: Path) -> Config | None:
+        """The project at ``path``, loaded in a worker thread; None if devserve stops first (the
+        thread is left to finish: a fetch ends within its ``proxy_timeout``)."""
+        load = asyncio.ensure_future(
+            anyio.to_thread.run_sync(
+                functools.partial(load_project, path, settled=False), abandon_on_cancel=True
+            )
+        )
+        stopped = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({load, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            load.cancel()
+            raise
+        finally:
+            stopped.cancel()
+        if not load.done():
+            load.cancel()
+            return None
+        return load.result()
 
     async def apply(self, new: Config) -> None:
         """Carry out the plan from the running config to ``new``: touch only what changed."""

@@ -4,6 +4,8 @@ the keys that need a spec have one, ``openapi_resources`` name collections that 
 from __future__ import annotations
 
 from devserve.config.model import Origin
+from devserve.config.proxy import SpecUrl, spec_url_problem
+from devserve.mocks.openapi.fetched import fetched
 
 # The keys that mean something only with `openapi`, by the name the config file uses.
 _NEEDS_OPENAPI = {
@@ -24,20 +26,24 @@ def openapi_problems(name: str, origin: Origin, *, thorough: bool = False) -> li
             for field, shown in _NEEDS_OPENAPI.items()
             if field in origin.model_fields_set
         ]
-    if {"http:", "https:"} & set(origin.openapi.parts):
-        return [
-            f"{key}.openapi: a spec at a URL is not fetched; download it into the project "
-            "and give its path (relative to the config file)"
-        ]
+    # Imported here: an origin without a spec (most) needs neither the YAML reader nor the
+    # schema validators, and the config loads sooner without them.
+    from devserve.mocks.openapi.spec import SpecError, full_problems, load_spec
+
+    if isinstance(origin.openapi, SpecUrl):
+        # Fetched after the other checks (proxy/specfetch.py); check-config's deeper rules
+        # run on what that fetched.
+        problem = spec_url_problem(origin.openapi, origin.proxy)
+        if problem is not None:
+            return [f"{key}.openapi: {problem}"]
+        spec = fetched(origin.openapi)
+        deeper = full_problems(spec) if thorough and spec is not None else []
+        return [f"{key}.openapi: {p}" for p in deeper] + _resource_problems(key, origin)
     if not origin.openapi.is_file():
         return [
             f"{key}.openapi: {str(origin.openapi)!r} does not exist; create it or fix the path "
             "(relative to the config file)"
         ]
-    # Imported here: an origin without a spec (most) needs neither the YAML reader nor the
-    # schema validators, and the config loads sooner without them.
-    from devserve.mocks.openapi.spec import SpecError, full_problems, load_spec
-
     try:
         spec = load_spec(origin.openapi)
     except SpecError as exc:

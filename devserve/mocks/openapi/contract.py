@@ -17,7 +17,8 @@ from devserve.mocks.names import FileName, file_request
 from devserve.mocks.openapi.conform import NOT_JSON, check_response
 from devserve.mocks.openapi.operations import Operation, router_of
 from devserve.mocks.openapi.schemas import Failure, validators_of
-from devserve.mocks.openapi.spec import Spec, load_spec
+from devserve.mocks.openapi.source import spec_at
+from devserve.mocks.openapi.spec import Spec
 
 _MAX_FILES = 5000  # per folder: a check, not a crawl
 
@@ -37,7 +38,7 @@ def check_contract(config: Config) -> Report:
     for name, origin in config.origins.items():
         if origin.openapi is None:
             continue
-        spec = load_spec(origin.openapi)
+        spec = spec_at(origin.openapi)
         for folder in _folders(origin):
             for file in _files(folder):
                 _check_file(name, spec, folder, file, report)

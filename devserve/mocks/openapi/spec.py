@@ -14,7 +14,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import jsonschema_rs
 import yaml
 
+from devserve.mocks.openapi.parsecache import yaml_value
 from devserve.mocks.openapi.refs import Documents, RefError, lookup, pointer, refs_in
+from devserve.mocks.openapi.yamlload import Refused
 
 # Enough errors to fix a broken document in one go, not a wall of text.
 _MAX_PROBLEMS = 20
@@ -34,10 +36,10 @@ class SpecError(Exception):
 class Spec:
     """A loaded, checked OpenAPI document and the local files it refers to."""
 
-    path: Path
+    location: str  # the file's path, or the URL it was fetched from
     version: str  # "3.0" or "3.1"
     documents: Documents
-    signature: Signature
+    signature: Signature  # () for a spec fetched from a URL
     # Built on first use by the modules that need them (operations, validators).
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -45,6 +47,11 @@ class Spec:
     def document(self) -> dict[str, Any]:
         root: dict[str, Any] = self.documents.documents[self.documents.main]
         return root
+
+    @property
+    def name(self) -> str:
+        """The file's name, or the last segment of the URL's path."""
+        return self.location.split("?", 1)[0].rstrip("/").rpartition("/")[2] or self.location
 
 
 def signature_of(files: list[str]) -> Signature | None:
@@ -65,19 +72,34 @@ def load_spec(path: Path) -> Spec:
     known = _loaded.get(path)
     if known is not None and signature_of([f for f, _, _ in known.signature]) == known.signature:
         return known
-    spec = _read_spec(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError([f"{path}: cannot read it ({exc.strerror})"]) from None
+    shown = str(path)
+    spec = _checked(path.as_uri(), shown, _parse(raw, shown, path.suffix.lower() == ".json"))
+    files = [urlsplit(uri).path for uri in spec.documents.documents]
+    signature = signature_of(files)
+    if signature is None:
+        raise SpecError([f"{path}: a file of the spec disappeared while it was read"])
+    spec = Spec(str(path), spec.version, spec.documents, signature)
     _loaded[path] = spec
     return spec
 
 
-def _read_spec(path: Path) -> Spec:
-    main = path.as_uri()
-    root, refs = _parse(path, str(path))
+def spec_from_bytes(raw: bytes, url: str) -> Spec:
+    """The spec fetched from ``url``; only ``$ref`` inside it (``#/...``) are followed."""
+    return _checked(url, url, _parse(raw, url, raw.lstrip()[:1] in (b"{", b"[")))
+
+
+def _checked(main: str, shown: str, parsed: tuple[Any, bool]) -> Spec:
+    """The parsed document checked against the OpenAPI schema, its ``$ref`` resolved."""
+    root, refs = parsed
     if not isinstance(root, dict):
-        raise SpecError([f"{path}: an OpenAPI document is a mapping (openapi, info, paths)"])
-    version = _version(root, path)
+        raise SpecError([f"{shown}: an OpenAPI document is a mapping (openapi, info, paths)"])
+    version = _version(root, shown)
     problems = [
-        f"{path}, at {where}: {problem}" for where, problem in _schema_problems(root, version)
+        f"{shown}, at {where}: {problem}" for where, problem in _schema_problems(root, version)
     ]
     if problems:
         raise SpecError(problems[:_MAX_PROBLEMS])
@@ -85,29 +107,23 @@ def _read_spec(path: Path) -> Spec:
     problems = _load_references(documents, [main] if refs else [])
     if problems:
         raise SpecError(problems[:_MAX_PROBLEMS])
-    files = [urlsplit(uri).path for uri in documents]
-    signature = signature_of(files)
-    if signature is None:
-        raise SpecError([f"{path}: a file of the spec disappeared while it was read"])
-    return Spec(path, version, Documents(main, documents), signature)
+    return Spec(shown, version, Documents(main, documents), ())
 
 
-def _parse(path: Path, shown: str) -> tuple[Any, bool]:
-    """The file's value, and whether it may hold a ``$ref`` (a file that never says "$ref"
-    is not walked: a large spec with its schemas inline starts faster)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SpecError([f"{shown}: cannot read it ({exc.strerror})"]) from None
+def _parse(raw: bytes, shown: str, as_json: bool) -> tuple[Any, bool]:
+    """The document's value, and whether it may hold a ``$ref`` (a document that never says
+    "$ref" is not walked: a large spec with its schemas inline starts faster)."""
     refs = b"$ref" in raw or b"\\u0024ref" in raw
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(raw), refs
-        # The C parser when PyYAML has it: several times faster on a large spec.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(raw, Loader=loader), refs
-    except (ValueError, RecursionError) as exc:
-        raise SpecError([f"{shown}: not valid JSON ({exc})"]) from None
+        return (json.loads(raw) if as_json else yaml_value(raw)), refs
+    except RecursionError:
+        raise SpecError([f"{shown}: nested too deeply to be read"]) from None
+    except ValueError as exc:
+        raise SpecError([f"{shown}: not valid {'JSON' if as_json else 'YAML'} ({exc})"]) from None
+    except Refused as exc:  # nested too deeply, or aliases that repeat too much
+        mark = exc.problem_mark
+        where = f" (at line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise SpecError([f"{shown}: {exc.problem}{where}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -115,7 +131,7 @@ def _parse(path: Path, shown: str) -> tuple[Any, bool]:
         raise SpecError([f"{shown}: not valid YAML{where} ({problem})"]) from None
 
 
-def _version(root: dict[str, Any], path: Path) -> str:
+def _version(root: dict[str, Any], path: str) -> str:
     given = root.get("openapi")
     if isinstance(given, str) and given.startswith(("3.0.", "3.1.")):
         return given[:3]
@@ -180,7 +196,7 @@ def _load_references(documents: dict[str, Any], pending: list[str]) -> list[str]
     problems: list[str] = []
     while pending:
         uri = pending.pop()
-        shown = urlsplit(uri).path
+        shown = urlsplit(uri).path if uri.startswith("file:") else uri
         # The same $ref comes back hundreds of times in a large spec: checked once.
         checked: dict[str, str | None] = {}
         for ref, where in refs_in(documents[uri]):
@@ -198,11 +214,21 @@ def _reference_problem(
     """What is wrong with ``ref`` (seen in ``uri``), None when it resolves; files it names
     are read into ``documents`` (and queued in ``pending`` to be checked in turn)."""
     target, fragment = urldefrag(urljoin(uri, ref))
-    if urlsplit(target).scheme != "file":
+    if target not in documents and not uri.startswith("file:"):
+        return (
+            f"'{ref}' is outside the spec fetched from its URL: only references inside it "
+            "(#/...) are followed; download the spec's files into the project and give its path"
+        )
+    if target not in documents and urlsplit(target).scheme != "file":
         return f"'{ref}' is not a local file; download it and refer to it by a relative path"
     if target not in documents:
         try:
-            documents[target], refs = _parse(Path(urlsplit(target).path), shown=target)
+            raw = Path(urlsplit(target).path).read_bytes()
+        except OSError as exc:
+            documents[target] = None
+            return f"{target}: cannot read it ({exc.strerror})"
+        try:
+            documents[target], refs = _parse(raw, target, target.lower().endswith(".json"))
         except SpecError as exc:
             documents[target] = None
             return exc.problems[0]
@@ -232,9 +258,9 @@ def full_problems(spec: Spec) -> list[str]:
         for error in validator.iter_errors():
             where = pointer(*getattr(error, "path", ())) or "/"
             message = str(getattr(error, "message", error)).splitlines()[0]
-            problems.append(f"{spec.path}, at {where}: {message}")
+            problems.append(f"{spec.location}, at {where}: {message}")
             if len(problems) >= _MAX_PROBLEMS:
                 break
     except (RefError, LookupError, ValueError, RecursionError) as exc:
-        problems.append(f"{spec.path}: {exc}")
+        problems.append(f"{spec.location}: {exc}")
     return problems

@@ -37,7 +37,7 @@ def test_a_ref_to_nothing_and_unreadable_files_are_config_errors(
     (problem,) = config_problems(tmp_path, {"openapi": "missing.yaml"})
     assert "missing.yaml' does not exist" in problem
     (problem,) = config_problems(tmp_path, {"openapi": "https://api.example.com/openapi.json"})
-    assert "a spec at a URL is not fetched; download it into the project" in problem
+    assert "a spec at a URL is fetched through the proxy's upstream" in problem
 
 
 def test_keys_that_need_a_spec_or_resources_say_so(tmp_path: Path, payments: Path) -> None:
