@@ -35,10 +35,16 @@ __all__ = [
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the browser tests last: fast failures first, and Playwright's sync API keeps an
-    event loop registered on the main thread while its session fixture lives, which would
-    break any later test that runs a loop there (anyio.run, asyncio.run). So no browser test
-    may be in an xdist_group: pytest-xdist schedules the largest groups first."""
+    """Order the run for two workers on two cores.
+
+    - Tests that drive Chromium through Playwright run last: Playwright's sync API keeps an
+      event loop registered on the main thread while its session fixture lives, which would
+      break any later test that runs a loop there (anyio.run, asyncio.run). So no browser test
+      may be in an xdist_group: pytest-xdist schedules the largest groups first.
+    - Tests that only wait on another process (Firefox driven by Node, a pytest of its own)
+      are spread through the rest, a module's tests together: while one worker waits on
+      Firefox, the other has the CPU. Left at the end, both workers would wait at once.
+    """
     grouped = [
         item.nodeid
         for item in items
@@ -46,12 +52,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ]
     if grouped:
         raise pytest.UsageError(f"browser tests may not be in an xdist_group: {grouped[:3]}")
-    items.sort(key=_drives_a_browser)
+    playwright = [item for item in items if _uses_playwright(item)]
+    waiting = [item for item in items if _drives_a_browser(item) and not _uses_playwright(item)]
+    rest = [item for item in items if not _drives_a_browser(item)]
+    blocks: dict[str, list[pytest.Item]] = {}
+    for item in waiting:
+        blocks.setdefault(item.nodeid.split("::")[0], []).append(item)
+    spread: list[pytest.Item] = []
+    step = len(rest) / (len(blocks) + 1)
+    for index, block in enumerate(blocks.values()):
+        at = round(step * (index + 1))
+        spread += rest[round(step * index) : at] + block
+    spread += rest[round(step * len(blocks)) :]
+    items[:] = spread + playwright
 
 
 def _drives_a_browser(item: pytest.Item) -> bool:
     fixtures = getattr(item, "fixturenames", ())
     return "tests/browser/" in item.nodeid or "browser" in fixtures
+
+
+def _uses_playwright(item: pytest.Item) -> bool:
+    """Chromium through Playwright: its fixtures, or a driver parametrized to Chromium."""
+    fixtures = getattr(item, "fixturenames", ())
+    if {"browser", "context", "page"} & set(fixtures):
+        return True
+    chromium = "[chromium" in item.nodeid or "-chromium" in item.nodeid
+    return _drives_a_browser(item) and (chromium or "firefox" not in item.nodeid.lower())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import random
 import resource
 import signal
 import socket
@@ -19,7 +20,45 @@ from devserve.instance import DEFAULT_DASHBOARD_PORT
 from tests.support.waiting import wait_until
 
 
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default; elsewhere the kernel's own choice is used below
+
+
+def _slice() -> range:
+    """This xdist worker's own ports, below the kernel's ephemeral range.
+
+    A port the kernel calls free (bind to port 0) comes from the ephemeral range, which is also
+    where every outgoing connection (a browser's, a client's, another worker's) takes its local
+    port: between the moment a test finds it free and the moment devserve binds it, a
+    connection can take it. Below that range nothing takes a port unasked, and each worker
+    having its own slice, two workers never pick the same one."""
+    first, end = 10000, _ephemeral_start()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker) if worker.isdigit() else 0
+    size = (end - first) // max(workers, 1)
+    return range(first + index * size, first + (index + 1) * size)
+
+
+_PORTS = _slice()
+_next = [random.randrange(len(_PORTS))] if len(_PORTS) > 100 else []
+
+
 def free_port() -> int:
+    """A port nothing listens on, handed out in turn from this worker's slice (so one test's
+    port is not another's a moment later); the kernel's choice if there is no slice."""
+    for _ in range(200 if _next else 0):
+        port = _PORTS[_next[0] % len(_PORTS)]
+        _next[0] += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -43,6 +82,8 @@ def free_port_block(count: int) -> int:
                 for port in range(base, base + count):
                     sock = stack.enter_context(socket.socket())
                     sock.bind(("127.0.0.1", port))
+            if _next:
+                _next[0] += count - 1  # the next free_port() comes after the block
             return base
         except OSError:
             continue
