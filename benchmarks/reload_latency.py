@@ -3,7 +3,7 @@
 Run from the repository root: ``python benchmarks/reload_latency.py [--edits 30]``.
 
 It starts ``devserve run`` on a tmp project (free ports), opens the page in headless Chromium
-(the launch flags of tests/browser/conftest.py) and edits files with whole-file writes:
+(the launch flags of tests/support/browsers.py) and edits files with whole-file writes:
 
 * HTML: each write of index.html embeds a version number; the new document's first inline
   script records ``Date.now()``. Latency = that time - the Python wall-clock time of the write
@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tests.support.browsers import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tests.browser.pagefetch import STREAM_OPEN_JS  # noqa: E402
 from tests.conftest import free_ports, run_devserve  # noqa: E402
 
@@ -73,7 +73,7 @@ def css(version: int) -> str:
 
 def config(page_port: int, api_port: int) -> str:
     return (
-        '[devserve]\nhost = "127.0.0.1"\n\n'
+        '[devserve]\nhost = "127.0.0.1"\ndashboard_port = false\n\n'
         f'[origins.page]\nport = {page_port}\nstatic = "web"\ncors = "off"\n\n'
         f'[origins.api]\nport = {api_port}\ncors = "on"\n\n'
         '[[origins.api.routes]]\nmethod = "GET"\npath = "/data"\njson = { ok = true }\n'
