@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.browsers import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tests.browser.pagefetch import STREAM_OPEN_JS  # noqa: E402
 from tests.conftest import free_ports, run_devserve  # noqa: E402
+from tests.support.browsers import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 TARGET_MS = 150.0
 
