@@ -20,6 +20,19 @@ from starlette.routing import compile_path
 from devserve.config.cors import OriginUrl
 from devserve.config.strict import StrictModel
 
+
+def starlette_path(path: str, *, example: str) -> str:
+    """``path`` if it is an absolute path in Starlette's syntax (a route's, a socket's); else
+    ValueError saying what to write, like ``example``."""
+    if not path.startswith("/"):
+        raise ValueError(f"must start with '/', e.g. '/{path}'")
+    try:
+        compile_path(path)
+    except (AssertionError, ValueError) as exc:
+        raise ValueError(f"not a valid Starlette path ({exc}); e.g. '{example}'") from None
+    return path
+
+
 # The largest message a socket may be configured to take (and what a proxied socket takes).
 LARGEST_MESSAGE_BYTES = 16 * 1024 * 1024
 DEFAULT_MESSAGE_BYTES = 1024 * 1024
@@ -231,13 +244,7 @@ class Socket(SocketBehaviour):
     @field_validator("path")
     @classmethod
     def _path_is_absolute(cls, path: str) -> str:
-        if not path.startswith("/"):
-            raise ValueError(f"must start with '/', e.g. '/{path}'")
-        try:
-            compile_path(path)
-        except (AssertionError, ValueError) as exc:
-            raise ValueError(f"not a valid Starlette path ({exc}); e.g. '/ws'") from None
-        return path
+        return starlette_path(path, example="/ws")
 
 
 def check_sockets(sockets: list[Socket]) -> list[Socket]:

@@ -16,9 +16,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from starlette.routing import compile_path
 
-from devserve.config.live import SocketBehaviour, StreamEvent
+from devserve.config.live import SocketBehaviour, StreamEvent, starlette_path
 from devserve.config.strict import ConfigPath, MethodName, StrictModel
 from devserve.cors.standard import is_token
 
@@ -231,15 +230,7 @@ class Route(Behaviour):
     @field_validator("path")
     @classmethod
     def _path_is_absolute(cls, path: str) -> str:
-        if not path.startswith("/"):
-            raise ValueError(f"must start with '/', e.g. '/{path}'")
-        try:
-            compile_path(path)
-        except (AssertionError, ValueError) as exc:
-            raise ValueError(
-                f"not a valid Starlette path ({exc}); e.g. '/users/{{id:int}}'"
-            ) from None
-        return path
+        return starlette_path(path, example="/users/{id:int}")
 
     @property
     def methods(self) -> list[str] | None:
