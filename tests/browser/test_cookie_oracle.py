@@ -19,7 +19,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -29,13 +29,13 @@ from devserve.cors.engines import ENGINE_NAMES, Engine
 from devserve.urls import site
 from tests.browser.firefox import FirefoxFetch, run_in_firefox
 from tests.browser.pagefetch import browser_fetch
+from tests.browser.sites import Fate, Outcome
 from tests.support.browsers import CHROMIUM_ARGS, PLAYWRIGHT_TIMEOUT_MS, chromium_path
 from tests.support.oracle_server import OracleServer, Reply, oracle_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
-Fate = Literal["kept", "partitioned", "not-sent", "dropped"]
 Pair = tuple[str, str]  # the page's host, the API's host
 SAME: Pair = ("localhost", "localhost")
 SAME_IP: Pair = ("127.0.0.1", "127.0.0.1")
@@ -137,25 +137,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         prefix="__Host-",
     ),
 )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    stored: bool
-    sent: bool  # with the page's next credentialed request
-    shared: bool  # with a credentialed request from the API's own page
-    detail: str = ""
-
-    def key(self) -> tuple[bool, bool, bool]:
-        return self.stored, self.sent, self.shared
-
-    @property
-    def fate(self) -> Fate:
-        if not self.stored:
-            return "dropped"
-        if not self.sent:
-            return "not-sent"
-        return "kept" if self.shared else "partitioned"
 
 
 @dataclass(frozen=True)
