@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import PEERS, _ms, free_port, process
+from harness import PEERS, duration_ms, free_port, process
 
 POSTS, COMMENTS, REFERENCED = 100_000, 50_000, 200
 READS = {
@@ -124,10 +124,10 @@ def paced_gets(url: str, seconds: float, script: Path) -> dict[str, float]:
     args = ["wrk", "-t1", "-c1", f"-d{seconds:g}s", "--timeout=10s", "--latency", "-s"]
     out = subprocess.run([*args, str(script), url], capture_output=True, text=True).stdout
     found: dict[str, float] = {}
-    found["p50"] = _ms(re.search(r"50%\s+(\S+)", out)[1])  # type: ignore[index]
-    found["p99"] = _ms(re.search(r"99%\s+(\S+)", out)[1])  # type: ignore[index]
+    found["p50"] = duration_ms(re.search(r"50%\s+(\S+)", out)[1])  # type: ignore[index]
+    found["p99"] = duration_ms(re.search(r"99%\s+(\S+)", out)[1])  # type: ignore[index]
     latency = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out)
-    found["max"] = _ms(latency[1]) if latency else float("nan")
+    found["max"] = duration_ms(latency[1]) if latency else float("nan")
     return found
 
 

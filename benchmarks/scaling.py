@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare import free_port, process, wait_port, wrk
+from harness import free_port, process, wait_port, wrk
 
 ORIGINS = (1, 20)
 ROUTES = (5, 2000)
