@@ -210,16 +210,16 @@ def test_ctrl_c_closes_sockets_with_1001_and_ends_streams_at_once(own: Live) -> 
     live = own
     stream = Stream(f"http://127.0.0.1:{live.api}/events")
     stuck = never_reads(live.api, "/patient")
-    reader = connect(live.ws("/patient"), open_timeout=5)  # left open: devserve closes it
-    for _ in range(25):  # 10 MB: the stuck page's buffers fill, its messages wait in devserve
-        live.send("/patient", "y" * 400_000)
-        reader.recv(timeout=10)
-    wait_until(lambda: stream.events >= 2, "the stream's first events")
-    started = time.monotonic()
-    live.server.process.send_signal(signal.SIGINT)
-    with pytest.raises(ConnectionClosed):
-        reader.recv(timeout=5)
-    assert reader.close_code == 1001
+    with connect(live.ws("/patient"), open_timeout=5) as reader:  # devserve closes it
+        for _ in range(25):  # 10 MB: the stuck page's buffers fill, its messages wait in devserve
+            live.send("/patient", "y" * 400_000)
+            reader.recv(timeout=10)
+        wait_until(lambda: stream.events >= 2, "the stream's first events")
+        started = time.monotonic()
+        live.server.process.send_signal(signal.SIGINT)
+        with pytest.raises(ConnectionClosed):
+            reader.recv(timeout=5)
+        assert reader.close_code == 1001
     stream.thread.join(timeout=5)
     assert stream.ended == "ended"  # the response ended: no cut connection
     assert live.server.process.wait(timeout=10) == 0
