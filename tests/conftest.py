@@ -41,7 +41,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
       event loop registered on the main thread while its session fixture lives, which would
       break any later test that runs a loop there (anyio.run, asyncio.run). So no browser test
       may be in an xdist_group: pytest-xdist schedules the largest groups first.
-    - Among them, the modules with the longest tests go first (``_SLOWEST_FIRST``).
     - Tests that only wait on another process (Firefox driven by Node, a pytest of its own)
       are spread through the rest, a module's tests together: while one worker waits on
       Firefox, the other has the CPU. Left at the end, both workers would wait at once.
@@ -65,28 +64,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         at = round(step * (index + 1))
         spread += rest[round(step * index) : at] + block
     spread += rest[round(step * len(blocks)) :]
-    playwright.sort(key=_slowest_first)  # stable: a module's tests stay in their order
     items[:] = spread + playwright
-
-
-# Chromium modules by their slowest test (measured: 9 s down to 3 s), the rest after them: the
-# longest tests start first, so the run does not end with one worker on a 9 s test while the
-# others have nothing left to do.
-_SLOWEST_FIRST = (
-    "test_dashboard_browser",
-    "test_plugin_browser",
-    "test_live_browser",
-    "test_reload_browser",
-    "test_proxy_browser",
-    "test_cookie_oracle",
-    "test_sites_oracle",
-    "test_sites_demo_browser",
-)
-
-
-def _slowest_first(item: pytest.Item) -> int:
-    stem = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
-    return _SLOWEST_FIRST.index(stem) if stem in _SLOWEST_FIRST else len(_SLOWEST_FIRST)
 
 
 def _drives_a_browser(item: pytest.Item) -> bool:
