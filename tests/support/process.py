@@ -24,7 +24,7 @@ def _ephemeral_start() -> int:
     try:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
-        return 32768  # Linux's default; elsewhere the kernel's own choice is used below
+        return 32768  # Linux's default (macOS and Windows start at 49152: below is safe there too)
 
 
 def _slice() -> range:
