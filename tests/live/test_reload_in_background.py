@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -21,7 +20,7 @@ from devserve.serving.runner import Runner
 from tests.mocks.openapi.test_url_spec import inline_spec
 from tests.support.process import free_ports, run_devserve
 from tests.support.served import served
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_until, wait_until_async
 
 UPSTREAM_DELAY_S = 2.0
 
@@ -91,14 +90,6 @@ def test_a_reload_fetching_from_a_slow_upstream_holds_no_origin(tmp_path: Path) 
             running.stop()
 
 
-async def _until(condition: Callable[[], object], what: str, timeout: float = 10) -> None:
-    """``wait_until`` for a test's own event loop."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
 def test_reloads_run_one_at_a_time_and_one_overtaken_is_dropped(tmp_path: Path) -> None:
     upstream = SlowUpstream()
     (port,) = free_ports(1)
@@ -123,7 +114,7 @@ def test_reloads_run_one_at_a_time_and_one_overtaken_is_dropped(tmp_path: Path) 
         spec = f'proxy = "{upstream_url}"\nopenapi = "{upstream_url}/openapi.json"\n'
         config.write_text(head + spec + route.format("slow"))
         slow = asyncio.create_task(runner.reload_config())
-        await _until(lambda: upstream.fetches == 1, "the first reload to fetch the spec")
+        await wait_until_async(lambda: upstream.fetches == 1, "the first reload to fetch the spec")
         config.write_text(head + route.format("last"))
         last = asyncio.create_task(runner.reload_config())
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:

@@ -3,6 +3,7 @@ place a test may sleep: every other wait is for a condition, never for a fixed t
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -24,6 +25,17 @@ def wait_until(
             said = f"; devserve said:\n{output()}" if output is not None else ""
             raise AssertionError(f"timed out after {timeout} s waiting for {what}{said}")
         time.sleep(POLL_SECONDS)
+
+
+async def wait_until_async(
+    condition: Callable[[], object], what: str = "the condition", *, timeout: float = 10.0
+) -> None:
+    """``wait_until`` inside a test's own event loop: the loop keeps running while it waits."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(POLL_SECONDS)
 
 
 def stays_true(condition: Callable[[], object], what: str, *, seconds: float = 0.5) -> None:
